@@ -1,0 +1,335 @@
+"""The organisation file (DESIGN.md): validate it whole, then load it idempotently.
+
+A bad file is rejected before anything is written, with the line and the
+reason for every problem, so the database is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from sqlmodel import Session, select
+
+from bot.periods import PeriodError, period_bounds
+from bot.smart import KpiDraft, check_kpi, check_kpi_set
+from bot.yaml_lines import YamlError, line_of, load_with_lines
+from storage.tables import Goal, Kpi, Person, Team
+from storage.types import utc_now
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class CheckinSpec(_Strict):
+    weekday: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = "monday"
+    time: str = "09:00"
+    reminder_after_hours: int = 24
+
+    @field_validator("time", mode="before")
+    @classmethod
+    def _time(cls, value: Any) -> str:
+        if isinstance(value, int) and not isinstance(value, bool):  # YAML 1.1 reads 9:00 as 540
+            value = f"{value // 60:02d}:{value % 60:02d}"
+        if not isinstance(value, str) or not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", value):
+            raise ValueError('time must be HH:MM, e.g. "09:00"')
+        hours, minutes = value.split(":")
+        return f"{int(hours):02d}:{minutes}"
+
+
+class TeamSpec(_Strict):
+    name: str
+    parent: str | None = None
+    manager: str
+    channel: str | None = None
+    checkin: CheckinSpec = CheckinSpec()
+    retro_day: int = 1
+    members: list[str] = []
+
+    @field_validator("retro_day")
+    @classmethod
+    def _retro_day(cls, value: int) -> int:
+        if not 1 <= value <= 28:
+            raise ValueError("retro_day must be 1-28 so it exists in every month")
+        return value
+
+
+class PersonSpec(_Strict):
+    slack_id: str
+    name: str
+    job_family: Literal["business", "functional", "technical"] = "business"
+    level: Literal["staff", "manager", "executive"] = "staff"
+    tz: str | None = None
+    locale: str | None = None
+    active: bool = True
+
+
+class GoalSpec(_Strict):
+    id: str
+    title: str
+    level: Literal["company", "department", "team", "person"]
+    parent: str | None = None
+
+
+class KpiSpec(_Strict):
+    owner: str
+    name: str
+    aliases: list[str] = []
+    unit: str
+    direction: Literal["higher", "lower"] = "higher"
+    target: float
+    baseline: float | None = None
+    period: str
+    aggregate: Literal["sum", "average", "latest"] = "sum"
+    weight: float
+    kind: Literal["result", "behaviour"] = "result"
+    horizon: Literal["leading", "lagging"] = "lagging"
+    goal: str | None = None
+    source: str
+    definition: str = ""
+    anchors: list[str] = []
+    status: Literal["active", "retired"] = "active"
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, value: str) -> str:
+        period_bounds(value)
+        return value
+
+
+class OrgSpec(_Strict):
+    admins: list[str] = []
+    teams: list[TeamSpec] = []
+    people: list[PersonSpec] = []
+    goals: list[GoalSpec] = []
+    kpis: list[KpiSpec] = []
+
+
+@dataclass
+class Problem:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+class OrgFileError(ValueError):
+    """The file was rejected whole; ``problems`` lists every reason with its line."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems, key=lambda p: p.line)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass
+class ImportReport:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def count(self, bucket: dict[str, int], kind: str) -> None:
+        bucket[kind] = bucket.get(kind, 0) + 1
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+
+def parse_org(text: str) -> tuple[OrgSpec, list[str]]:
+    """Validate the file completely. Returns the spec and set-level warnings, or raises OrgFileError."""
+    try:
+        data, lines = load_with_lines(text)
+    except YamlError as exc:
+        raise OrgFileError([Problem(exc.line, exc.reason)]) from exc
+    if not isinstance(data, dict):
+        raise OrgFileError([Problem(1, "the file must be a mapping with teams, people, goals and kpis")])
+    try:
+        spec = OrgSpec.model_validate(data)
+    except ValidationError as exc:
+        raise OrgFileError([_problem_from_pydantic(err, lines) for err in exc.errors()]) from exc
+    problems, warnings = _cross_check(spec, lines)
+    if problems:
+        raise OrgFileError(problems)
+    return spec, warnings
+
+
+def _problem_from_pydantic(err: Any, lines: dict[Any, int]) -> Problem:
+    loc = tuple(err["loc"])
+    field_name = ".".join(str(part) for part in loc[-2:]) if loc else "file"
+    if err["type"] == "extra_forbidden":
+        return Problem(line_of(lines, loc), f"unknown key '{loc[-1]}'")
+    if err["type"] == "missing":
+        return Problem(line_of(lines, loc[:-1]), f"'{loc[-1]}' is required")
+    if err["type"] in {"float_parsing", "float_type"}:
+        return Problem(line_of(lines, loc), f"{loc[-1]} must be a number, not {err.get('input')!r}")
+    message = str(err["msg"]).removeprefix("Value error, ")
+    return Problem(line_of(lines, loc), f"{field_name}: {message}")
+
+
+def _cross_check(spec: OrgSpec, lines: dict[Any, int]) -> tuple[list[Problem], list[str]]:
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    people = {p.slack_id for p in spec.people}
+    teams = {t.name for t in spec.teams}
+    goals = {g.id for g in spec.goals}
+
+    def at(*path: Any) -> int:
+        return line_of(lines, path)
+
+    for kind, items, key in (("person", spec.people, "slack_id"), ("team", spec.teams, "name"), ("goal", spec.goals, "id")):
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            value = getattr(item, key)
+            if value in seen:
+                problems.append(Problem(at(kind_plural(kind), i, key), f"{kind} '{value}' is listed twice"))
+            seen.add(value)
+    member_of: dict[str, str] = {}
+    for i, team in enumerate(spec.teams):
+        if team.manager not in people:
+            problems.append(Problem(at("teams", i, "manager"), f"manager '{team.manager}' of team '{team.name}' is not in people"))
+        if team.parent is not None and team.parent not in teams:
+            problems.append(Problem(at("teams", i, "parent"), f"parent team '{team.parent}' is not defined"))
+        for j, member in enumerate(team.members):
+            if member not in people:
+                problems.append(Problem(at("teams", i, "members", j), f"member '{member}' is not in people"))
+            elif member in member_of and member_of[member] != team.name:
+                problems.append(Problem(at("teams", i, "members", j), f"'{member}' is already a member of '{member_of[member]}'"))
+            member_of[member] = team.name
+    for i, goal in enumerate(spec.goals):
+        if goal.parent is not None and goal.parent not in goals:
+            problems.append(Problem(at("goals", i, "parent"), f"parent goal '{goal.parent}' is not defined"))
+    sets: dict[tuple[str, str], list[KpiDraft]] = {}
+    names: set[tuple[str, str, str]] = set()
+    for i, kpi in enumerate(spec.kpis):
+        if kpi.owner not in people:
+            problems.append(Problem(at("kpis", i, "owner"), f"owner '{kpi.owner}' is not in people"))
+        if kpi.goal is not None and kpi.goal not in goals:
+            problems.append(Problem(at("kpis", i, "goal"), f"KPI '{kpi.name}' points to unknown goal '{kpi.goal}'"))
+        identity = (kpi.owner, kpi.name.casefold(), kpi.period)
+        if identity in names:
+            problems.append(Problem(at("kpis", i, "name"), f"{kpi.owner} already has a KPI '{kpi.name}' in {kpi.period}"))
+        names.add(identity)
+        draft = KpiDraft.from_spec(kpi)
+        for issue in check_kpi(draft, today=None):
+            problems.append(Problem(at("kpis", i), f"KPI '{kpi.name}': {issue}"))
+        if kpi.status == "active":
+            sets.setdefault((kpi.owner, kpi.period), []).append(draft)
+    for (owner, period), drafts in sets.items():
+        for issue in check_kpi_set(drafts):
+            warnings.append(f"{owner} {period}: {issue}")
+    return problems, warnings
+
+
+def kind_plural(kind: str) -> str:
+    return {"person": "people", "team": "teams", "goal": "goals"}[kind]
+
+
+def import_org(session: Session, text: str) -> ImportReport:
+    """Validate then upsert. The caller owns the transaction (commit once, or roll back)."""
+    spec, warnings = parse_org(text)
+    report = ImportReport(warnings=warnings)
+    admins = set(spec.admins)
+
+    people: dict[str, Person] = {p.slack_id: p for p in session.exec(select(Person)).all()}
+    for p in spec.people:
+        values: dict[str, Any] = {
+            "name": p.name,
+            "job_family": p.job_family,
+            "level": p.level,
+            "is_admin": p.slack_id in admins,
+            "active": p.active,
+        }
+        if p.tz:
+            values["tz"] = p.tz
+        if p.locale:
+            values["locale"] = p.locale
+        people[p.slack_id] = _upsert(session, report, "people", people.get(p.slack_id), Person, {"slack_id": p.slack_id}, values)
+    for admin in admins - {p.slack_id for p in spec.people}:
+        people[admin] = _upsert(session, report, "people", people.get(admin), Person, {"slack_id": admin}, {"name": admin, "is_admin": True})
+    session.flush()
+
+    teams: dict[str, Team] = {t.name: t for t in session.exec(select(Team)).all()}
+    for t in spec.teams:
+        values = {
+            "manager_id": people[t.manager].id,
+            "channel_id": t.channel,
+            "checkin_weekday": WEEKDAYS.index(t.checkin.weekday),
+            "checkin_time": t.checkin.time,
+            "reminder_after_hours": t.checkin.reminder_after_hours,
+            "retro_day": t.retro_day,
+        }
+        teams[t.name] = _upsert(session, report, "teams", teams.get(t.name), Team, {"name": t.name}, values)
+    session.flush()
+    for t in spec.teams:
+        parent_id = teams[t.parent].id if t.parent else None
+        _set(report, "teams", teams[t.name], {"parent_id": parent_id})
+        for member in t.members:
+            _set(report, "people", people[member], {"team_id": teams[t.name].id})
+
+    goals: dict[str, Goal] = {g.key: g for g in session.exec(select(Goal)).all()}
+    for g in spec.goals:
+        goals[g.id] = _upsert(session, report, "goals", goals.get(g.id), Goal, {"key": g.id}, {"title": g.title, "level": g.level})
+    session.flush()
+    for g in spec.goals:
+        _set(report, "goals", goals[g.id], {"parent_id": goals[g.parent].id if g.parent else None})
+
+    existing = {(k.owner_id, k.name.casefold(), k.period): k for k in session.exec(select(Kpi)).all()}
+    for k in spec.kpis:
+        owner = people[k.owner]
+        start, end = period_bounds(k.period)
+        values = {
+            "name": k.name,
+            "aliases": list(k.aliases),
+            "unit": k.unit,
+            "direction": k.direction,
+            "target": k.target,
+            "baseline": k.baseline,
+            "period_start": start,
+            "period_end": end,
+            "aggregate": k.aggregate,
+            "weight": k.weight,
+            "kind": k.kind,
+            "horizon": k.horizon,
+            "goal_id": goals[k.goal].id if k.goal else None,
+            "source": k.source,
+            "definition": k.definition,
+            "anchors": list(k.anchors),
+            "status": k.status,
+        }
+        key = (owner.id, k.name.casefold(), k.period)
+        _upsert(session, report, "kpis", existing.get(key), Kpi, {"owner_id": owner.id, "period": k.period}, values)
+    session.flush()
+    return report
+
+
+def _upsert(session: Session, report: ImportReport, kind: str, row: Any, model: Any, ident: dict[str, Any], values: dict[str, Any]) -> Any:
+    if row is None:
+        row = model(**ident, **values)
+        session.add(row)
+        report.count(report.created, kind)
+        return row
+    _set(report, kind, row, values)
+    return row
+
+
+def _set(report: ImportReport, kind: str, row: Any, values: dict[str, Any]) -> None:
+    """Assign only what differs, so a re-import of the same file changes nothing at all."""
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    if changed and row.id is not None:
+        if hasattr(row, "updated_at"):
+            row.updated_at = utc_now()
+        report.count(report.updated, kind)
+
+
+__all__ = ["ImportReport", "OrgFileError", "OrgSpec", "PeriodError", "date", "import_org", "parse_org"]

@@ -1,0 +1,46 @@
+"""What the domain needs from the outside world, as plain Python.
+
+The Slack implementation lives in ``handlers.gateway``; the domain only sees
+this protocol, so scheduler jobs and conversations are testable without Slack
+and the arrow handlers -> bot -> storage is kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+
+class Undeliverable(Exception):
+    """The person cannot be reached (deactivated, not found, a bot...). ``reason`` is Slack's error code."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What Slack tells about a person that scheduling and language depend on."""
+
+    slack_id: str
+    name: str
+    tz: str
+    locale: str
+    deleted: bool = False
+    is_bot: bool = False
+
+
+class Gateway(Protocol):
+    """Outbound messages. ``message`` objects come from ``bot.messages``; the gateway renders them."""
+
+    def profile(self, slack_id: str) -> Profile | None: ...
+
+    def open_dm(self, slack_id: str) -> str: ...
+
+    def send(self, channel: str, message: Any, *, locale: str, marker: dict[str, Any] | None = None) -> str: ...
+
+    def update(self, channel: str, ts: str, message: Any, *, locale: str) -> None: ...
+
+    def find_sent(self, channel: str, *, since: datetime, marker: dict[str, Any]) -> str | None: ...

@@ -1,0 +1,113 @@
+"""The Slack implementation of bot.ports.Gateway, on slack_sdk's WebClient.
+
+HTTP 429 is retried by slack_sdk's RateLimitErrorRetryHandler, which honours
+Retry-After; Slack errors that mean "this person cannot be reached" become
+``Undeliverable`` so a fan-out skips them and goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+
+from bot.ports import Profile, Undeliverable
+from handlers.render import render
+
+log = logging.getLogger(__name__)
+
+UNREACHABLE = {
+    "user_not_found",
+    "user_disabled",
+    "account_inactive",
+    "cannot_dm_bot",
+    "channel_not_found",
+    "is_archived",
+    "not_in_channel",
+    "user_not_visible",
+}
+MARKER_EVENT = "kpibot_message"
+
+
+def make_client(token: str, base_url: str, *, max_rate_limit_retries: int = 5) -> WebClient:
+    """A WebClient that waits out 429s and retries dropped connections."""
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        timeout=15,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=max_rate_limit_retries),
+        ],
+    )
+
+
+class SlackGateway:
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def profile(self, slack_id: str) -> Profile | None:
+        try:
+            user = self.client.users_info(user=slack_id, include_locale=True)["user"]
+        except SlackApiError as exc:
+            if exc.response.get("error") == "user_not_found":
+                return None
+            raise
+        return Profile(
+            slack_id=slack_id,
+            name=user.get("real_name") or user.get("name") or slack_id,
+            tz=user.get("tz") or "UTC",
+            locale=user.get("locale") or "en-US",
+            deleted=bool(user.get("deleted")),
+            is_bot=bool(user.get("is_bot")),
+        )
+
+    def open_dm(self, slack_id: str) -> str:
+        try:
+            return str(self.client.conversations_open(users=slack_id)["channel"]["id"])
+        except SlackApiError as exc:
+            raise self._undeliverable(exc) from exc
+
+    def send(self, channel: str, message: Any, *, locale: str, marker: dict[str, Any] | None = None) -> str:
+        text, blocks = render(message, locale)
+        kwargs: dict[str, Any] = {}
+        if marker is not None:
+            # Slack message metadata lets a restarted job find what it already sent.
+            kwargs["metadata"] = {"event_type": MARKER_EVENT, "event_payload": marker}
+        try:
+            response = self.client.chat_postMessage(channel=channel, text=text, blocks=blocks, **kwargs)
+        except SlackApiError as exc:
+            raise self._undeliverable(exc) from exc
+        return str(response["ts"])
+
+    def update(self, channel: str, ts: str, message: Any, *, locale: str) -> None:
+        text, blocks = render(message, locale)
+        self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+
+    def find_sent(self, channel: str, *, since: datetime, marker: dict[str, Any]) -> str | None:
+        response = self.client.conversations_history(
+            channel=channel, oldest=f"{since.timestamp() - 60:.6f}", include_all_metadata=True, limit=50
+        )
+        for message in response.get("messages", []):
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") == MARKER_EVENT and _same(metadata.get("event_payload"), marker):
+                return str(message["ts"])
+        return None
+
+    @staticmethod
+    def _undeliverable(exc: SlackApiError) -> Exception:
+        error = str(exc.response.get("error", "unknown"))
+        if error in UNREACHABLE:
+            return Undeliverable(error)
+        return exc
+
+
+def _same(payload: Any, marker: dict[str, Any]) -> bool:
+    if isinstance(payload, str):
+        payload = json.loads(payload)
+    return isinstance(payload, dict) and all(str(payload.get(k)) == str(v) for k, v in marker.items())

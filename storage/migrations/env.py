@@ -1,0 +1,44 @@
+"""Alembic environment: the URL comes from kpibot's settings unless the caller set one."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import storage.tables  # noqa: F401  (registers every table on the metadata)
+from storage.engine import make_engine
+
+config = context.config
+url = config.get_main_option("sqlalchemy.url")
+if not url:
+    from bot.config import Settings
+
+    url = Settings().database_url
+
+target_metadata = SQLModel.metadata
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=url, target_metadata=target_metadata, compare_type=True, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            compare_type=True,
+            render_as_batch=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,28 @@
+"""Every table of kpibot; importing this package registers them on ``SQLModel.metadata``."""
+
+from storage.tables.checkins import ActionItem, Blocker, Checkin, CheckinRound, Measurement
+from storage.tables.feedback import FeedbackCycle, FeedbackRequest, FeedbackResponse
+from storage.tables.org import Goal, Kpi, Person, Team
+from storage.tables.reviews import Evaluation, KpiWarning, Recognition, Retro
+from storage.tables.slack import OutboundMessage, ProcessedEvent
+
+__all__ = [
+    "ActionItem",
+    "Blocker",
+    "Checkin",
+    "CheckinRound",
+    "Evaluation",
+    "FeedbackCycle",
+    "FeedbackRequest",
+    "FeedbackResponse",
+    "Goal",
+    "Kpi",
+    "KpiWarning",
+    "Measurement",
+    "OutboundMessage",
+    "Person",
+    "ProcessedEvent",
+    "Recognition",
+    "Retro",
+    "Team",
+]

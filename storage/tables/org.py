@@ -1,0 +1,103 @@
+"""The organisation: teams (a tree), people, goals (a pyramid) and KPIs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.tables._columns import json_list, nullable_timestamp, utc_timestamp
+
+
+class Team(SQLModel, table=True):
+    """A team with its manager, channel and check-in schedule; ``parent_id`` forms the tree."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
+    parent_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    # team -> person -> team is a cycle; use_alter lets PostgreSQL add this key after both exist.
+    manager_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("person.id", use_alter=True, name="fk_team_manager_id_person", ondelete="SET NULL"),
+            index=True,
+        ),
+    )
+    channel_id: str | None = Field(default=None, max_length=32)
+    checkin_weekday: int = Field(default=0, description="0 = Monday ... 6 = Sunday")
+    checkin_time: str = Field(default="09:00", max_length=5, description="HH:MM, member's local time")
+    reminder_after_hours: int = Field(default=24)
+    retro_day: int = Field(default=1)
+    created_at: datetime = utc_timestamp()
+    updated_at: datetime = utc_timestamp()
+
+
+class Person(SQLModel, table=True):
+    """Someone the bot talks to. ``tz``/``locale`` come from Slack's users.info and are kept fresh."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slack_id: str = Field(unique=True, max_length=32)
+    name: str = Field(max_length=200)
+    tz: str = Field(default="UTC", max_length=64)
+    tz_checked_at: datetime | None = nullable_timestamp()
+    locale: str = Field(default="en-US", max_length=16)
+    job_family: str = Field(default="business", max_length=16)
+    level: str = Field(default="staff", max_length=16)
+    dm_channel_id: str | None = Field(default=None, max_length=32, description="cached conversations.open result")
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    is_admin: bool = Field(default=False)
+    active: bool = Field(default=True)
+    away_until: date | None = Field(default=None, description="no prompts up to and including this date")
+    created_at: datetime = utc_timestamp()
+
+
+class Goal(SQLModel, table=True):
+    """A goal in the pyramid: company -> department -> team -> person."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=100, description="the id used in the organisation file")
+    title: str = Field(max_length=500)
+    level: str = Field(max_length=16)
+    parent_id: int | None = Field(default=None, foreign_key="goal.id", index=True)
+    created_at: datetime = utc_timestamp()
+
+
+class Kpi(SQLModel, table=True):
+    """One KPI of one person for one period, SMART by construction (see bot.smart)."""
+
+    __table_args__ = (UniqueConstraint("owner_id", "name", "period", name="uq_kpi_owner_name_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="person.id", index=True)
+    name: str = Field(max_length=200)
+    aliases: list[str] = json_list()
+    unit: str = Field(max_length=16, description="count | percent | currency code | hours | score")
+    direction: str = Field(default="higher", max_length=8, description="higher | lower")
+    target: float
+    baseline: float | None = None
+    period: str = Field(max_length=16, description="e.g. 2026-Q4, 2026-H2, 2026")
+    period_start: date
+    period_end: date
+    aggregate: str = Field(default="sum", max_length=8, description="sum | average | latest")
+    weight: float
+    kind: str = Field(default="result", max_length=10, description="result | behaviour")
+    horizon: str = Field(default="lagging", max_length=8, description="leading | lagging")
+    goal_id: int | None = Field(default=None, foreign_key="goal.id", index=True)
+    source: str = Field(default="", max_length=500)
+    definition: str = Field(default="", max_length=1000)
+    status: str = Field(default="active", max_length=10, description="active | proposed | retired")
+    anchors: list[str] = json_list()
+    created_at: datetime = utc_timestamp()
+    updated_at: datetime = utc_timestamp()
+
+    @property
+    def is_rating(self) -> bool:
+        """A behaviour-anchored 1-5 scale rather than a measured number."""
+        return self.unit == "score" and len(self.anchors) == 5
+
+    def as_plain(self) -> dict[str, Any]:
+        """The fields the domain needs, detached from the session."""
+        return self.model_dump()

@@ -1,0 +1,66 @@
+"""The slower loops: monthly retros, early-warning streaks, quarterly evaluations, recognition."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.tables._columns import json_dict, nullable_timestamp, utc_timestamp
+
+
+class Retro(SQLModel, table=True):
+    """One team's monthly retro post; unique per team and month so it is posted once."""
+
+    __table_args__ = (UniqueConstraint("team_id", "month", name="uq_retro_team_month"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    month: str = Field(max_length=7, description="YYYY-MM")
+    channel_id: str | None = Field(default=None, max_length=32)
+    ts: str | None = Field(default=None, max_length=32)
+    summary: dict[str, Any] = json_dict()
+    posted_at: datetime | None = nullable_timestamp()
+    created_at: datetime = utc_timestamp()
+
+
+class KpiWarning(SQLModel, table=True):
+    """An early warning, raised once per streak of weeks behind pace."""
+
+    __tablename__ = "kpi_warning"
+    __table_args__ = (UniqueConstraint("kpi_id", "streak_start", name="uq_warning_kpi_streak"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kpi_id: int = Field(foreign_key="kpi.id", index=True)
+    streak_start: str = Field(max_length=10, description="period key of the first week behind")
+    notified_at: datetime | None = nullable_timestamp()
+    created_at: datetime = utc_timestamp()
+
+
+class Evaluation(SQLModel, table=True):
+    """A person's weighted evaluation for one period (quarter)."""
+
+    __table_args__ = (UniqueConstraint("person_id", "period", name="uq_evaluation_person_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    period: str = Field(max_length=16)
+    result_score: float | None = None
+    behaviour_score: float | None = None
+    feedback_score: float | None = None
+    total_score: float | None = None
+    details: dict[str, Any] = json_dict()
+    computed_at: datetime = utc_timestamp()
+
+
+class Recognition(SQLModel, table=True):
+    """Recognition such as "star of the quarter"."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    period: str = Field(max_length=16)
+    kind: str = Field(default="star", max_length=16)
+    reason: str = Field(default="", max_length=1000)
+    created_at: datetime = utc_timestamp()
