@@ -16,3 +16,68 @@ class Notice:
 
     key: str
     params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class KpiLine:
+    """One KPI as shown in a prompt or a confirmation."""
+
+    kpi_id: int
+    name: str
+    unit: str
+    target: float
+    direction: str
+    so_far: float | None = None
+    expected: float | None = None
+    value: float | None = None
+    previous: float | None = None
+    anchors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BlockerLine:
+    blocker_id: int
+    text: str
+    category: str
+    date: str | None = None
+
+
+@dataclass
+class CheckinPrompt:
+    """The weekly DM: KPIs with target, progress and pace, an example reply, open action items."""
+
+    checkin_id: int
+    name: str
+    week: str
+    kpis: list[KpiLine]
+    example: str
+    action_items: list[str] = field(default_factory=list)
+    forbidden: list[str] = field(default_factory=list)
+    reminder: bool = False
+
+
+@dataclass
+class QuestionMessage:
+    """One short question about one missing, ambiguous or implausible value."""
+
+    checkin_id: int
+    kind: str
+    kpi: KpiLine | None
+    candidates: list[float] = field(default_factory=list)
+    reason: str = ""
+    stored_now: list[KpiLine] = field(default_factory=list)
+    blockers_now: list[BlockerLine] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Confirmation:
+    """Exactly what was stored for the week, with Looks right / Edit."""
+
+    checkin_id: int
+    week: str
+    kpis: list[KpiLine]
+    blockers: list[BlockerLine]
+    updated: bool = False
+    confirmed: bool = False
+    notes: list[str] = field(default_factory=list)

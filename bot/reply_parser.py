@@ -37,6 +37,7 @@ _SAME = re.compile(r"\bsame as last (?:week|time)\b|和上周一样|同上周|�
 _CORRECTION = re.compile(r"\b(?:actually|correction|sorry|i meant|oops)\b|更正|其实|应该是|改成|纠正", re.IGNORECASE)
 _SINCE = re.compile(r"\bsince\s+(?P<d>[\w ,./-]{2,30})|(?P<cn>[^,，。]{1,12}?)(?:开始|以来|起)", re.IGNORECASE)
 _UNTIL = re.compile(r"\b(?:until|till|til|by|before|due)\s+(?P<d>[\w ,./-]{2,30})|(?:到|直到)(?P<cn>[^,，。]{1,12}?)(?:为止|前|之前)?$", re.IGNORECASE)
+_CONTINUATION = re.compile(r"^(?:until|till|til|since|by|from|expected|due|等到|直到|预计|要到|到)\s*", re.IGNORECASE)
 _STOP = {"the", "a", "an", "of", "to", "for", "rate", "number", "new", "total", "my", "this", "week", "was", "is", "we", "i"}
 
 CATEGORY_WORDS: list[tuple[str, re.Pattern[str]]] = [
@@ -150,6 +151,12 @@ def parse_reply(
             if until is not None:
                 reading.away_until = until.isoformat()
                 continue
+        if reading.blockers and _CONTINUATION.match(clause):
+            # "stuck on legal review, until Friday": the date belongs to the blocker before it
+            previous = reading.blockers.pop()
+            reading.dates = [d for d in reading.dates if d != previous.date]
+            reading.blockers.append(_blocker(f"{previous.text}, {clause}", now, languages, reading))
+            continue
         if _BLOCKER.search(clause):
             reading.blockers.append(_blocker(clause, now, languages, reading))
             continue

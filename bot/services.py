@@ -19,3 +19,8 @@ class Services:
     engine: Engine
     gateway: Gateway
     clock: Callable[[], datetime] = field(default=utc_now)
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Services:
+        """Shared, never copied: Bolt deep-copies the context for lazy listeners, and an engine
+        or HTTP client must stay one per process."""
+        return self

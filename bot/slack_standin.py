@@ -15,6 +15,7 @@ import math
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -60,15 +61,24 @@ class User:
 class SlackStandIn:
     """Start with ``with SlackStandIn() as slack:``; point the bot at ``slack.api_url``."""
 
-    def __init__(self, *, token: str = "xoxb-standin-0000000000", host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        token: str = "xoxb-standin-0000000000",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
         self.token = token
         self.calls: list[Call] = []
         self.users: dict[str, User] = {}
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self._failures: list[_Failure] = []
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)
         self._ts = itertools.count(1)
-        self._clock_base = 1_767_225_600  # 2026-01-01, so ts values look real
+        self.clock: Callable[[], float] = clock or time.time
+        self._last_ts = 0.0
         self._per_channel: float | None = None
         self._workspace_per_sec: float | None = None
         self._channel_last: dict[str, float] = {}
@@ -201,7 +211,19 @@ class SlackStandIn:
         return Handler
 
     def _record(self, method: str, args: dict[str, Any], status: int, response: dict[str, Any]) -> None:
-        self.calls.append(Call(method, args, time.time(), status, response))
+        self.calls.append(Call(method, args, self.clock(), status, response))
+        self._changed.notify_all()
+
+    def wait_for(self, predicate: Any, timeout: float = 5.0) -> bool:
+        """Block until ``predicate(self.calls)`` is true (woken by each recorded call), or time out."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not predicate(self.calls):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._changed.wait(left)
+            return True
 
     def _respond_url(self, args: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
         with self._lock:
@@ -261,7 +283,10 @@ class SlackStandIn:
         return wait
 
     def _next_ts(self) -> str:
-        return f"{self._clock_base + next(self._ts)}.{next(self._ts) % 1_000_000:06d}"
+        """Message ts from the stand-in's clock, strictly increasing like Slack's."""
+        value = max(self.clock(), self._last_ts + 1e-6)
+        self._last_ts = value
+        return f"{value:.6f}"
 
     # -- the methods ---------------------------------------------------------
     def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -313,6 +338,9 @@ class SlackStandIn:
         message = {"type": "message", "text": args.get("text", ""), "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts}
         if args.get("blocks"):
             message["blocks"] = args["blocks"]
+        if args.get("metadata"):
+            metadata = args["metadata"]
+            message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
         self.messages[(channel, ts)] = message
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
 
@@ -330,6 +358,14 @@ class SlackStandIn:
         self.messages[key].update({k: v for k, v in args.items() if k in {"text", "blocks"}})
         return {"ok": True, "channel": key[0], "ts": key[1], "text": args.get("text", ""), "message": self.messages[key]}
 
+    def _m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel"))
+        oldest = float(args.get("oldest") or 0)
+        found = [m for (c, ts), m in self.messages.items() if c == channel and float(ts) >= oldest]
+        if str(args.get("include_all_metadata")).lower() not in {"true", "1"}:
+            found = [{k: v for k, v in m.items() if k != "metadata"} for m in found]
+        return {"ok": True, "messages": sorted(found, key=lambda m: m["ts"], reverse=True), "has_more": False}
+
     def _view(self, args: dict[str, Any]) -> dict[str, Any]:
         view = args.get("view")
         if isinstance(view, str):
@@ -339,7 +375,7 @@ class SlackStandIn:
         blocks = view.get("blocks", [])
         if len(blocks) > 100:
             return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": ["[ERROR] must be less than 101 items [json-pointer:/view/blocks]"]}}
-        return {"ok": True, "view": {"id": f"V{next(self._ts):08d}", "hash": "h" + self._next_ts(), **view}}
+        return {"ok": True, "view": {"id": f"V{next(self._ts):08d}", "hash": f"h{next(self._ts)}", **view}}
 
     def _m_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("trigger_id"):
@@ -383,3 +419,73 @@ def _decode_args(query: str, raw: bytes, content_type: str) -> dict[str, Any]:
             except ValueError:
                 pass
     return args
+
+
+class SignedSender:
+    """Sends requests to a Bolt app the way Slack does: signed with the signing secret.
+
+    Used by the tests and by ``kpibot demo`` to deliver events, slash commands
+    and interactivity payloads over real HTTP.
+    """
+
+    def __init__(self, url: str, signing_secret: str, *, clock: Callable[[], float] | None = None) -> None:
+        self.url = url
+        self.secret = signing_secret.encode()
+        self.clock = clock or time.time
+
+    def sign(self, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+        import hashlib
+        import hmac
+
+        ts = str(int(self.clock()) if timestamp is None else timestamp)
+        digest = hmac.new(self.secret, b"v0:" + ts.encode() + b":" + body, hashlib.sha256).hexdigest()
+        return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+    def post(self, body: bytes, content_type: str, *, headers: dict[str, str] | None = None, sign: bool = True) -> tuple[int, bytes]:
+        import urllib.error
+        import urllib.request
+
+        all_headers = {"Content-Type": content_type, **(self.sign(body) if sign else {}), **(headers or {})}
+        request = urllib.request.Request(self.url, data=body, headers=all_headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+
+    def event(self, payload: dict[str, Any], **kw: Any) -> tuple[int, bytes]:
+        return self.post(json.dumps(payload).encode(), "application/json", **kw)
+
+    def form(self, fields: dict[str, str], **kw: Any) -> tuple[int, bytes]:
+        from urllib.parse import urlencode
+
+        return self.post(urlencode(fields).encode(), "application/x-www-form-urlencoded", **kw)
+
+    def interaction(self, payload: dict[str, Any], **kw: Any) -> tuple[int, bytes]:
+        return self.form({"payload": json.dumps(payload)}, **kw)
+
+
+def dm_event(user: str, text: str, *, ts: str, event_id: str, channel: str | None = None) -> dict[str, Any]:
+    """A message.im event_callback, shaped like Slack's real ones (see tests/payloads)."""
+    channel = channel or "D" + user.lstrip("UW")
+    return {
+        "token": "unused",
+        "team_id": TEAM_ID,
+        "api_app_id": "A0KPIBOT",
+        "event": {
+            "client_msg_id": f"msg-{event_id}",
+            "type": "message",
+            "text": text,
+            "user": user,
+            "ts": ts,
+            "team": TEAM_ID,
+            "channel": channel,
+            "event_ts": ts,
+            "channel_type": "im",
+        },
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": int(float(ts)),
+        "authorizations": [{"enterprise_id": None, "team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True, "is_enterprise_install": False}],
+        "is_ext_shared_channel": False,
+    }

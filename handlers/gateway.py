@@ -89,6 +89,9 @@ class SlackGateway:
         text, blocks = render(message, locale)
         self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
 
+    def publish_home(self, slack_id: str, view: Any) -> None:
+        self.client.views_publish(user_id=slack_id, view=view)
+
     def find_sent(self, channel: str, *, since: datetime, marker: dict[str, Any]) -> str | None:
         response = self.client.conversations_history(
             channel=channel, oldest=f"{since.timestamp() - 60:.6f}", include_all_metadata=True, limit=50

@@ -1,0 +1,46 @@
+"""The composition root: the one place that wires Slack, the domain and storage together."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.config import Settings
+from bot.services import Services
+from handlers import register
+from handlers.context import services_middleware
+from handlers.gateway import SlackGateway, make_client
+from storage.engine import make_engine
+
+log = logging.getLogger("kpibot")
+
+
+def create_services(settings: Settings, client: WebClient | None = None) -> Services:
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    client = client or make_client(token, settings.slack_api_url)
+    return Services(settings=settings, engine=make_engine(settings.database_url), gateway=SlackGateway(client))
+
+
+def create_app(settings: Settings, services: Services | None = None) -> App:
+    """A Bolt app for ``settings``. process_before_response: acks return at once, slow work is lazy."""
+    services = services or create_services(settings)
+    gateway = services.gateway
+    client: WebClient = gateway.client  # type: ignore[attr-defined]
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "",
+        process_before_response=True,
+        token_verification_enabled=False,
+    )
+    app.use(services_middleware(services))
+    app.error(_log_error)
+    register(app)
+    return app
+
+
+def _log_error(error: Exception, body: dict[str, Any]) -> None:
+    """One place that logs listener failures with the traceback (never the request's token)."""
+    log.error("listener failed for %s", body.get("type") or body.get("command"), exc_info=error)

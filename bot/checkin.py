@@ -1,0 +1,394 @@
+"""The check-in conversation: read a reply, store what is certain, ask about the rest, confirm.
+
+Entry points take a session and plain values and return the messages to send;
+the caller commits, then sends, so nothing is announced that was not stored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot import i18n
+from bot.messages import BlockerLine, Confirmation, KpiLine, Notice, QuestionMessage
+from bot.people import current_kpis, local_now
+from bot.periods import week_key, week_start, week_start_of_key
+from bot.reply_parser import KpiRef, Question, Reading, parse_reply
+from bot.scoring import aggregate, expected_to_date
+from storage.queries import admin_ids, insert_if_absent
+from storage.tables import ActionItem, Blocker, Checkin, Kpi, Measurement, Person
+from storage.types import utc_now
+
+OPEN = ("prompted", "reminded", "answering", "snoozed")
+YES = re.compile(r"^\s*(yes|y|yep|yeah|correct|right|ok|okay|confirm|对|是|是的|没错|确认|正确|好)\s*[.!。！]?\s*$", re.IGNORECASE)
+NO = re.compile(r"^\s*(no|n|nope|wrong|不|不是|不对|错了)\s*[.!。！]?\s*$", re.IGNORECASE)
+SKIP = re.compile(r"^\s*(skip|skip this week|pass|跳过|本周跳过|这周跳过)\s*[.!。！]?\s*$", re.IGNORECASE)
+
+i18n.register(
+    {
+        "no_kpis": {
+            "en": "Thanks! You have no active KPIs yet, so there is nothing to record. Your manager can set them up with `/kpi setup`.",
+            "zh": "谢谢！你目前还没有生效的 KPI，所以没有需要记录的内容。你的经理可以用 `/kpi setup` 设置。",
+        },
+        "away_set": {
+            "en": "Got it, enjoy your time off! No check-ins until {date}.",
+            "zh": "收到，好好休息！{date} 之前不会再发签到提醒。",
+        },
+        "skipped": {"en": "No problem, this week is skipped.", "zh": "没问题，本周已跳过。"},
+        "truncated": {
+            "en": "That was a long message; I read the first 4,000 characters.",
+            "zh": "消息太长了，我只读取了前 4000 个字符。",
+        },
+        "nothing_understood": {
+            "en": "I couldn't find any numbers for your KPIs in that. Try something like: {example}",
+            "zh": "我没能从中读到 KPI 数字。可以这样回复：{example}",
+        },
+    }
+)
+
+
+@dataclass
+class Outgoing:
+    """A message to send once the transaction has committed."""
+
+    message: Any
+    locale: str
+    update_ts: str | None = None  # set: chat.update this message instead of posting
+
+
+def unknown_person(session: Session, *, locale: str) -> Outgoing:
+    """The friendly answer for someone the organisation file does not know."""
+    admins = admin_ids(session)
+    who = ", ".join(f"<@{a}>" for a in admins) if admins else i18n.t("no_admins", locale)
+    return Outgoing(Notice("unknown_person", {"admins": who}), locale)
+
+
+def open_checkin(session: Session, *, person: Person, now: datetime) -> Checkin:
+    """The check-in a reply belongs to: the newest still-open one, else this week's (created if needed)."""
+    assert person.id is not None
+    latest = session.exec(
+        select(Checkin).where(Checkin.person_id == person.id).order_by(col(Checkin.period_key).desc()).limit(1)
+    ).first()
+    key = week_key(local_now(person, now).date())
+    if latest is not None and (latest.period_key == key or latest.status in OPEN):
+        return latest
+    insert_if_absent(
+        session,
+        Checkin,
+        {"person_id": person.id, "period_key": key, "status": "answering", "claimed_at": now, "state": {}},
+    )
+    checkin = session.exec(select(Checkin).where(Checkin.person_id == person.id, Checkin.period_key == key)).one()
+    return checkin
+
+
+def kpi_refs(session: Session, kpis: list[Kpi], period_key: str) -> list[KpiRef]:
+    """Parser inputs, with each KPI's previous best and last week's value (for "same as last week")."""
+    if not kpis:
+        return []
+    rows = session.exec(
+        select(Measurement).where(col(Measurement.kpi_id).in_([k.id for k in kpis]), Measurement.period_key < period_key)
+        .order_by(col(Measurement.period_key))
+    ).all()
+    best: dict[int, float] = {}
+    last: dict[int, float] = {}
+    for m in rows:
+        best[m.kpi_id] = max(best.get(m.kpi_id, m.value), m.value)
+        last[m.kpi_id] = m.value
+    return [
+        KpiRef(
+            key=str(k.id),
+            name=k.name,
+            unit=k.unit,
+            direction=k.direction,
+            aliases=tuple(k.aliases),
+            previous_max=best.get(k.id or 0),
+            last_value=last.get(k.id or 0),
+        )
+        for k in kpis
+    ]
+
+
+def kpi_lines(session: Session, kpis: list[Kpi], *, period_key: str, today: date) -> list[KpiLine]:
+    """Each KPI with progress so far, the on-track pace and this week's stored value."""
+    if not kpis:
+        return []
+    rows = session.exec(
+        select(Measurement).where(col(Measurement.kpi_id).in_([k.id for k in kpis])).order_by(col(Measurement.week_start))
+    ).all()
+    by_kpi: dict[int, list[Measurement]] = {}
+    for m in rows:
+        by_kpi.setdefault(m.kpi_id, []).append(m)
+    lines = []
+    for k in kpis:
+        history = [m for m in by_kpi.get(k.id or 0, []) if k.period_start <= m.week_start <= k.period_end or week_start(k.period_start) == m.week_start]
+        this_week = next((m.value for m in history if m.period_key == period_key), None)
+        previous = [m.value for m in history if m.period_key < period_key]
+        lines.append(
+            KpiLine(
+                kpi_id=k.id or 0,
+                name=k.name,
+                unit=k.unit,
+                target=k.target,
+                direction=k.direction,
+                so_far=aggregate([m.value for m in history], k.aggregate),
+                expected=expected_to_date(k.target, k.aggregate, k.period_start, k.period_end, today, k.baseline),
+                value=this_week,
+                previous=previous[-1] if previous else None,
+                anchors=list(k.anchors),
+            )
+        )
+    return lines
+
+
+def example_reply(lines: list[KpiLine], locale: str) -> str:
+    """An example built from the person's own KPIs, so the format is obvious."""
+    parts = []
+    for line in lines:
+        sample = line.previous if line.previous is not None else _sample(line)
+        parts.append(f"{line.name.lower() if i18n.lang(locale) == 'en' else line.name} {format_value(sample, line.unit)}")
+    blocker = "waiting on leads from marketing" if i18n.lang(locale) == "en" else "在等市场部的线索"
+    return ", ".join([*parts, blocker])
+
+
+def _sample(line: KpiLine) -> float:
+    if line.unit in {"percent", "score"}:
+        return line.target
+    return max(1.0, round(line.target / 13, -2 if line.target > 10_000 else 0))
+
+
+def nice(value: float) -> float:
+    """Round to what a person would say: 397,826.09 -> 398,000; 17.24 -> 17.2."""
+    if abs(value) >= 1000:
+        return float(round(value, -3 if abs(value) >= 100_000 else -2))
+    return round(value, 1)
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """45000 CNY -> "45k CNY"-style short forms people would type back."""
+    if value is None:
+        return "-"
+    if unit == "percent":
+        return f"{value:g}%"
+    if abs(value) >= 10_000 and value % 1000 == 0:
+        text = f"{value / 1000:g}k"
+    else:
+        text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{text} {unit}" if re.fullmatch(r"[A-Z]{3}", unit) else text
+
+
+def handle_reply(session: Session, *, person: Person, text: str, ts: str, now: datetime) -> list[Outgoing]:
+    """A DM from ``person``: understand it, store what is certain, then ask or confirm."""
+    locale = person.locale
+    assert person.id is not None
+    checkin = open_checkin(session, person=person, now=now)
+    today = local_now(person, now).date()
+    kpis = current_kpis(session, person_id=person.id, day=min(today, week_start_of_key(checkin.period_key) + timedelta(days=6)))
+    if not kpis:
+        return [Outgoing(Notice("no_kpis"), locale)]
+    if SKIP.match(text or ""):
+        checkin.status = "skipped"
+        return [Outgoing(Notice("skipped"), locale)]
+    state = dict(checkin.state or {})
+    pending: list[dict[str, Any]] = list(state.get("pending", []))
+    refs = kpi_refs(session, kpis, checkin.period_key)
+    expecting = pending[0].get("kpi") if pending and pending[0]["kind"] in {"missing", "ambiguous", "implausible"} else None
+    if pending and pending[0]["kind"] == "implausible" and YES.match(text or ""):
+        reading = Reading(values={pending[0]["kpi"]: pending[0]["value"]})
+        pending.pop(0)
+        confirmed_implausible = True
+    else:
+        if pending and pending[0]["kind"] == "implausible" and NO.match(text or ""):
+            pending.pop(0)
+            text = ""
+        reading = parse_reply(text, refs, now=local_now(person, now), expecting=expecting)
+        confirmed_implausible = False
+    notes = ["truncated"] if reading.truncated else []
+    if reading.away_until:
+        person.away_until = date.fromisoformat(reading.away_until)
+        if not reading.values:
+            checkin.status = "away"
+            return [Outgoing(Notice("away_set", {"date": reading.away_until}), locale)]
+    stored = store_values(session, checkin=checkin, kpis=kpis, values=reading.values, ts=ts, text=text, now=now)
+    new_blockers = store_blockers(session, person=person, checkin=checkin, reading=reading, ts=ts, now=now)
+    checkin.answered_at = checkin.answered_at or now
+    stored_ids = set(stored_values(session, checkin=checkin))
+    questions = [q for q in reading.questions if not (q.kind == "missing" and int(q.kpi or 0) in stored_ids)]
+    if confirmed_implausible:
+        questions = [Question(**p) for p in pending]
+    pending = _merge_pending(pending, questions, stored_ids)
+    state["pending"] = pending
+    checkin.state = state
+    lines = kpi_lines(session, kpis, period_key=checkin.period_key, today=today)
+    by_id = {line.kpi_id: line for line in lines}
+    if pending:
+        checkin.status = "answering"
+        first = pending[0]
+        understood_nothing = not (stored or new_blockers or reading.away_until or confirmed_implausible)
+        if understood_nothing and all(q.kind == "missing" for q in reading.questions):
+            notes.append("nothing_understood")
+        return [
+            Outgoing(
+                QuestionMessage(
+                    checkin_id=checkin.id or 0,
+                    kind=first["kind"],
+                    kpi=by_id.get(int(first["kpi"])) if first.get("kpi") else None,
+                    candidates=list(first.get("candidates", [])),
+                    reason=first.get("reason", ""),
+                    stored_now=[by_id[k] for k in stored if k in by_id],
+                    blockers_now=new_blockers,
+                    notes=notes,
+                ),
+                locale,
+            )
+        ]
+    checkin.status = "stored"
+    return [Outgoing(confirmation(session, checkin=checkin, lines=lines, notes=notes), locale)]
+
+
+def _merge_pending(old: list[dict[str, Any]], new: list[Question], stored: set[int]) -> list[dict[str, Any]]:
+    """New questions first, then old ones still unanswered; one entry per KPI."""
+    result: list[dict[str, Any]] = []
+    seen: set[str | None] = set()
+    for q in [*[_qdict(q) for q in new], *old]:
+        kpi = q.get("kpi")
+        if kpi is not None and int(kpi) in stored and q["kind"] == "missing":
+            continue
+        if kpi is not None and kpi in seen:
+            continue
+        if kpi is None and q["kind"] == "unmatched" and any(r["kind"] == "unmatched" for r in result):
+            continue
+        seen.add(kpi)
+        result.append(q)
+    # ambiguity and plausibility before plain gaps: they are about numbers the person just typed
+    order = {"implausible": 0, "ambiguous": 1, "unmatched": 2, "missing": 3}
+    return sorted(result, key=lambda q: order.get(q["kind"], 9))
+
+
+def _qdict(q: Question) -> dict[str, Any]:
+    return {"kind": q.kind, "kpi": q.kpi, "candidates": q.candidates, "value": q.value, "reason": q.reason}
+
+
+def store_values(
+    session: Session, *, checkin: Checkin, kpis: list[Kpi], values: dict[str, float], ts: str, text: str, now: datetime
+) -> list[int]:
+    """Upsert one measurement per KPI and week: a second report replaces, never duplicates."""
+    known = {str(k.id): k for k in kpis}
+    changed: list[int] = []
+    monday = week_start_of_key(checkin.period_key)
+    for key, value in values.items():
+        kpi = known.get(key)
+        if kpi is None or kpi.id is None:
+            continue
+        inserted = insert_if_absent(
+            session,
+            Measurement,
+            {
+                "kpi_id": kpi.id,
+                "period_key": checkin.period_key,
+                "week_start": monday,
+                "value": value,
+                "checkin_id": checkin.id,
+                "source_ts": ts,
+                "source_text": text[:500],
+                "recorded_at": now,
+                "updated_at": now,
+            },
+        )
+        if not inserted:
+            row = session.exec(
+                select(Measurement).where(Measurement.kpi_id == kpi.id, Measurement.period_key == checkin.period_key)
+            ).one()
+            if row.value != value or row.source_ts != ts:
+                row.value, row.source_ts, row.source_text, row.updated_at = value, ts, text[:500], now
+                session.add(row)
+        changed.append(kpi.id)
+    session.flush()
+    return changed
+
+
+def stored_values(session: Session, *, checkin: Checkin) -> dict[int, float]:
+    rows = session.exec(
+        select(Measurement.kpi_id, Measurement.value)
+        .join(Kpi, col(Kpi.id) == Measurement.kpi_id)
+        .where(Kpi.owner_id == checkin.person_id, Measurement.period_key == checkin.period_key)
+    ).all()
+    return {kpi_id: value for kpi_id, value in rows}
+
+
+def store_blockers(session: Session, *, person: Person, checkin: Checkin, reading: Reading, ts: str, now: datetime) -> list[BlockerLine]:
+    lines = []
+    for b in reading.blockers:
+        row = Blocker(
+            person_id=person.id or 0,
+            checkin_id=checkin.id,
+            text=b.text,
+            category=b.category,
+            since=date.fromisoformat(b.since) if b.since else None,
+            until=date.fromisoformat(b.until) if b.until else None,
+            source_ts=ts,
+            reported_at=now,
+        )
+        session.add(row)
+        session.flush()
+        lines.append(BlockerLine(row.id or 0, row.text, row.category, b.date))
+    return lines
+
+
+def blocker_lines(session: Session, *, checkin: Checkin) -> list[BlockerLine]:
+    rows = session.exec(select(Blocker).where(Blocker.checkin_id == checkin.id).order_by(col(Blocker.id))).all()
+    return [BlockerLine(b.id or 0, b.text, b.category, (b.until or b.since).isoformat() if (b.until or b.since) else None) for b in rows]
+
+
+def confirmation(session: Session, *, checkin: Checkin, lines: list[KpiLine], notes: list[str] | None = None, updated: bool = False) -> Confirmation:
+    return Confirmation(
+        checkin_id=checkin.id or 0,
+        week=checkin.period_key,
+        kpis=lines,
+        blockers=blocker_lines(session, checkin=checkin),
+        updated=updated,
+        confirmed=checkin.status == "confirmed",
+        notes=notes or [],
+    )
+
+
+def handle_edit(session: Session, *, person: Person, text: str, ts: str, now: datetime) -> list[Outgoing]:
+    """The person edited a message that gave values: re-read it and update exactly those values."""
+    rows = session.exec(
+        select(Measurement).join(Kpi, col(Kpi.id) == Measurement.kpi_id).where(Kpi.owner_id == person.id, Measurement.source_ts == ts)
+    ).all()
+    blockers = session.exec(select(Blocker).where(Blocker.person_id == person.id, Blocker.source_ts == ts)).all()
+    if not rows and not blockers:
+        return []  # an edit of a message that stored nothing: treat as nothing to do
+    checkin = session.get(Checkin, (rows[0].checkin_id if rows else blockers[0].checkin_id))
+    if checkin is None:
+        return []
+    kpis = [k for k in current_kpis(session, person_id=person.id or 0, day=week_start_of_key(checkin.period_key)) if k.id]
+    reading = parse_reply(text, kpi_refs(session, kpis, checkin.period_key), now=local_now(person, now))
+    store_values(session, checkin=checkin, kpis=kpis, values=reading.values, ts=ts, text=text, now=now)
+    for b in blockers:
+        session.delete(b)
+    session.flush()
+    store_blockers(session, person=person, checkin=checkin, reading=reading, ts=ts, now=now)
+    lines = kpi_lines(session, kpis, period_key=checkin.period_key, today=local_now(person, now).date())
+    return [Outgoing(confirmation(session, checkin=checkin, lines=lines, updated=True), person.locale)]
+
+
+def open_action_items(session: Session, *, person_id: int) -> list[ActionItem]:
+    return list(session.exec(select(ActionItem).where(ActionItem.person_id == person_id, col(ActionItem.done_at).is_(None))).all())
+
+
+def mark_confirmed(session: Session, *, person: Person, checkin_id: int, now: datetime) -> Checkin | None:
+    """"Looks right": only the owner can confirm their own check-in."""
+    checkin = session.get(Checkin, checkin_id)
+    if checkin is None or checkin.person_id != person.id:
+        return None
+    checkin.status = "confirmed"
+    checkin.confirmed_at = now
+    return checkin
+
+
+__all__ = ["Outgoing", "handle_edit", "handle_reply", "mark_confirmed", "unknown_person", "utc_now"]

@@ -1,0 +1,189 @@
+"""``kpibot demo``: the whole lifecycle with no Slack account.
+
+A sample organisation on SQLite, the real Bolt app behind a real HTTP server,
+the Slack stand-in, and a simulated clock: prompts go out at each person's
+local Monday morning, people answer in English or Chinese (signed events over
+HTTP, as Slack would send them), the bot asks, confirms, reminds and records
+misses. At the end it prints what each person and channel saw.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.app import create_app
+from bot.config import Settings
+from bot.orgfile import import_org
+from bot.rounds import tick
+from bot.serve import LocalServer
+from bot.services import Services
+from bot.slack_standin import SignedSender, SlackStandIn, dm_event
+from handlers.gateway import SlackGateway, make_client
+from storage.engine import make_engine, session_scope
+from storage.migrate import upgrade
+
+SAMPLE = Path(__file__).parent / "data" / "sample_org.yaml"
+SIGNING_SECRET = "demo0signing0secret0000000000000"
+START = datetime(2026, 11, 30, tzinfo=UTC)  # a Monday in 2026-Q4
+
+PEOPLE = {
+    "U0ADMIN": ("Grace Hopper", "America/New_York", "en-US"),
+    "U0SALESMGR": ("Wang Fang", "Asia/Shanghai", "zh-CN"),
+    "U0EASTMGR": ("Chen Jie", "Asia/Shanghai", "zh-CN"),
+    "U0WESTMGR": ("Maria Garcia", "America/New_York", "en-US"),
+    "U101": ("Li Wei", "Asia/Shanghai", "zh-CN"),
+    "U102": ("Zhang Min", "Asia/Shanghai", "zh-CN"),
+    "U103": ("Liu Yang", "Asia/Shanghai", "zh-CN"),
+    "U104": ("Zhao Lei", "Asia/Shanghai", "en-US"),
+    "U201": ("Emma Brown", "America/New_York", "en-US"),
+    "U202": ("Noah Smith", "Europe/London", "en-GB"),
+    "U203": ("Olivia Jones", "America/Los_Angeles", "en-US"),
+    "U204": ("Liam Wilson", "Europe/London", "en-GB"),
+}
+
+# What each person answers, week by week: a list of messages sent one after another
+# (each waits for the bot's answer). None: no answer that week.
+SCRIPT: dict[str, list[list[str] | None]] = {
+    "U101": [["销售额4.5万，新客户2个，投诉率1.5%"], ["销售额5万，新客户3个，投诉率1.2%，卡在法务审批，等到下周三"]],
+    "U102": [["营收3.8万，新客户1个", "1.8%"], ["和上周一样"]],
+    "U103": [None, ["下周请假"]],
+    "U104": [["52000, 2, 1.1"], ["revenue 61k, 4 new clients, complaints 0.9%"]],
+    "U201": [["revenue 7.5k, 2 new clients, complaints 1.4%, waiting on leads from marketing since last Tuesday"], ["revenue 9k, 3 new clients, complaints 1.3%"]],
+    "U202": [["sales 6k, new clients 1", "1.6%"], ["revenue 6.5k, 2 new clients, complaints 1.5%"]],
+    "U203": [["revenue 8k, 1 new client, complaints 1.9%"], ["revenue 95k, 2 new clients, complaints 1.7%", "sorry, 9.5k"]],
+    "U204": [["revenue 5k, 3 new clients, complaints 2%"], ["same as last week"]],
+}
+
+
+@dataclass
+class SimClock:
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def epoch(self) -> float:
+        return self.now.timestamp()
+
+
+def run_demo(*, weeks: int, out: Path, database_url: str | None = None) -> int:
+    logging.getLogger().setLevel(logging.WARNING)
+    out.mkdir(parents=True, exist_ok=True)
+    db_path = out / "demo.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db_path) + suffix).unlink(missing_ok=True)
+    url = database_url or f"sqlite:///{db_path}"
+    upgrade(url)
+    clock = SimClock(START)
+    with SlackStandIn(clock=clock.epoch) as slack:
+        for slack_id, (name, tz, locale) in PEOPLE.items():
+            slack.add_user(slack_id, name, tz=tz, locale=locale)
+        settings = Settings(
+            slack_bot_token=slack.token, slack_signing_secret=SIGNING_SECRET, slack_api_url=slack.api_url, database_url=url
+        )
+        client = make_client(slack.token, slack.api_url)
+        services = Services(settings=settings, engine=make_engine(url), gateway=SlackGateway(client), clock=clock)
+        with session_scope(services.engine) as session:
+            report = import_org(session, SAMPLE.read_text(encoding="utf-8"))
+        print(f"== Imported the sample organisation: {_counts(report.created)}")
+        app = create_app(settings, services)
+        with LocalServer(app) as server:
+            sender = SignedSender(server.url, SIGNING_SECRET)  # signed with the real clock, as Slack does
+            _simulate(services, slack, sender, clock, weeks)
+        _print_transcripts(slack)
+    print(f"\nDatabase: {url}")
+    shutil.copy(SAMPLE, out / "sample_org.yaml")
+    return 0
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {kind}" for kind, n in counts.items())
+
+
+def _simulate(services: Services, slack: SlackStandIn, sender: SignedSender, clock: SimClock, weeks: int) -> None:
+    event_ids = itertools.count(1)
+    answered: set[tuple[str, int]] = set()
+    end = START + timedelta(weeks=weeks)
+    step = timedelta(minutes=30)
+    while clock.now < end:
+        report = tick(services, clock.now)
+        for slack_id in report.missed:
+            print(f"   {clock.now:%a %d %b %H:%M} UTC  {slack_id} missed the week")
+        week = (clock.now - START).days // 7
+        for prompt in slack.calls_to("chat.postMessage"):
+            meta = (prompt.args.get("metadata") or {}).get("event_payload") or {}
+            if not meta or meta.get("reminder"):
+                continue
+            user = "U" + str(prompt.args["channel"])[1:]
+            key = (user, week)
+            if key in answered or clock.now - datetime.fromtimestamp(prompt.at, UTC) < timedelta(hours=2):
+                continue
+            if (datetime.fromtimestamp(prompt.at, UTC) - START).days // 7 != week:
+                continue
+            answered.add(key)
+            script = SCRIPT.get(user, [])
+            messages = script[week] if week < len(script) else None
+            for text in messages or []:
+                _say(slack, sender, user, text, f"Ev{next(event_ids):08d}", clock)
+        clock.now += step
+
+
+def _say(slack: SlackStandIn, sender: SignedSender, user: str, text: str, event_id: str, clock: SimClock) -> None:
+    channel = slack.dm_channel(user)
+    before = len(slack.posted(channel))
+    ts = f"{clock.epoch():.6f}"
+    slack.calls.append(_user_call(user, channel, text, clock))
+    status, _ = sender.event(dm_event(user, text, ts=ts, event_id=event_id))
+    if status != 200:
+        raise RuntimeError(f"the app answered {status} to a DM")
+    slack.wait_for(lambda calls: len(slack.posted(channel)) > before, timeout=10)
+    clock.now += timedelta(minutes=1)
+
+
+def _user_call(user: str, channel: str, text: str, clock: SimClock) -> Any:
+    from bot.slack_standin import Call
+
+    return Call("user_says", {"channel": channel, "user": user, "text": text}, clock.epoch(), 200, {"ok": True})
+
+
+def _print_transcripts(slack: SlackStandIn) -> None:
+    by_channel: dict[str, list[Any]] = {}
+    for call in slack.calls:
+        if call.method in {"chat.postMessage", "user_says"} and call.response.get("ok"):
+            by_channel.setdefault(str(call.args.get("channel")), []).append(call)
+    names = {("D" + uid[1:]): f"{name} ({uid}, {tz}, {locale})" for uid, (name, tz, locale) in PEOPLE.items()}
+    for channel, calls in sorted(by_channel.items()):
+        print(f"\n== {names.get(channel, channel)}")
+        for call in calls:
+            when = datetime.fromtimestamp(call.at, UTC).strftime("%a %d %b %H:%M UTC")
+            if call.method == "user_says":
+                print(f"  [{when}] > {call.args['text']}")
+                continue
+            print(f"  [{when}] kpibot:")
+            for line in blocks_as_text(call.args.get("blocks") or [], call.args.get("text", "")):
+                print(f"      {line}")
+
+
+def blocks_as_text(blocks: list[dict[str, Any]], fallback: str) -> list[str]:
+    """Block Kit as a person would read it, for the terminal."""
+    if not blocks:
+        return fallback.splitlines()
+    lines: list[str] = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind in {"section", "header"}:
+            text = block.get("text") or {}
+            lines.extend(str(text.get("text", "")).splitlines())
+        elif kind == "context":
+            lines.extend(f"({e.get('text', '')})" for e in block.get("elements", []))
+        elif kind == "actions":
+            lines.append("  ".join(f"[{e.get('text', {}).get('text', '')}]" for e in block.get("elements", [])))
+        elif kind == "divider":
+            lines.append("---")
+    return lines

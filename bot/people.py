@@ -1,0 +1,34 @@
+"""Small helpers about people: their local time and their current KPIs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import Session, col, select
+
+from storage.tables import Kpi, Person
+
+
+def zone(person: Person) -> ZoneInfo:
+    """The person's Slack timezone; UTC when Slack gave none or an unknown one."""
+    try:
+        return ZoneInfo(person.tz or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_now(person: Person, now: datetime) -> datetime:
+    """``now`` (aware, UTC) on the person's wall clock."""
+    return now.astimezone(zone(person))
+
+
+def current_kpis(session: Session, *, person_id: int, day: date) -> list[Kpi]:
+    """Active KPIs whose period covers ``day``, in a stable order (the order bare numbers follow)."""
+    return list(
+        session.exec(
+            select(Kpi)
+            .where(Kpi.owner_id == person_id, Kpi.status == "active", Kpi.period_start <= day, Kpi.period_end >= day)
+            .order_by(col(Kpi.weight).desc(), col(Kpi.id))
+        ).all()
+    )

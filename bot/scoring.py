@@ -1,0 +1,71 @@
+"""Scoring: aggregate a KPI over its period, the pace that would be on track, attainment.
+
+Plain functions on plain numbers so they can be checked by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+
+def aggregate(values: Sequence[float], how: str) -> float | None:
+    """sum, average or latest of the weekly values (in time order); None with no data."""
+    if not values:
+        return None
+    if how == "sum":
+        return float(sum(values))
+    if how == "average":
+        return float(sum(values)) / len(values)
+    return float(values[-1])
+
+
+def elapsed_fraction(start: date, end: date, today: date) -> float:
+    """How much of the period has passed by the end of ``today`` (0..1)."""
+    total = (end - start).days + 1
+    done = (min(max(today, start), end) - start).days + 1 if today >= start else 0
+    return max(0.0, min(1.0, done / total))
+
+
+def expected_to_date(target: float, how: str, start: date, end: date, today: date, baseline: float | None = None) -> float:
+    """The value that would be exactly on track today.
+
+    A summed KPI should have reached the elapsed share of its target; an
+    averaged or latest-value KPI is expected to move from its baseline (if
+    any) to the target in a straight line.
+    """
+    fraction = elapsed_fraction(start, end, today)
+    if how == "sum":
+        return target * fraction
+    if baseline is None:
+        return target
+    return baseline + (target - baseline) * fraction
+
+
+def attainment(actual: float | None, target: float, direction: str, baseline: float | None = None) -> float | None:
+    """Share of the target achieved (1.0 = met). Lower-is-better metrics are reverse-scored.
+
+    With a baseline, progress is measured from it: for a complaint rate going
+    from baseline 2% to target 1%, an actual of 1.5% is half way (0.5).
+    Without one, lower-is-better is target/actual. Never divides by zero.
+    """
+    if actual is None:
+        return None
+    if baseline is not None and baseline != target:
+        return (actual - baseline) / (target - baseline)
+    if direction == "lower":
+        if actual <= 0:
+            return 1.0 if target >= 0 else 0.0
+        return target / actual
+    if target == 0:
+        return 1.0 if actual >= 0 else 0.0
+    return actual / target
+
+
+def weighted_total(items: Sequence[tuple[float | None, float]], cap: float = 1.2) -> float | None:
+    """Weighted score over (attainment, weight) pairs; each attainment capped so one KPI can't carry all."""
+    scored = [(max(0.0, min(cap, a)), w) for a, w in items if a is not None]
+    weight = sum(w for _, w in scored)
+    if not weight:
+        return None
+    return sum(a * w for a, w in scored) / weight

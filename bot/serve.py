@@ -1,0 +1,74 @@
+"""``kpibot serve``: HTTP mode behind waitress, or Socket Mode when SLACK_APP_TOKEN is set.
+
+waitress is a production WSGI server (pure Python, no fork model), so the
+in-process scheduler runs exactly once per process.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from slack_sdk.errors import SlackApiError
+
+from bot.app import create_app, create_services
+from bot.config import Settings
+from bot.scheduler import start_scheduler
+from storage.migrate import upgrade
+
+log = logging.getLogger("kpibot")
+
+
+def serve(settings: Settings) -> int:
+    settings.require_slack()
+    upgrade(settings.database_url)
+    services = create_services(settings)
+    try:
+        identity = services.gateway.client.auth_test()  # type: ignore[attr-defined]
+    except SlackApiError as exc:
+        print(f"Slack refused the bot token ({exc.response.get('error')}): check SLACK_BOT_TOKEN.", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"cannot reach Slack at {settings.slack_api_url}: {exc}", file=sys.stderr)
+        return 2
+    log.info("connected to Slack as %s in %s", identity.get("user"), identity.get("team"))
+    app = create_app(settings, services)
+    scheduler = start_scheduler(services)
+    try:
+        if settings.slack_app_token is not None:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+        else:
+            from slack_bolt.adapter.wsgi import SlackRequestHandler
+            from waitress import serve as waitress_serve
+
+            log.info("listening on http://0.0.0.0:%d/slack/events", settings.port)
+            waitress_serve(SlackRequestHandler(app), host="0.0.0.0", port=settings.port, threads=8, ident="kpibot")
+    finally:
+        scheduler.shutdown(wait=False)
+    return 0
+
+
+class LocalServer:
+    """The app behind waitress on a loopback port, in a thread: for the demo, tests and benchmarks."""
+
+    def __init__(self, app: object, *, threads: int = 8) -> None:
+        from slack_bolt.adapter.wsgi import SlackRequestHandler
+        from waitress.server import create_server
+
+        self.server = create_server(SlackRequestHandler(app), host="127.0.0.1", port=0, threads=threads, ident="kpibot")
+        import threading
+
+        self.thread = threading.Thread(target=self.server.run, name="kpibot-http", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.effective_port}/slack/events"
+
+    def __enter__(self) -> LocalServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.close()

@@ -1,0 +1,24 @@
+"""How listeners reach kpibot's services: a global middleware puts them in Bolt's context."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import BoltContext
+
+from bot.services import Services
+
+KEY = "kpibot"
+
+
+def services_middleware(services: Services) -> Callable[..., Any]:
+    def inject(context: BoltContext, next: Callable[[], Any]) -> Any:  # noqa: A002  (Bolt's argument name)
+        context[KEY] = services
+        return next()
+
+    return inject
+
+
+def services_of(context: BoltContext) -> Services:
+    return context[KEY]  # type: ignore[no-any-return]

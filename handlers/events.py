@@ -1,0 +1,109 @@
+"""Event listeners: DMs to the bot (check-in replies and their edits), App Home, profile changes.
+
+Each listener acks at once and does the work in a Bolt lazy listener, so the
+HTTP response is back in milliseconds and Slack never retries for a timeout.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+
+from bot.checkin import Outgoing, handle_edit, handle_reply, unknown_person
+from bot.i18n import lang
+from handlers.context import services_of
+from handlers.home import refresh_home
+from storage.engine import session_scope
+from storage.queries import claim_event, person_by_slack_id
+
+log = logging.getLogger(__name__)
+
+IGNORED_USERS = {"USLACKBOT"}
+
+
+def classify(event: dict[str, Any]) -> str | None:
+    """"reply", "edit" or None (ignore): only people's own DMs and their real edits count.
+
+    Ignored: anything from a bot (bot_id, even without a subtype; this covers
+    our own messages too), Slackbot, channel messages, joins and other
+    subtypes, and message_changed events that only add a link preview (the
+    text is unchanged).
+    """
+    if event.get("channel_type") != "im":
+        return None
+    subtype = event.get("subtype")
+    if subtype is None or subtype == "file_share":
+        if event.get("bot_id") or event.get("user") in IGNORED_USERS or not event.get("user"):
+            return None
+        return "reply"
+    if subtype == "message_changed":
+        message = event.get("message") or {}
+        previous = event.get("previous_message") or {}
+        if message.get("bot_id") or message.get("user") in IGNORED_USERS or not message.get("user"):
+            return None
+        if message.get("text") == previous.get("text"):
+            return None
+        return "edit"
+    return None
+
+
+def ack_event(ack: Ack) -> None:
+    ack()
+
+
+def on_message(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
+    """A DM: store the check-in reply (once per event id), then answer."""
+    kind = classify(event)
+    if kind is None:
+        return
+    services = services_of(context)
+    now = services.clock()
+    source = event if kind == "reply" else event["message"]
+    user_id, text, ts = source["user"], source.get("text") or "", source["ts"]
+    outgoing: list[Outgoing]
+    with session_scope(services.engine) as session:
+        if not claim_event(session, event_id=str(body.get("event_id") or f"{event['channel']}:{event.get('ts')}")):
+            log.info("event %s already processed; Slack retried it", body.get("event_id"))
+            return
+        person = person_by_slack_id(session, slack_id=user_id)
+        if person is None or not person.active:
+            profile = services.gateway.profile(user_id) if kind == "reply" else None
+            outgoing = [unknown_person(session, locale=profile.locale if profile else "en-US")] if kind == "reply" else []
+        elif kind == "reply":
+            outgoing = handle_reply(session, person=person, text=text, ts=ts, now=now)
+        else:
+            outgoing = handle_edit(session, person=person, text=text, ts=ts, now=now)
+    for item in outgoing:
+        services.gateway.send(event["channel"], item.message, locale=item.locale)
+    if person is not None and outgoing:
+        refresh_home(services, user_id)
+
+
+def on_app_home_opened(event: dict[str, Any], context: BoltContext) -> None:
+    if event.get("tab") == "home":
+        refresh_home(services_of(context), event["user"])
+
+
+def on_user_change(event: dict[str, Any], context: BoltContext) -> None:
+    """Slack tells us when someone's timezone or locale changes; keep scheduling right."""
+    user = event.get("user") or {}
+    services = services_of(context)
+    with session_scope(services.engine) as session:
+        person = person_by_slack_id(session, slack_id=str(user.get("id")))
+        if person is None:
+            return
+        person.tz = user.get("tz") or person.tz
+        if user.get("locale"):
+            person.locale = user["locale"]
+        if user.get("deleted"):
+            person.active = False
+        person.tz_checked_at = services.clock()
+    log.info("profile of %s refreshed (%s)", person.slack_id, lang(person.locale))
+
+
+def register(app: App) -> None:
+    app.event("message")(ack=ack_event, lazy=[on_message])
+    app.event("app_home_opened")(ack=ack_event, lazy=[on_app_home_opened])
+    app.event("user_change")(ack=ack_event, lazy=[on_user_change])

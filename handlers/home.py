@@ -1,0 +1,76 @@
+"""App Home: a personal dashboard, published with views.publish."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.views import View
+
+from bot import i18n
+from bot.checkin import format_value, kpi_lines, open_action_items
+from bot.people import current_kpis, local_now
+from bot.periods import week_key
+from bot.services import Services
+from handlers.render.escape import clip, escape
+from storage.engine import session_scope
+from storage.queries import person_by_slack_id
+
+log = logging.getLogger(__name__)
+
+i18n.register(
+    {
+        "home_title": {"en": "Your KPIs", "zh": "我的 KPI"},
+        "home_none": {"en": "No active KPIs yet. Ask your manager, or try `/kpi setup`.", "zh": "还没有生效的 KPI。可以问问经理，或试试 `/kpi setup`。"},
+        "home_unknown": {"en": "You're not in the organisation file yet; an admin can add you.", "zh": "组织文件里还没有你，请联系管理员添加。"},
+        "home_actions": {"en": "*Open action items*", "zh": "*待办行动项*"},
+    }
+)
+
+
+def bar(fraction: float | None, width: int = 10) -> str:
+    """A text progress bar: ▓▓▓▓░░░░░░ 40%."""
+    if fraction is None:
+        return "░" * width + " –"
+    filled = max(0, min(width, round(fraction * width)))
+    return "▓" * filled + "░" * (width - filled) + f" {fraction:.0%}"
+
+
+def home_view(services: Services, slack_id: str) -> View:
+    now = services.clock()
+    with session_scope(services.engine) as session:
+        person = person_by_slack_id(session, slack_id=slack_id)
+        locale = person.locale if person else "en-US"
+        blocks: list[Block] = [HeaderBlock(text=i18n.t("home_title", locale))]
+        if person is None:
+            blocks.append(SectionBlock(text=i18n.t("home_unknown", locale)))
+            return View(type="home", blocks=blocks)
+        today = local_now(person, now).date()
+        kpis = current_kpis(session, person_id=person.id or 0, day=today)
+        lines = kpi_lines(session, kpis, period_key=week_key(today), today=today)
+        if not lines:
+            blocks.append(SectionBlock(text=i18n.t("home_none", locale)))
+        for line in lines[:20]:
+            progress = None
+            if line.so_far is not None and line.target:
+                progress = line.so_far / line.target if line.direction == "higher" else (line.target / line.so_far if line.so_far else 1.0)
+            blocks.append(
+                SectionBlock(
+                    text=f"*{escape(line.name)}*\n`{bar(progress)}`  {format_value(line.so_far, line.unit)} / {format_value(line.target, line.unit)}"
+                )
+            )
+        items = open_action_items(session, person_id=person.id or 0)
+        if items:
+            text = i18n.t("home_actions", locale) + "\n" + "\n".join(f"• {escape(clip(i.next_step, 200))}" for i in items[:10])
+            blocks.append(SectionBlock(text=clip(text, 3000)))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"{week_key(today)} · kpibot")]))
+    return View(type="home", blocks=blocks[:100])
+
+
+def refresh_home(services: Services, slack_id: str) -> None:
+    """Publish the dashboard; a Slack error here must not break the conversation."""
+    try:
+        services.gateway.publish_home(slack_id, home_view(services, slack_id))
+    except SlackApiError as exc:
+        log.warning("views.publish for %s failed: %s", slack_id, exc.response.get("error"))

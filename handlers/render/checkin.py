@@ -1,0 +1,207 @@
+"""Block Kit for the check-in conversation: prompt, question, confirmation."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    MarkdownTextObject,
+    OverflowMenuElement,
+    Option,
+    SectionBlock,
+)
+
+from bot import i18n
+from bot.checkin import format_value, nice
+from bot.messages import BlockerLine, CheckinPrompt, Confirmation, KpiLine, QuestionMessage
+from handlers.render.dispatch import Rendered, render
+from handlers.render.escape import clip, escape
+
+CATEGORIES = ("resources", "process", "capability", "other")
+
+i18n.register(
+    {
+        "prompt_title": {"en": "Hi {name}! Time for your weekly check-in ({week}).", "zh": "{name}你好！该做本周（{week}）的 KPI 签到了。"},
+        "reminder_title": {"en": "A gentle reminder: your check-in for {week} is still open.", "zh": "温馨提醒：你 {week} 的签到还没有完成。"},
+        "prompt_howto": {
+            "en": "Just reply in your own words, for example:\n>{example}",
+            "zh": "直接用自己的话回复就行，例如：\n>{example}",
+        },
+        "kpi_line": {
+            "en": "*{name}*: {so_far} so far of {target} target · on track would be {expected}",
+            "zh": "*{name}*：目前 {so_far}，目标 {target}，按进度应为 {expected}",
+        },
+        "kpi_line_lower": {
+            "en": "*{name}* (lower is better): now {so_far}, target {target}",
+            "zh": "*{name}*（越低越好）：当前 {so_far}，目标 {target}",
+        },
+        "action_items": {"en": "*Open action items*", "zh": "*待办行动项*"},
+        "forbidden": {"en": "*Not at any price*", "zh": "*不可触碰的底线*"},
+        "btn_form": {"en": "Fill in form", "zh": "填写表单"},
+        "btn_skip": {"en": "Skip this week", "zh": "本周跳过"},
+        "btn_snooze": {"en": "Snooze 2h", "zh": "稍后提醒（2小时）"},
+        "btn_away": {"en": "I'm away", "zh": "我在休假"},
+        "btn_ok": {"en": "Looks right", "zh": "没问题"},
+        "btn_edit": {"en": "Edit", "zh": "修改"},
+        "q_missing": {"en": "What was your *{name}* this week?", "zh": "本周的 *{name}* 是多少？"},
+        "q_ambiguous": {
+            "en": "I read {candidates} for *{name}*. Which one is right?",
+            "zh": "*{name}* 我读到了 {candidates}，哪个是对的？",
+        },
+        "q_implausible": {
+            "en": "*{name}*: {value} looks unusual ({reason}). Is that right? Reply yes, or send the correct number.",
+            "zh": "*{name}*：{value} 看起来不太寻常（{reason}）。确认吗？回复“是”，或者发正确的数字。",
+        },
+        "q_unmatched": {
+            "en": "I saw {candidates} but couldn't tell which KPI {it} for. Could you name it, e.g. \"{name} {first}\"?",
+            "zh": "我看到了 {candidates}，但不确定对应哪个 KPI。能注明一下吗？例如“{name} {first}”",
+        },
+        "stored_now": {"en": "Got it: {items}.", "zh": "已记录：{items}。"},
+        "blocker_noted": {"en": "Noted blocker: {text} ({category})", "zh": "已记录阻碍：{text}（{category}）"},
+        "confirm_title": {"en": "Here is what I stored for {week}:", "zh": "这是我为 {week} 记录的内容："},
+        "confirm_updated": {"en": "Updated. Here is what I now have for {week}:", "zh": "已更新。{week} 的最新记录："},
+        "confirmed": {"en": "Confirmed, thank you!", "zh": "已确认，谢谢！"},
+        "blockers": {"en": "*Blockers*", "zh": "*阻碍*"},
+        "no_value": {"en": "not reported", "zh": "未填写"},
+        "cat_resources": {"en": "resources", "zh": "资源"},
+        "cat_process": {"en": "process", "zh": "流程"},
+        "cat_capability": {"en": "capability", "zh": "能力"},
+        "cat_other": {"en": "other", "zh": "其他"},
+        "change_category": {"en": "Change category", "zh": "修改分类"},
+        "r_negative": {"en": "it is negative", "zh": "是负数"},
+        "r_over 100%": {"en": "over 100%", "zh": "超过 100%"},
+        "r_not 1-5": {"en": "ratings go from 1 to 5", "zh": "评分范围是 1-5"},
+        "r_ten times your previous best": {"en": "ten times your previous best", "zh": "是你以往最好成绩的十倍"},
+    }
+)
+
+
+def _kpi_text(line: KpiLine, locale: str) -> str:
+    key = "kpi_line_lower" if line.direction == "lower" else "kpi_line"
+    return i18n.t(
+        key,
+        locale,
+        name=escape(line.name),
+        so_far=format_value(line.so_far or 0, line.unit) if line.so_far is not None else "-",
+        target=format_value(line.target, line.unit),
+        expected=format_value(nice(line.expected or 0), line.unit),
+    )
+
+
+def _buttons(checkin_id: int, locale: str) -> ActionsBlock:
+    value = str(checkin_id)
+    return ActionsBlock(
+        block_id="checkin_actions",
+        elements=[
+            ButtonElement(text=i18n.t("btn_form", locale), action_id="checkin_form", value=value, style="primary"),
+            ButtonElement(text=i18n.t("btn_skip", locale), action_id="checkin_skip", value=value),
+            ButtonElement(text=i18n.t("btn_snooze", locale), action_id="checkin_snooze", value=value),
+            ButtonElement(text=i18n.t("btn_away", locale), action_id="checkin_away", value=value),
+        ],
+    )
+
+
+@render.register
+def _prompt(message: CheckinPrompt, locale: str) -> Rendered:
+    title_key = "reminder_title" if message.reminder else "prompt_title"
+    title = i18n.t(title_key, locale, name=escape(message.name), week=message.week)
+    blocks: list[Block] = [SectionBlock(text=title)]
+    kpi_text = "\n".join(f"• {_kpi_text(line, locale)}" for line in message.kpis)
+    blocks.append(SectionBlock(text=clip(kpi_text, 3000)))
+    if message.action_items:
+        items = "\n".join(f"• {escape(clip(item, 200))}" for item in message.action_items[:10])
+        blocks.append(SectionBlock(text=clip(i18n.t("action_items", locale) + "\n" + items, 3000)))
+    if message.forbidden:
+        items = "\n".join(f"• {escape(item)}" for item in message.forbidden[:10])
+        blocks.append(SectionBlock(text=clip(i18n.t("forbidden", locale) + "\n" + items, 3000)))
+    blocks.append(SectionBlock(text=clip(i18n.t("prompt_howto", locale, example=escape(message.example)), 3000)))
+    blocks.append(_buttons(message.checkin_id, locale))
+    return title, blocks
+
+
+def _category(category: str, locale: str) -> str:
+    return i18n.t(f"cat_{category}", locale)
+
+
+def _blocker_block(blocker: BlockerLine, locale: str) -> SectionBlock:
+    text = f"• {escape(clip(blocker.text, 300))} _({_category(blocker.category, locale)})_"
+    if blocker.date:
+        text += f" · {blocker.date}"
+    return SectionBlock(
+        block_id=f"blocker_{blocker.blocker_id}",
+        text=text,
+        accessory=OverflowMenuElement(
+            action_id="blocker_category",
+            options=[Option(text=_category(c, locale), value=f"{blocker.blocker_id}:{c}") for c in CATEGORIES],
+        ),
+    )
+
+
+@render.register
+def _question(message: QuestionMessage, locale: str) -> Rendered:
+    parts: list[str] = []
+    if message.stored_now:
+        items = ", ".join(f"{escape(line.name)} {format_value(line.value, line.unit)}" for line in message.stored_now)
+        parts.append(i18n.t("stored_now", locale, items=items))
+    for blocker in message.blockers_now:
+        parts.append(i18n.t("blocker_noted", locale, text=escape(clip(blocker.text, 300)), category=_category(blocker.category, locale)))
+    for note in message.notes:
+        if note == "nothing_understood":
+            continue
+        parts.append(i18n.t(note, locale))
+    kpi = message.kpi
+    name = escape(kpi.name) if kpi else ""
+    unit = kpi.unit if kpi else "count"
+    candidates = " / ".join(format_value(c, unit) for c in message.candidates)
+    if message.kind == "ambiguous" and kpi:
+        parts.append(i18n.t("q_ambiguous", locale, name=name, candidates=candidates))
+    elif message.kind == "implausible" and kpi:
+        reason = i18n.t(f"r_{message.reason}", locale) if f"r_{message.reason}" in i18n.TEXT else message.reason
+        parts.append(i18n.t("q_implausible", locale, name=name, value=format_value(message.candidates[0], unit), reason=reason))
+    elif message.kind == "unmatched":
+        first = format_value(message.candidates[0], "count") if message.candidates else "1"
+        it = "it is" if len(message.candidates) == 1 else "they are"
+        parts.append(i18n.t("q_unmatched", locale, candidates=candidates, it=it, name=name or "revenue", first=first))
+    elif kpi:
+        parts.append(i18n.t("q_missing", locale, name=name))
+    text = "\n".join(parts)
+    blocks: list[Block] = [SectionBlock(text=clip(text, 3000))]
+    if kpi and kpi.anchors and message.kind == "missing":
+        anchors = "\n".join(f"{i + 1}: {escape(a)}" for i, a in enumerate(kpi.anchors))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(anchors, 2000))]))
+    for blocker in message.blockers_now:
+        blocks.append(_blocker_block(blocker, locale))
+    return text, blocks
+
+
+@render.register
+def _confirmation(message: Confirmation, locale: str) -> Rendered:
+    title = i18n.t("confirm_updated" if message.updated else "confirm_title", locale, week=message.week)
+    lines = []
+    for line in message.kpis:
+        value = format_value(line.value, line.unit) if line.value is not None else i18n.t("no_value", locale)
+        lines.append(f"• *{escape(line.name)}*: {value}")
+    body = clip(title + "\n" + "\n".join(lines), 3000)
+    blocks: list[Block] = [SectionBlock(text=body)]
+    if message.blockers:
+        blocks.append(SectionBlock(text=i18n.t("blockers", locale)))
+        blocks.extend(_blocker_block(b, locale) for b in message.blockers[:20])
+    for note in message.notes:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=i18n.t(note, locale))]))
+    if message.confirmed:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=i18n.t("confirmed", locale))]))
+    else:
+        blocks.append(DividerBlock())
+        blocks.append(
+            ActionsBlock(
+                block_id="confirm_actions",
+                elements=[
+                    ButtonElement(text=i18n.t("btn_ok", locale), action_id="checkin_confirm", value=str(message.checkin_id), style="primary"),
+                    ButtonElement(text=i18n.t("btn_edit", locale), action_id="checkin_edit", value=str(message.checkin_id)),
+                ],
+            )
+        )
+    return body, blocks
