@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.dates import read_date
@@ -145,9 +145,7 @@ def parse_reply(
             continue
         away = _AWAY.search(clause)
         if away and not _names_kpi(clause, kpis):
-            until = read_date(away["until"] or clause, now=now, prefer="future", languages=languages) if (away["until"] or re.search(r"周|星期|礼拜|月|号|日|天", clause)) else None
-            if until is None and re.search(r"下个?(?:周|星期)", clause):
-                until = read_date("下周日", now=now, languages=languages)
+            until = _away_until(away["until"], clause, now, languages)
             if until is not None:
                 reading.away_until = until.isoformat()
                 continue
@@ -174,6 +172,18 @@ def parse_reply(
         if kpi.key not in reading.values and kpi.key not in asked:
             reading.questions.append(Question("missing", kpi.key))
     return reading
+
+
+def _away_until(phrase: str | None, clause: str, now: datetime, languages: tuple[str, ...]) -> date | None:
+    """The last day off: "until 12 Dec" -> 12 Dec; "next week" / "下周请假" -> the Sunday of next week."""
+    if re.search(r"next week|下个?(?:周|星期|礼拜)(?![一二三四五六日天末])", clause, re.IGNORECASE) and not phrase:
+        monday = read_date("next week", now=now, languages=languages)
+        return monday + timedelta(days=6) if monday else None
+    if phrase:
+        return read_date(phrase, now=now, prefer="future", languages=languages)
+    if re.search(r"周|星期|礼拜|月|号|日|天|tomorrow|monday|tuesday|wednesday|thursday|friday", clause, re.IGNORECASE):
+        return read_date(_AWAY.sub("", clause) or clause, now=now, prefer="future", languages=languages)
+    return None
 
 
 def _blocker(clause: str, now: datetime, languages: tuple[str, ...], reading: Reading) -> BlockerReading:

@@ -16,7 +16,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.checkin import example_reply, kpi_lines, open_action_items, stored_values
@@ -26,7 +25,7 @@ from bot.periods import week_key, week_start, week_start_of_key
 from bot.ports import Undeliverable
 from bot.services import Services
 from storage.engine import session_scope
-from storage.queries import insert_if_absent
+from storage.queries import compare_and_set, insert_if_absent
 from storage.tables import Checkin, CheckinRound, Person, Team
 
 log = logging.getLogger(__name__)
@@ -240,9 +239,7 @@ def recover_claims(services: Services, now: datetime, report: TickReport) -> Non
     for checkin_id, claimed_at, channel, slack_id in work:
         with session_scope(services.engine) as session:
             # compare-and-set: only one replica takes over a stale claim
-            taken = session.execute(
-                update(Checkin).where(col(Checkin.id) == checkin_id, col(Checkin.claimed_at) == claimed_at).values(claimed_at=now)
-            ).rowcount  # type: ignore[attr-defined]
+            taken = compare_and_set(session, Checkin, [col(Checkin.id) == checkin_id, col(Checkin.claimed_at) == claimed_at], {"claimed_at": now})
         if not taken:
             continue
         ts = None
@@ -275,9 +272,12 @@ def send_reminders(services: Services, now: datetime, report: TickReport) -> Non
     due = [cid for cid, prompted_at, hours in rows if prompted_at and now >= prompted_at + timedelta(hours=hours)]
     for checkin_id in due:
         with session_scope(services.engine) as session:
-            taken = session.execute(
-                update(Checkin).where(col(Checkin.id) == checkin_id, col(Checkin.reminded_at).is_(None), Checkin.status == "prompted").values(reminded_at=now, status="reminded")
-            ).rowcount  # type: ignore[attr-defined]
+            taken = compare_and_set(
+                session,
+                Checkin,
+                [col(Checkin.id) == checkin_id, col(Checkin.reminded_at).is_(None), Checkin.status == "prompted"],
+                {"reminded_at": now, "status": "reminded"},
+            )
         if taken:
             slack_id, outcome = _send_one(services, checkin_id or 0, now, reminder=True)
             if outcome == "reminded":
@@ -289,9 +289,7 @@ def resend_snoozed(services: Services, now: datetime, report: TickReport) -> Non
         ids = session.exec(select(Checkin.id).where(Checkin.status == "snoozed", col(Checkin.snoozed_until) <= now)).all()
     for checkin_id in ids:
         with session_scope(services.engine) as session:
-            taken = session.execute(
-                update(Checkin).where(col(Checkin.id) == checkin_id, Checkin.status == "snoozed").values(status="claimed", claimed_at=now)
-            ).rowcount  # type: ignore[attr-defined]
+            taken = compare_and_set(session, Checkin, [col(Checkin.id) == checkin_id, Checkin.status == "snoozed"], {"status": "claimed", "claimed_at": now})
         if taken:
             send_prompts(services, [checkin_id or 0], now, report)
 

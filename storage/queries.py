@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, select
 
@@ -20,8 +21,9 @@ def insert_if_absent(session: Session, model: type[SQLModel], values: dict[str, 
     table = model.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.execute(insert(table).values(**values).on_conflict_do_nothing())
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    # RETURNING, not rowcount: psycopg reports -1 for a skipped ON CONFLICT row.
+    statement = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
+    return session.execute(statement).first() is not None
 
 
 def claim_event(session: Session, *, event_id: str) -> bool:
@@ -36,3 +38,14 @@ def person_by_slack_id(session: Session, *, slack_id: str) -> Person | None:
 def admin_ids(session: Session) -> list[str]:
     return list(session.exec(select(Person.slack_id).where(Person.is_admin).order_by(Person.slack_id)).all())
 
+
+
+def compare_and_set(session: Session, model: type[SQLModel], where: list[Any], values: dict[str, Any]) -> bool:
+    """UPDATE ... WHERE <expected state> RETURNING: True only for the one caller that won.
+
+    This is how a stale claim or a reminder is taken over by exactly one
+    replica: the condition is the state the caller saw.
+    """
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = update(table).where(*where).values(**values).returning(*table.primary_key.columns)
+    return session.execute(statement).first() is not None
