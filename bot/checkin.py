@@ -24,7 +24,9 @@ from storage.tables import ActionItem, Blocker, Checkin, Kpi, Measurement, Perso
 from storage.types import utc_now
 
 OPEN = ("prompted", "reminded", "answering", "snoozed")
-YES = re.compile(r"^\s*(yes|y|yep|yeah|correct|right|ok|okay|confirm|对|是|是的|没错|确认|正确|好)\s*[.!。！]?\s*$", re.IGNORECASE)
+YES = re.compile(
+    r"^\s*(yes|y|yep|yeah|correct|right|ok|okay|confirm|对|是|是的|没错|确认|正确|好)\s*[.!。！]?\s*$", re.IGNORECASE
+)
 NO = re.compile(r"^\s*(no|n|nope|wrong|不|不是|不对|错了)\s*[.!。！]?\s*$", re.IGNORECASE)
 SKIP = re.compile(r"^\s*(skip|skip this week|pass|跳过|本周跳过|这周跳过)\s*[.!。！]?\s*$", re.IGNORECASE)
 
@@ -90,7 +92,8 @@ def kpi_refs(session: Session, kpis: list[Kpi], period_key: str) -> list[KpiRef]
     if not kpis:
         return []
     rows = session.exec(
-        select(Measurement).where(col(Measurement.kpi_id).in_([k.id for k in kpis]), Measurement.period_key < period_key)
+        select(Measurement)
+        .where(col(Measurement.kpi_id).in_([k.id for k in kpis]), Measurement.period_key < period_key)
         .order_by(col(Measurement.period_key))
     ).all()
     best: dict[int, float] = {}
@@ -124,7 +127,11 @@ def kpi_lines(session: Session, kpis: list[Kpi], *, period_key: str, today: date
         by_kpi.setdefault(m.kpi_id, []).append(m)
     lines = []
     for k in kpis:
-        history = [m for m in by_kpi.get(k.id or 0, []) if k.period_start <= m.week_start <= k.period_end or week_start(k.period_start) == m.week_start]
+        history = [
+            m
+            for m in by_kpi.get(k.id or 0, [])
+            if k.period_start <= m.week_start <= k.period_end or week_start(k.period_start) == m.week_start
+        ]
         this_week = next((m.value for m in history if m.period_key == period_key), None)
         previous = [m.value for m in history if m.period_key < period_key]
         lines.append(
@@ -173,10 +180,7 @@ def format_value(value: float | None, unit: str) -> str:
         return "-"
     if unit == "percent":
         return f"{value:g}%"
-    if abs(value) >= 10_000 and value % 1000 == 0:
-        text = f"{value / 1000:g}k"
-    else:
-        text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    text = f"{value / 1000:g}k" if abs(value) >= 10000 and value % 1000 == 0 else f"{value:,.2f}".rstrip("0").rstrip(".")
     return f"{text} {unit}" if re.fullmatch(r"[A-Z]{3}", unit) else text
 
 
@@ -319,7 +323,9 @@ def stored_values(session: Session, *, checkin: Checkin) -> dict[int, float]:
     return {kpi_id: value for kpi_id, value in rows}
 
 
-def store_blockers(session: Session, *, person: Person, checkin: Checkin, reading: Reading, ts: str, now: datetime) -> list[BlockerLine]:
+def store_blockers(
+    session: Session, *, person: Person, checkin: Checkin, reading: Reading, ts: str, now: datetime
+) -> list[BlockerLine]:
     lines = []
     for b in reading.blockers:
         row = Blocker(
@@ -340,10 +346,15 @@ def store_blockers(session: Session, *, person: Person, checkin: Checkin, readin
 
 def blocker_lines(session: Session, *, checkin: Checkin) -> list[BlockerLine]:
     rows = session.exec(select(Blocker).where(Blocker.checkin_id == checkin.id).order_by(col(Blocker.id))).all()
-    return [BlockerLine(b.id or 0, b.text, b.category, (b.until or b.since).isoformat() if (b.until or b.since) else None) for b in rows]
+    return [
+        BlockerLine(b.id or 0, b.text, b.category, (b.until or b.since).isoformat() if (b.until or b.since) else None)
+        for b in rows
+    ]
 
 
-def confirmation(session: Session, *, checkin: Checkin, lines: list[KpiLine], notes: list[str] | None = None, updated: bool = False) -> Confirmation:
+def confirmation(
+    session: Session, *, checkin: Checkin, lines: list[KpiLine], notes: list[str] | None = None, updated: bool = False
+) -> Confirmation:
     return Confirmation(
         checkin_id=checkin.id or 0,
         week=checkin.period_key,
@@ -358,7 +369,9 @@ def confirmation(session: Session, *, checkin: Checkin, lines: list[KpiLine], no
 def handle_edit(session: Session, *, person: Person, text: str, ts: str, now: datetime) -> list[Outgoing]:
     """The person edited a message that gave values: re-read it and update exactly those values."""
     rows = session.exec(
-        select(Measurement).join(Kpi, col(Kpi.id) == Measurement.kpi_id).where(Kpi.owner_id == person.id, Measurement.source_ts == ts)
+        select(Measurement)
+        .join(Kpi, col(Kpi.id) == Measurement.kpi_id)
+        .where(Kpi.owner_id == person.id, Measurement.source_ts == ts)
     ).all()
     blockers = session.exec(select(Blocker).where(Blocker.person_id == person.id, Blocker.source_ts == ts)).all()
     if not rows and not blockers:
@@ -378,11 +391,13 @@ def handle_edit(session: Session, *, person: Person, text: str, ts: str, now: da
 
 
 def open_action_items(session: Session, *, person_id: int) -> list[ActionItem]:
-    return list(session.exec(select(ActionItem).where(ActionItem.person_id == person_id, col(ActionItem.done_at).is_(None))).all())
+    return list(
+        session.exec(select(ActionItem).where(ActionItem.person_id == person_id, col(ActionItem.done_at).is_(None))).all()
+    )
 
 
 def mark_confirmed(session: Session, *, person: Person, checkin_id: int, now: datetime) -> Checkin | None:
-    """"Looks right": only the owner can confirm their own check-in."""
+    """ "Looks right": only the owner can confirm their own check-in."""
     checkin = session.get(Checkin, checkin_id)
     if checkin is None or checkin.person_id != person.id:
         return None

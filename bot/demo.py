@@ -54,7 +54,10 @@ SCRIPT: dict[str, list[list[str] | None]] = {
     "U102": [["营收3.8万，新客户1个", "1.8%"], ["和上周一样"]],
     "U103": [None, ["下周请假"]],
     "U104": [["52000, 2, 1.1"], ["revenue 61k, 4 new clients, complaints 0.9%"]],
-    "U201": [["revenue 7.5k, 2 new clients, complaints 1.4%, waiting on leads from marketing since last Tuesday"], ["revenue 9k, 3 new clients, complaints 1.3%"]],
+    "U201": [
+        ["revenue 7.5k, 2 new clients, complaints 1.4%, waiting on leads from marketing since last Tuesday"],
+        ["revenue 9k, 3 new clients, complaints 1.3%"],
+    ],
     "U202": [["sales 6k, new clients 1", "1.6%"], ["revenue 6.5k, 2 new clients, complaints 1.5%"]],
     "U203": [["revenue 8k, 1 new client, complaints 1.9%"], ["revenue 95k, 2 new clients, complaints 1.7%", "sorry, 9.5k"]],
     "U204": [["revenue 5k, 3 new clients, complaints 2%"], ["same as last week"]],

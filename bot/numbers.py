@@ -10,10 +10,23 @@ import re
 from dataclasses import dataclass
 
 _MULT = {
-    "k": 1e3, "K": 1e3, "千": 1e3,
-    "m": 1e6, "M": 1e6, "mn": 1e6, "mio": 1e6, "million": 1e6,
-    "b": 1e9, "bn": 1e9, "billion": 1e9,
-    "w": 1e4, "W": 1e4, "万": 1e4, "百万": 1e6, "千万": 1e7, "亿": 1e8,
+    "k": 1e3,
+    "K": 1e3,
+    "千": 1e3,
+    "m": 1e6,
+    "M": 1e6,
+    "mn": 1e6,
+    "mio": 1e6,
+    "million": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "w": 1e4,
+    "W": 1e4,
+    "万": 1e4,
+    "百万": 1e6,
+    "千万": 1e7,
+    "亿": 1e8,
 }
 _CURRENCY_PREFIX = r"(?P<cur>[$¥€£]|CNY|RMB|USD|EUR)?\s?"
 _NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
@@ -23,8 +36,24 @@ NUMBER = re.compile(r"(?P<sign>[-−])?" + _CURRENCY_PREFIX + _NUM + _SUFFIX + _
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百千]+万?(?=[个位家件单次人名笔条项]|\s*$)")
-_WORD_NUMBERS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "none": 0, "no": 0}
+# not after 周/星期/礼拜/第/月: 周五 is Friday, not five
+CN_NUMBER = re.compile(r"(?<![周期拜第月])[零〇一二两三四五六七八九十百千]+万?(?=[个位家件单次人名笔条项]|\s*$)")
+_WORD_NUMBERS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twelve": 12,
+    "none": 0,
+    "no": 0,
+}
 WORD_NUMBER = re.compile(r"\b(" + "|".join(_WORD_NUMBERS) + r")\b(?=\s+[a-zA-Z])", re.IGNORECASE)
 
 

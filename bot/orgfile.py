@@ -193,7 +193,9 @@ def _cross_check(spec: OrgSpec, lines: dict[Any, int]) -> tuple[list[Problem], l
     member_of: dict[str, str] = {}
     for i, team in enumerate(spec.teams):
         if team.manager not in people:
-            problems.append(Problem(at("teams", i, "manager"), f"manager '{team.manager}' of team '{team.name}' is not in people"))
+            problems.append(
+                Problem(at("teams", i, "manager"), f"manager '{team.manager}' of team '{team.name}' is not in people")
+            )
         if team.parent is not None and team.parent not in teams:
             problems.append(Problem(at("teams", i, "parent"), f"parent team '{team.parent}' is not defined"))
         for j, member in enumerate(team.members):
@@ -252,7 +254,9 @@ def import_org(session: Session, text: str) -> ImportReport:
             values["locale"] = p.locale
         people[p.slack_id] = _upsert(session, report, "people", people.get(p.slack_id), Person, {"slack_id": p.slack_id}, values)
     for admin in admins - {p.slack_id for p in spec.people}:
-        people[admin] = _upsert(session, report, "people", people.get(admin), Person, {"slack_id": admin}, {"name": admin, "is_admin": True})
+        people[admin] = _upsert(
+            session, report, "people", people.get(admin), Person, {"slack_id": admin}, {"name": admin, "is_admin": True}
+        )
     session.flush()
 
     teams: dict[str, Team] = {t.name: t for t in session.exec(select(Team)).all()}
@@ -275,7 +279,9 @@ def import_org(session: Session, text: str) -> ImportReport:
 
     goals: dict[str, Goal] = {g.key: g for g in session.exec(select(Goal)).all()}
     for g in spec.goals:
-        goals[g.id] = _upsert(session, report, "goals", goals.get(g.id), Goal, {"key": g.id}, {"title": g.title, "level": g.level})
+        goals[g.id] = _upsert(
+            session, report, "goals", goals.get(g.id), Goal, {"key": g.id}, {"title": g.title, "level": g.level}
+        )
     session.flush()
     for g in spec.goals:
         _set(report, "goals", goals[g.id], {"parent_id": goals[g.parent].id if g.parent else None})
@@ -309,7 +315,9 @@ def import_org(session: Session, text: str) -> ImportReport:
     return report
 
 
-def _upsert(session: Session, report: ImportReport, kind: str, row: Any, model: Any, ident: dict[str, Any], values: dict[str, Any]) -> Any:
+def _upsert(
+    session: Session, report: ImportReport, kind: str, row: Any, model: Any, ident: dict[str, Any], values: dict[str, Any]
+) -> Any:
     if row is None:
         row = model(**ident, **values)
         session.add(row)

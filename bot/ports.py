@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 
-class Undeliverable(Exception):
+class UndeliverableError(Exception):
     """The person cannot be reached (deactivated, not found, a bot...). ``reason`` is Slack's error code."""
 
     def __init__(self, reason: str) -> None:

@@ -24,8 +24,8 @@ MAX_CHARS = 4000  # more than any real check-in; the rest is ignored (and said s
 _CLAUSE_SPLIT = re.compile(r"(?<!\d),|,(?!\d{3}(?!\d))|[;\n。；]|\s+(?:and|but|also)\s+|(?:还有|另外|但是)")
 _BLOCKER = re.compile(
     r"\b(?:blocked|blocker|blocking|waiting (?:on|for)|stuck|held up|depend(?:s|ing)? on|no (?:budget|access|time)|"
-    r"can'?t|cannot|lack(?:ing)?|short of|need(?:s|ing)? (?:more|help|approval))\b|"
-    r"卡在|卡住|被.*卡|等待|在等|等着|等|缺少|缺乏|缺|阻塞|受阻|没有预算|需要支持",
+    r"can'?t|cannot|unable to|hard to|lack(?:ing)?|short of|need(?:s|ing)? (?:more|help|approval))\b|"
+    r"卡在|卡住|被.*卡|等待|在等|等着|等|缺少|缺乏|缺|阻塞|受阻|没有预算|需要支持|无法|没法|难以|很难",
     re.IGNORECASE,
 )
 _AWAY = re.compile(
@@ -36,14 +36,34 @@ _AWAY = re.compile(
 _SAME = re.compile(r"\bsame as last (?:week|time)\b|和上周一样|同上周|跟上周一样|与上周相同", re.IGNORECASE)
 _CORRECTION = re.compile(r"\b(?:actually|correction|sorry|i meant|oops)\b|更正|其实|应该是|改成|纠正", re.IGNORECASE)
 _SINCE = re.compile(r"\bsince\s+(?P<d>[\w ,./-]{2,30})|(?P<cn>[^,，。]{1,12}?)(?:开始|以来|起)", re.IGNORECASE)
-_UNTIL = re.compile(r"\b(?:until|till|til|by|before|due)\s+(?P<d>[\w ,./-]{2,30})|(?:到|直到)(?P<cn>[^,，。]{1,12}?)(?:为止|前|之前)?$", re.IGNORECASE)
+_UNTIL = re.compile(
+    r"\b(?:until|till|til|by|before|due)\s+(?P<d>[\w ,./-]{2,30})|(?:到|直到)(?P<cn>[^,，。]{1,12}?)(?:为止|前|之前)?$",
+    re.IGNORECASE,
+)
 _CONTINUATION = re.compile(r"^(?:until|till|til|since|by|from|expected|due|等到|直到|预计|要到|到)\s*", re.IGNORECASE)
 _STOP = {"the", "a", "an", "of", "to", "for", "rate", "number", "new", "total", "my", "this", "week", "was", "is", "we", "i"}
 
 CATEGORY_WORDS: list[tuple[str, re.Pattern[str]]] = [
-    ("resources", re.compile(r"budget|headcount|people|staff|leads?|tools?|laptop|licen[cs]e|money|hardware|资源|预算|人手|人力|线索|设备|工具|经费", re.IGNORECASE)),
-    ("capability", re.compile(r"don'?t know|not sure how|skill|training|experience|learn|expertise|不会|能力|培训|经验|技能|不懂", re.IGNORECASE)),
-    ("process", re.compile(r"approv|sign[- ]?off|legal|review|process|waiting|procurement|contract|policy|审批|流程|签字|合同|法务|等", re.IGNORECASE)),
+    (
+        "resources",
+        re.compile(
+            r"budget|headcount|people|staff|leads?|tools?|laptop|licen[cs]e|money|hardware|资源|预算|人手|人力|线索|设备|工具|经费",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "capability",
+        re.compile(
+            r"don'?t know|not sure how|skill|training|experience|learn|expertise|不会|能力|培训|经验|技能|不懂", re.IGNORECASE
+        ),
+    ),
+    (
+        "process",
+        re.compile(
+            r"approv|sign[- ]?off|legal|review|process|waiting|procurement|contract|policy|审批|流程|签字|合同|法务|等",
+            re.IGNORECASE,
+        ),
+    ),
 ]
 
 
@@ -107,9 +127,7 @@ class Reading:
             "blockers": [asdict(b) for b in self.blockers],
             "dates": self.dates,
             "away_until": self.away_until,
-            "questions": [
-                {**asdict(q), "kpi": names.get(q.kpi or "", q.kpi)} for q in self.questions
-            ],
+            "questions": [{**asdict(q), "kpi": names.get(q.kpi or "", q.kpi)} for q in self.questions],
         }
 
 
@@ -149,7 +167,7 @@ def parse_reply(
             if until is not None:
                 reading.away_until = until.isoformat()
                 continue
-        if reading.blockers and _CONTINUATION.match(clause):
+        if reading.blockers and (_CONTINUATION.match(clause) or (not find_numbers(clause) and _any_date(clause, now, languages))):
             # "stuck on legal review, until Friday": the date belongs to the blocker before it
             previous = reading.blockers.pop()
             reading.dates = [d for d in reading.dates if d != previous.date]
@@ -193,14 +211,10 @@ def _blocker(clause: str, now: datetime, languages: tuple[str, ...], reading: Re
             category = name
             break
     blocker = BlockerReading(text=clause[:1000], category=category)
-    since = _SINCE.search(clause)
-    until = _UNTIL.search(clause)
-    if since:
-        found = read_date(since["d"] or since["cn"], now=now, prefer="past", languages=languages)
-        blocker.since = found.isoformat() if found else None
-    if until:
-        found = read_date(until["d"] or until["cn"], now=now, prefer="future", languages=languages)
-        blocker.until = found.isoformat() if found else None
+    since = _first_date(_SINCE, clause, now, "past", languages)
+    until = _first_date(_UNTIL, clause, now, "future", languages)
+    blocker.since = since.isoformat() if since else None
+    blocker.until = until.isoformat() if until else None
     if not since and not until:
         found = _any_date(clause, now, languages)
         blocker.date = found.isoformat() if found else None
@@ -210,11 +224,28 @@ def _blocker(clause: str, now: datetime, languages: tuple[str, ...], reading: Re
     return blocker
 
 
+def _first_date(pattern: re.Pattern[str], clause: str, now: datetime, prefer: Any, languages: tuple[str, ...]) -> date | None:
+    """The first match of ``pattern`` that is really a date ("blocked by legal ... until Friday")."""
+    for match in pattern.finditer(clause):
+        phrase = match["d"] or match["cn"]
+        found = read_date(phrase, now=now, prefer=prefer, languages=languages) if phrase else None
+        if found is not None:
+            return found
+    return None
+
+
 def _any_date(clause: str, now: datetime, languages: tuple[str, ...]) -> date | None:
-    cn = re.search(r"(?:下下|下个?|本|这个?|上个?)?(?:周|星期|礼拜)[一二三四五六日天末]|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月(?:\d{1,2}[日号]|底|末)|明天|后天|昨天|\d+天[后前]", clause)
+    cn = re.search(
+        r"(?:下下|下个?|本|这个?|上个?)?(?:周|星期|礼拜)[一二三四五六日天末]|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月(?:\d{1,2}[日号]|底|末)|明天|后天|昨天|\d+天[后前]",
+        clause,
+    )
     if cn:
         return read_date(cn.group(), now=now, prefer="future", languages=languages)
-    en = re.search(r"\b(?:(?:last|next|this) )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|yesterday|next week)\b", clause, re.IGNORECASE)
+    en = re.search(
+        r"\b(?:(?:last|next|this) )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|yesterday|next week)\b",
+        clause,
+        re.IGNORECASE,
+    )
     if en:
         return read_date(en.group(), now=now, prefer="future", languages=languages)
     return None
@@ -242,7 +273,7 @@ def _match_score(words: str, kpi: KpiRef) -> int:
             if term in lowered:
                 return 2
             continue
-        if re.search(r"(?<![a-z])" + re.escape(term) + r"(?![a-z])", lowered) or _stem(term) in stems and " " not in term:
+        if re.search(r"(?<![a-z])" + re.escape(term) + r"(?![a-z])", lowered) or (_stem(term) in stems and " " not in term):
             return 2
         significant = [_stem(w) for w in re.findall(r"[a-z]+", term) if w not in _STOP and len(w) > 2]
         if significant and all(s in stems for s in significant):
@@ -326,14 +357,14 @@ def _segments(clause: str, numbers: list[Number]) -> list[tuple[Number, str]]:
     for i, number in enumerate(numbers):
         start = numbers[i - 1].end if i else 0
         end = numbers[i + 1].start if i + 1 < len(numbers) else len(clause)
-        result.append((number, clause[start:number.start] + " " + clause[number.end:end]))
+        result.append((number, clause[start : number.start] + " " + clause[number.end : end]))
     return result
 
 
 def _strip_numbers(clause: str, numbers: list[Number]) -> str:
     out, last = [], 0
     for n in numbers:
-        out.append(clause[last:n.start])
+        out.append(clause[last : n.start])
         last = n.end
     out.append(clause[last:])
     return " ".join(out)

@@ -22,7 +22,7 @@ from bot.checkin import example_reply, kpi_lines, open_action_items, stored_valu
 from bot.messages import CheckinPrompt
 from bot.people import current_kpis, local_now, zone
 from bot.periods import week_key, week_start, week_start_of_key
-from bot.ports import Undeliverable
+from bot.ports import UndeliverableError
 from bot.services import Services
 from storage.engine import session_scope
 from storage.queries import compare_and_set, insert_if_absent
@@ -77,7 +77,9 @@ def refresh_profiles(services: Services, now: datetime, report: TickReport, *, l
     with session_scope(services.engine) as session:
         stale = session.exec(
             select(Person)
-            .where(col(Person.active), (col(Person.tz_checked_at).is_(None)) | (col(Person.tz_checked_at) < now - PROFILE_MAX_AGE))
+            .where(
+                col(Person.active), (col(Person.tz_checked_at).is_(None)) | (col(Person.tz_checked_at) < now - PROFILE_MAX_AGE)
+            )
             .order_by(col(Person.tz_checked_at).is_(None).desc(), col(Person.tz_checked_at))
             .limit(limit)
         ).all()
@@ -100,9 +102,7 @@ def claim_due(services: Services, now: datetime, report: TickReport) -> list[int
     """Insert a claimed check-in for everyone whose local prompt time has come; returns the new ids."""
     claimed: list[int] = []
     with session_scope(services.engine) as session:
-        rows = session.exec(
-            select(Person, Team).join(Team, col(Team.id) == Person.team_id).where(col(Person.active))
-        ).all()
+        rows = session.exec(select(Person, Team).join(Team, col(Team.id) == Person.team_id).where(col(Person.active))).all()
         due: list[tuple[Person, Team, str]] = []
         for person, team in rows:
             key, moment = scheduled_at(team, person, now)
@@ -111,9 +111,7 @@ def claim_due(services: Services, now: datetime, report: TickReport) -> list[int
         if not due:
             return claimed
         keys = {key for _, _, key in due}
-        existing = set(
-            session.exec(select(Checkin.person_id, Checkin.period_key).where(col(Checkin.period_key).in_(keys))).all()
-        )
+        existing = set(session.exec(select(Checkin.person_id, Checkin.period_key).where(col(Checkin.period_key).in_(keys))).all())
         rounds: dict[tuple[int, str], int] = {}
         for person, team, key in due:
             if (person.id, key) in existing:
@@ -125,7 +123,15 @@ def claim_due(services: Services, now: datetime, report: TickReport) -> list[int
             if insert_if_absent(
                 session,
                 Checkin,
-                {"person_id": person.id, "period_key": key, "round_id": round_id, "status": status, "claimed_at": now, "due_at": now, "state": {}},
+                {
+                    "person_id": person.id,
+                    "period_key": key,
+                    "round_id": round_id,
+                    "status": status,
+                    "claimed_at": now,
+                    "due_at": now,
+                    "state": {},
+                },
             ):
                 if away:
                     report.away.append(person.slack_id)
@@ -137,10 +143,15 @@ def claim_due(services: Services, now: datetime, report: TickReport) -> list[int
 def _round(session: Session, cache: dict[tuple[int, str], int], team: Team, key: str, now: datetime) -> int:
     ident = (team.id or 0, key)
     if ident not in cache:
-        insert_if_absent(session, CheckinRound, {"team_id": team.id, "period_key": key, "week_start": week_start_of_key(key), "created_at": now})
-        cache[ident] = session.exec(
-            select(CheckinRound.id).where(CheckinRound.team_id == team.id, CheckinRound.period_key == key)
-        ).one() or 0
+        insert_if_absent(
+            session,
+            CheckinRound,
+            {"team_id": team.id, "period_key": key, "week_start": week_start_of_key(key), "created_at": now},
+        )
+        cache[ident] = (
+            session.exec(select(CheckinRound.id).where(CheckinRound.team_id == team.id, CheckinRound.period_key == key)).one()
+            or 0
+        )
     return cache[ident]
 
 
@@ -176,8 +187,10 @@ def _send_one(services: Services, checkin_id: int, now: datetime, *, reminder: b
     try:
         if channel is None:
             channel = services.gateway.open_dm(person.slack_id)
-        ts = services.gateway.send(channel, prompt, locale=person.locale, marker={"checkin": checkin_id, "reminder": int(reminder)})
-    except Undeliverable as exc:
+        ts = services.gateway.send(
+            channel, prompt, locale=person.locale, marker={"checkin": checkin_id, "reminder": int(reminder)}
+        )
+    except UndeliverableError as exc:
         log.warning("skipping %s: Slack says %s", person.slack_id, exc.reason)
         with session_scope(services.engine) as session:
             _set_status(session, checkin_id, "failed", failure=exc.reason)
@@ -208,7 +221,9 @@ def _set_status(session: Session, checkin_id: int, status: str, *, failure: str 
         row.status, row.failure = status, failure
 
 
-def build_prompt(session: Session, *, person: Person, checkin: Checkin, now: datetime, reminder: bool = False) -> CheckinPrompt | None:
+def build_prompt(
+    session: Session, *, person: Person, checkin: Checkin, now: datetime, reminder: bool = False
+) -> CheckinPrompt | None:
     """The prompt's content: KPIs with target, progress and pace, an example, open action items."""
     today = local_now(person, now).date()
     kpis = current_kpis(session, person_id=person.id or 0, day=today)
@@ -239,7 +254,9 @@ def recover_claims(services: Services, now: datetime, report: TickReport) -> Non
     for checkin_id, claimed_at, channel, slack_id in work:
         with session_scope(services.engine) as session:
             # compare-and-set: only one replica takes over a stale claim
-            taken = compare_and_set(session, Checkin, [col(Checkin.id) == checkin_id, col(Checkin.claimed_at) == claimed_at], {"claimed_at": now})
+            taken = compare_and_set(
+                session, Checkin, [col(Checkin.id) == checkin_id, col(Checkin.claimed_at) == claimed_at], {"claimed_at": now}
+            )
         if not taken:
             continue
         ts = None
@@ -289,7 +306,12 @@ def resend_snoozed(services: Services, now: datetime, report: TickReport) -> Non
         ids = session.exec(select(Checkin.id).where(Checkin.status == "snoozed", col(Checkin.snoozed_until) <= now)).all()
     for checkin_id in ids:
         with session_scope(services.engine) as session:
-            taken = compare_and_set(session, Checkin, [col(Checkin.id) == checkin_id, Checkin.status == "snoozed"], {"status": "claimed", "claimed_at": now})
+            taken = compare_and_set(
+                session,
+                Checkin,
+                [col(Checkin.id) == checkin_id, Checkin.status == "snoozed"],
+                {"status": "claimed", "claimed_at": now},
+            )
         if taken:
             send_prompts(services, [checkin_id or 0], now, report)
 

@@ -23,14 +23,19 @@ def _safe_tick(services: Services) -> None:
         if report.prompted or report.reminded or report.missed or report.skipped:
             log.info(
                 "tick: %d prompted, %d reminded, %d missed, %d skipped",
-                len(report.prompted), len(report.reminded), len(report.missed), len(report.skipped),
+                len(report.prompted),
+                len(report.reminded),
+                len(report.missed),
+                len(report.skipped),
             )
     except Exception:
         log.exception("scheduler tick failed; the next tick retries from the database")
 
 
 def start_scheduler(services: Services) -> BackgroundScheduler:
-    scheduler = BackgroundScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 120})
+    scheduler = BackgroundScheduler(
+        timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 120}
+    )
     scheduler.add_job(_safe_tick, "interval", minutes=1, args=[services], id="kpibot-tick", next_run_time=None)
     scheduler.start()
     scheduler.modify_job("kpibot-tick", next_run_time=services.clock())

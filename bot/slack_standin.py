@@ -9,6 +9,7 @@ nothing from Slack's SDK: it speaks plain HTTP, as Slack does.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import math
@@ -119,7 +120,17 @@ class SlackStandIn:
         self.stop()
 
     # -- set-up ------------------------------------------------------------
-    def add_user(self, user_id: str, name: str, *, tz: str = "UTC", tz_offset: int = 0, locale: str = "en-US", deleted: bool = False, is_bot: bool = False) -> None:
+    def add_user(
+        self,
+        user_id: str,
+        name: str,
+        *,
+        tz: str = "UTC",
+        tz_offset: int = 0,
+        locale: str = "en-US",
+        deleted: bool = False,
+        is_bot: bool = False,
+    ) -> None:
         with self._lock:
             self.users[user_id] = User(user_id, name, tz, tz_offset, locale, deleted, is_bot)
 
@@ -173,13 +184,13 @@ class SlackStandIn:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  - silence stderr
                 return
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self._handle()
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 self._handle()
 
-            def do_PUT(self) -> None:  # noqa: N802
+            def do_PUT(self) -> None:
                 self._handle()
 
             def _handle(self) -> None:
@@ -255,7 +266,11 @@ class SlackStandIn:
 
     def _take_failure(self, method: str, args: dict[str, Any]) -> _Failure | None:
         for failure in self._failures:
-            if failure.method == method and failure.times > 0 and all(str(args.get(k)) == str(v) for k, v in failure.match.items()):
+            if (
+                failure.method == method
+                and failure.times > 0
+                and all(str(args.get(k)) == str(v) for k, v in failure.match.items())
+            ):
                 failure.times -= 1
                 return failure
         return None
@@ -290,7 +305,16 @@ class SlackStandIn:
 
     # -- the methods ---------------------------------------------------------
     def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "url": "https://kpibot-standin.slack.com/", "team": "kpibot stand-in", "user": "kpibot", "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID, "is_enterprise_install": False}
+        return {
+            "ok": True,
+            "url": "https://kpibot-standin.slack.com/",
+            "team": "kpibot stand-in",
+            "user": "kpibot",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
 
     def _m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(str(args.get("user")))
@@ -374,7 +398,11 @@ class SlackStandIn:
             return {"ok": False, "error": "invalid_arguments"}
         blocks = view.get("blocks", [])
         if len(blocks) > 100:
-            return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": ["[ERROR] must be less than 101 items [json-pointer:/view/blocks]"]}}
+            return {
+                "ok": False,
+                "error": "invalid_arguments",
+                "response_metadata": {"messages": ["[ERROR] must be less than 101 items [json-pointer:/view/blocks]"]},
+            }
         return {"ok": True, "view": {"id": f"V{next(self._ts):08d}", "hash": f"h{next(self._ts)}", **view}}
 
     def _m_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -414,10 +442,8 @@ def _decode_args(query: str, raw: bytes, content_type: str) -> dict[str, Any]:
         args.update({k: v[0] for k, v in parse_qs(raw.decode()).items()})
     for key in ("blocks", "attachments"):
         if isinstance(args.get(key), str):
-            try:
+            with contextlib.suppress(ValueError):
                 args[key] = json.loads(args[key])
-            except ValueError:
-                pass
     return args
 
 
@@ -441,7 +467,9 @@ class SignedSender:
         digest = hmac.new(self.secret, b"v0:" + ts.encode() + b":" + body, hashlib.sha256).hexdigest()
         return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
 
-    def post(self, body: bytes, content_type: str, *, headers: dict[str, str] | None = None, sign: bool = True) -> tuple[int, bytes]:
+    def post(
+        self, body: bytes, content_type: str, *, headers: dict[str, str] | None = None, sign: bool = True
+    ) -> tuple[int, bytes]:
         import urllib.error
         import urllib.request
 
@@ -486,6 +514,8 @@ def dm_event(user: str, text: str, *, ts: str, event_id: str, channel: str | Non
         "type": "event_callback",
         "event_id": event_id,
         "event_time": int(float(ts)),
-        "authorizations": [{"enterprise_id": None, "team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True, "is_enterprise_install": False}],
+        "authorizations": [
+            {"enterprise_id": None, "team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True, "is_enterprise_install": False}
+        ],
         "is_ext_shared_channel": False,
     }

@@ -24,7 +24,10 @@ log = logging.getLogger(__name__)
 
 i18n.register(
     {
-        "not_yours": {"en": "That button belongs to someone else's check-in, so I left it alone.", "zh": "这是别人的签到按钮，我没有做任何改动。"},
+        "not_yours": {
+            "en": "That button belongs to someone else's check-in, so I left it alone.",
+            "zh": "这是别人的签到按钮，我没有做任何改动。",
+        },
         "snoozed": {"en": "Snoozed: I'll ask again in 2 hours.", "zh": "好的，2 小时后再提醒你。"},
         "category_set": {"en": "Blocker category set to {category}.", "zh": "阻碍分类已改为{category}。"},
     }
@@ -48,13 +51,23 @@ def on_confirm(ack: Ack, body: dict[str, Any], context: BoltContext, client: Web
     services = services_of(context)
     with session_scope(services.engine) as session:
         person = person_by_slack_id(session, slack_id=body["user"]["id"])
-        checkin = mark_confirmed(session, person=person, checkin_id=int(body["actions"][0]["value"]), now=services.clock()) if person else None
+        checkin = (
+            mark_confirmed(session, person=person, checkin_id=int(body["actions"][0]["value"]), now=services.clock())
+            if person
+            else None
+        )
         if checkin is None or person is None:
-            respond(text=i18n.t("not_yours", person.locale if person else None), response_type="ephemeral", replace_original=False)
+            respond(
+                text=i18n.t("not_yours", person.locale if person else None), response_type="ephemeral", replace_original=False
+            )
             return
         today = local_now(person, services.clock()).date()
-        kpis = current_kpis(session, person_id=person.id or 0, day=min(today, week_start_of_key(checkin.period_key) + timedelta(days=6)))
-        message = confirmation(session, checkin=checkin, lines=kpi_lines(session, kpis, period_key=checkin.period_key, today=today))
+        kpis = current_kpis(
+            session, person_id=person.id or 0, day=min(today, week_start_of_key(checkin.period_key) + timedelta(days=6))
+        )
+        message = confirmation(
+            session, checkin=checkin, lines=kpi_lines(session, kpis, period_key=checkin.period_key, today=today)
+        )
         locale = person.locale
     text, blocks = render(message, locale)
     client.chat_update(channel=body["container"]["channel_id"], ts=body["container"]["message_ts"], text=text, blocks=blocks)
@@ -115,12 +128,23 @@ def on_blocker_category(ack: Ack, body: dict[str, Any], context: BoltContext, re
     with session_scope(services.engine) as session:
         person = person_by_slack_id(session, slack_id=body["user"]["id"])
         blocker = session.get(Blocker, int(blocker_id)) if blocker_id.isdigit() else None
-        if person is None or blocker is None or blocker.person_id != person.id or category not in {"resources", "process", "capability", "other"}:
-            respond(text=i18n.t("not_yours", person.locale if person else None), response_type="ephemeral", replace_original=False)
+        if (
+            person is None
+            or blocker is None
+            or blocker.person_id != person.id
+            or category not in {"resources", "process", "capability", "other"}
+        ):
+            respond(
+                text=i18n.t("not_yours", person.locale if person else None), response_type="ephemeral", replace_original=False
+            )
             return
         blocker.category, blocker.category_confirmed = category, True
         locale = person.locale
-    respond(text=i18n.t("category_set", locale, category=i18n.t(f"cat_{category}", locale)), response_type="ephemeral", replace_original=False)
+    respond(
+        text=i18n.t("category_set", locale, category=i18n.t(f"cat_{category}", locale)),
+        response_type="ephemeral",
+        replace_original=False,
+    )
 
 
 def register(app: App) -> None:

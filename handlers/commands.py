@@ -46,14 +46,18 @@ def me_blocks(context: BoltContext, user_id: str) -> list[Block]:
         if person is None:
             return [SectionBlock(text=i18n.t("home_unknown", "en-US"))]
         today = local_now(person, now).date()
-        lines = kpi_lines(session, current_kpis(session, person_id=person.id or 0, day=today), period_key=week_key(today), today=today)
+        lines = kpi_lines(
+            session, current_kpis(session, person_id=person.id or 0, day=today), period_key=week_key(today), today=today
+        )
         locale = person.locale
     if not lines:
         return [SectionBlock(text=i18n.t("home_none", locale))]
     rows = [i18n.t("me_title", locale, week=week_key(today))]
     for line in lines:
         progress = (line.so_far / line.target) if line.so_far is not None and line.target and line.direction == "higher" else None
-        rows.append(f"• *{escape(line.name)}* `{bar(progress)}` {format_value(line.so_far, line.unit)} / {format_value(line.target, line.unit)}")
+        rows.append(
+            f"• *{escape(line.name)}* `{bar(progress)}` {format_value(line.so_far, line.unit)} / {format_value(line.target, line.unit)}"
+        )
     return [SectionBlock(text="\n".join(rows))]
 
 

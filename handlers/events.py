@@ -24,7 +24,7 @@ IGNORED_USERS = {"USLACKBOT"}
 
 
 def classify(event: dict[str, Any]) -> str | None:
-    """"reply", "edit" or None (ignore): only people's own DMs and their real edits count.
+    """ "reply", "edit" or None (ignore): only people's own DMs and their real edits count.
 
     Ignored: anything from a bot (bot_id, even without a subtype; this covers
     our own messages too), Slackbot, channel messages, joins and other

@@ -2,7 +2,7 @@
 
 HTTP 429 is retried by slack_sdk's RateLimitErrorRetryHandler, which honours
 Retry-After; Slack errors that mean "this person cannot be reached" become
-``Undeliverable`` so a fan-out skips them and goes on.
+``UndeliverableError`` so a fan-out skips them and goes on.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
-from bot.ports import Profile, Undeliverable
+from bot.ports import Profile, UndeliverableError
 from handlers.render import render
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ class SlackGateway:
     def _undeliverable(exc: SlackApiError) -> Exception:
         error = str(exc.response.get("error", "unknown"))
         if error in UNREACHABLE:
-            return Undeliverable(error)
+            return UndeliverableError(error)
         return exc
 
 

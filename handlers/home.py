@@ -22,8 +22,14 @@ log = logging.getLogger(__name__)
 i18n.register(
     {
         "home_title": {"en": "Your KPIs", "zh": "我的 KPI"},
-        "home_none": {"en": "No active KPIs yet. Ask your manager, or try `/kpi setup`.", "zh": "还没有生效的 KPI。可以问问经理，或试试 `/kpi setup`。"},
-        "home_unknown": {"en": "You're not in the organisation file yet; an admin can add you.", "zh": "组织文件里还没有你，请联系管理员添加。"},
+        "home_none": {
+            "en": "No active KPIs yet. Ask your manager, or try `/kpi setup`.",
+            "zh": "还没有生效的 KPI。可以问问经理，或试试 `/kpi setup`。",
+        },
+        "home_unknown": {
+            "en": "You're not in the organisation file yet; an admin can add you.",
+            "zh": "组织文件里还没有你，请联系管理员添加。",
+        },
         "home_actions": {"en": "*Open action items*", "zh": "*待办行动项*"},
     }
 )
@@ -54,7 +60,11 @@ def home_view(services: Services, slack_id: str) -> View:
         for line in lines[:20]:
             progress = None
             if line.so_far is not None and line.target:
-                progress = line.so_far / line.target if line.direction == "higher" else (line.target / line.so_far if line.so_far else 1.0)
+                progress = (
+                    line.so_far / line.target
+                    if line.direction == "higher"
+                    else (line.target / line.so_far if line.so_far else 1.0)
+                )
             blocks.append(
                 SectionBlock(
                     text=f"*{escape(line.name)}*\n`{bar(progress)}`  {format_value(line.so_far, line.unit)} / {format_value(line.target, line.unit)}"

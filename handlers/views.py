@@ -15,7 +15,6 @@ from slack_sdk.models.blocks import (
     InputBlock,
     NumberInputElement,
     Option,
-    PlainTextInputElement,
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
@@ -62,7 +61,9 @@ def checkin_modal(session: Session, *, person: Person, checkin: Checkin, now: An
             element = NumberInputElement(
                 action_id="value", is_decimal_allowed=True, initial_value=None if line.value is None else f"{line.value:g}"
             )
-        blocks.append(InputBlock(block_id=f"kpi_{line.kpi_id}", label=clip(line.name, 2000), element=element, hint=hint, optional=True))
+        blocks.append(
+            InputBlock(block_id=f"kpi_{line.kpi_id}", label=clip(line.name, 2000), element=element, hint=hint, optional=True)
+        )
     return View(
         type="modal",
         callback_id="checkin_form",
@@ -101,7 +102,9 @@ def on_checkin_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
             if not block_id.startswith("kpi_"):
                 continue
             field = fields.get("value", {})
-            raw = field.get("value") if field.get("type") != "static_select" else (field.get("selected_option") or {}).get("value")
+            raw = (
+                field.get("value") if field.get("type") != "static_select" else (field.get("selected_option") or {}).get("value")
+            )
             if raw in (None, ""):
                 continue
             try:
@@ -116,7 +119,9 @@ def on_checkin_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
         store_values(session, checkin=checkin, kpis=kpis, values=values, ts="form", text="(form)", now=now)
         checkin.status, checkin.answered_at = "stored", checkin.answered_at or now
         checkin.state = {"pending": []}
-        message = confirmation(session, checkin=checkin, lines=kpi_lines(session, kpis, period_key=checkin.period_key, today=day), updated=True)
+        message = confirmation(
+            session, checkin=checkin, lines=kpi_lines(session, kpis, period_key=checkin.period_key, today=day), updated=True
+        )
         channel, locale = person.dm_channel_id, person.locale
     ack()
     if channel:

@@ -39,7 +39,6 @@ def admin_ids(session: Session) -> list[str]:
     return list(session.exec(select(Person.slack_id).where(Person.is_admin).order_by(Person.slack_id)).all())
 
 
-
 def compare_and_set(session: Session, model: type[SQLModel], where: list[Any], values: dict[str, Any]) -> bool:
     """UPDATE ... WHERE <expected state> RETURNING: True only for the one caller that won.
 

@@ -125,13 +125,17 @@ class Harness:
         self.sender = SignedSender(url, SIGNING_SECRET)
         self._events = itertools.count(1)
 
-    def dm(self, user: str, text: str, *, wait: bool = True, event_id: str | None = None, headers: dict[str, str] | None = None) -> tuple[int, str]:
+    def dm(
+        self, user: str, text: str, *, wait: bool = True, event_id: str | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, str]:
         """``user`` DMs the bot; waits for the bot's answer in that DM. Returns (status, ts)."""
         channel = self.slack.dm_channel(user)
         before = len(self.slack.posted(channel))
         self.clock.advance(seconds=1)
         ts = f"{self.clock.epoch():.6f}"
-        status, _ = self.sender.event(dm_event(user, text, ts=ts, event_id=event_id or f"Ev{next(self._events):06d}"), headers=headers)
+        status, _ = self.sender.event(
+            dm_event(user, text, ts=ts, event_id=event_id or f"Ev{next(self._events):06d}"), headers=headers
+        )
         if wait:
             assert self.slack.wait_for(lambda _: len(self.slack.posted(channel)) > before, timeout=10), "the bot did not answer"
         return status, ts
@@ -163,17 +167,30 @@ class Harness:
         )
         return status, (json.loads(body) if body else {})
 
-    def click(self, user: str, action_id: str, value: str, *, message: dict[str, Any] | None = None, selected: str | None = None) -> int:
+    def click(
+        self, user: str, action_id: str, value: str, *, message: dict[str, Any] | None = None, selected: str | None = None
+    ) -> int:
         action: dict[str, Any] = {"action_id": action_id, "block_id": "b", "type": "button", "value": value, "action_ts": "1"}
         if selected is not None:
-            action = {"action_id": action_id, "block_id": "b", "type": "overflow", "selected_option": {"value": selected}, "action_ts": "1"}
+            action = {
+                "action_id": action_id,
+                "block_id": "b",
+                "type": "overflow",
+                "selected_option": {"value": selected},
+                "action_ts": "1",
+            }
         channel = self.slack.dm_channel(user)
         payload = {
             "type": "block_actions",
             "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T0KPIBOT"},
             "api_app_id": "A0KPIBOT",
             "token": "unused",
-            "container": {"type": "message", "message_ts": (message or {}).get("ts", "1.0"), "channel_id": channel, "is_ephemeral": False},
+            "container": {
+                "type": "message",
+                "message_ts": (message or {}).get("ts", "1.0"),
+                "channel_id": channel,
+                "is_ephemeral": False,
+            },
             "trigger_id": f"{next(self._events)}.trigger",
             "team": {"id": "T0KPIBOT", "domain": "kpibot"},
             "channel": {"id": channel, "name": "directmessage"},
@@ -184,7 +201,9 @@ class Harness:
         status, _ = self.sender.interaction(payload)
         return status
 
-    def submit(self, user: str, callback_id: str, values: dict[str, Any], *, private_metadata: str = "") -> tuple[int, dict[str, Any]]:
+    def submit(
+        self, user: str, callback_id: str, values: dict[str, Any], *, private_metadata: str = ""
+    ) -> tuple[int, dict[str, Any]]:
         import json
 
         payload = {
@@ -226,7 +245,9 @@ def slack(clock: Clock) -> Iterator[SlackStandIn]:
 
 @pytest.fixture
 def services(engine: Engine, slack: SlackStandIn, clock: Clock, db_url: str) -> Services:
-    settings = Settings(slack_bot_token=slack.token, slack_signing_secret=SIGNING_SECRET, slack_api_url=slack.api_url, database_url=db_url)
+    settings = Settings(
+        slack_bot_token=slack.token, slack_signing_secret=SIGNING_SECRET, slack_api_url=slack.api_url, database_url=db_url
+    )
     return Services(settings=settings, engine=engine, gateway=SlackGateway(make_client(slack.token, slack.api_url)), clock=clock)
 
 

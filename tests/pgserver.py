@@ -6,6 +6,7 @@ user (``postgres`` if the package made one, else ``kpibot-pg`` created here).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
@@ -18,7 +19,7 @@ from pathlib import Path
 CANDIDATE_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 
 
-class PostgresUnavailable(RuntimeError):
+class PostgresUnavailableError(RuntimeError):
     """No PostgreSQL binaries were found, or the server did not start."""
 
 
@@ -29,7 +30,7 @@ def _bin(name: str) -> str:
     for directory in CANDIDATE_DIRS:
         if (directory / name).exists():
             return str(directory / name)
-    raise PostgresUnavailable(f"{name} not found: install the PostgreSQL server (apt-get install postgresql)")
+    raise PostgresUnavailableError(f"{name} not found: install the PostgreSQL server (apt-get install postgresql)")
 
 
 def _free_port() -> int:
@@ -69,13 +70,24 @@ class PostgresServer:
         os.chmod(self.dir, 0o755)
         try:
             self._as_owner([_bin("initdb"), "-D", str(self.data), "-U", "kpibot", "--auth=trust", "-E", "UTF8", "--no-sync"])
-            self._as_owner([
-                _bin("pg_ctl"), "-D", str(self.data), "-l", str(self.dir / "log"), "-w", "-t", "60", "start",
-                "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
-            ])
+            self._as_owner(
+                [
+                    _bin("pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-l",
+                    str(self.dir / "log"),
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                    "-o",
+                    f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
+                ]
+            )
         except subprocess.CalledProcessError as exc:
             log = (self.dir / "log").read_text() if (self.dir / "log").exists() else ""
-            raise PostgresUnavailable(f"PostgreSQL did not start: {exc.stderr.decode()}\n{log}") from exc
+            raise PostgresUnavailableError(f"PostgreSQL did not start: {exc.stderr.decode()}\n{log}") from exc
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
@@ -96,10 +108,8 @@ class PostgresServer:
         return f"postgresql+psycopg://kpibot@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError, PostgresUnavailableError):
             self._as_owner([_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"])
-        except (subprocess.CalledProcessError, PostgresUnavailable):
-            pass
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self) -> PostgresServer:

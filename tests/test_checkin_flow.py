@@ -21,7 +21,10 @@ def _values(bot: Harness, slack_id: str) -> dict[str, float]:
 
     with session_scope(bot.engine) as session:
         rows = session.exec(
-            select(Kpi.name, Measurement.value).join(Measurement, Measurement.kpi_id == Kpi.id).join(Person, Person.id == Kpi.owner_id).where(Person.slack_id == slack_id)
+            select(Kpi.name, Measurement.value)
+            .join(Measurement, Measurement.kpi_id == Kpi.id)
+            .join(Person, Person.id == Kpi.owner_id)
+            .where(Person.slack_id == slack_id)
         ).all()
     return {name: value for name, value in rows}
 
@@ -101,7 +104,13 @@ def test_editing_the_slack_message_updates_the_stored_value(bot: Harness) -> Non
             "channel_type": "im",
             "hidden": True,
             "ts": f"{float(ts) + 5:.6f}",
-            "message": {"type": "message", "user": "U002", "text": "revenue 9k, 2 new clients", "ts": ts, "edited": {"user": "U002", "ts": ts}},
+            "message": {
+                "type": "message",
+                "user": "U002",
+                "text": "revenue 9k, 2 new clients",
+                "ts": ts,
+                "edited": {"user": "U002", "ts": ts},
+            },
             "previous_message": {"type": "message", "user": "U002", "text": "revenue 7k, 2 new clients", "ts": ts},
         },
     }
@@ -176,11 +185,19 @@ def test_form_submission_stores_and_validates(bot: Harness) -> None:
         from storage.tables import Kpi
 
         clients = session.exec(select(Kpi).where(Kpi.name == "New customers", Kpi.owner_id == checkin.person_id)).one()
-    values = {f"kpi_{kpi_ids[0]}": {"value": {"type": "number_input", "value": "6000"}}, f"kpi_{clients.id}": {"value": {"type": "number_input", "value": "3"}}}
+    values = {
+        f"kpi_{kpi_ids[0]}": {"value": {"type": "number_input", "value": "6000"}},
+        f"kpi_{clients.id}": {"value": {"type": "number_input", "value": "3"}},
+    }
     status, body = bot.submit("U001", "checkin_form", values, private_metadata=str(checkin.id))  # not theirs
     assert status == 200 and body["response_action"] == "errors"
     assert _values(bot, "U002") == {"Revenue": 5000.0}
-    status, body = bot.submit("U002", "checkin_form", {f"kpi_{clients.id}": {"value": {"type": "number_input", "value": "lots"}}}, private_metadata=str(checkin.id))
+    status, body = bot.submit(
+        "U002",
+        "checkin_form",
+        {f"kpi_{clients.id}": {"value": {"type": "number_input", "value": "lots"}}},
+        private_metadata=str(checkin.id),
+    )
     assert body["response_action"] == "errors"
     status, body = bot.submit("U002", "checkin_form", values, private_metadata=str(checkin.id))
     assert status == 200 and not body
@@ -208,7 +225,9 @@ def test_skip_snooze_and_time_off(bot: Harness, services: Services) -> None:
     bot.clock.now = bot.clock.now.replace(hour=14)
     tick(services)
     with session_scope(bot.engine) as session:
-        ids = {p.slack_id: c.id for c, p in session.exec(select(Checkin, Person).join(Person, Person.id == Checkin.person_id)).all()}
+        ids = {
+            p.slack_id: c.id for c, p in session.exec(select(Checkin, Person).join(Person, Person.id == Checkin.person_id)).all()
+        }
     bot.click("U002", "checkin_snooze", str(ids["U002"]))
     assert bot.slack.wait_for(lambda _: any("Snoozed" in str(c.args.get("text")) for c in bot.slack.calls_to("response_url")))
     bot.clock.advance(hours=2, minutes=1)

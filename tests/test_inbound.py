@@ -49,7 +49,9 @@ def test_a_retried_event_is_processed_once(bot: Harness) -> None:
     assert status == 200
     retry_headers = payload("request_headers_events_retry__boltpy.json")
     replies_before = len(bot.slack.posted(bot.slack.dm_channel("U001")))
-    status, _ = bot.dm("U001", "revenue 45k, 2 new clients, complaints 1.5%", event_id="EvSAME", wait=False, headers=retry_headers)
+    status, _ = bot.dm(
+        "U001", "revenue 45k, 2 new clients, complaints 1.5%", event_id="EvSAME", wait=False, headers=retry_headers
+    )
     assert status == 200
     # the duplicate is dropped after the database check: wait for the app to go idle, then count
     bot.dm("U002", "revenue 1k, 1 new client")

@@ -9,8 +9,8 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     DividerBlock,
     MarkdownTextObject,
-    OverflowMenuElement,
     Option,
+    OverflowMenuElement,
     SectionBlock,
 )
 
@@ -24,8 +24,14 @@ CATEGORIES = ("resources", "process", "capability", "other")
 
 i18n.register(
     {
-        "prompt_title": {"en": "Hi {name}! Time for your weekly check-in ({week}).", "zh": "{name}你好！该做本周（{week}）的 KPI 签到了。"},
-        "reminder_title": {"en": "A gentle reminder: your check-in for {week} is still open.", "zh": "温馨提醒：你 {week} 的签到还没有完成。"},
+        "prompt_title": {
+            "en": "Hi {name}! Time for your weekly check-in ({week}).",
+            "zh": "{name}你好！该做本周（{week}）的 KPI 签到了。",
+        },
+        "reminder_title": {
+            "en": "A gentle reminder: your check-in for {week} is still open.",
+            "zh": "温馨提醒：你 {week} 的签到还没有完成。",
+        },
         "prompt_howto": {
             "en": "Just reply in your own words, for example:\n>{example}",
             "zh": "直接用自己的话回复就行，例如：\n>{example}",
@@ -56,7 +62,7 @@ i18n.register(
             "zh": "*{name}*：{value} 看起来不太寻常（{reason}）。确认吗？回复“是”，或者发正确的数字。",
         },
         "q_unmatched": {
-            "en": "I saw {candidates} but couldn't tell which KPI {it} for. Could you name it, e.g. \"{name} {first}\"?",
+            "en": 'I saw {candidates} but couldn\'t tell which KPI {it} for. Could you name it, e.g. "{name} {first}"?',
             "zh": "我看到了 {candidates}，但不确定对应哪个 KPI。能注明一下吗？例如“{name} {first}”",
         },
         "stored_now": {"en": "Got it: {items}.", "zh": "已记录：{items}。"},
@@ -147,7 +153,9 @@ def _question(message: QuestionMessage, locale: str) -> Rendered:
         items = ", ".join(f"{escape(line.name)} {format_value(line.value, line.unit)}" for line in message.stored_now)
         parts.append(i18n.t("stored_now", locale, items=items))
     for blocker in message.blockers_now:
-        parts.append(i18n.t("blocker_noted", locale, text=escape(clip(blocker.text, 300)), category=_category(blocker.category, locale)))
+        parts.append(
+            i18n.t("blocker_noted", locale, text=escape(clip(blocker.text, 300)), category=_category(blocker.category, locale))
+        )
     for note in message.notes:
         if note == "nothing_understood":
             continue
@@ -199,7 +207,9 @@ def _confirmation(message: Confirmation, locale: str) -> Rendered:
             ActionsBlock(
                 block_id="confirm_actions",
                 elements=[
-                    ButtonElement(text=i18n.t("btn_ok", locale), action_id="checkin_confirm", value=str(message.checkin_id), style="primary"),
+                    ButtonElement(
+                        text=i18n.t("btn_ok", locale), action_id="checkin_confirm", value=str(message.checkin_id), style="primary"
+                    ),
                     ButtonElement(text=i18n.t("btn_edit", locale), action_id="checkin_edit", value=str(message.checkin_id)),
                 ],
             )

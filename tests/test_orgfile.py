@@ -1,0 +1,106 @@
+"""`kpibot org import`: idempotent, updates, and bad files rejected whole with line and reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlmodel import select
+
+from bot.cli import main
+from bot.orgfile import OrgFileError, import_org
+from storage.engine import session_scope
+from storage.tables import Goal, Kpi, Person, Team
+from tests.conftest import ORG
+
+TABLES = ["team", "person", "goal", "kpi"]
+
+
+def snapshot(engine: Engine) -> dict[str, list[tuple]]:
+    with engine.connect() as conn:
+        return {t: sorted(map(tuple, conn.execute(text(f"SELECT * FROM {t}")).all()), key=repr) for t in TABLES}
+
+
+def load(engine: Engine, content: str):
+    with session_scope(engine) as session:
+        return import_org(session, content)
+
+
+def test_import_creates_everything_and_twice_changes_nothing(engine: Engine) -> None:
+    report = load(engine, ORG)
+    assert report.created == {"people": 5, "teams": 1, "goals": 1, "kpis": 6}
+    before = snapshot(engine)
+    again = load(engine, ORG)
+    assert not again.changed
+    assert snapshot(engine) == before
+    with session_scope(engine) as session:
+        team = session.exec(select(Team)).one()
+        manager = session.get(Person, team.manager_id)
+        assert manager.slack_id == "U0MGR"
+        assert {p.slack_id for p in session.exec(select(Person).where(Person.team_id == team.id)).all()} == {
+            "U001",
+            "U002",
+            "U003",
+        }
+        assert session.exec(select(Person).where(Person.slack_id == "U0ADMIN")).one().is_admin
+
+
+def test_changing_a_target_updates_it(engine: Engine) -> None:
+    load(engine, ORG)
+    report = load(engine, ORG.replace("target: 600000", "target: 650000"))
+    assert report.updated == {"kpis": 1}
+    with session_scope(engine) as session:
+        kpi = session.exec(select(Kpi).where(Kpi.target == 650000)).one()
+        assert kpi.name == "Revenue" and kpi.period_start.isoformat() == "2026-10-01"
+        assert len(session.exec(select(Kpi)).all()) == 6
+
+
+@pytest.mark.parametrize(
+    ("change", "line", "reason"),
+    [
+        (("    channel: C0SALES\n", "    channel: C0SALES\n    colour: blue\n"), 7, "unknown key 'colour'"),
+        (("    manager: U0MGR\n", ""), 4, "'manager' is required"),
+        (("    manager: U0MGR\n", "    manager: U0NOBODY\n"), 5, "manager 'U0NOBODY' of team 'Sales East' is not in people"),
+        (
+            ("goal: share, source: CRM}\n  - {owner: U001, name: New", "goal: nope, source: CRM}\n  - {owner: U001, name: New"),
+            18,
+            "unknown goal 'nope'",
+        ),
+        (("weight: 50,", "weight: sixty,"), 18, "weight must be a number, not 'sixty'"),
+        (("teams:\n", "teams: [\n"), 4, ""),
+    ],
+)
+def test_a_bad_file_is_rejected_whole_with_line_and_reason(
+    engine: Engine, change: tuple[str, str], line: int, reason: str
+) -> None:
+    load(engine, ORG)
+    before = snapshot(engine)
+    bad = ORG.replace(*change, 1).replace("target: 600000", "target: 1")  # a valid change in the same file
+    assert bad != ORG
+    with pytest.raises(OrgFileError) as caught:
+        load(engine, bad)
+    assert any(p.line == line and reason in p.reason for p in caught.value.problems), caught.value.problems
+    assert snapshot(engine) == before
+
+
+def test_cli_import_prints_problems_and_exits_nonzero(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    good = tmp_path / "org.yaml"
+    good.write_text(ORG)
+    assert main(["org", "import", str(good)]) == 0
+    assert "created" in capsys.readouterr().out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(ORG.replace("weight: 50,", "weight: sixty,"))
+    assert main(["org", "import", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:18: weight must be a number" in err and "nothing changed" in err
+
+
+def test_goal_tree_and_set_warnings(engine: Engine) -> None:
+    report = load(engine, ORG)
+    assert any("U003 2026-Q4: has 1 KPI(s)" in w for w in report.warnings)
+    with session_scope(engine) as session:
+        assert session.exec(select(Goal)).one().key == "share"
