@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
@@ -21,11 +22,15 @@ log = logging.getLogger("kpibot")
 def create_services(settings: Settings, client: WebClient | None = None) -> Services:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
     client = client or make_client(token, settings.slack_api_url)
-    return Services(settings=settings, engine=make_engine(settings.database_url), gateway=SlackGateway(client))
+    gateway = SlackGateway(client, post_rate=settings.kpibot_post_rate or None)
+    return Services(settings=settings, engine=make_engine(settings.database_url), gateway=gateway)
 
 
-def create_app(settings: Settings, services: Services | None = None) -> App:
-    """A Bolt app for ``settings``. process_before_response: acks return at once, slow work is lazy."""
+def create_app(settings: Settings, services: Services | None = None, *, executor: Executor | None = None) -> App:
+    """A Bolt app for ``settings``. process_before_response: acks return at once, slow work is lazy.
+
+    ``executor`` runs the lazy listeners; pass one to be able to wait for them (tests, the demo).
+    """
     services = services or create_services(settings)
     gateway = services.gateway
     client: WebClient = gateway.client  # type: ignore[attr-defined]
@@ -34,6 +39,7 @@ def create_app(settings: Settings, services: Services | None = None) -> App:
         signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "",
         process_before_response=True,
         token_verification_enabled=False,
+        listener_executor=executor or ThreadPoolExecutor(max_workers=8, thread_name_prefix="kpibot-lazy"),
     )
     app.use(services_middleware(services))
     app.error(_log_error)

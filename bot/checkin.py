@@ -24,6 +24,7 @@ from storage.tables import ActionItem, Blocker, Checkin, Kpi, Measurement, Perso
 from storage.types import utc_now
 
 OPEN = ("prompted", "reminded", "answering", "snoozed")
+CHUNK = 900  # ids per IN (...) list, well under every backend's bind-parameter limit
 YES = re.compile(
     r"^\s*(yes|y|yep|yeah|correct|right|ok|okay|confirm|对|是|是的|没错|确认|正确|好)\s*[.!。！]?\s*$", re.IGNORECASE
 )
@@ -115,16 +116,29 @@ def kpi_refs(session: Session, kpis: list[Kpi], period_key: str) -> list[KpiRef]
     ]
 
 
+def measurements_for(session: Session, kpi_ids: list[int]) -> dict[int, list[Measurement]]:
+    """Every measurement of these KPIs, grouped per KPI in time order: one query, chunked."""
+    by_kpi: dict[int, list[Measurement]] = {}
+    for start in range(0, len(kpi_ids), CHUNK):
+        rows = session.exec(
+            select(Measurement)
+            .where(col(Measurement.kpi_id).in_(kpi_ids[start : start + CHUNK]))
+            .order_by(col(Measurement.week_start))
+        ).all()
+        for m in rows:
+            by_kpi.setdefault(m.kpi_id, []).append(m)
+    return by_kpi
+
+
 def kpi_lines(session: Session, kpis: list[Kpi], *, period_key: str, today: date) -> list[KpiLine]:
     """Each KPI with progress so far, the on-track pace and this week's stored value."""
     if not kpis:
         return []
-    rows = session.exec(
-        select(Measurement).where(col(Measurement.kpi_id).in_([k.id for k in kpis])).order_by(col(Measurement.week_start))
-    ).all()
-    by_kpi: dict[int, list[Measurement]] = {}
-    for m in rows:
-        by_kpi.setdefault(m.kpi_id, []).append(m)
+    return lines_from(kpis, measurements_for(session, [k.id or 0 for k in kpis]), period_key=period_key, today=today)
+
+
+def lines_from(kpis: list[Kpi], by_kpi: dict[int, list[Measurement]], *, period_key: str, today: date) -> list[KpiLine]:
+    """The pure part of ``kpi_lines``, so a fan-out can fetch for thousands of people at once."""
     lines = []
     for k in kpis:
         history = [

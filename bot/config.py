@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     database_url: str = Field(default="sqlite:///kpibot.db", description="SQLAlchemy URL of the database")
     slack_api_url: str = Field(default=SLACK_API_DEFAULT, description="Base URL of Slack's Web API")
     port: int = Field(default=3000, description="HTTP port for /slack/events")
-    kpibot_reminder_hours: int = Field(default=24, description="Hours after the prompt before the one reminder")
+    kpibot_post_rate: float = Field(default=20.0, description="Messages per second the bot sends at most (0 = no pacing)")
     kpibot_languages: str = Field(default="en,zh", description="Languages dateparser may use, comma-separated")
 
     def require_slack(self) -> None:

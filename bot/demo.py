@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -95,8 +96,9 @@ def run_demo(*, weeks: int, out: Path, database_url: str | None = None) -> int:
         with session_scope(services.engine) as session:
             report = import_org(session, SAMPLE.read_text(encoding="utf-8"))
         print(f"== Imported the sample organisation: {_counts(report.created)}")
-        app = create_app(settings, services)
-        with LocalServer(app) as server:
+        executor = ThreadPoolExecutor(max_workers=8)
+        app = create_app(settings, services, executor=executor)
+        with LocalServer(app, executor=executor) as server:
             sender = SignedSender(server.url, SIGNING_SECRET)  # signed with the real clock, as Slack does
             _simulate(services, slack, sender, clock, weeks)
         _print_transcripts(slack)

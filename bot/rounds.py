@@ -12,21 +12,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
-from bot.checkin import example_reply, kpi_lines, open_action_items, stored_values
+from bot.checkin import example_reply, lines_from, measurements_for, stored_values
 from bot.messages import CheckinPrompt
-from bot.people import current_kpis, local_now, zone
+from bot.people import local_now, zone
 from bot.periods import week_key, week_start, week_start_of_key
 from bot.ports import UndeliverableError
 from bot.services import Services
 from storage.engine import session_scope
-from storage.queries import compare_and_set, insert_if_absent
-from storage.tables import Checkin, CheckinRound, Person, Team
+from storage.queries import compare_and_set, insert_if_absent, take_many
+from storage.tables import ActionItem, Checkin, CheckinRound, Kpi, Person, Team
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ CLAIM_LEASE = timedelta(minutes=2)
 # Wednesday still asks about the week, but nobody gets last week's prompt on a Sunday night.
 PROMPT_WINDOW = timedelta(days=4)
 PROFILE_MAX_AGE = timedelta(days=7)
+SEND_CHUNK = 200
+NO_KPIS = "no active KPIs"
 OPEN = ("prompted", "reminded", "answering", "snoozed")
 
 
@@ -120,23 +123,20 @@ def claim_due(services: Services, now: datetime, report: TickReport) -> list[int
             local_day = local_now(person, now).date()
             away = person.away_until is not None and person.away_until >= local_day
             status = "away" if away else "claimed"
-            if insert_if_absent(
-                session,
-                Checkin,
-                {
-                    "person_id": person.id,
-                    "period_key": key,
-                    "round_id": round_id,
-                    "status": status,
-                    "claimed_at": now,
-                    "due_at": now,
-                    "state": {},
-                },
-            ):
-                if away:
-                    report.away.append(person.slack_id)
-                else:
-                    claimed.append(_checkin_id(session, person.id or 0, key))
+            values = {
+                "person_id": person.id,
+                "period_key": key,
+                "round_id": round_id,
+                "status": status,
+                "claimed_at": now,
+                "due_at": now,
+                "state": {},
+            }
+            checkin_id = insert_if_absent(session, Checkin, values)
+            if checkin_id and away:
+                report.away.append(person.slack_id)
+            elif checkin_id:
+                claimed.append(checkin_id)
     return claimed
 
 
@@ -155,90 +155,163 @@ def _round(session: Session, cache: dict[tuple[int, str], int], team: Team, key:
     return cache[ident]
 
 
-def _checkin_id(session: Session, person_id: int, key: str) -> int:
-    return session.exec(select(Checkin.id).where(Checkin.person_id == person_id, Checkin.period_key == key)).one() or 0
+@dataclass
+class _Outgoing:
+    checkin_id: int
+    person_id: int
+    slack_id: str
+    locale: str
+    channel: str | None
+    prompt: CheckinPrompt | None
+    ts: str | None = None
+    failure: str | None = None
 
 
-def send_prompts(services: Services, checkin_ids: Iterable[int], now: datetime, report: TickReport, *, workers: int = 8) -> None:
-    """Fan the prompts out in parallel; one unreachable person never stops the others."""
+def send_prompts(
+    services: Services,
+    checkin_ids: Iterable[int],
+    now: datetime,
+    report: TickReport,
+    *,
+    workers: int = 8,
+    reminder: bool = False,
+    claimed_at: datetime | None = None,
+) -> None:
+    """Fan prompts out in chunks: read in bulk, send in parallel, record in bulk.
+
+    Before each chunk its claims are renewed (compare-and-set on claimed_at),
+    so a long round is never mistaken for a crashed one by another replica,
+    and a claim another replica took over is not sent here. One unreachable
+    person never stops the others.
+    """
     ids = list(checkin_ids)
-    if not ids:
+    in_flight: list[Future[_Outgoing]] = []
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for start in range(0, len(ids), SEND_CHUNK):
+            chunk = ids[start : start + SEND_CHUNK]
+            if not reminder:
+                chunk = _renew_claims(services, chunk, claimed_at or now)
+            with session_scope(services.engine) as session:
+                batch = prepare(session, chunk, now=now, reminder=reminder)
+            # queue this chunk before waiting on the last, so the senders never idle between chunks
+            queued = [pool.submit(_deliver, services, item, reminder) for item in batch]
+            _finish(services, in_flight, now, report, reminder)
+            in_flight = queued
+        _finish(services, in_flight, now, report, reminder)
+
+
+def _finish(services: Services, futures: list[Future[_Outgoing]], now: datetime, report: TickReport, reminder: bool) -> None:
+    sent = [f.result() for f in futures]
+    if not sent:
         return
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(ids)))) as pool:
-        for slack_id, outcome in pool.map(lambda cid: _send_one(services, cid, now), ids):
-            if outcome == "prompted":
-                report.prompted.append(slack_id)
-            elif outcome:
-                report.skipped[slack_id] = outcome
-
-
-def _send_one(services: Services, checkin_id: int, now: datetime, *, reminder: bool = False) -> tuple[str, str]:
     with session_scope(services.engine) as session:
-        checkin = session.get(Checkin, checkin_id)
-        person = session.get(Person, checkin.person_id) if checkin else None
-        if checkin is None or person is None:
-            return "", ""
-        prompt = build_prompt(session, person=person, checkin=checkin, now=now, reminder=reminder)
-        channel = person.dm_channel_id
-    if prompt is None:
-        with session_scope(services.engine) as session:
-            _set_status(session, checkin_id, "skipped", failure="no active KPIs")
-        return person.slack_id, "no active KPIs"
+        _record(session, sent, now=now, reminder=reminder)
+    for item in sent:
+        if item.ts:
+            (report.reminded if reminder else report.prompted).append(item.slack_id)
+        elif item.failure:
+            report.skipped[item.slack_id] = item.failure
+
+
+def _renew_claims(services: Services, ids: list[int], claimed_at: datetime) -> list[int]:
+    if not ids:
+        return []
+    renewed = services.clock()
+    with session_scope(services.engine) as session:
+        rows = session.execute(
+            update(Checkin)
+            .where(col(Checkin.id).in_(ids), Checkin.status == "claimed", col(Checkin.claimed_at) == claimed_at)
+            .values(claimed_at=renewed)
+            .returning(col(Checkin.id))
+        ).all()
+    owned = {row[0] for row in rows}
+    return [i for i in ids if i in owned]
+
+
+def prepare(session: Session, checkin_ids: list[int], *, now: datetime, reminder: bool = False) -> list[_Outgoing]:
+    """Build every prompt of a chunk with a handful of queries, not a few per person."""
+    if not checkin_ids:
+        return []
+    rows = session.exec(
+        select(Checkin, Person).join(Person, col(Person.id) == Checkin.person_id).where(col(Checkin.id).in_(checkin_ids))
+    ).all()
+    person_ids = [p.id for _, p in rows]
+    kpis_by_person: dict[int, list[Kpi]] = {}
+    for kpi in session.exec(
+        select(Kpi).where(col(Kpi.owner_id).in_(person_ids), Kpi.status == "active").order_by(col(Kpi.weight).desc(), col(Kpi.id))
+    ).all():
+        kpis_by_person.setdefault(kpi.owner_id, []).append(kpi)
+    measurements = measurements_for(session, [k.id or 0 for ks in kpis_by_person.values() for k in ks])
+    items_by_person: dict[int, list[str]] = {}
+    for item in session.exec(
+        select(ActionItem).where(col(ActionItem.person_id).in_(person_ids), col(ActionItem.done_at).is_(None))
+    ).all():
+        items_by_person.setdefault(item.person_id, []).append(item.next_step)
+    batch = []
+    for checkin, person in rows:
+        today = local_now(person, now).date()
+        kpis = [k for k in kpis_by_person.get(person.id or 0, []) if k.period_start <= today <= k.period_end]
+        prompt = None
+        if kpis:
+            lines = lines_from(kpis, measurements, period_key=checkin.period_key, today=today)
+            prompt = CheckinPrompt(
+                checkin_id=checkin.id or 0,
+                name=person.name,
+                week=checkin.period_key,
+                kpis=lines,
+                example=example_reply(lines, person.locale),
+                action_items=items_by_person.get(person.id or 0, []),
+                reminder=reminder,
+            )
+        batch.append(_Outgoing(checkin.id or 0, person.id or 0, person.slack_id, person.locale, person.dm_channel_id, prompt))
+    return batch
+
+
+def _deliver(services: Services, item: _Outgoing, reminder: bool) -> _Outgoing:
+    """Only Slack calls here: the worker threads never hold a database connection."""
+    if item.prompt is None:
+        item.failure = NO_KPIS
+        return item
     try:
-        if channel is None:
-            channel = services.gateway.open_dm(person.slack_id)
-        ts = services.gateway.send(
-            channel, prompt, locale=person.locale, marker={"checkin": checkin_id, "reminder": int(reminder)}
-        )
+        if item.channel is None:
+            item.channel = services.gateway.open_dm(item.slack_id)
+        marker = {"checkin": item.checkin_id, "reminder": int(reminder)}
+        item.ts = services.gateway.send(item.channel, item.prompt, locale=item.locale, marker=marker)
     except UndeliverableError as exc:
-        log.warning("skipping %s: Slack says %s", person.slack_id, exc.reason)
-        with session_scope(services.engine) as session:
-            _set_status(session, checkin_id, "failed", failure=exc.reason)
-        return person.slack_id, exc.reason
+        log.warning("skipping %s: Slack says %s", item.slack_id, exc.reason)
+        item.failure = exc.reason
     except Exception:
         # Slack errors we can't classify: leave the claim, recovery retries after the lease.
-        log.exception("sending the prompt to %s failed; will retry", person.slack_id)
-        return person.slack_id, "error, will retry"
-    with session_scope(services.engine) as session:
-        row = session.get(Checkin, checkin_id)
-        stored = session.get(Person, person.id)
-        if row is None or stored is None:
-            return person.slack_id, ""
-        stored.dm_channel_id = channel
-        row.channel_id = channel
-        if reminder:
-            row.reminded_at = now
-        else:
-            row.prompt_ts, row.prompted_at = ts, now
-            if row.status in {"claimed", "snoozed"}:
-                row.status = "prompted"
-    return person.slack_id, "reminded" if reminder else "prompted"
+        log.exception("sending the prompt to %s failed; will retry", item.slack_id)
+    return item
 
 
-def _set_status(session: Session, checkin_id: int, status: str, *, failure: str | None = None) -> None:
-    row = session.get(Checkin, checkin_id)
-    if row is not None:
-        row.status, row.failure = status, failure
-
-
-def build_prompt(
-    session: Session, *, person: Person, checkin: Checkin, now: datetime, reminder: bool = False
-) -> CheckinPrompt | None:
-    """The prompt's content: KPIs with target, progress and pace, an example, open action items."""
-    today = local_now(person, now).date()
-    kpis = current_kpis(session, person_id=person.id or 0, day=today)
-    if not kpis:
-        return None
-    lines = kpi_lines(session, kpis, period_key=checkin.period_key, today=today)
-    return CheckinPrompt(
-        checkin_id=checkin.id or 0,
-        name=person.name,
-        week=checkin.period_key,
-        kpis=lines,
-        example=example_reply(lines, person.locale),
-        action_items=[item.next_step for item in open_action_items(session, person_id=person.id or 0)],
-        reminder=reminder,
-    )
+def _record(session: Session, sent: list[_Outgoing], *, now: datetime, reminder: bool) -> None:
+    """Write a chunk's outcomes with executemany: one round-trip, not one per person."""
+    table = Checkin.__table__  # type: ignore[attr-defined]
+    people = Person.__table__  # type: ignore[attr-defined]
+    delivered = [i for i in sent if i.ts]
+    failed = [i for i in sent if i.failure]
+    if delivered and not reminder:
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("cid"))
+            .values(status="prompted", prompt_ts=bindparam("ts"), prompted_at=now, channel_id=bindparam("channel")),
+            [{"cid": i.checkin_id, "ts": i.ts, "channel": i.channel} for i in delivered],
+        )
+    if failed and not reminder:
+        session.execute(
+            update(table).where(table.c.id == bindparam("cid")).values(status=bindparam("status"), failure=bindparam("reason")),
+            [
+                {"cid": i.checkin_id, "reason": i.failure, "status": "skipped" if i.failure == NO_KPIS else "failed"}
+                for i in failed
+            ],
+        )
+    if delivered:
+        session.execute(
+            update(people).where(people.c.id == bindparam("pid")).values(dm_channel_id=bindparam("channel")),
+            [{"pid": i.person_id, "channel": i.channel} for i in delivered],
+        )
 
 
 def recover_claims(services: Services, now: datetime, report: TickReport) -> None:
@@ -274,7 +347,7 @@ def recover_claims(services: Services, now: datetime, report: TickReport) -> Non
             report.recovered.append(slack_id)
         else:
             retry.append(checkin_id or 0)
-    send_prompts(services, retry, now, report)
+    send_prompts(services, retry, now, report, claimed_at=now)
 
 
 def send_reminders(services: Services, now: datetime, report: TickReport) -> None:
@@ -287,33 +360,24 @@ def send_reminders(services: Services, now: datetime, report: TickReport) -> Non
             .where(Checkin.status == "prompted", col(Checkin.reminded_at).is_(None), col(Checkin.prompted_at).is_not(None))
         ).all()
     due = [cid for cid, prompted_at, hours in rows if prompted_at and now >= prompted_at + timedelta(hours=hours)]
-    for checkin_id in due:
-        with session_scope(services.engine) as session:
-            taken = compare_and_set(
-                session,
-                Checkin,
-                [col(Checkin.id) == checkin_id, col(Checkin.reminded_at).is_(None), Checkin.status == "prompted"],
-                {"reminded_at": now, "status": "reminded"},
-            )
-        if taken:
-            slack_id, outcome = _send_one(services, checkin_id or 0, now, reminder=True)
-            if outcome == "reminded":
-                report.reminded.append(slack_id)
+    with session_scope(services.engine) as session:
+        # at most once: marked before sending, so a crash loses a reminder rather than doubling it
+        taken = take_many(
+            session,
+            Checkin,
+            due,
+            [col(Checkin.reminded_at).is_(None), Checkin.status == "prompted"],
+            {"reminded_at": now, "status": "reminded"},
+        )
+    send_prompts(services, taken, now, report, reminder=True)
 
 
 def resend_snoozed(services: Services, now: datetime, report: TickReport) -> None:
     with session_scope(services.engine) as session:
         ids = session.exec(select(Checkin.id).where(Checkin.status == "snoozed", col(Checkin.snoozed_until) <= now)).all()
-    for checkin_id in ids:
-        with session_scope(services.engine) as session:
-            taken = compare_and_set(
-                session,
-                Checkin,
-                [col(Checkin.id) == checkin_id, Checkin.status == "snoozed"],
-                {"status": "claimed", "claimed_at": now},
-            )
-        if taken:
-            send_prompts(services, [checkin_id or 0], now, report)
+    with session_scope(services.engine) as session:
+        taken = take_many(session, Checkin, list(ids), [Checkin.status == "snoozed"], {"status": "claimed", "claimed_at": now})
+    send_prompts(services, taken, now, report, claimed_at=now)
 
 
 def close_weeks(services: Services, now: datetime, report: TickReport) -> None:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
+from concurrent.futures import Executor
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
@@ -51,15 +54,18 @@ def serve(settings: Settings) -> int:
 
 
 class LocalServer:
-    """The app behind waitress on a loopback port, in a thread: for the demo, tests and benchmarks."""
+    """An app behind waitress on a loopback port, in a thread: for the demo, tests and benchmarks.
 
-    def __init__(self, app: object, *, threads: int = 8) -> None:
+    Give it the app's lazy-listener executor and leaving the block waits for
+    work in flight, so nothing runs against a stand-in that has gone.
+    """
+
+    def __init__(self, app: object, *, threads: int = 8, executor: Executor | None = None) -> None:
         from slack_bolt.adapter.wsgi import SlackRequestHandler
         from waitress.server import create_server
 
-        self.server = create_server(SlackRequestHandler(app), host="127.0.0.1", port=0, threads=threads, ident="kpibot")
-        import threading
-
+        self.server: Any = create_server(SlackRequestHandler(app), host="127.0.0.1", port=0, threads=threads, ident="kpibot")
+        self.executor = executor
         self.thread = threading.Thread(target=self.server.run, name="kpibot-http", daemon=True)
 
     @property
@@ -71,4 +77,9 @@ class LocalServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True)
+        self.server._map.clear()  # ends waitress's loop at its next wake-up...
+        self.server.trigger.pull_trigger()  # ...which this causes now
+        self.thread.join(timeout=5)
         self.server.close()

@@ -69,8 +69,10 @@ class SlackStandIn:
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Callable[[], float] | None = None,
+        auto_users: bool = False,
     ) -> None:
         self.token = token
+        self.auto_users = auto_users  # any U... id is a real person (for benchmarks with 10,000 people)
         self.calls: list[Call] = []
         self.users: dict[str, User] = {}
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
@@ -316,8 +318,13 @@ class SlackStandIn:
             "is_enterprise_install": False,
         }
 
+    def _user(self, user_id: str) -> User | None:
+        if user_id not in self.users and self.auto_users and user_id.startswith(("U", "W")):
+            self.users[user_id] = User(user_id, user_id)
+        return self.users.get(user_id)
+
     def _m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
-        user = self.users.get(str(args.get("user")))
+        user = self._user(str(args.get("user")))
         if user is None:
             return {"ok": False, "error": "user_not_found"}
         profile = {"real_name": user.name, "display_name": user.name}
@@ -339,7 +346,7 @@ class SlackStandIn:
 
     def _m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
         users = str(args.get("users", "")).split(",")
-        user = self.users.get(users[0])
+        user = self._user(users[0])
         if user is None:
             return {"ok": False, "error": "user_not_found"}
         if user.deleted:
@@ -519,3 +526,26 @@ def dm_event(user: str, text: str, *, ts: str, event_id: str, channel: str | Non
         ],
         "is_ext_shared_channel": False,
     }
+
+
+def main() -> None:
+    """``python -m bot.slack_standin``: run the stand-in on its own, e.g. in another process for benchmarks."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="A local stand-in for Slack's Web API.")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--token", default="xoxb-standin-0000000000")
+    parser.add_argument("--auto-users", action="store_true", help="treat any U... id as an existing person")
+    parser.add_argument("--per-channel", type=float, default=None, help="messages per second per channel")
+    parser.add_argument("--workspace", type=float, default=None, help="messages per second for the workspace")
+    args = parser.parse_args()
+    standin = SlackStandIn(token=args.token, port=args.port, auto_users=args.auto_users)
+    if args.per_channel or args.workspace:
+        standin.enforce_limits(per_channel_per_sec=args.per_channel, workspace_per_sec=args.workspace)
+    print(standin.api_url, flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        standin._server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from datetime import datetime
 from typing import Any
 
@@ -47,9 +49,37 @@ def make_client(token: str, base_url: str, *, max_rate_limit_retries: int = 5) -
     )
 
 
+class Pacer:
+    """A token bucket shared by every sending thread: at most ``rate`` posts a second.
+
+    Waiting here is cheaper than being answered 429 and sleeping a whole
+    Retry-After second; the 429 handler stays as the safety net.
+    """
+
+    def __init__(self, rate: float | None, burst: int = 1) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._tokens = float(burst)
+        self._last = time.monotonic()
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        if not self.rate:
+            return
+        with self._lock:
+            now = time.monotonic()
+            self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+            self._last = now
+            self._tokens -= 1
+            delay = -self._tokens / self.rate if self._tokens < 0 else 0.0
+        if delay > 0:
+            time.sleep(delay)
+
+
 class SlackGateway:
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, *, post_rate: float | None = None) -> None:
         self.client = client
+        self.pacer = Pacer(post_rate)
 
     def profile(self, slack_id: str) -> Profile | None:
         try:
@@ -79,6 +109,7 @@ class SlackGateway:
         if marker is not None:
             # Slack message metadata lets a restarted job find what it already sent.
             kwargs["metadata"] = {"event_type": MARKER_EVENT, "event_payload": marker}
+        self.pacer.wait()
         try:
             response = self.client.chat_postMessage(channel=channel, text=text, blocks=blocks, **kwargs)
         except SlackApiError as exc:

@@ -12,8 +12,8 @@ from storage.tables import Person, ProcessedEvent
 from storage.types import utc_now
 
 
-def insert_if_absent(session: Session, model: type[SQLModel], values: dict[str, Any]) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING; True when the row was inserted.
+def insert_if_absent(session: Session, model: type[SQLModel], values: dict[str, Any]) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING; the new row's primary key, or None when it already existed.
 
     This is how "at most once" is enforced: the database's unique constraints
     decide, not a check-then-insert race between threads or replicas.
@@ -23,12 +23,13 @@ def insert_if_absent(session: Session, model: type[SQLModel], values: dict[str, 
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # RETURNING, not rowcount: psycopg reports -1 for a skipped ON CONFLICT row.
     statement = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
-    return session.execute(statement).first() is not None
+    row = session.execute(statement).first()
+    return None if row is None else row[0]
 
 
 def claim_event(session: Session, *, event_id: str) -> bool:
     """Record that we act on ``event_id``; False when it was already processed (a Slack retry)."""
-    return insert_if_absent(session, ProcessedEvent, {"event_id": event_id, "received_at": utc_now()})
+    return insert_if_absent(session, ProcessedEvent, {"event_id": event_id, "received_at": utc_now()}) is not None
 
 
 def person_by_slack_id(session: Session, *, slack_id: str) -> Person | None:
@@ -48,3 +49,13 @@ def compare_and_set(session: Session, model: type[SQLModel], where: list[Any], v
     table = model.__table__  # type: ignore[attr-defined]
     statement = update(table).where(*where).values(**values).returning(*table.primary_key.columns)
     return session.execute(statement).first() is not None
+
+
+def take_many(session: Session, model: type[SQLModel], ids: list[Any], where: list[Any], values: dict[str, Any]) -> list[Any]:
+    """``compare_and_set`` for many rows at once: the ids this caller won."""
+    if not ids:
+        return []
+    table = model.__table__  # type: ignore[attr-defined]
+    key = next(iter(table.primary_key.columns))
+    statement = update(table).where(key.in_(ids), *where).values(**values).returning(key)
+    return [row[0] for row in session.execute(statement).all()]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -259,8 +260,9 @@ def org(services: Services) -> None:
 
 @pytest.fixture
 def bot(services: Services, slack: SlackStandIn, clock: Clock, org: None, db_url: str) -> Iterator[Harness]:
-    app = create_app(services.settings, services)
-    with LocalServer(app) as server:
+    executor = ThreadPoolExecutor(max_workers=8)
+    app = create_app(services.settings, services, executor=executor)
+    with LocalServer(app, executor=executor) as server:
         yield Harness(services.engine, slack, clock, server.url, db_url)
 
 

@@ -262,3 +262,12 @@ def test_timezone_and_locale_are_refreshed_from_slack(bot: Harness, services: Se
     assert person.tz_checked_at is not None
     bot.clock.advance(days=1)
     assert timedelta(days=1) < bot.clock.now - person.tz_checked_at + timedelta(days=1)
+
+
+def test_an_implausible_value_is_stored_after_a_yes(bot: Harness) -> None:
+    bot.dm("U002", "revenue 5k, 2 new clients")
+    bot.dm("U002", "new clients -2")
+    assert "unusual" in bot.last_to("U002")["text"]
+    bot.dm("U002", "yes")
+    assert _values(bot, "U002")["New customers"] == -2.0
+    assert "Here is what I stored" in bot.last_to("U002")["text"]

@@ -104,3 +104,50 @@ def test_every_text_has_english_and_chinese() -> None:
     from bot.i18n import TEXT
 
     assert all(set(v) == {"en", "zh"} for v in TEXT.values())
+
+
+def test_serve_answers_signed_requests_over_http(tmp_path: Path) -> None:
+    """The real `kpibot serve` process behind waitress, pointed at the stand-in."""
+    import socket
+    import time
+
+    from bot.slack_standin import SignedSender, SlackStandIn
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with SlackStandIn() as slack:
+        secret = "a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6"
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
+            "SLACK_BOT_TOKEN": slack.token,
+            "SLACK_SIGNING_SECRET": secret,
+            "SLACK_API_URL": slack.api_url,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/serve.db",
+            "PORT": str(port),
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            sender = SignedSender(f"http://127.0.0.1:{port}/slack/events", secret)
+            deadline = time.monotonic() + 30
+            status, body = 0, b""
+            while time.monotonic() < deadline:
+                try:
+                    status, body = sender.event({"type": "url_verification", "token": "x", "challenge": "abc123"})
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            assert status == 200 and json.loads(body)["challenge"] == "abc123"
+            assert sender.event({"type": "url_verification", "challenge": "x"}, sign=False)[0] == 401
+            assert slack.calls_to("auth.test")  # it checked the token at start-up
+        finally:
+            process.terminate()
+            output = process.communicate(timeout=20)[0]
+    assert slack.token not in output  # tokens never reach the logs

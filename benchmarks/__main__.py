@@ -1,0 +1,33 @@
+"""``./dev bench``: every figure in the README's Benchmarks section, in one run."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+
+from benchmarks import dm_latency, fanout, parser
+
+
+def main() -> None:
+    args = argparse.ArgumentParser(description="kpibot benchmarks").parse_args()
+    del args
+    print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}")
+    p = parser.run()
+    print(f"reply parser: {p['replies_per_second']:,.0f} replies/s on one core (mixed English/Chinese corpus)")
+    d = dm_latency.run()
+    print(
+        f"DM reply, signed request -> HTTP 200: p50 {d['ack_p50_ms']:.1f} ms, p95 {d['ack_p95_ms']:.1f} ms "
+        f"(do-nothing Bolt app: p50 {d['noop_ack_p50_ms']:.1f} ms, p95 {d['noop_ack_p95_ms']:.1f} ms)"
+    )
+    print(f"DM reply -> confirmation posted: p50 {d['confirmation_p50_ms']:.1f} ms, p95 {d['confirmation_p95_ms']:.1f} ms")
+    r = fanout.run_round(10_000)
+    print(f"round to 10,000 members, no rate limit: {r['seconds']:.1f} s ({r['prompts_per_second']:,.0f} prompts/s)")
+    r = fanout.run_round(2_000, workspace_per_sec=50)
+    print(
+        f"round to 2,000 members at 1 msg/s/channel + 50 msg/s workspace: {r['seconds']:.1f} s; "
+        f"the limit allows {r['limit_allows_seconds']:.1f} s ({r['over_the_limit_floor']:+.1%})"
+    )
+
+
+if __name__ == "__main__":
+    main()
