@@ -60,7 +60,7 @@ class Outgoing:
 
     message: Any
     locale: str
-    update_ts: str | None = None  # set: chat.update this message instead of posting
+    to_user: str | None = None  # None: answer in the conversation; else a DM to this person
 
 
 def unknown_person(session: Session, *, locale: str) -> Outgoing:
@@ -249,6 +249,7 @@ def handle_reply(session: Session, *, person: Person, text: str, ts: str, now: d
         if understood_nothing and all(q.kind == "missing" for q in reading.questions):
             notes.append("nothing_understood")
         return [
+            *([] if not stored else warnings_after(session, person, kpis, checkin, now)),
             Outgoing(
                 QuestionMessage(
                     checkin_id=checkin.id or 0,
@@ -261,10 +262,21 @@ def handle_reply(session: Session, *, person: Person, text: str, ts: str, now: d
                     notes=notes,
                 ),
                 locale,
-            )
+            ),
         ]
     checkin.status = "stored"
-    return [Outgoing(confirmation(session, checkin=checkin, lines=lines, notes=notes), locale)]
+    return [
+        Outgoing(confirmation(session, checkin=checkin, lines=lines, notes=notes), locale),
+        *warnings_after(session, person, kpis, checkin, now),
+    ]
+
+
+def warnings_after(session: Session, person: Person, kpis: list[Kpi], checkin: Checkin, now: datetime) -> list[Outgoing]:
+    """Early warnings raised by what was just stored: to the owner and a note to their manager."""
+    from bot.warnings import check_streaks
+
+    raised = check_streaks(session, person=person, kpis=kpis, period_key=checkin.period_key, now=now)
+    return [Outgoing(message, to.locale, to_user=to.slack_id) for to, message in raised]
 
 
 def _merge_pending(old: list[dict[str, Any]], new: list[Question], stored: set[int]) -> list[dict[str, Any]]:

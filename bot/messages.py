@@ -81,3 +81,26 @@ class Confirmation:
     updated: bool = False
     confirmed: bool = False
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class EarlyWarning:
+    """To the owner: a KPI behind pace N weeks running, with a root-cause prompt."""
+
+    warning_id: int
+    kpi_id: int
+    kpi: str
+    unit: str
+    weeks: int
+    actual: float | None
+    expected: float | None
+
+
+@dataclass
+class ManagerNote:
+    """To the manager: someone's KPI is behind N weeks running (no numbers beyond that)."""
+
+    slack_id: str
+    name: str
+    kpi: str
+    weeks: int

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -15,10 +16,11 @@ from bot.people import current_kpis, local_now
 from bot.periods import week_start_of_key
 from handlers.context import services_of
 from handlers.render import render
+from handlers.render.warnings import CAUSES, plan_modal
 from handlers.views import away_modal, checkin_modal
 from storage.engine import session_scope
 from storage.queries import person_by_slack_id
-from storage.tables import Blocker, Checkin
+from storage.tables import Blocker, Checkin, Kpi
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +149,23 @@ def on_blocker_category(ack: Ack, body: dict[str, Any], context: BoltContext, re
     )
 
 
+def on_warning_cause(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
+    """A root cause was picked for an early warning: ask for the next step in a modal."""
+    ack()
+    services = services_of(context)
+    kpi_id, _, cause = body["actions"][0]["value"].partition(":")
+    with session_scope(services.engine) as session:
+        person = person_by_slack_id(session, slack_id=body["user"]["id"])
+        kpi = session.get(Kpi, int(kpi_id)) if kpi_id.isdigit() else None
+        if person is None or kpi is None or kpi.owner_id != person.id or cause not in CAUSES:
+            respond(
+                text=i18n.t("not_yours", person.locale if person else None), response_type="ephemeral", replace_original=False
+            )
+            return
+        locale = person.locale
+    client.views_open(trigger_id=body["trigger_id"], view=plan_modal(int(kpi_id), cause, locale))
+
+
 def register(app: App) -> None:
     app.action("checkin_confirm")(on_confirm)
     app.action("checkin_edit")(on_open_form)
@@ -155,3 +174,4 @@ def register(app: App) -> None:
     app.action("checkin_snooze")(on_snooze)
     app.action("checkin_away")(on_away)
     app.action("blocker_category")(on_blocker_category)
+    app.action(re.compile(r"^warning_cause_"))(on_warning_cause)

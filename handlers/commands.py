@@ -2,31 +2,64 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.models.blocks import Block, SectionBlock
+from sqlmodel import Session
 
 from bot import i18n
-from bot.checkin import format_value, kpi_lines
+from bot.checkin import format_value, measurements_for, nice
 from bot.people import current_kpis, local_now
 from bot.periods import week_key
+from bot.scoring import aggregate, attainment, expected_to_date, forecast, split_totals, status
+from bot.team_view import KpiProgress, NotAllowed, UnknownTeam, resolve_team, team_summary
 from handlers.context import services_of
-from handlers.home import bar
-from handlers.render.escape import escape
+from handlers.render.escape import clip, escape
+from handlers.render.team import kpi_line, overview_blocks, team_blocks
 from storage.engine import session_scope
 from storage.queries import person_by_slack_id
+from storage.tables import Person
 
-SUBCOMMANDS = ("help", "me")
+SUBCOMMANDS = ("me", "team", "help")
 
 i18n.register(
     {
         "help": {
-            "en": "*kpibot commands*\n• `/kpi me`: your KPIs, progress and status. Example: `/kpi me`\n• `/kpi help`: this list. Example: `/kpi help`\nTo check in, just DM me your numbers, e.g. _revenue 45k, 2 new clients_.",
-            "zh": "*kpibot 命令*\n• `/kpi me`：我的 KPI、进度和状态。例如：`/kpi me`\n• `/kpi help`：显示本列表。例如：`/kpi help`\n签到时直接私信我数字即可，例如：_销售额4.5万，新客户2个_。",
+            "en": "*kpibot commands*\n"
+            "• `/kpi me`: your KPIs with progress, forecast and status. Example: `/kpi me`\n"
+            "• `/kpi team [NAME]`: your team (or a sub-team), privately. Example: `/kpi team Sales East`\n"
+            "• `/kpi team share`: post team-level totals (never one person's numbers) to this channel. Example: `/kpi team share`\n"
+            "• `/kpi help`: this list. Example: `/kpi help`\n"
+            "To check in, just DM me your numbers, e.g. _revenue 45k, 2 new clients, waiting on leads_.",
+            "zh": "*kpibot 命令*\n"
+            "• `/kpi me`：我的 KPI、进度、预测和状态。例如：`/kpi me`\n"
+            "• `/kpi team [名称]`：查看我的团队（或下属团队），仅自己可见。例如：`/kpi team Sales East`\n"
+            "• `/kpi team share`：在本频道发布团队汇总（不含个人数据）。例如：`/kpi team share`\n"
+            "• `/kpi help`：显示本列表。例如：`/kpi help`\n"
+            "签到时直接私信我数字即可，例如：_销售额4.5万，新客户2个，在等市场部线索_。",
         },
         "unknown_sub": {"en": "I don't know `/kpi {sub}`.", "zh": "我不认识 `/kpi {sub}`。"},
-        "me_title": {"en": "*Your KPIs ({week})*", "zh": "*我的 KPI（{week}）*"},
+        "me_title": {"en": "*Your KPIs ({week})* · score {score}", "zh": "*我的 KPI（{week}）* · 得分 {score}"},
+        "me_forecast": {"en": "forecast {value}", "zh": "预计 {value}"},
+        "not_a_manager": {
+            "en": "Team views are for managers. {who} can see this team; ask them, or an admin, if you need it.",
+            "zh": "团队视图仅对经理开放。{who} 可以查看这个团队；如有需要请联系他们或管理员。",
+        },
+        "unknown_team": {
+            "en": 'There is no team called "{name}". Teams you can see: {known}.',
+            "zh": "没有名为“{name}”的团队。你可以查看的团队：{known}。",
+        },
+        "no_teams": {"en": "none", "zh": "无"},
+        "share_needs_channel": {
+            "en": "Run `/kpi team share` in a channel: it posts there.",
+            "zh": "请在频道中使用 `/kpi team share`，结果会发到该频道。",
+        },
+        "not_in_org": {
+            "en": "You're not in the organisation file yet; an admin can add you.",
+            "zh": "组织文件里还没有你，请联系管理员添加。",
+        },
     }
 )
 
@@ -38,43 +71,88 @@ def help_blocks(locale: str, unknown: str | None = None) -> list[Block]:
     return [SectionBlock(text=text)]
 
 
-def me_blocks(context: BoltContext, user_id: str) -> list[Block]:
-    services = services_of(context)
-    now = services.clock()
-    with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=user_id)
-        if person is None:
-            return [SectionBlock(text=i18n.t("home_unknown", "en-US"))]
-        today = local_now(person, now).date()
-        lines = kpi_lines(
-            session, current_kpis(session, person_id=person.id or 0, day=today), period_key=week_key(today), today=today
-        )
-        locale = person.locale
-    if not lines:
+def me_blocks(session: Session, person: Person, now: datetime) -> list[Block]:
+    """The person's own KPIs: progress bar, forecast and status, nobody else's data."""
+    today = local_now(person, now).date()
+    kpis = current_kpis(session, person_id=person.id or 0, day=today)
+    locale = person.locale
+    if not kpis:
         return [SectionBlock(text=i18n.t("home_none", locale))]
-    rows = [i18n.t("me_title", locale, week=week_key(today))]
-    for line in lines:
-        progress = (line.so_far / line.target) if line.so_far is not None and line.target and line.direction == "higher" else None
-        rows.append(
-            f"• *{escape(line.name)}* `{bar(progress)}` {format_value(line.so_far, line.unit)} / {format_value(line.target, line.unit)}"
+    history = measurements_for(session, [k.id or 0 for k in kpis])
+    rows = []
+    items = []
+    for kpi in kpis:
+        values = [m.value for m in history.get(kpi.id or 0, [])]
+        actual = aggregate(values, kpi.aggregate)
+        expected = expected_to_date(kpi.target, kpi.aggregate, kpi.period_start, kpi.period_end, today, kpi.baseline)
+        projected = forecast(values, kpi.aggregate, kpi.period_start, kpi.period_end, today)
+        achieved = attainment(actual, kpi.target, kpi.direction, kpi.baseline)
+        items.append((achieved, kpi.weight, kpi.kind))
+        state = status(actual, expected, projected, kpi.target, kpi.direction, kpi.baseline)
+        trend = " ".join(format_value(v, kpi.unit) for v in values[-4:]) or "–"
+        progress = KpiProgress(
+            kpi.id or 0,
+            kpi.name,
+            kpi.unit,
+            kpi.direction,
+            kpi.kind,
+            kpi.weight,
+            kpi.target,
+            actual,
+            expected,
+            projected,
+            achieved,
+            state,
         )
-    return [SectionBlock(text="\n".join(rows))]
+        rows.append(
+            f"{kpi_line(progress)} · {i18n.t('me_forecast', locale, value=format_value(nice(projected) if projected is not None else None, kpi.unit))}\n      _{trend}_"
+        )
+    score = split_totals(items)["total"]
+    title = i18n.t("me_title", locale, week=week_key(today), score="–" if score is None else f"{score:.0%}")
+    return [SectionBlock(text=clip(title + "\n" + "\n".join(rows), 2900))]
+
+
+def team_reply(session: Session, person: Person, words: list[str], channel_id: str, now: datetime) -> tuple[str, list[Block]]:
+    """(response_type, blocks) for `/kpi team ...`: private unless shared, refusals polite."""
+    locale = person.locale
+    share = bool(words) and words[-1].lower() == "share"
+    if share:
+        words = words[:-1]
+    name = " ".join(words) or None
+    try:
+        team = resolve_team(session, asker=person, name=name)
+    except NotAllowed as refusal:
+        who = ", ".join(f"<@{m}>" for m in refusal.managers) or i18n.t("no_admins", locale)
+        return "ephemeral", [SectionBlock(text=i18n.t("not_a_manager", locale, who=who))]
+    except UnknownTeam as unknown:
+        known = ", ".join(escape(k) for k in unknown.known) or i18n.t("no_teams", locale)
+        return "ephemeral", [SectionBlock(text=i18n.t("unknown_team", locale, name=escape(unknown.name[:100]), known=known))]
+    summary = team_summary(session, team=team, today=local_now(person, now).date())
+    if share:
+        if not channel_id.startswith(("C", "G")):
+            return "ephemeral", [SectionBlock(text=i18n.t("share_needs_channel", locale))]
+        return "in_channel", overview_blocks(summary, locale, shared=True)
+    return "ephemeral", team_blocks(summary, locale)
 
 
 def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    """/kpi: answered in the ack itself, so the reply is immediate and private by default."""
     words = (command.get("text") or "").split()
     sub = words[0].lower() if words else "help"
     services = services_of(context)
+    response_type = "ephemeral"
     with session_scope(services.engine) as session:
         person = person_by_slack_id(session, slack_id=command["user_id"])
         locale = person.locale if person else "en-US"
-    if sub == "me":
-        blocks = me_blocks(context, command["user_id"])
-    elif sub == "help":
-        blocks = help_blocks(locale)
-    else:
-        blocks = help_blocks(locale, unknown=sub)
-    ack(response_type="ephemeral", blocks=blocks, text="kpibot")
+        if sub == "help" or (sub in SUBCOMMANDS and person is None and sub != "help"):
+            blocks = help_blocks(locale) if sub == "help" else [SectionBlock(text=i18n.t("not_in_org", locale))]
+        elif sub == "me" and person is not None:
+            blocks = me_blocks(session, person, services.clock())
+        elif sub == "team" and person is not None:
+            response_type, blocks = team_reply(session, person, words[1:], command.get("channel_id", ""), services.clock())
+        else:
+            blocks = help_blocks(locale, unknown=sub)
+    ack(response_type=response_type, blocks=blocks, text="kpibot")
 
 
 def register(app: App) -> None:

@@ -13,6 +13,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.checkin import Outgoing, handle_edit, handle_reply, unknown_person
 from bot.i18n import lang
+from bot.services import Services
 from handlers.context import services_of
 from handlers.home import refresh_home
 from storage.engine import session_scope
@@ -75,10 +76,17 @@ def on_message(body: dict[str, Any], event: dict[str, Any], context: BoltContext
             outgoing = handle_reply(session, person=person, text=text, ts=ts, now=now)
         else:
             outgoing = handle_edit(session, person=person, text=text, ts=ts, now=now)
-    for item in outgoing:
-        services.gateway.send(event["channel"], item.message, locale=item.locale)
+    deliver(services, outgoing, event["channel"])
     if person is not None and outgoing:
         refresh_home(services, user_id)
+
+
+def deliver(services: Services, outgoing: list[Outgoing], channel: str | None) -> None:
+    """Send what the domain said, after its transaction committed: in the conversation or as a DM."""
+    for item in outgoing:
+        target = channel if item.to_user is None else services.gateway.open_dm(item.to_user)
+        if target:
+            services.gateway.send(target, item.message, locale=item.locale)
 
 
 def on_app_home_opened(event: dict[str, Any], context: BoltContext) -> None:

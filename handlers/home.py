@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 from slack_sdk.models.views import View
 
 from bot import i18n
@@ -13,11 +13,14 @@ from bot.checkin import format_value, kpi_lines, open_action_items
 from bot.people import current_kpis, local_now
 from bot.periods import week_key
 from bot.services import Services
+from bot.team_view import team_summary, visible_teams
 from handlers.render.escape import clip, escape
+from handlers.render.team import bar, team_blocks
 from storage.engine import session_scope
 from storage.queries import person_by_slack_id
 
 log = logging.getLogger(__name__)
+HOME_BLOCKS = 100
 
 i18n.register(
     {
@@ -33,14 +36,6 @@ i18n.register(
         "home_actions": {"en": "*Open action items*", "zh": "*待办行动项*"},
     }
 )
-
-
-def bar(fraction: float | None, width: int = 10) -> str:
-    """A text progress bar: ▓▓▓▓░░░░░░ 40%."""
-    if fraction is None:
-        return "░" * width + " –"
-    filled = max(0, min(width, round(fraction * width)))
-    return "▓" * filled + "░" * (width - filled) + f" {fraction:.0%}"
 
 
 def home_view(services: Services, slack_id: str) -> View:
@@ -74,8 +69,13 @@ def home_view(services: Services, slack_id: str) -> View:
         if items:
             text = i18n.t("home_actions", locale) + "\n" + "\n".join(f"• {escape(clip(i.next_step, 200))}" for i in items[:10])
             blocks.append(SectionBlock(text=clip(text, 3000)))
+        managed = [t for t in visible_teams(session, asker=person) if t.manager_id == person.id or person.is_admin]
+        if managed:
+            summary = team_summary(session, team=managed[0], today=today)
+            blocks.append(DividerBlock())
+            blocks.extend(team_blocks(summary, locale, limit=HOME_BLOCKS - len(blocks) - 1))
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"{week_key(today)} · kpibot")]))
-    return View(type="home", blocks=blocks[:100])
+    return View(type="home", blocks=blocks[:HOME_BLOCKS])
 
 
 def refresh_home(services: Services, slack_id: str) -> None:

@@ -21,14 +21,18 @@ from slack_sdk.models.views import View
 from sqlmodel import Session
 
 from bot import i18n
-from bot.checkin import confirmation, format_value, kpi_lines, store_values
+from bot.checkin import Outgoing, confirmation, format_value, kpi_lines, store_values, warnings_after
+from bot.dates import read_date
+from bot.messages import Notice
 from bot.people import current_kpis, local_now
 from bot.periods import week_start_of_key
 from handlers.context import services_of
-from handlers.render.escape import clip
+from handlers.events import deliver
+from handlers.render.escape import clip, escape
+from handlers.render.warnings import CAUSES
 from storage.engine import session_scope
 from storage.queries import person_by_slack_id
-from storage.tables import Checkin, Person
+from storage.tables import ActionItem, Checkin, Kpi, Person
 
 i18n.register(
     {
@@ -122,10 +126,10 @@ def on_checkin_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
         message = confirmation(
             session, checkin=checkin, lines=kpi_lines(session, kpis, period_key=checkin.period_key, today=day), updated=True
         )
-        channel, locale = person.dm_channel_id, person.locale
+        outgoing = [Outgoing(message, person.locale), *warnings_after(session, person, kpis, checkin, now)]
+        channel, slack_id = person.dm_channel_id, person.slack_id
     ack()
-    if channel:
-        services.gateway.send(channel, message, locale=locale)
+    deliver(services, outgoing, channel or services.gateway.open_dm(slack_id))
 
 
 def on_away_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
@@ -144,6 +148,43 @@ def on_away_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: 
     ack()
 
 
+def on_warning_plan(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    """Store the next step for a KPI behind pace as an action item; the date is read with dateparser."""
+    services = services_of(context)
+    kpi_id, _, cause = view.get("private_metadata", "").partition(":")
+    values = view["state"]["values"]
+    step = (values["step"]["text"].get("value") or "").strip()
+    due_text = (values["due"]["text"].get("value") or "").strip()
+    with session_scope(services.engine) as session:
+        person = person_by_slack_id(session, slack_id=body["user"]["id"])
+        kpi = session.get(Kpi, int(kpi_id)) if kpi_id.isdigit() else None
+        if person is None or kpi is None or kpi.owner_id != person.id or cause not in CAUSES:
+            ack(response_action="errors", errors={"step": i18n.t("form_not_yours", person.locale if person else None)})
+            return
+        now = local_now(person, services.clock())
+        due = read_date(due_text, now=now, prefer="future")
+        errors = {}
+        if not step:
+            errors["step"] = i18n.t("plan_empty", person.locale)
+        if due is None:
+            errors["due"] = i18n.t("plan_bad_date", person.locale)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        session.add(
+            ActionItem(
+                person_id=person.id or 0, kpi_id=kpi.id, origin="warning", root_cause=cause, next_step=step[:1000], due=due
+            )
+        )
+        notice = Outgoing(
+            Notice("plan_saved", {"step": escape(step[:200]), "due": due.isoformat() if due else ""}), person.locale
+        )
+        channel, slack_id = person.dm_channel_id, person.slack_id
+    ack()
+    deliver(services, [notice], channel or services.gateway.open_dm(slack_id))
+
+
 def register(app: App) -> None:
     app.view("checkin_form")(on_checkin_form)
     app.view("away_form")(on_away_form)
+    app.view("warning_plan")(on_warning_plan)

@@ -1,0 +1,146 @@
+"""Block Kit for a team's standing: packed to stay inside Slack's block and text limits."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
+
+from bot import i18n
+from bot.checkin import format_value
+from bot.team_view import KpiProgress, MemberRow, TeamSummary
+from handlers.render.escape import clip, escape
+
+MESSAGE_BLOCKS = 50  # Slack's limit for a message; 100 for App Home and modals
+SECTION_TEXT = 2900  # under the 3,000-character limit of a section's text
+
+STATUS_ICON = {
+    "on_track": ":large_green_circle:",
+    "at_risk": ":large_yellow_circle:",
+    "off_track": ":red_circle:",
+    "no_data": ":white_circle:",
+}
+CHECKIN_ICON = {
+    "stored": ":white_check_mark:",
+    "confirmed": ":white_check_mark:",
+    "answering": ":speech_balloon:",
+    "away": ":palm_tree:",
+    "skipped": ":fast_forward:",
+}
+
+i18n.register(
+    {
+        "team_title": {"en": "{team} · {week}", "zh": "{team} · {week}"},
+        "team_overview": {
+            "en": "Average score *{score}* · {checked}/{total} checked in · {on} on track, {risk} at risk, {off} off track",
+            "zh": "平均得分 *{score}* · 已签到 {checked}/{total} · {on} 项正常，{risk} 项有风险，{off} 项落后",
+        },
+        "team_not_in": {"en": "*Not checked in yet:* {names}", "zh": "*尚未签到：*{names}"},
+        "team_behind": {"en": "*Behind two weeks running:* {items}", "zh": "*连续两周落后：*{items}"},
+        "team_blockers": {"en": "*Open blockers:* {items}", "zh": "*未解决的阻碍：*{items}"},
+        "team_missed": {"en": "missed {n} weeks running", "zh": "连续 {n} 周未签到"},
+        "team_more": {
+            "en": "…and {n} more. The full list is in kpibot's Home tab.",
+            "zh": "……还有 {n} 人，完整列表见 kpibot 的主页。",
+        },
+        "team_subteams": {"en": "Sub-teams: {names} (`/kpi team NAME`)", "zh": "下属团队：{names}（`/kpi team 名称`）"},
+        "team_empty": {"en": "This team has no members yet.", "zh": "这个团队还没有成员。"},
+        "score": {"en": "score", "zh": "得分"},
+        "team_shared_title": {"en": "{team}: the week at a glance ({week})", "zh": "{team}：本周概览（{week}）"},
+    }
+)
+
+
+def bar(fraction: float | None, width: int = 8) -> str:
+    """▓▓▓▓░░░░ 50%: a text bar, as Slack has no progress element."""
+    if fraction is None:
+        return "░" * width + " –"
+    filled = max(0, min(width, round(fraction * width)))
+    return "▓" * filled + "░" * (width - filled) + f" {fraction:.0%}"
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def kpi_line(kpi: KpiProgress) -> str:
+    return f"{STATUS_ICON[kpi.status]} {escape(kpi.name)} `{bar(kpi.attainment)}` {format_value(kpi.actual, kpi.unit)} / {format_value(kpi.target, kpi.unit)}"
+
+
+def member_text(member: MemberRow, locale: str) -> str:
+    state = CHECKIN_ICON.get(member.checkin, ":hourglass:")
+    head = f"{state} *{escape(member.name)}* · {i18n.t('score', locale)} {_pct(member.score)}"
+    if member.missed_streak >= 2:
+        head += " · :rotating_light: " + i18n.t("team_missed", locale, n=member.missed_streak)
+    lines = [head, *(f"    {kpi_line(k)}" for k in member.kpis)]
+    if member.blockers:
+        lines.append(
+            "    :construction: " + ", ".join(f"{i18n.t(f'cat_{c}', locale)} {n}" for c, n in sorted(member.blockers.items()))
+        )
+    return "\n".join(lines)
+
+
+def overview_blocks(summary: TeamSummary, locale: str, *, shared: bool = False) -> list[Block]:
+    """Team-level aggregates only: what `/kpi team share` may post to a channel."""
+    counts = summary.status_counts
+    title = i18n.t("team_shared_title" if shared else "team_title", locale, team=escape(summary.team), week=summary.week)
+    checked = len(summary.members) - len(summary.not_checked_in)
+    text = i18n.t(
+        "team_overview",
+        locale,
+        score=_pct(summary.average_score),
+        checked=checked,
+        total=len(summary.members),
+        on=counts.get("on_track", 0),
+        risk=counts.get("at_risk", 0),
+        off=counts.get("off_track", 0),
+    )
+    blocks: list[Block] = [HeaderBlock(text=clip(title, 150)), SectionBlock(text=text)]
+    blockers = summary.blockers_by_category
+    if blockers:
+        items = ", ".join(f"{i18n.t(f'cat_{c}', locale)} {n}" for c, n in sorted(blockers.items()))
+        blocks.append(SectionBlock(text=i18n.t("team_blockers", locale, items=items)))
+    return blocks
+
+
+def team_blocks(summary: TeamSummary, locale: str, *, limit: int = MESSAGE_BLOCKS) -> list[Block]:
+    """The manager's private view: overview, who needs attention, then every member, packed."""
+    blocks = overview_blocks(summary, locale)
+    if not summary.members:
+        return [*blocks, SectionBlock(text=i18n.t("team_empty", locale))]
+    if summary.not_checked_in:
+        names = ", ".join(escape(m.name) for m in summary.not_checked_in)
+        blocks.append(SectionBlock(text=clip(i18n.t("team_not_in", locale, names=names), SECTION_TEXT)))
+    if summary.behind_two_weeks:
+        items = "; ".join(f"{escape(m.name)} ({', '.join(escape(w) for w in m.warnings)})" for m in summary.behind_two_weeks)
+        blocks.append(SectionBlock(text=clip(i18n.t("team_behind", locale, items=items), SECTION_TEXT)))
+    footer: list[Block] = []
+    if summary.subteams:
+        footer.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(text=i18n.t("team_subteams", locale, names=", ".join(escape(n) for n in summary.subteams)))
+                ]
+            )
+        )
+    room = limit - len(blocks) - len(footer) - 1
+    packed: list[str] = []
+    current = ""
+    shown = 0
+    for member in summary.members:
+        text = clip(member_text(member, locale), SECTION_TEXT)
+        if current and len(current) + len(text) + 2 > SECTION_TEXT:
+            if len(packed) + 1 >= room:
+                break
+            packed.append(current)
+            current = ""
+        current = f"{current}\n\n{text}" if current else text
+        shown += 1
+    if current and len(packed) < room:
+        packed.append(current)
+    else:
+        shown -= current.count("\n\n") + 1 if current else 0
+    blocks.extend(SectionBlock(text=p) for p in packed)
+    if shown < len(summary.members):
+        blocks.append(
+            ContextBlock(elements=[MarkdownTextObject(text=i18n.t("team_more", locale, n=len(summary.members) - shown))])
+        )
+    return [*blocks, *footer][:limit]

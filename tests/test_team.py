@@ -1,0 +1,218 @@
+"""/kpi team, /kpi me, /kpi help, App Home and early warnings through the real app."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, event
+from sqlmodel import select
+
+from benchmarks.setup import build_org
+from bot.services import Services
+from bot.team_view import team_summary
+from handlers.render.team import team_blocks
+from storage.engine import session_scope
+from storage.tables import ActionItem, Kpi, KpiWarning, Measurement, Person, Team
+from tests.conftest import MONDAY, Harness
+
+
+def _text(blocks: list[dict]) -> str:
+    """Every piece of text in the blocks, as one string to search."""
+    parts = []
+    for block in blocks:
+        parts.append(str((block.get("text") or {}).get("text", "")))
+        for element in block.get("elements", []):
+            text = element.get("text", "")
+            parts.append(text.get("text", "") if isinstance(text, dict) else str(text))
+    return "\n".join(parts)
+
+
+def test_manager_sees_the_team_privately(bot: Harness) -> None:
+    bot.dm("U001", "销售额4.5万，新客户2个，投诉率1.5%，卡在审批")
+    status, body = bot.command("U0MGR", "team")
+    assert status == 200 and body["response_type"] == "ephemeral"
+    text = _text(body["blocks"])
+    assert "Sales East" in text and "Li Wei" in text and "Emma Brown" in text
+    assert "45k CNY / 600k CNY" in text and ("▓" in text or "░" in text)
+    assert "Not checked in yet" in text and "Emma Brown" in text.split("Not checked in yet")[1]
+    assert "process 1" in text
+
+
+def test_someone_else_gets_a_polite_refusal_naming_who_may(bot: Harness) -> None:
+    _, body = bot.command("U001", "team")
+    assert "<@U0MGR>" in _text(body["blocks"]) or "admin" in _text(body["blocks"])
+    _, body = bot.command("U002", "team Sales East")
+    assert "Team views are for managers" in _text(body["blocks"]) and "<@U0MGR>" in _text(body["blocks"])
+
+
+def test_admin_sees_every_team_and_unknown_names_are_explained(bot: Harness) -> None:
+    _, body = bot.command("U0ADMIN", "team sales east")
+    assert "Li Wei" in _text(body["blocks"])
+    _, body = bot.command("U0ADMIN", "team Nowhere")
+    assert 'no team called "Nowhere"' in _text(body["blocks"]) and "Sales East" in _text(body["blocks"])
+
+
+def test_share_posts_only_team_level_aggregates(bot: Harness) -> None:
+    bot.dm("U001", "销售额4.5万，新客户2个，投诉率1.5%")
+    _, body = bot.command("U0MGR", "team share", channel="C0SALES")
+    assert body["response_type"] == "in_channel"
+    text = _text(body["blocks"])
+    assert "Sales East" in text and "1/3 checked in" in text
+    assert "Li Wei" not in text and "45k" not in text  # nobody's own numbers
+    _, body = bot.command("U0MGR", "team share", channel="D0MGR")
+    assert body["response_type"] == "ephemeral" and "in a channel" in _text(body["blocks"])
+
+
+def test_me_help_and_unknown_subcommands(bot: Harness) -> None:
+    bot.dm("U002", "revenue 9k, 2 new clients")
+    _, body = bot.command("U002", "me")
+    text = _text(body["blocks"])
+    assert "Revenue" in text and "9,000 USD / 90k USD" in text and "forecast" in text
+    assert "Li Wei" not in text
+    _, body = bot.command("U002", "help")
+    for example in ("/kpi me", "/kpi team", "/kpi team share", "/kpi help"):
+        assert example in _text(body["blocks"])
+    _, body = bot.command("U002", "dance please")
+    assert "I don't know `/kpi dance`" in _text(body["blocks"]) and "/kpi me" in _text(body["blocks"])
+    bot.slack.add_user("U0NEW", "New")
+    _, body = bot.command("U0NEW", "me")
+    assert "not in the organisation file" in _text(body["blocks"])
+
+
+def test_person_without_kpis_and_kpi_with_target_zero(bot: Harness) -> None:
+    _, body = bot.command("U0MGR", "me")
+    assert "No active KPIs" in _text(body["blocks"])
+    with session_scope(bot.engine) as session:
+        kpi = session.exec(select(Kpi).where(Kpi.name == "New customers", Kpi.unit == "count")).first()
+        kpi.target = 0
+    _, body = bot.command("U0MGR", "team")
+    assert body["response_type"] == "ephemeral"
+
+
+def test_queries_per_team_view_do_not_grow_with_team_size(engine: Engine) -> None:
+    build_org(engine, None, people=60, team_size=50)
+    counts = []
+    statements: list[str] = []
+
+    def listener(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    for team_id in (1, 2):  # 50 people, then 10
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", listener)
+        with session_scope(engine) as session:
+            summary = team_summary(session, team=session.get(Team, team_id), today=date(2026, 11, 30))
+        event.remove(engine, "before_cursor_execute", listener)
+        counts.append(len(statements))
+        assert len(summary.members) == (50 if team_id == 1 else 10)
+    assert counts[0] == counts[1] <= 8
+
+
+def test_a_60_person_team_fits_slacks_limits(engine: Engine) -> None:
+    build_org(engine, None, people=60, team_size=60)
+    with session_scope(engine) as session:
+        summary = team_summary(session, team=session.get(Team, 1), today=date(2026, 11, 30))
+    message = team_blocks(summary, "en-US")
+    assert len(message) <= 50
+    assert all(len(b.to_dict().get("text", {}).get("text", "")) <= 3000 for b in message)
+    home = team_blocks(summary, "en-US", limit=90)
+    assert len(home) <= 90
+
+
+def test_app_home_for_a_manager_includes_the_team(bot: Harness) -> None:
+    from bot.slack_standin import dm_event  # noqa: F401
+
+    status, _ = bot.sender.event(
+        {
+            "type": "event_callback",
+            "team_id": "T0KPIBOT",
+            "event_id": "EvHOME",
+            "event": {"type": "app_home_opened", "user": "U0MGR", "channel": "D0MGR", "tab": "home"},
+        }
+    )
+    assert status == 200
+    assert bot.slack.wait_for(lambda _: bool(bot.slack.calls_to("views.publish")))
+    view = bot.slack.calls_to("views.publish")[-1].args["view"]
+    assert view["type"] == "home" and len(view["blocks"]) <= 100
+    assert "Sales East" in _text(view["blocks"])
+
+
+def _behind_two_weeks(bot: Harness, services: Services) -> None:
+    """Emma reports far below pace in W48 and W49."""
+    with session_scope(bot.engine) as session:
+        person = session.exec(select(Person).where(Person.slack_id == "U002")).one()
+        kpi = session.exec(select(Kpi).where(Kpi.owner_id == person.id, Kpi.name == "Revenue")).one()
+        session.add(Measurement(kpi_id=kpi.id, period_key="2026-W48", week_start=date(2026, 11, 23), value=1000))
+    bot.dm("U002", "revenue 1k, 1 new client")
+
+
+def test_early_warning_after_two_weeks_behind_once_per_streak(bot: Harness, services: Services) -> None:
+    _behind_two_weeks(bot, services)
+    assert bot.slack.wait_for(lambda _: bool(bot.slack.posted(bot.slack.dm_channel("U0MGR"))))
+    warning = [p for p in bot.slack.posted(bot.slack.dm_channel("U002")) if "behind pace" in p["text"]]
+    assert len(warning) == 1 and "Revenue" in warning[0]["text"] and "2 weeks" in warning[0]["text"]
+    causes = [e["action_id"] for b in warning[0]["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert causes == ["warning_cause_resources", "warning_cause_process", "warning_cause_capability", "warning_cause_other"]
+    note = bot.last_to("U0MGR")["text"]
+    assert "<@U002>" in note and "Revenue" in note and "1k" not in note
+    bot.dm("U002", "actually revenue was 1.5k")  # same streak: no second warning
+    with session_scope(bot.engine) as session:
+        assert len(session.exec(select(KpiWarning)).all()) == 1
+    _, body = bot.command("U0MGR", "team")
+    assert "Behind two weeks running" in _text(body["blocks"])
+
+
+def test_root_cause_becomes_an_action_item_shown_in_the_next_prompt(bot: Harness, services: Services) -> None:
+    _behind_two_weeks(bot, services)
+    with session_scope(bot.engine) as session:
+        kpi_id = session.exec(select(KpiWarning)).one().kpi_id
+    assert bot.click("U002", "warning_cause_resources", f"{kpi_id}:resources") == 200
+    view = bot.slack.calls_to("views.open")[-1].args["view"]
+    assert view["callback_id"] == "warning_plan" and view["private_metadata"] == f"{kpi_id}:resources"
+    _, body = bot.submit(
+        "U002",
+        "warning_plan",
+        {
+            "step": {"text": {"type": "plain_text_input", "value": "Ask marketing for 20 leads"}},
+            "due": {"text": {"type": "plain_text_input", "value": "whenever"}},
+        },
+        private_metadata=view["private_metadata"],
+    )
+    assert body["response_action"] == "errors" and "due" in body["errors"]
+    _, body = bot.submit(
+        "U001",
+        "warning_plan",
+        {
+            "step": {"text": {"type": "plain_text_input", "value": "x"}},
+            "due": {"text": {"type": "plain_text_input", "value": "Friday"}},
+        },
+        private_metadata=view["private_metadata"],
+    )
+    assert body["response_action"] == "errors"  # not their KPI
+    _, body = bot.submit(
+        "U002",
+        "warning_plan",
+        {
+            "step": {"text": {"type": "plain_text_input", "value": "Ask marketing for 20 leads"}},
+            "due": {"text": {"type": "plain_text_input", "value": "next Friday"}},
+        },
+        private_metadata=view["private_metadata"],
+    )
+    assert not body
+    with session_scope(bot.engine) as session:
+        item = session.exec(select(ActionItem)).one()
+    assert (item.root_cause, item.next_step, item.due) == ("resources", "Ask marketing for 20 leads", date(2026, 12, 11))
+    from bot.rounds import tick
+
+    bot.clock.now = MONDAY + timedelta(days=7, hours=14)
+    tick(services)
+    prompt = bot.last_to("U002")
+    assert "Ask marketing for 20 leads" in _text(prompt["blocks"])
+
+
+@pytest.mark.parametrize("now", [datetime(2026, 12, 31, 23, tzinfo=UTC)])
+def test_last_day_of_the_period(bot: Harness, now: datetime) -> None:
+    bot.clock.now = now
+    _, body = bot.command("U0MGR", "team")
+    assert body["response_type"] == "ephemeral"
