@@ -193,7 +193,7 @@ def format_value(value: float | None, unit: str) -> str:
     if value is None:
         return "-"
     if unit == "percent":
-        return f"{value:g}%"
+        return f"{round(value, 2):g}%"
     text = f"{value / 1000:g}k" if abs(value) >= 10000 and value % 1000 == 0 else f"{value:,.2f}".rstrip("0").rstrip(".")
     return f"{text} {unit}" if re.fullmatch(r"[A-Z]{3}", unit) else text
 

@@ -31,7 +31,7 @@ from storage.migrate import upgrade
 
 SAMPLE = Path(__file__).parent / "data" / "sample_org.yaml"
 SIGNING_SECRET = "demo0signing0secret0000000000000"
-START = datetime(2026, 11, 30, tzinfo=UTC)  # a Monday in 2026-Q4
+START = datetime(2026, 10, 5, tzinfo=UTC)  # the first Monday of 2026-Q4
 
 PEOPLE = {
     "U0ADMIN": ("Grace Hopper", "America/New_York", "en-US"),
@@ -51,17 +51,30 @@ PEOPLE = {
 # What each person answers, week by week: a list of messages sent one after another
 # (each waits for the bot's answer). None: no answer that week.
 SCRIPT: dict[str, list[list[str] | None]] = {
-    "U101": [["销售额4.5万，新客户2个，投诉率1.5%"], ["销售额5万，新客户3个，投诉率1.2%，卡在法务审批，等到下周三"]],
-    "U102": [["营收3.8万，新客户1个", "1.8%"], ["和上周一样"]],
+    "U101": [
+        ["销售额4.5万，新客户2个，投诉率1.5%"],
+        ["销售额5万，新客户3个，投诉率1.2%，卡在法务审批，等到下周三"],
+        ["销售额5.2万，新客户2个，投诉率1.1%"],
+    ],
+    "U102": [["营收3.8万，新客户1个", "1.8%"], ["和上周一样"], ["营收3.5万，新客户1个，投诉率1.9%，缺人手"]],
     "U103": [None, ["下周请假"]],
-    "U104": [["52000, 2, 1.1"], ["revenue 61k, 4 new clients, complaints 0.9%"]],
+    "U104": [["52000, 2, 1.1"], ["revenue 61k, 4 new clients, complaints 0.9%"], ["revenue 48k, 2 new clients, complaints 1%"]],
     "U201": [
         ["revenue 7.5k, 2 new clients, complaints 1.4%, waiting on leads from marketing since last Tuesday"],
         ["revenue 9k, 3 new clients, complaints 1.3%"],
+        ["revenue 7k, 2 new clients, complaints 1.2%"],
     ],
-    "U202": [["sales 6k, new clients 1", "1.6%"], ["revenue 6.5k, 2 new clients, complaints 1.5%"]],
-    "U203": [["revenue 8k, 1 new client, complaints 1.9%"], ["revenue 95k, 2 new clients, complaints 1.7%", "sorry, 9.5k"]],
-    "U204": [["revenue 5k, 3 new clients, complaints 2%"], ["same as last week"]],
+    "U202": [
+        ["sales 6k, new clients 1", "1.6%"],
+        ["revenue 6.5k, 2 new clients, complaints 1.5%"],
+        ["revenue 7k, 2 new clients, complaints 1.4%"],
+    ],
+    "U203": [
+        ["revenue 8k, 1 new client, complaints 1.9%"],
+        ["revenue 95k, 2 new clients, complaints 1.7%", "sorry, 9.5k"],
+        ["revenue 7.2k, 2 new clients, complaints 1.5%"],
+    ],
+    "U204": [["revenue 5k, 3 new clients, complaints 2%"], ["same as last week"], None],
 }
 
 
@@ -101,10 +114,61 @@ def run_demo(*, weeks: int, out: Path, database_url: str | None = None) -> int:
         with LocalServer(app, executor=executor) as server:
             sender = SignedSender(server.url, SIGNING_SECRET)  # signed with the real clock, as Slack does
             _simulate(services, slack, sender, clock, weeks)
+            _managers_look(slack, sender)
         _print_transcripts(slack)
+        _write_charts(services, out)
     print(f"\nDatabase: {url}")
     shutil.copy(SAMPLE, out / "sample_org.yaml")
     return 0
+
+
+def _managers_look(slack: SlackStandIn, sender: SignedSender) -> None:
+    """Each manager types /kpi team (private), and one shares the team totals in the channel."""
+    import json
+
+    for user, text, channel in (
+        ("U0EASTMGR", "team", "C0EAST"),
+        ("U0WESTMGR", "team", "C0WEST"),
+        ("U0WESTMGR", "team share", "C0WEST"),
+        ("U101", "me", "D101"),
+    ):
+        fields = {
+            "command": "/kpi",
+            "text": text,
+            "user_id": user,
+            "channel_id": channel,
+            "team_id": "T0KPIBOT",
+            "response_url": slack.response_url(),
+            "trigger_id": "1.1",
+        }
+        status, body = sender.form(fields)
+        answer = json.loads(body) if status == 200 and body else {}
+        who = PEOPLE[user][0]
+        where = "only they see" if answer.get("response_type") == "ephemeral" else f"posted in {channel}"
+        print(f"\n== {who} types /kpi {text} in {channel} ({where}):")
+        for line in blocks_as_text(answer.get("blocks", []), answer.get("text", "")):
+            print(f"      {line}")
+
+
+def _write_charts(services: Services, out: Path) -> None:
+    """What `/kpi me chart` and `/kpi team chart` would upload, written to files."""
+    from sqlmodel import select
+
+    from bot.charts import person_series, render_png, team_series
+    from bot.people import current_kpis
+    from storage.tables import Person, Team
+
+    day = services.clock().date()
+    with session_scope(services.engine) as session:
+        person = session.exec(select(Person).where(Person.slack_id == "U101")).one()
+        kpis = current_kpis(session, person_id=person.id or 0, day=day)
+        (out / "chart-U101.png").write_bytes(render_png(person_series(session, person_id=person.id or 0, kpis=kpis), person.name))
+        for team in session.exec(select(Team).where(Team.parent_id.is_not(None))).all():  # type: ignore[union-attr]
+            name = team.name.lower().replace(" ", "-")
+            (out / f"chart-team-{name}.png").write_bytes(
+                render_png(team_series(session, team_id=team.id or 0, day=day), team.name)
+            )
+    print(f"\nTrend charts (what /kpi me chart and /kpi team chart send): {out}/chart-*.png")
 
 
 def _counts(counts: dict[str, int]) -> str:
@@ -114,7 +178,7 @@ def _counts(counts: dict[str, int]) -> str:
 def _simulate(services: Services, slack: SlackStandIn, sender: SignedSender, clock: SimClock, weeks: int) -> None:
     event_ids = itertools.count(1)
     answered: set[tuple[str, int]] = set()
-    end = START + timedelta(weeks=weeks)
+    end = START + timedelta(weeks=weeks) - timedelta(days=3)  # ends on the last Friday: managers look then
     step = timedelta(minutes=30)
     while clock.now < end:
         report = tick(services, clock.now)

@@ -102,5 +102,5 @@ class ManagerNote:
 
     slack_id: str
     name: str
-    kpi: str
+    kpis: list[str]
     weeks: int

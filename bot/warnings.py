@@ -17,6 +17,7 @@ from storage.queries import insert_if_absent
 from storage.tables import Kpi, KpiWarning, Measurement, Person, Team
 
 STREAK = 2
+BEHIND = 0.95  # under 95% of the on-track value counts as behind: a hair under pace is noise, not news
 
 
 def behind_weeks(kpi: Kpi, values: dict[str, float], upto: str) -> list[str]:
@@ -31,7 +32,7 @@ def behind_weeks(kpi: Kpi, values: dict[str, float], upto: str) -> list[str]:
         so_far = aggregate([values[k] for k in keys[: i + 1]], kpi.aggregate)
         expected = expected_to_date(kpi.target, kpi.aggregate, kpi.period_start, kpi.period_end, end_of_week, kpi.baseline)
         pace = attainment(so_far, expected, kpi.direction)
-        if pace is None or pace >= 1:
+        if pace is None or pace >= BEHIND:
             break
         run.insert(0, key)
     return run
@@ -48,6 +49,7 @@ def check_streaks(
     for m in rows:
         values.setdefault(m.kpi_id, {})[m.period_key] = m.value
     out: list[tuple[Person, object]] = []
+    behind: list[str] = []
     manager = _manager_of(session, person)
     for kpi in kpis:
         run = behind_weeks(kpi, values.get(kpi.id or 0, {}), period_key)
@@ -63,8 +65,9 @@ def check_streaks(
             kpi.target, kpi.aggregate, kpi.period_start, kpi.period_end, _end(period_key, kpi), kpi.baseline
         )
         out.append((person, EarlyWarning(warning_id, kpi.id or 0, kpi.name, kpi.unit, len(run), actual, expected)))
-        if manager is not None and manager.slack_id != person.slack_id:
-            out.append((manager, ManagerNote(person.slack_id, person.name, kpi.name, len(run))))
+        behind.append(kpi.name)
+    if behind and manager is not None and manager.slack_id != person.slack_id:
+        out.append((manager, ManagerNote(person.slack_id, person.name, behind, STREAK)))  # one note, not one per KPI
     return out
 
 

@@ -6,10 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, SectionBlock
 from sqlmodel import Session
 
 from bot import i18n
+from bot.charts import person_series, render_png, team_series
 from bot.checkin import format_value, measurements_for, nice
 from bot.people import current_kpis, local_now
 from bot.periods import week_key
@@ -31,14 +33,20 @@ i18n.register(
             "• `/kpi me`: your KPIs with progress, forecast and status. Example: `/kpi me`\n"
             "• `/kpi team [NAME]`: your team (or a sub-team), privately. Example: `/kpi team Sales East`\n"
             "• `/kpi team share`: post team-level totals (never one person's numbers) to this channel. Example: `/kpi team share`\n"
+            "• `/kpi me chart`, `/kpi team chart`: a trend picture with target lines, sent to our DM. Example: `/kpi me chart`\n"
             "• `/kpi help`: this list. Example: `/kpi help`\n"
             "To check in, just DM me your numbers, e.g. _revenue 45k, 2 new clients, waiting on leads_.",
             "zh": "*kpibot 命令*\n"
             "• `/kpi me`：我的 KPI、进度、预测和状态。例如：`/kpi me`\n"
             "• `/kpi team [名称]`：查看我的团队（或下属团队），仅自己可见。例如：`/kpi team Sales East`\n"
             "• `/kpi team share`：在本频道发布团队汇总（不含个人数据）。例如：`/kpi team share`\n"
+            "• `/kpi me chart`、`/kpi team chart`：带目标线的趋势图，发到私信。例如：`/kpi me chart`\n"
             "• `/kpi help`：显示本列表。例如：`/kpi help`\n"
             "签到时直接私信我数字即可，例如：_销售额4.5万，新客户2个，在等市场部线索_。",
+        },
+        "chart_coming": {
+            "en": "Drawing the chart; it will arrive in our DM in a moment.",
+            "zh": "正在生成图表，稍后会发到我们的私信里。",
         },
         "unknown_sub": {"en": "I don't know `/kpi {sub}`.", "zh": "我不认识 `/kpi {sub}`。"},
         "me_title": {"en": "*Your KPIs ({week})* · score {score}", "zh": "*我的 KPI（{week}）* · 得分 {score}"},
@@ -146,6 +154,8 @@ def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         locale = person.locale if person else "en-US"
         if sub == "help" or (sub in SUBCOMMANDS and person is None and sub != "help"):
             blocks = help_blocks(locale) if sub == "help" else [SectionBlock(text=i18n.t("not_in_org", locale))]
+        elif sub in {"me", "team"} and person is not None and words[-1].lower() == "chart":
+            blocks = chart_ack(session, person, sub, words[1:-1])
         elif sub == "me" and person is not None:
             blocks = me_blocks(session, person, services.clock())
         elif sub == "team" and person is not None:
@@ -155,5 +165,52 @@ def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     ack(response_type=response_type, blocks=blocks, text="kpibot")
 
 
+def chart_ack(session: Session, person: Person, sub: str, words: list[str]) -> list[Block]:
+    """Charts take a moment to draw: say so now, send the picture from the lazy listener."""
+    if sub == "team":
+        try:
+            resolve_team(session, asker=person, name=" ".join(words) or None)
+        except NotAllowed as refusal:
+            who = ", ".join(f"<@{m}>" for m in refusal.managers) or i18n.t("no_admins", person.locale)
+            return [SectionBlock(text=i18n.t("not_a_manager", person.locale, who=who))]
+        except UnknownTeam as unknown:
+            return [
+                SectionBlock(
+                    text=i18n.t("unknown_team", person.locale, name=escape(unknown.name[:100]), known=", ".join(unknown.known))
+                )
+            ]
+    return [SectionBlock(text=i18n.t("chart_coming", person.locale))]
+
+
+def draw_chart(command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """Lazy part of `/kpi me chart` and `/kpi team chart`: render off the request path, upload to the DM."""
+    words = (command.get("text") or "").split()
+    if len(words) < 2 or words[0].lower() not in {"me", "team"} or words[-1].lower() != "chart":
+        return
+    services = services_of(context)
+    now = services.clock()
+    with session_scope(services.engine) as session:
+        person = person_by_slack_id(session, slack_id=command["user_id"])
+        if person is None:
+            return
+        today = local_now(person, now).date()
+        if words[0].lower() == "me":
+            series = person_series(
+                session, person_id=person.id or 0, kpis=current_kpis(session, person_id=person.id or 0, day=today)
+            )
+            title = f"{person.name} · {week_key(today)}"
+        else:
+            try:
+                team = resolve_team(session, asker=person, name=" ".join(words[1:-1]) or None)
+            except (NotAllowed, UnknownTeam):
+                return  # the ack already said why
+            series = team_series(session, team_id=team.id or 0, day=today)
+            title = f"{team.name} · {week_key(today)}"
+        slack_id = person.slack_id
+    png = render_png(series, title)
+    channel = services.gateway.open_dm(slack_id)
+    client.files_upload_v2(channel=channel, file=png, filename="kpi-trend.png", title=title)
+
+
 def register(app: App) -> None:
-    app.command("/kpi")(handle_kpi)
+    app.command("/kpi")(ack=handle_kpi, lazy=[draw_chart])

@@ -216,3 +216,21 @@ def test_last_day_of_the_period(bot: Harness, now: datetime) -> None:
     bot.clock.now = now
     _, body = bot.command("U0MGR", "team")
     assert body["response_type"] == "ephemeral"
+
+
+def test_me_chart_is_drawn_off_the_request_path_and_uploaded_to_the_dm(bot: Harness) -> None:
+    bot.dm("U002", "revenue 9k, 2 new clients")
+    _, body = bot.command("U002", "me chart")
+    assert "Drawing the chart" in _text(body["blocks"])
+    assert bot.slack.wait_for(lambda _: bool(bot.slack.calls_to("files.completeUploadExternal")), timeout=20)
+    complete = bot.slack.calls_to("files.completeUploadExternal")[-1].args
+    assert complete["channel_id"] == bot.slack.dm_channel("U002")
+    assert next(iter(bot.slack.uploads.values())).startswith(b"\x89PNG")
+
+
+def test_team_chart_respects_permissions(bot: Harness) -> None:
+    _, body = bot.command("U001", "team chart")
+    assert "Team views are for managers" in _text(body["blocks"])
+    _, body = bot.command("U0MGR", "team chart")
+    assert "Drawing the chart" in _text(body["blocks"])
+    assert bot.slack.wait_for(lambda _: bool(bot.slack.calls_to("files.completeUploadExternal")), timeout=20)

@@ -53,7 +53,8 @@ def bar(fraction: float | None, width: int = 8) -> str:
     """▓▓▓▓░░░░ 50%: a text bar, as Slack has no progress element."""
     if fraction is None:
         return "░" * width + " –"
-    filled = max(0, min(width, round(fraction * width)))
+    fraction = max(0.0, fraction)  # worse than the baseline shows as 0%, not "-0%"
+    filled = min(width, round(fraction * width))
     return "▓" * filled + "░" * (width - filled) + f" {fraction:.0%}"
 
 

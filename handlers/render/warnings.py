@@ -20,8 +20,8 @@ i18n.register(
             "zh": ":warning: *{kpi}* 已连续 {weeks} 周落后于进度（{actual}，按进度应为 {expected}）。主要原因是什么？",
         },
         "manager_note": {
-            "en": "Heads-up: <@{slack_id}>'s *{kpi}* has been behind pace {weeks} weeks running. I've asked them for the root cause and a next step.",
-            "zh": "提醒：<@{slack_id}> 的 *{kpi}* 已连续 {weeks} 周落后于进度。我已请对方说明原因和下一步。",
+            "en": "Heads-up: <@{slack_id}>'s {kpi} behind pace {weeks}+ weeks running. I've asked them for the root cause and a next step.",
+            "zh": "提醒：<@{slack_id}> 的 {kpi} 已连续 {weeks} 周以上落后于进度。我已请对方说明原因和下一步。",
         },
         "plan_title": {"en": "Next step", "zh": "下一步"},
         "plan_step": {"en": "What will you do next?", "zh": "下一步打算怎么做？"},
@@ -58,7 +58,8 @@ def _warning(message: EarlyWarning, locale: str) -> Rendered:
 
 @render.register
 def _manager_note(message: ManagerNote, locale: str) -> Rendered:
-    text = i18n.t("manager_note", locale, slack_id=message.slack_id, kpi=escape(message.kpi), weeks=message.weeks)
+    kpis = ", ".join(f"*{escape(k)}*" for k in message.kpis)
+    text = i18n.t("manager_note", locale, slack_id=message.slack_id, kpi=kpis, weeks=message.weeks)
     blocks: list[Block] = [SectionBlock(text=text)]
     return text, blocks
 
