@@ -13,7 +13,7 @@ from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
 from bot.periods import week_key, week_start
-from bot.scoring import attainment, elapsed_fraction, expected_to_date, split_totals, status
+from bot.scoring import elapsed_fraction, expected_to_date, kpi_attainment, split_totals, status
 from storage.tables import Blocker, Checkin, Kpi, KpiWarning, Measurement, Person, Team
 
 HISTORY_WEEKS = 6
@@ -159,8 +159,14 @@ def team_summary(session: Session, *, team: Team, today: date) -> TeamSummary:
     check-ins, open blockers, recent warnings, sub-teams.
     """
     this_week = week_key(today)
-    members = session.exec(select(Person).where(Person.team_id == team.id, col(Person.active)).order_by(col(Person.name))).all()
-    rows = {p.id: MemberRow(p.slack_id, p.name) for p in members}
+    # plain columns, not ORM entities: building objects (and parsing their JSON columns) was
+    # most of the time of a 50-person view
+    members = session.exec(
+        select(Person.id, Person.slack_id, Person.name)
+        .where(Person.team_id == team.id, col(Person.active))
+        .order_by(col(Person.name))
+    ).all()
+    rows = {person_id: MemberRow(slack_id, name) for person_id, slack_id, name in members}
     ids = list(rows)
     latest = (
         select(Measurement.value)
@@ -170,39 +176,59 @@ def team_summary(session: Session, *, team: Team, today: date) -> TeamSummary:
         .correlate(Kpi)
         .scalar_subquery()
     )
+    fields = (
+        Kpi.id,
+        Kpi.owner_id,
+        Kpi.name,
+        Kpi.unit,
+        Kpi.direction,
+        Kpi.kind,
+        Kpi.weight,
+        Kpi.target,
+        Kpi.baseline,
+        Kpi.aggregate,
+        Kpi.period_start,
+        Kpi.period_end,
+    )
     aggregates = session.exec(
-        select(Kpi, func.sum(Measurement.value), func.avg(Measurement.value), func.count(Measurement.id), latest)
+        select(*fields, func.sum(Measurement.value), func.avg(Measurement.value), func.count(Measurement.id), latest)
         .join(Person, col(Person.id) == Kpi.owner_id)
         .outerjoin(Measurement, and_(col(Measurement.kpi_id) == Kpi.id))
         .where(Person.team_id == team.id, Kpi.status == "active", Kpi.period_start <= today, Kpi.period_end >= today)
-        .group_by(col(Kpi.id))
+        .group_by(*fields)
         .order_by(col(Kpi.owner_id), col(Kpi.weight).desc(), col(Kpi.id))
     ).all()
     scored: dict[int, list[tuple[float | None, float, str]]] = defaultdict(list)
-    for kpi, total, average, count, last in aggregates:
-        actual = None if not count else {"sum": total, "average": average, "latest": last}[kpi.aggregate]
+    for (
+        kpi_id,
+        owner_id,
+        name,
+        unit,
+        direction,
+        kind,
+        weight,
+        target,
+        baseline,
+        how,
+        start,
+        end,
+        total,
+        average,
+        count,
+        last,
+    ) in aggregates:
+        actual = None if not count else {"sum": total, "average": average, "latest": last}[how]
         actual = None if actual is None else float(actual)
-        expected = expected_to_date(kpi.target, kpi.aggregate, kpi.period_start, kpi.period_end, today, kpi.baseline)
-        fraction = elapsed_fraction(kpi.period_start, kpi.period_end, today)
-        projected = (actual / fraction if kpi.aggregate == "sum" and fraction else actual) if actual is not None else None
-        achieved = attainment(actual, kpi.target, kpi.direction, kpi.baseline)
-        progress = KpiProgress(
-            kpi.id or 0,
-            kpi.name,
-            kpi.unit,
-            kpi.direction,
-            kpi.kind,
-            kpi.weight,
-            kpi.target,
-            actual,
-            expected,
-            projected,
-            achieved,
-            status(actual, expected, projected, kpi.target, kpi.direction, kpi.baseline),
-        )
-        if kpi.owner_id in rows:
-            rows[kpi.owner_id].kpis.append(progress)
-            scored[kpi.owner_id].append((achieved, kpi.weight, kpi.kind))
+        expected = expected_to_date(target, how, start, end, today, baseline)
+        fraction = elapsed_fraction(start, end, today)
+        projected = (actual / fraction if how == "sum" and fraction else actual) if actual is not None else None
+        achieved = kpi_attainment(actual, target, direction, baseline, unit)
+        state = status(actual, expected, projected, target, direction, baseline)
+        if owner_id in rows:
+            rows[owner_id].kpis.append(
+                KpiProgress(kpi_id, name, unit, direction, kind, weight, target, actual, expected, projected, achieved, state)
+            )
+            scored[owner_id].append((achieved, weight, kind))
     for person_id, items in scored.items():
         totals = split_totals(items)
         row = rows[person_id]

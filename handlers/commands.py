@@ -15,7 +15,7 @@ from bot.charts import person_series, render_png, team_series
 from bot.checkin import format_value, measurements_for, nice
 from bot.people import current_kpis, local_now
 from bot.periods import week_key
-from bot.scoring import aggregate, attainment, expected_to_date, forecast, split_totals, status
+from bot.scoring import aggregate, expected_to_date, forecast, kpi_attainment, split_totals, status
 from bot.team_view import KpiProgress, NotAllowed, UnknownTeam, resolve_team, team_summary
 from handlers.context import services_of
 from handlers.render.escape import clip, escape
@@ -94,7 +94,7 @@ def me_blocks(session: Session, person: Person, now: datetime) -> list[Block]:
         actual = aggregate(values, kpi.aggregate)
         expected = expected_to_date(kpi.target, kpi.aggregate, kpi.period_start, kpi.period_end, today, kpi.baseline)
         projected = forecast(values, kpi.aggregate, kpi.period_start, kpi.period_end, today)
-        achieved = attainment(actual, kpi.target, kpi.direction, kpi.baseline)
+        achieved = kpi_attainment(actual, kpi.target, kpi.direction, kpi.baseline, kpi.unit)
         items.append((achieved, kpi.weight, kpi.kind))
         state = status(actual, expected, projected, kpi.target, kpi.direction, kpi.baseline)
         trend = " ".join(format_value(v, kpi.unit) for v in values[-4:]) or "–"

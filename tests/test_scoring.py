@@ -79,3 +79,10 @@ def test_forecast_and_status() -> None:
     assert status(None, 300_000, None, 600_000, "higher") == "no_data"
     assert status(1.4, 1.5, 1.2, 1.0, "lower", baseline=2.0) == "off_track"  # ahead of pace, but the forecast misses
     assert status(1.4, 1.5, 1.0, 1.0, "lower", baseline=2.0) == "on_track"
+
+
+def test_rated_kpis_use_their_own_scale() -> None:
+    from bot.scoring import kpi_attainment
+
+    assert kpi_attainment(3, 4, "higher", None, "score") == pytest.approx(2 / 3)
+    assert kpi_attainment(3, 4, "higher", None, "count") == 0.75
