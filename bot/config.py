@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(default=SLACK_API_DEFAULT, description="Base URL of Slack's Web API")
     port: int = Field(default=3000, description="HTTP port for /slack/events")
     kpibot_post_rate: float = Field(default=20.0, description="Messages per second the bot sends at most (0 = no pacing)")
+    kpibot_feedback_min_raters: int = Field(default=3, description="360 results shown from this many answers (never below 3)")
     kpibot_languages: str = Field(default="en,zh", description="Languages dateparser may use, comma-separated")
 
     def require_slack(self) -> None:

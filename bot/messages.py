@@ -104,3 +104,13 @@ class ManagerNote:
     name: str
     kpis: list[str]
     weeks: int
+
+
+@dataclass
+class FeedbackInvite:
+    """To a rater: an invitation (or the one reminder) to give 360 feedback."""
+
+    request_id: int
+    ratee: str
+    closes: str | None
+    reminder: bool = False

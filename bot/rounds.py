@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from bot.checkin import example_reply, lines_from, measurements_for, stored_values
+from bot.feedback_jobs import run as feedback_jobs
 from bot.messages import CheckinPrompt
 from bot.people import local_now, zone
 from bot.periods import week_key, week_start, week_start_of_key
@@ -50,6 +51,8 @@ class TickReport:
     away: list[str] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)
     profiles: int = 0
+    feedback_reminders: int = 0
+    feedback_closed: int = 0
 
 
 def scheduled_at(team: Team, person: Person, now: datetime) -> tuple[str, datetime]:
@@ -72,6 +75,7 @@ def tick(services: Services, now: datetime | None = None, *, workers: int = 8) -
     send_reminders(services, now, report)
     resend_snoozed(services, now, report)
     close_weeks(services, now, report)
+    report.feedback_reminders, report.feedback_closed = feedback_jobs(services, now)
     return report
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, events, views
+from handlers import actions, commands, events, feedback, views
 
 
 def register(app: App) -> None:
     """Attach every listener to ``app``."""
-    for surface in (events, commands, actions, views):
+    for surface in (events, commands, actions, views, feedback):
         surface.register(app)

@@ -13,18 +13,20 @@ from sqlmodel import Session
 from bot import i18n
 from bot.charts import person_series, render_png, team_series
 from bot.checkin import format_value, measurements_for, nice
+from bot.feedback_jobs import send_pending
 from bot.people import current_kpis, local_now
 from bot.periods import week_key
 from bot.scoring import aggregate, expected_to_date, forecast, kpi_attainment, split_totals, status
 from bot.team_view import KpiProgress, NotAllowed, UnknownTeam, resolve_team, team_summary
 from handlers.context import services_of
+from handlers.feedback import handle_360, open_unsolicited, own_results
 from handlers.render.escape import clip, escape
 from handlers.render.team import kpi_line, overview_blocks, team_blocks
 from storage.engine import session_scope
 from storage.queries import person_by_slack_id
 from storage.tables import Person
 
-SUBCOMMANDS = ("me", "team", "help")
+SUBCOMMANDS = ("me", "team", "360", "feedback", "help")
 
 i18n.register(
     {
@@ -34,6 +36,9 @@ i18n.register(
             "• `/kpi team [NAME]`: your team (or a sub-team), privately. Example: `/kpi team Sales East`\n"
             "• `/kpi team share`: post team-level totals (never one person's numbers) to this channel. Example: `/kpi team share`\n"
             "• `/kpi me chart`, `/kpi team chart`: a trend picture with target lines, sent to our DM. Example: `/kpi me chart`\n"
+            "• `/kpi 360 start @person [closing date]`: a 360 round (managers, admins). Example: `/kpi 360 start @li.wei 18 Dec`\n"
+            "• `/kpi 360 results [@person]`: 360 results, once enough people answered. Example: `/kpi 360 results`\n"
+            "• `/kpi feedback @person`: give anyone feedback, anonymously. Example: `/kpi feedback @emma`\n"
             "• `/kpi help`: this list. Example: `/kpi help`\n"
             "To check in, just DM me your numbers, e.g. _revenue 45k, 2 new clients, waiting on leads_.",
             "zh": "*kpibot 命令*\n"
@@ -41,6 +46,9 @@ i18n.register(
             "• `/kpi team [名称]`：查看我的团队（或下属团队），仅自己可见。例如：`/kpi team Sales East`\n"
             "• `/kpi team share`：在本频道发布团队汇总（不含个人数据）。例如：`/kpi team share`\n"
             "• `/kpi me chart`、`/kpi team chart`：带目标线的趋势图，发到私信。例如：`/kpi me chart`\n"
+            "• `/kpi 360 start @某人 [截止日期]`：发起 360（经理、管理员）。例如：`/kpi 360 start @li.wei 12月18日`\n"
+            "• `/kpi 360 results [@某人]`：足够多人回答后查看 360 结果。例如：`/kpi 360 results`\n"
+            "• `/kpi feedback @某人`：匿名给任何人反馈。例如：`/kpi feedback @emma`\n"
             "• `/kpi help`：显示本列表。例如：`/kpi help`\n"
             "签到时直接私信我数字即可，例如：_销售额4.5万，新客户2个，在等市场部线索_。",
         },
@@ -143,7 +151,7 @@ def team_reply(session: Session, person: Person, words: list[str], channel_id: s
     return "ephemeral", team_blocks(summary, locale)
 
 
-def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """/kpi: answered in the ack itself, so the reply is immediate and private by default."""
     words = (command.get("text") or "").split()
     sub = words[0].lower() if words else "help"
@@ -157,9 +165,17 @@ def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         elif sub in {"me", "team"} and person is not None and words[-1].lower() == "chart":
             blocks = chart_ack(session, person, sub, words[1:-1])
         elif sub == "me" and person is not None:
-            blocks = me_blocks(session, person, services.clock())
+            blocks = me_blocks(session, person, services.clock()) + own_results(session, services, person)
         elif sub == "team" and person is not None:
             response_type, blocks = team_reply(session, person, words[1:], command.get("channel_id", ""), services.clock())
+        elif sub == "360" and person is not None:
+            blocks = handle_360(session, services, person, words[1:], services.clock())
+        elif sub == "feedback" and person is not None:
+            refusal = open_unsolicited(services, client, person, words[1:], command.get("trigger_id", ""), services.clock())
+            if refusal is None:
+                ack()
+                return
+            blocks = refusal
         else:
             blocks = help_blocks(locale, unknown=sub)
     ack(response_type=response_type, blocks=blocks, text="kpibot")
@@ -182,8 +198,17 @@ def chart_ack(session: Session, person: Person, sub: str, words: list[str]) -> l
     return [SectionBlock(text=i18n.t("chart_coming", person.locale))]
 
 
+def after_command(command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """The lazy part of /kpi: slow work off the request path (360 invitations, charts)."""
+    words = (command.get("text") or "").split()
+    if words and words[0] == "360":
+        send_pending(services_of(context), services_of(context).clock())
+        return
+    draw_chart(command, context, client)
+
+
 def draw_chart(command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    """Lazy part of `/kpi me chart` and `/kpi team chart`: render off the request path, upload to the DM."""
+    """`/kpi me chart` and `/kpi team chart`: render off the request path, upload to the DM."""
     words = (command.get("text") or "").split()
     if len(words) < 2 or words[0].lower() not in {"me", "team"} or words[-1].lower() != "chart":
         return
@@ -213,4 +238,4 @@ def draw_chart(command: dict[str, Any], context: BoltContext, client: WebClient)
 
 
 def register(app: App) -> None:
-    app.command("/kpi")(ack=handle_kpi, lazy=[draw_chart])
+    app.command("/kpi")(ack=handle_kpi, lazy=[after_command])

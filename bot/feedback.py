@@ -1,0 +1,326 @@
+"""360 feedback: cycles, invitations, replaceable answers, and results that keep raters anonymous.
+
+Anonymity is structural: results are computed from responses joined to
+requests only for the relationship group and never carry a rater id out of
+this module; groups with fewer answers than the threshold are not shown, and
+comments come back without names in a shuffled order.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from bot.team_view import visible_teams
+from storage.queries import take_many
+from storage.tables import FeedbackCycle, FeedbackRequest, FeedbackResponse, Person, Team
+
+MIN_RATERS_FLOOR = 3
+
+# Behaviour-anchored scales: what each level looks like, so a "4" means the same to everyone.
+COMPETENCIES: dict[str, dict[str, list[str]]] = {
+    "collaboration": {
+        "en": [
+            "Works alone, withholds information",
+            "Shares when asked",
+            "Shares and helps when it's convenient",
+            "Helps others proactively, shares credit",
+            "Makes the whole team better; people seek them out",
+        ],
+        "zh": [
+            "单打独斗，不分享信息",
+            "被问到才分享",
+            "方便时会分享和帮忙",
+            "主动帮助他人，功劳共享",
+            "让整个团队变得更好，大家都愿意找他",
+        ],
+    },
+    "customer focus": {
+        "en": [
+            "Ignores customer needs",
+            "Reacts when customers complain",
+            "Meets stated needs reliably",
+            "Anticipates needs, follows up",
+            "Shapes the work around customer outcomes",
+        ],
+        "zh": ["忽视客户需求", "客户投诉才反应", "可靠地满足明确需求", "预判需求并主动跟进", "围绕客户成果来安排工作"],
+    },
+    "ownership": {
+        "en": [
+            "Blames others, misses commitments",
+            "Needs reminders to deliver",
+            "Delivers what was agreed",
+            "Owns problems end to end",
+            "Takes on the hard problems nobody owns",
+        ],
+        "zh": ["推卸责任，常常失约", "需要提醒才能交付", "按约定交付", "端到端负责问题", "主动承担没人管的难题"],
+    },
+    "innovation": {
+        "en": [
+            "Resists any change",
+            "Accepts change when told",
+            "Suggests small improvements",
+            "Tries new approaches and measures them",
+            "Changes how the team works, for the better",
+        ],
+        "zh": ["抗拒任何改变", "被要求时才接受改变", "提出小的改进", "尝试新方法并衡量效果", "带来让团队更好的工作方式变革"],
+    },
+}
+
+
+class FeedbackRefused(Exception):  # noqa: N818  (a refusal with a reason key, not a crash)
+    """Why a 360 action is not allowed; ``key`` is an i18n key."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key, self.params = key, params
+
+
+@dataclass
+class Invitation:
+    request_id: int
+    rater: Person
+    ratee_name: str
+    closes_at: datetime | None
+
+
+@dataclass
+class Results:
+    """What the ratee and their manager may see."""
+
+    ratee: str
+    responses: int
+    threshold: int
+    averages: dict[str, float] = field(default_factory=dict)
+    groups: dict[str, dict[str, float]] = field(default_factory=dict)
+    comments: list[str] = field(default_factory=list)
+
+    @property
+    def shown(self) -> bool:
+        return self.responses >= self.threshold
+
+
+def min_raters(configured: int) -> int:
+    """The anonymity threshold: configurable, never below three."""
+    return max(MIN_RATERS_FLOOR, configured)
+
+
+def can_manage(session: Session, *, asker: Person, ratee: Person) -> bool:
+    """The ratee's manager (or one above) or an admin."""
+    if asker.is_admin:
+        return True
+    return any(team.id == ratee.team_id for team in visible_teams(session, asker=asker)) and asker.id != ratee.id
+
+
+def check_ratee(ratee: Person | None, *, rater: Person) -> Person:
+    if ratee is None:
+        raise FeedbackRefused("fb_unknown_person")
+    if not ratee.active:
+        raise FeedbackRefused("fb_inactive")
+    if ratee.id == rater.id:
+        raise FeedbackRefused("fb_self")
+    return ratee
+
+
+def default_raters(session: Session, *, ratee: Person) -> list[tuple[Person, str]]:
+    """Peers (same team), the manager, and direct reports (members of teams the ratee manages)."""
+    raters: list[tuple[Person, str]] = []
+    team = session.get(Team, ratee.team_id) if ratee.team_id else None
+    if team is not None:
+        for peer in session.exec(
+            select(Person).where(Person.team_id == team.id, col(Person.active), Person.id != ratee.id)
+        ).all():
+            raters.append((peer, "peer"))
+        manager = session.get(Person, team.manager_id) if team.manager_id else None
+        if manager is not None and manager.id != ratee.id and manager.active:
+            raters.append((manager, "manager"))
+    managed = [t.id for t in session.exec(select(Team).where(Team.manager_id == ratee.id)).all()]
+    if managed:
+        for report in session.exec(
+            select(Person).where(col(Person.team_id).in_(managed), col(Person.active), Person.id != ratee.id)
+        ).all():
+            raters.append((report, "report"))
+    seen: set[int | None] = set()
+    unique = []
+    for person, relationship in raters:
+        if person.id not in seen:
+            seen.add(person.id)
+            unique.append((person, relationship))
+    return unique
+
+
+def start_cycle(
+    session: Session, *, asker: Person, ratee: Person, closes_at: datetime, now: datetime
+) -> tuple[FeedbackCycle, list[Invitation]]:
+    """A manager or admin starts a cycle; every default rater is invited."""
+    if not can_manage(session, asker=asker, ratee=ratee):
+        raise FeedbackRefused("fb_not_manager")
+    if closes_at <= now:
+        raise FeedbackRefused("fb_past_date")
+    open_cycle = session.exec(
+        select(FeedbackCycle).where(FeedbackCycle.ratee_id == ratee.id, FeedbackCycle.status == "open")
+    ).first()
+    if open_cycle is not None:
+        raise FeedbackRefused("fb_already_open", name=ratee.name)
+    cycle = FeedbackCycle(ratee_id=ratee.id or 0, started_by_id=asker.id or 0, closes_at=closes_at, status="open", created_at=now)
+    session.add(cycle)
+    session.flush()
+    return cycle, invite(session, cycle=cycle, ratee=ratee, raters=default_raters(session, ratee=ratee), now=now)
+
+
+def invite(
+    session: Session, *, cycle: FeedbackCycle, ratee: Person, raters: list[tuple[Person, str]], now: datetime
+) -> list[Invitation]:
+    invitations = []
+    for rater, relationship in raters:
+        if rater.id == ratee.id:
+            continue
+        exists = session.exec(
+            select(FeedbackRequest).where(FeedbackRequest.cycle_id == cycle.id, FeedbackRequest.rater_id == rater.id)
+        ).first()
+        if exists is not None:
+            continue
+        # invited_at stays empty until the DM is sent (bot.feedback_jobs), so a crash never loses one
+        request = FeedbackRequest(
+            cycle_id=cycle.id, ratee_id=ratee.id or 0, rater_id=rater.id or 0, relationship=relationship, created_at=now
+        )
+        session.add(request)
+        session.flush()
+        invitations.append(Invitation(request.id or 0, rater, ratee.name, cycle.closes_at))
+    return invitations
+
+
+def take_pending_invitations(session: Session, *, now: datetime) -> list[Invitation]:
+    """Requests of open cycles not yet sent, claimed (invited_at set) so only one sender sends each."""
+    rows = session.exec(
+        select(FeedbackRequest.id)
+        .join(FeedbackCycle, col(FeedbackCycle.id) == FeedbackRequest.cycle_id)
+        .where(col(FeedbackRequest.invited_at).is_(None), FeedbackCycle.status == "open")
+    ).all()
+    taken = take_many(session, FeedbackRequest, list(rows), [col(FeedbackRequest.invited_at).is_(None)], {"invited_at": now})
+    invitations = []
+    for request_id in taken:
+        request = session.get(FeedbackRequest, request_id)
+        rater = session.get(Person, request.rater_id) if request else None
+        ratee = session.get(Person, request.ratee_id) if request else None
+        cycle = session.get(FeedbackCycle, request.cycle_id) if request and request.cycle_id else None
+        if rater is not None and ratee is not None:
+            invitations.append(Invitation(request_id, rater, ratee.name, cycle.closes_at if cycle else None))
+    return invitations
+
+
+def unsolicited_request(session: Session, *, rater: Person, ratee: Person, now: datetime) -> FeedbackRequest:
+    """`/kpi feedback @someone`: anyone may give feedback; one standing request per pair."""
+    check_ratee(ratee, rater=rater)
+    existing = session.exec(
+        select(FeedbackRequest).where(
+            col(FeedbackRequest.cycle_id).is_(None), FeedbackRequest.rater_id == rater.id, FeedbackRequest.ratee_id == ratee.id
+        )
+    ).first()
+    if existing is not None:
+        return existing
+    request = FeedbackRequest(
+        cycle_id=None, ratee_id=ratee.id or 0, rater_id=rater.id or 0, relationship="other", invited_at=now, created_at=now
+    )
+    session.add(request)
+    session.flush()
+    return request
+
+
+def request_for(session: Session, *, request_id: int, rater: Person, now: datetime) -> tuple[FeedbackRequest, Person]:
+    """The request ``rater`` may answer; refuses forged, closed or self-rating submissions."""
+    request = session.get(FeedbackRequest, request_id)
+    if request is None or request.rater_id != rater.id:
+        raise FeedbackRefused("fb_not_invited")
+    if request.cycle_id is not None:
+        cycle = session.get(FeedbackCycle, request.cycle_id)
+        if cycle is None or cycle.status != "open" or cycle.closes_at <= now:
+            raise FeedbackRefused("fb_closed")
+    ratee = check_ratee(session.get(Person, request.ratee_id), rater=rater)
+    return request, ratee
+
+
+def save_response(session: Session, *, request: FeedbackRequest, ratings: dict[str, int], comment: str, now: datetime) -> bool:
+    """Store the answer; a second submission replaces the first. True when it replaced one."""
+    existing = session.exec(select(FeedbackResponse).where(FeedbackResponse.request_id == request.id)).first()
+    if existing is not None:
+        existing.ratings, existing.comment, existing.updated_at = ratings, comment, now
+        return True
+    session.add(FeedbackResponse(request_id=request.id or 0, ratings=ratings, comment=comment, submitted_at=now, updated_at=now))
+    return False
+
+
+def results(session: Session, *, ratee: Person, threshold: int, rng: random.Random | None = None) -> Results:
+    """Aggregates over the ratee's latest cycle plus unsolicited feedback; nothing below the threshold."""
+    latest = session.exec(
+        select(FeedbackCycle).where(FeedbackCycle.ratee_id == ratee.id).order_by(col(FeedbackCycle.created_at).desc())
+    ).first()
+    cycle_filter = (
+        col(FeedbackRequest.cycle_id).is_(None)
+        if latest is None
+        else (col(FeedbackRequest.cycle_id).is_(None) | (FeedbackRequest.cycle_id == latest.id))
+    )
+    rows = session.exec(
+        select(FeedbackRequest.relationship, FeedbackResponse.ratings, FeedbackResponse.comment)
+        .join(FeedbackResponse, col(FeedbackResponse.request_id) == FeedbackRequest.id)
+        .where(FeedbackRequest.ratee_id == ratee.id, cycle_filter)
+    ).all()
+    found = Results(ratee=ratee.name, responses=len(rows), threshold=threshold)
+    if not found.shown:
+        return found
+    totals: dict[str, list[int]] = defaultdict(list)
+    by_group: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    group_size: dict[str, int] = defaultdict(int)
+    for relationship, ratings, comment in rows:
+        group_size[relationship] += 1
+        for competency, value in (ratings or {}).items():
+            totals[competency].append(int(value))
+            by_group[relationship][competency].append(int(value))
+        if comment.strip():
+            found.comments.append(comment.strip())
+    found.averages = {c: sum(v) / len(v) for c, v in totals.items()}
+    found.groups = {
+        g: {c: sum(v) / len(v) for c, v in comps.items()} for g, comps in by_group.items() if group_size[g] >= threshold
+    }
+    (rng or random.Random()).shuffle(found.comments)
+    return found
+
+
+def due_reminders(session: Session, *, now: datetime, before: timedelta = timedelta(days=2)) -> list[Invitation]:
+    """Raters who have not answered a cycle closing within ``before``: reminded once."""
+    rows = session.exec(
+        select(FeedbackRequest, FeedbackCycle, Person)
+        .join(FeedbackCycle, col(FeedbackCycle.id) == FeedbackRequest.cycle_id)
+        .join(Person, col(Person.id) == FeedbackRequest.rater_id)
+        .where(
+            FeedbackCycle.status == "open",
+            FeedbackCycle.closes_at <= now + before,
+            FeedbackCycle.closes_at > now,
+            col(FeedbackRequest.reminded_at).is_(None),
+        )
+    ).all()
+    ids = [request.id for request, _, _ in rows]
+    answered = (
+        set(session.exec(select(FeedbackResponse.request_id).where(col(FeedbackResponse.request_id).in_(ids))).all())
+        if ids
+        else set()
+    )
+    due = []
+    for request, cycle, rater in rows:
+        if request.id in answered:
+            continue
+        request.reminded_at = now
+        ratee = session.get(Person, request.ratee_id)
+        due.append(Invitation(request.id or 0, rater, ratee.name if ratee else "", cycle.closes_at))
+    return due
+
+
+def close_cycles(session: Session, *, now: datetime) -> int:
+    cycles = session.exec(select(FeedbackCycle).where(FeedbackCycle.status == "open", FeedbackCycle.closes_at <= now)).all()
+    for cycle in cycles:
+        cycle.status = "closed"
+    return len(cycles)

@@ -1,0 +1,49 @@
+"""Scheduled 360 work: send invitations, the one reminder before closing, and close cycles."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from bot.feedback import Invitation, close_cycles, due_reminders, take_pending_invitations
+from bot.messages import FeedbackInvite
+from bot.ports import UndeliverableError
+from bot.services import Services
+from storage.engine import session_scope
+
+log = logging.getLogger(__name__)
+
+
+def send_invitations(services: Services, invitations: list[Invitation], *, reminder: bool = False) -> int:
+    """DM each rater a button to the feedback modal. Rater identities are never logged."""
+    sent = 0
+    for invitation in invitations:
+        message = FeedbackInvite(
+            invitation.request_id,
+            invitation.ratee_name,
+            invitation.closes_at.date().isoformat() if invitation.closes_at else None,
+            reminder,
+        )
+        try:
+            channel = invitation.rater.dm_channel_id or services.gateway.open_dm(invitation.rater.slack_id)
+            services.gateway.send(channel, message, locale=invitation.rater.locale)
+            sent += 1
+        except UndeliverableError as exc:
+            log.warning("a 360 invitation could not be delivered (%s)", exc.reason)
+    return sent
+
+
+def send_pending(services: Services, now: datetime) -> int:
+    """Invitations not sent yet (a new cycle, or one interrupted by a crash)."""
+    with session_scope(services.engine) as session:
+        pending = take_pending_invitations(session, now=now)
+    return send_invitations(services, pending)
+
+
+def run(services: Services, now: datetime) -> tuple[int, int]:
+    """(reminders sent, cycles closed); called from every scheduler tick."""
+    send_pending(services, now)
+    with session_scope(services.engine) as session:
+        reminders = due_reminders(session, now=now)
+        closed = close_cycles(session, now=now)
+    return send_invitations(services, reminders, reminder=True), closed

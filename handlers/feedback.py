@@ -1,0 +1,357 @@
+"""360 feedback on Slack: `/kpi 360 ...`, `/kpi feedback @someone`, the invitation button and the modal.
+
+The modal's private_metadata is signed (HMAC with the signing secret) and the
+submitting user must be the invited rater, so neither a forged view_submission
+nor edited metadata can answer someone else's request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+from sqlmodel import Session, select
+
+from bot import i18n
+from bot.dates import read_date
+from bot.feedback import (
+    COMPETENCIES,
+    FeedbackRefused,
+    Results,
+    can_manage,
+    min_raters,
+    request_for,
+    results,
+    save_response,
+    start_cycle,
+    unsolicited_request,
+)
+from bot.messages import FeedbackInvite, Notice
+from bot.people import local_now, zone
+from bot.services import Services
+from bot.team_view import NotAllowed, UnknownTeam, resolve_team
+from handlers.context import services_of
+from handlers.render.dispatch import Rendered, render
+from handlers.render.escape import clip, escape
+from storage.engine import session_scope
+from storage.queries import person_by_slack_id
+from storage.tables import Person
+
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+i18n.register(
+    {
+        "fb_invite": {
+            "en": "{ratee} would value your 360 feedback{closes}. It takes two minutes; your name is never shown to them.",
+            "zh": "{ratee} 希望得到你的 360 反馈{closes}。只需两分钟，对方永远看不到你的名字。",
+        },
+        "fb_invite_reminder": {
+            "en": "Reminder: your 360 feedback for {ratee} is still open{closes}.",
+            "zh": "提醒：你对 {ratee} 的 360 反馈还未提交{closes}。",
+        },
+        "fb_closes": {"en": " (until {date})", "zh": "（截止 {date}）"},
+        "fb_button": {"en": "Give feedback", "zh": "填写反馈"},
+        "fb_title": {"en": "360 feedback", "zh": "360 反馈"},
+        "fb_about": {
+            "en": "Feedback for *{ratee}*. Ratings are shown only as averages once enough people answered; comments without names.",
+            "zh": "对 *{ratee}* 的反馈。只有足够多的人回答后才会显示平均分；评论不署名。",
+        },
+        "fb_comment": {"en": "Comments (optional)", "zh": "评论（可选）"},
+        "fb_pick": {"en": "Pick the level that fits best", "zh": "选择最符合的等级"},
+        "fb_saved": {
+            "en": "Thank you, your feedback for {ratee} is saved. You can change it until the cycle closes.",
+            "zh": "谢谢，你对 {ratee} 的反馈已保存。截止前可以修改。",
+        },
+        "fb_replaced": {
+            "en": "Updated: your earlier answer for {ratee} was replaced.",
+            "zh": "已更新：你之前对 {ratee} 的回答已被替换。",
+        },
+        "fb_started": {
+            "en": "360 feedback for {ratee} started: {count} people invited, closing {date}.",
+            "zh": "{ratee} 的 360 反馈已开始：邀请了 {count} 人，截止 {date}。",
+        },
+        "fb_usage": {
+            "en": "Usage: `/kpi 360 start @person [closing date]`, `/kpi 360 start team [closing date]`, `/kpi 360 results @person`, `/kpi feedback @person`.",
+            "zh": "用法：`/kpi 360 start @某人 [截止日期]`、`/kpi 360 start team [截止日期]`、`/kpi 360 results @某人`、`/kpi feedback @某人`。",
+        },
+        "fb_unknown_person": {
+            "en": "I don't know that person; they need to be in the organisation file.",
+            "zh": "我不认识这个人，需要先把对方加入组织文件。",
+        },
+        "fb_inactive": {
+            "en": "That person is deactivated or a bot, so there is no feedback to give.",
+            "zh": "对方已停用或是机器人，无法反馈。",
+        },
+        "fb_self": {"en": "You can't rate yourself; ask your peers instead.", "zh": "不能给自己评分，请邀请同事来评。"},
+        "fb_not_manager": {
+            "en": "Only their manager or an admin can start a 360 for them.",
+            "zh": "只有对方的经理或管理员可以发起 360。",
+        },
+        "fb_past_date": {"en": "The closing date must be in the future.", "zh": "截止日期必须在未来。"},
+        "fb_already_open": {"en": "A 360 for {name} is already open.", "zh": "{name} 的 360 已经在进行中。"},
+        "fb_not_invited": {
+            "en": "This feedback request isn't yours, so nothing was saved.",
+            "zh": "这不是你的反馈请求，未保存任何内容。",
+        },
+        "fb_closed": {"en": "This 360 has closed; answers can no longer change.", "zh": "这次 360 已截止，无法再修改。"},
+        "fb_tampered": {
+            "en": "This form could not be verified; please open it again from the invitation.",
+            "zh": "无法验证此表单，请从邀请中重新打开。",
+        },
+        "fb_results_title": {"en": "*360 feedback for {ratee}* ({n} answers)", "zh": "*{ratee} 的 360 反馈*（{n} 份回答）"},
+        "fb_results_hidden": {
+            "en": "360 feedback for {ratee}: {n} answers so far. Results appear once at least {k} people answered, to keep raters anonymous.",
+            "zh": "{ratee} 的 360 反馈：目前 {n} 份回答。至少 {k} 人回答后才会显示结果，以保护匿名。",
+        },
+        "fb_comments": {"en": "*Comments* (no names, shuffled)", "zh": "*评论*（不署名，随机顺序）"},
+        "rel_peer": {"en": "peers", "zh": "同事"},
+        "rel_manager": {"en": "manager", "zh": "经理"},
+        "rel_report": {"en": "reports", "zh": "下属"},
+        "rel_other": {"en": "others", "zh": "其他"},
+        "comp_collaboration": {"en": "Collaboration", "zh": "协作"},
+        "comp_customer focus": {"en": "Customer focus", "zh": "客户导向"},
+        "comp_ownership": {"en": "Ownership", "zh": "主人翁精神"},
+        "comp_innovation": {"en": "Innovation", "zh": "创新"},
+    }
+)
+
+
+def sign(secret: str, payload: str) -> str:
+    """``payload.signature``: private_metadata the app can trust when it comes back."""
+    mac = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()[:32]
+    return f"{payload}.{mac}"
+
+
+def verify(secret: str, metadata: str) -> str | None:
+    payload = metadata.rpartition(".")[0]
+    return payload if payload and hmac.compare_digest(sign(secret, payload), metadata) else None
+
+
+def _secret(services: Services) -> str:
+    value = services.settings.slack_signing_secret
+    return value.get_secret_value() if value else "kpibot"
+
+
+@render.register
+def _invite(message: FeedbackInvite, locale: str) -> Rendered:
+    closes = i18n.t("fb_closes", locale, date=message.closes) if message.closes else ""
+    key = "fb_invite_reminder" if message.reminder else "fb_invite"
+    text = i18n.t(key, locale, ratee=escape(message.ratee), closes=closes)
+    button = ButtonElement(
+        text=i18n.t("fb_button", locale), action_id="feedback_open", value=str(message.request_id), style="primary"
+    )
+    return text, [SectionBlock(text=text), ActionsBlock(block_id="feedback", elements=[button])]
+
+
+def feedback_modal(request_id: int, ratee: str, locale: str, secret: str) -> View:
+    lang = i18n.lang(locale)
+    blocks: list[Block] = [SectionBlock(text=i18n.t("fb_about", locale, ratee=escape(ratee)))]
+    for competency, anchors in COMPETENCIES.items():
+        options = [
+            Option(text=clip(f"{level} – {anchor}", 75), value=str(level)) for level, anchor in enumerate(anchors[lang], start=1)
+        ]
+        blocks.append(
+            InputBlock(
+                block_id=f"c_{competency}",
+                label=i18n.t(f"comp_{competency}", locale),
+                element=StaticSelectElement(action_id="level", placeholder=i18n.t("fb_pick", locale), options=options),
+            )
+        )
+    blocks.append(
+        InputBlock(
+            block_id="comment",
+            label=i18n.t("fb_comment", locale),
+            optional=True,
+            element=PlainTextInputElement(action_id="text", multiline=True, max_length=3000),
+        )
+    )
+    return View(
+        type="modal",
+        callback_id="feedback_form",
+        private_metadata=sign(secret, str(request_id)),
+        title=i18n.t("fb_title", locale),
+        submit=i18n.t("form_submit", locale),
+        close=i18n.t("form_cancel", locale),
+        blocks=blocks,
+    )
+
+
+def results_blocks(found: Results, locale: str) -> list[Block]:
+    if not found.shown:
+        return [
+            SectionBlock(
+                text=i18n.t("fb_results_hidden", locale, ratee=escape(found.ratee), n=found.responses, k=found.threshold)
+            )
+        ]
+    lines = [i18n.t("fb_results_title", locale, ratee=escape(found.ratee), n=found.responses)]
+    for competency, average in found.averages.items():
+        groups = " · ".join(
+            f"{i18n.t(f'rel_{g}', locale)} {scores[competency]:.1f}"
+            for g, scores in sorted(found.groups.items())
+            if competency in scores
+        )
+        lines.append(f"• {i18n.t(f'comp_{competency}', locale)}: *{average:.1f}* / 5" + (f"  ({groups})" if groups else ""))
+    blocks: list[Block] = [SectionBlock(text="\n".join(lines))]
+    if found.comments:
+        text = i18n.t("fb_comments", locale) + "\n" + "\n".join(f"> {escape(clip(c, 500))}" for c in found.comments[:20])
+        blocks.append(SectionBlock(text=clip(text, 2900)))
+    return blocks
+
+
+def _closing_date(words: list[str], person: Person, now: datetime) -> datetime:
+    """A date from the command's words (dateparser, the person's timezone), else two weeks from now."""
+    phrase = " ".join(w for w in words if not MENTION.match(w) and w.lower() != "team")
+    day = read_date(phrase, now=local_now(person, now), prefer="future") if phrase else None
+    if day is None:
+        return now + timedelta(days=14)
+    return datetime.combine(day, time(23, 59), tzinfo=zone(person))
+
+
+def handle_360(session: Session, services: Services, person: Person, words: list[str], now: datetime) -> list[Block]:
+    """`/kpi 360 start|results ...`. Invitations are rows; the lazy listener and the scheduler send them."""
+    locale = person.locale
+    if not words or words[0].lower() not in {"start", "results"}:
+        return [SectionBlock(text=i18n.t("fb_usage", locale))]
+    mentioned = MENTION.findall(" ".join(words))
+    if words[0].lower() == "results":
+        ratee = person_by_slack_id(session, slack_id=mentioned[0]) if mentioned else person
+        if ratee is None:
+            return [SectionBlock(text=i18n.t("fb_unknown_person", locale))]
+        if ratee.id != person.id and not can_manage(session, asker=person, ratee=ratee):
+            return [SectionBlock(text=i18n.t("fb_not_manager", locale))]
+        found = results(session, ratee=ratee, threshold=min_raters(services.settings.kpibot_feedback_min_raters))
+        return results_blocks(found, locale)
+    if mentioned:
+        ratees = [person_by_slack_id(session, slack_id=m) for m in mentioned]
+    elif any(w.lower() == "team" for w in words):
+        try:
+            team = resolve_team(session, asker=person, name=None)
+        except (NotAllowed, UnknownTeam):
+            return [SectionBlock(text=i18n.t("fb_not_manager", locale))]
+        ratees = list(session.exec(select(Person).where(Person.team_id == team.id, Person.active)).all())
+    else:
+        return [SectionBlock(text=i18n.t("fb_usage", locale))]
+    closes = _closing_date(words[1:], person, now)
+    replies: list[str] = []
+    for ratee in ratees:
+        try:
+            if ratee is None:
+                raise FeedbackRefused("fb_unknown_person")
+            _, invited = start_cycle(session, asker=person, ratee=ratee, closes_at=closes, now=now)
+        except FeedbackRefused as refusal:
+            replies.append(i18n.t(refusal.key, locale, **refusal.params))
+            continue
+        replies.append(i18n.t("fb_started", locale, ratee=escape(ratee.name), count=len(invited), date=closes.date().isoformat()))
+    return [SectionBlock(text=clip("\n".join(replies), 2900))]
+
+
+def open_unsolicited(
+    services: Services, client: WebClient, person: Person, words: list[str], trigger_id: str, now: datetime
+) -> list[Block] | None:
+    """`/kpi feedback @someone`: open the modal at once; returns a refusal instead when not allowed."""
+    mentioned = MENTION.findall(" ".join(words))
+    if not mentioned:
+        return [SectionBlock(text=i18n.t("fb_usage", person.locale))]
+    with session_scope(services.engine) as session:
+        ratee = person_by_slack_id(session, slack_id=mentioned[0])
+        rater = person_by_slack_id(session, slack_id=person.slack_id)
+        try:
+            if ratee is None or rater is None:
+                raise FeedbackRefused("fb_unknown_person")
+            request = unsolicited_request(session, rater=rater, ratee=ratee, now=now)
+        except FeedbackRefused as refusal:
+            return [SectionBlock(text=i18n.t(refusal.key, person.locale, **refusal.params))]
+        view = feedback_modal(request.id or 0, ratee.name, person.locale, _secret(services))
+    client.views_open(trigger_id=trigger_id, view=view)
+    return None
+
+
+def own_results(session: Session, services: Services, person: Person) -> list[Block]:
+    """For `/kpi me`: the person's own 360 results, if anyone answered yet."""
+    found = results(session, ratee=person, threshold=min_raters(services.settings.kpibot_feedback_min_raters))
+    return results_blocks(found, person.locale) if found.responses else []
+
+
+def on_feedback_open(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
+    ack()
+    services = services_of(context)
+    value = body["actions"][0].get("value", "")
+    with session_scope(services.engine) as session:
+        rater = person_by_slack_id(session, slack_id=body["user"]["id"])
+        try:
+            if rater is None or not value.isdigit():
+                raise FeedbackRefused("fb_not_invited")
+            request, ratee = request_for(session, request_id=int(value), rater=rater, now=services.clock())
+        except FeedbackRefused as refusal:
+            respond(
+                text=i18n.t(refusal.key, rater.locale if rater else None, **refusal.params),
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            return
+        view = feedback_modal(request.id or 0, ratee.name, rater.locale, _secret(services))
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def on_feedback_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    services = services_of(context)
+    values = view.get("state", {}).get("values", {})
+    first = next((b for b in values if b.startswith("c_")), "comment")
+    request_id = verify(_secret(services), view.get("private_metadata", ""))
+    with session_scope(services.engine) as session:
+        rater = person_by_slack_id(session, slack_id=body["user"]["id"])
+        locale = rater.locale if rater else None
+        if request_id is None or not request_id.isdigit():
+            ack(response_action="errors", errors={first: i18n.t("fb_tampered", locale)})
+            return
+        try:
+            if rater is None:
+                raise FeedbackRefused("fb_not_invited")
+            request, ratee = request_for(session, request_id=int(request_id), rater=rater, now=services.clock())
+        except FeedbackRefused as refusal:
+            ack(response_action="errors", errors={first: i18n.t(refusal.key, locale, **refusal.params)})
+            return
+        ratings: dict[str, int] = {}
+        errors: dict[str, str] = {}
+        for competency in COMPETENCIES:
+            selected = (values.get(f"c_{competency}", {}).get("level", {}) or {}).get("selected_option") or {}
+            level = str(selected.get("value", ""))
+            if level not in {"1", "2", "3", "4", "5"}:
+                errors[f"c_{competency}"] = i18n.t("fb_pick", locale)
+            else:
+                ratings[competency] = int(level)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        comment = str((values.get("comment", {}).get("text", {}) or {}).get("value") or "")[:3000]
+        replaced = save_response(session, request=request, ratings=ratings, comment=comment, now=services.clock())
+        thanks = i18n.t("fb_replaced" if replaced else "fb_saved", locale, ratee=escape(ratee.name))
+        channel, slack_id = rater.dm_channel_id, rater.slack_id
+    ack()
+    services.gateway.send(
+        channel or services.gateway.open_dm(slack_id), Notice("fb_plain", {"text": thanks}), locale=locale or "en-US"
+    )
+
+
+i18n.register({"fb_plain": {"en": "{text}", "zh": "{text}"}})
+
+
+def register(app: App) -> None:
+    app.action("feedback_open")(on_feedback_open)
+    app.view("feedback_form")(on_feedback_form)

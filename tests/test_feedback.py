@@ -1,0 +1,151 @@
+"""360 feedback through the real app: cycles, the modal, anonymity, abuse."""
+
+from __future__ import annotations
+
+import json
+
+from sqlmodel import select
+
+from bot.rounds import tick
+from bot.services import Services
+from handlers.feedback import sign
+from storage.engine import session_scope
+from storage.tables import FeedbackCycle, FeedbackRequest, FeedbackResponse
+from tests.conftest import SIGNING_SECRET, Harness
+
+
+def _ratings(level: str = "4") -> dict:
+    values = {
+        f"c_{c}": {"level": {"type": "static_select", "selected_option": {"value": level}}}
+        for c in ("collaboration", "customer focus", "ownership", "innovation")
+    }
+    return values
+
+
+def _answer(
+    bot: Harness, rater: str, request_id: int, *, level: str = "4", comment: str = "", metadata: str | None = None
+) -> dict:
+    values = {**_ratings(level), "comment": {"text": {"type": "plain_text_input", "value": comment}}}
+    _, body = bot.submit(rater, "feedback_form", values, private_metadata=metadata or sign(SIGNING_SECRET, str(request_id)))
+    return body
+
+
+def _requests(bot: Harness) -> dict[str, int]:
+    from storage.tables import Person
+
+    with session_scope(bot.engine) as session:
+        rows = session.exec(select(FeedbackRequest, Person).join(Person, Person.id == FeedbackRequest.rater_id)).all()
+    return {p.slack_id: r.id for r, p in rows}
+
+
+def _start(bot: Harness, ratee: str = "U001", when: str = "in 10 days") -> dict:
+    _, body = bot.command("U0MGR", f"360 start <@{ratee}|name> {when}")
+    bot.slack.wait_for(lambda _: len(bot.slack.posted()) >= 1, timeout=10)
+    return body
+
+
+def test_a_manager_starts_a_cycle_and_raters_are_invited(bot: Harness) -> None:
+    body = _start(bot)
+    assert "started: 3 people invited" in json.dumps(body)
+    assert bot.slack.wait_for(lambda _: len({p["channel"] for p in bot.slack.posted()}) >= 3, timeout=10)
+    invited = {p["channel"] for p in bot.slack.posted() if "360 feedback" in p["text"]}
+    assert invited == {bot.slack.dm_channel(u) for u in ("U002", "U003", "U0MGR")}  # peers and the manager, not Li Wei
+    with session_scope(bot.engine) as session:
+        assert all(r.invited_at is not None for r in session.exec(select(FeedbackRequest)).all())
+    _, again = bot.command("U0MGR", "360 start <@U001>")
+    assert "already open" in json.dumps(again)
+
+
+def test_only_a_manager_or_admin_may_start(bot: Harness) -> None:
+    _, body = bot.command("U002", "360 start <@U001>")
+    assert "Only their manager or an admin" in json.dumps(body)
+    _, body = bot.command("U0ADMIN", "360 start <@U001>")
+    assert "started" in json.dumps(body)
+
+
+def test_results_stay_hidden_below_three_answers_then_show_without_names(bot: Harness) -> None:
+    _start(bot)
+    ids = _requests(bot)
+    assert _answer(bot, "U002", ids["U002"], level="4", comment="Great at sharing leads") == {}
+    assert _answer(bot, "U003", ids["U003"], level="2", comment="<!channel> please") == {}
+    _, body = bot.command("U001", "360 results")
+    assert "2 answers so far" in json.dumps(body) and "Great at sharing" not in json.dumps(body)
+    assert _answer(bot, "U0MGR", ids["U0MGR"], level="3") == {}
+    _, body = bot.command("U001", "me")
+    text = json.dumps(body, ensure_ascii=False)
+    assert "3 answers" in text and "*3.0* / 5" in text
+    assert "Great at sharing leads" in text and "&lt;!channel&gt;" in text and "<!channel>" not in text
+    for name in ("Emma", "Sam", "Mia", "U002", "U003", "U0MGR"):
+        assert name not in text  # no rater identity anywhere
+    assert "peers" not in text  # the peer group has 2 answers: below the threshold, not broken out
+
+
+def test_a_second_submission_replaces_the_first(bot: Harness) -> None:
+    _start(bot)
+    ids = _requests(bot)
+    _answer(bot, "U002", ids["U002"], level="2")
+    _answer(bot, "U002", ids["U002"], level="5")
+    with session_scope(bot.engine) as session:
+        responses = session.exec(select(FeedbackResponse)).all()
+    assert len(responses) == 1 and set(responses[0].ratings.values()) == {5}
+
+
+def test_forged_and_tampered_submissions_are_refused(bot: Harness) -> None:
+    _start(bot)
+    ids = _requests(bot)
+    forged = _answer(bot, "U003", ids["U002"])  # U003 answering U002's request
+    assert forged["response_action"] == "errors" and "isn't yours" in json.dumps(forged)
+    tampered = _answer(bot, "U002", ids["U002"], metadata=f"{ids['U003']}.{'0' * 32}")
+    assert "could not be verified" in json.dumps(tampered)
+    with session_scope(bot.engine) as session:
+        assert session.exec(select(FeedbackResponse)).all() == []
+
+
+def test_required_ratings_are_validated_inline(bot: Harness) -> None:
+    _start(bot)
+    ids = _requests(bot)
+    values = _ratings()
+    del values["c_ownership"]
+    _, body = bot.submit("U002", "feedback_form", values, private_metadata=sign(SIGNING_SECRET, str(ids["U002"])))
+    assert body["response_action"] == "errors" and list(body["errors"]) == ["c_ownership"]
+
+
+def test_after_closing_no_more_answers_and_one_reminder_before(bot: Harness, services: Services) -> None:
+    _start(bot, when="in 3 days")
+    ids = _requests(bot)
+    bot.clock.advance(days=2, hours=6)  # closes on the 3rd at 23:59 London: under two days left
+    report = tick(services)
+    assert report.feedback_reminders == 3
+    assert tick(services).feedback_reminders == 0  # once
+    bot.clock.advance(days=3)
+    assert tick(services).feedback_closed == 1
+    body = _answer(bot, "U002", ids["U002"])
+    assert "has closed" in json.dumps(body)
+    with session_scope(bot.engine) as session:
+        assert session.exec(select(FeedbackCycle)).one().status == "closed"
+
+
+def test_unsolicited_feedback_and_who_cannot_be_rated(bot: Harness) -> None:
+    _, body = bot.command("U002", "feedback <@U001|li>")
+    assert body == {} or not body.get("blocks")
+    view = bot.slack.calls_to("views.open")[-1].args["view"]
+    assert view["callback_id"] == "feedback_form"
+    assert len([b for b in view["blocks"] if b["type"] == "input"]) == 5
+    _, body = bot.command("U002", "feedback <@U002>")
+    assert "can't rate yourself" in json.dumps(body)
+    _, body = bot.command("U002", "feedback <@U0KPIBOT>")
+    assert "don't know that person" in json.dumps(body)
+    with session_scope(bot.engine) as session:
+        from storage.tables import Person
+
+        session.exec(select(Person).where(Person.slack_id == "U003")).one().active = False
+    _, body = bot.command("U002", "feedback <@U003>")
+    assert "deactivated" in json.dumps(body)
+
+
+def test_rater_identities_never_reach_the_logs(bot: Harness, caplog) -> None:
+    _start(bot)
+    ids = _requests(bot)
+    with caplog.at_level("DEBUG"):
+        _answer(bot, "U002", ids["U002"], comment="fine")
+    assert "U002" not in "\n".join(r.getMessage() for r in caplog.records if r.name.startswith(("bot", "handlers", "storage")))
