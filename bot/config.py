@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, description="HTTP port for /slack/events")
     kpibot_post_rate: float = Field(default=20.0, description="Messages per second the bot sends at most (0 = no pacing)")
     kpibot_feedback_min_raters: int = Field(default=3, description="360 results shown from this many answers (never below 3)")
+    kpibot_feedback_competencies: str = Field(
+        default="collaboration,customer focus,ownership,innovation", description="360 competencies, comma-separated"
+    )
     kpibot_languages: str = Field(default="en,zh", description="Languages dateparser may use, comma-separated")
 
     def require_slack(self) -> None:
@@ -50,6 +53,10 @@ class Settings(BaseSettings):
                 problems.append("SLACK_APP_TOKEN does not look like an app-level token: it must start with xapp-")
         if problems:
             raise ConfigError("kpibot cannot start:\n  - " + "\n  - ".join(problems))
+
+    @property
+    def feedback_competencies(self) -> list[str]:
+        return [name.strip().lower() for name in self.kpibot_feedback_competencies.split(",") if name.strip()]
 
     @property
     def languages(self) -> list[str]:

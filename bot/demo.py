@@ -114,12 +114,66 @@ def run_demo(*, weeks: int, out: Path, database_url: str | None = None) -> int:
         with LocalServer(app, executor=executor) as server:
             sender = SignedSender(server.url, SIGNING_SECRET)  # signed with the real clock, as Slack does
             _simulate(services, slack, sender, clock, weeks)
+            _feedback_round(services, slack, sender)
             _managers_look(slack, sender)
         _print_transcripts(slack)
         _write_charts(services, out)
     print(f"\nDatabase: {url}")
     shutil.copy(SAMPLE, out / "sample_org.yaml")
     return 0
+
+
+def _feedback_round(services: Services, slack: SlackStandIn, sender: SignedSender) -> None:
+    """Chen Jie starts a 360 for Li Wei; three colleagues answer in the modal; Li Wei sees the result."""
+    import json
+
+    from sqlmodel import select
+
+    from handlers.feedback import sign
+    from storage.tables import FeedbackRequest, Person
+
+    fields = {
+        "command": "/kpi",
+        "text": "360 start <@U101|li.wei> in 7 days",
+        "user_id": "U0EASTMGR",
+        "channel_id": "C0EAST",
+        "team_id": "T0KPIBOT",
+        "response_url": slack.response_url(),
+        "trigger_id": "1.1",
+    }
+    status, body = sender.form(fields)
+    print("\n== Chen Jie types /kpi 360 start @Li Wei in 7 days:")
+    for line in blocks_as_text(json.loads(body).get("blocks", []) if status == 200 and body else [], ""):
+        print(f"      {line}")
+    slack.wait_for(
+        lambda calls: sum(1 for c in calls if c.method == "chat.postMessage" and "360" in str(c.args.get("text"))) >= 4,
+        timeout=10,
+    )
+    answers = {
+        "U102": ("4", "Always shares leads with the team"),
+        "U104": ("5", "Calm with difficult customers"),
+        "U0EASTMGR": ("3", ""),
+    }
+    with session_scope(services.engine) as session:
+        requests = {
+            p.slack_id: r.id
+            for r, p in session.exec(select(FeedbackRequest, Person).join(Person, Person.id == FeedbackRequest.rater_id)).all()
+        }
+    secret = services.settings.slack_signing_secret.get_secret_value() if services.settings.slack_signing_secret else ""
+    for rater, (level, comment) in answers.items():
+        values: dict[str, Any] = {
+            f"c_{c}": {"level": {"type": "static_select", "selected_option": {"value": level}}}
+            for c in services.settings.feedback_competencies
+        }
+        values["comment"] = {"text": {"type": "plain_text_input", "value": comment}}
+        view = {
+            "id": "V1",
+            "type": "modal",
+            "callback_id": "feedback_form",
+            "private_metadata": sign(secret, str(requests[rater])),
+            "state": {"values": values},
+        }
+        sender.interaction({"type": "view_submission", "user": {"id": rater}, "team": {"id": "T0KPIBOT"}, "view": view})
 
 
 def _managers_look(slack: SlackStandIn, sender: SignedSender) -> None:
@@ -131,6 +185,7 @@ def _managers_look(slack: SlackStandIn, sender: SignedSender) -> None:
         ("U0WESTMGR", "team", "C0WEST"),
         ("U0WESTMGR", "team share", "C0WEST"),
         ("U101", "me", "D101"),
+        ("U101", "360 results", "D101"),
     ):
         fields = {
             "command": "/kpi",

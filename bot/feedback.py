@@ -72,6 +72,23 @@ COMPETENCIES: dict[str, dict[str, list[str]]] = {
 }
 
 
+GENERIC_SCALE = {
+    "en": [
+        "Rarely shows it",
+        "Shows it now and then",
+        "Shows it reliably",
+        "Shows it strongly and helps others do it",
+        "A role model others learn from",
+    ],
+    "zh": ["很少表现出来", "偶尔表现出来", "稳定地表现出来", "表现突出并带动他人", "他人学习的榜样"],
+}
+
+
+def scales(names: list[str]) -> dict[str, dict[str, list[str]]]:
+    """The configured competencies with their anchors; names without built-in anchors get a generic scale."""
+    return {name: COMPETENCIES.get(name, GENERIC_SCALE) for name in names} or dict(COMPETENCIES)
+
+
 class FeedbackRefused(Exception):  # noqa: N818  (a refusal with a reason key, not a crash)
     """Why a 360 action is not allowed; ``key`` is an i18n key."""
 
@@ -211,6 +228,74 @@ def take_pending_invitations(session: Session, *, now: datetime) -> list[Invitat
         if rater is not None and ratee is not None:
             invitations.append(Invitation(request_id, rater, ratee.name, cycle.closes_at if cycle else None))
     return invitations
+
+
+def nominate(session: Session, *, ratee: Person, cycle_id: int, nominees: list[Person], now: datetime) -> list[Person]:
+    """The ratee proposes peers for their open cycle; they are invited once the manager confirms."""
+    cycle = session.get(FeedbackCycle, cycle_id)
+    if cycle is None or cycle.ratee_id != ratee.id:
+        raise FeedbackRefused("fb_not_invited")
+    if cycle.status != "open" or cycle.closes_at <= now:
+        raise FeedbackRefused("fb_closed")
+    added = []
+    for nominee in nominees:
+        if nominee.id == ratee.id or not nominee.active:
+            continue
+        exists = session.exec(
+            select(FeedbackRequest).where(FeedbackRequest.cycle_id == cycle.id, FeedbackRequest.rater_id == nominee.id)
+        ).first()
+        if exists is None:
+            session.add(
+                FeedbackRequest(
+                    cycle_id=cycle.id,
+                    ratee_id=ratee.id or 0,
+                    rater_id=nominee.id or 0,
+                    relationship="peer",
+                    nominated=True,
+                    created_at=now,
+                )
+            )
+            added.append(nominee)
+    session.flush()
+    return added
+
+
+def confirm_nominations(session: Session, *, manager: Person, cycle_id: int, now: datetime) -> int:
+    """The ratee's manager (or an admin) confirms the nominated peers; returns how many."""
+    cycle = session.get(FeedbackCycle, cycle_id)
+    ratee = session.get(Person, cycle.ratee_id) if cycle else None
+    if cycle is None or ratee is None or not can_manage(session, asker=manager, ratee=ratee):
+        raise FeedbackRefused("fb_not_manager")
+    pending = session.exec(
+        select(FeedbackRequest).where(
+            FeedbackRequest.cycle_id == cycle_id, col(FeedbackRequest.nominated), col(FeedbackRequest.confirmed_at).is_(None)
+        )
+    ).all()
+    for request in pending:
+        request.confirmed_at = now
+    return len(pending)
+
+
+def take_nomination_prompts(session: Session, *, now: datetime) -> list[tuple[Person, FeedbackCycle]]:
+    """Open cycles whose ratee has not been asked to nominate peers yet, claimed for sending."""
+    ids = session.exec(
+        select(FeedbackCycle.id).where(FeedbackCycle.status == "open", col(FeedbackCycle.nomination_asked_at).is_(None))
+    ).all()
+    taken = take_many(
+        session, FeedbackCycle, list(ids), [col(FeedbackCycle.nomination_asked_at).is_(None)], {"nomination_asked_at": now}
+    )
+    prompts = []
+    for cycle_id in taken:
+        cycle = session.get(FeedbackCycle, cycle_id)
+        ratee = session.get(Person, cycle.ratee_id) if cycle else None
+        if cycle is not None and ratee is not None:
+            prompts.append((ratee, cycle))
+    return prompts
+
+
+def manager_of(session: Session, person: Person) -> Person | None:
+    team = session.get(Team, person.team_id) if person.team_id else None
+    return session.get(Person, team.manager_id) if team and team.manager_id and team.manager_id != person.id else None
 
 
 def unsolicited_request(session: Session, *, rater: Person, ratee: Person, now: datetime) -> FeedbackRequest:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.feedback import Invitation, close_cycles, due_reminders, take_pending_invitations
-from bot.messages import FeedbackInvite
+from bot.feedback import Invitation, close_cycles, due_reminders, take_nomination_prompts, take_pending_invitations
+from bot.messages import FeedbackInvite, NominatePeers
 from bot.ports import UndeliverableError
 from bot.services import Services
 from storage.engine import session_scope
@@ -34,9 +34,19 @@ def send_invitations(services: Services, invitations: list[Invitation], *, remin
 
 
 def send_pending(services: Services, now: datetime) -> int:
-    """Invitations not sent yet (a new cycle, or one interrupted by a crash)."""
+    """Invitations not sent yet (a new cycle, confirmed nominees, or a send interrupted by a crash),
+    and each new cycle's ratee is asked once to nominate peers."""
     with session_scope(services.engine) as session:
         pending = take_pending_invitations(session, now=now)
+        prompts = [
+            (ratee, NominatePeers(cycle.id or 0, cycle.closes_at.date().isoformat()))
+            for ratee, cycle in take_nomination_prompts(session, now=now)
+        ]
+    for ratee, message in prompts:
+        try:
+            services.gateway.send(ratee.dm_channel_id or services.gateway.open_dm(ratee.slack_id), message, locale=ratee.locale)
+        except UndeliverableError as exc:
+            log.warning("a nomination prompt could not be delivered (%s)", exc.reason)
     return send_invitations(services, pending)
 
 

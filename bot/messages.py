@@ -114,3 +114,20 @@ class FeedbackInvite:
     ratee: str
     closes: str | None
     reminder: bool = False
+
+
+@dataclass
+class NominatePeers:
+    """To the ratee of a new cycle: propose extra peers to ask."""
+
+    cycle_id: int
+    closes: str
+
+
+@dataclass
+class ConfirmNominees:
+    """To the ratee's manager: confirm the peers the ratee proposed."""
+
+    cycle_id: int
+    ratee_slack_id: str
+    nominees: list[str]

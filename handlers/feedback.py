@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
     PlainTextInputElement,
     SectionBlock,
     StaticSelectElement,
+    UserMultiSelectElement,
 )
 from slack_sdk.models.views import View
 from sqlmodel import Session, select
@@ -31,18 +32,22 @@ from sqlmodel import Session, select
 from bot import i18n
 from bot.dates import read_date
 from bot.feedback import (
-    COMPETENCIES,
     FeedbackRefused,
     Results,
     can_manage,
+    confirm_nominations,
+    manager_of,
     min_raters,
+    nominate,
     request_for,
     results,
     save_response,
+    scales,
     start_cycle,
     unsolicited_request,
 )
-from bot.messages import FeedbackInvite, Notice
+from bot.feedback_jobs import send_pending
+from bot.messages import ConfirmNominees, FeedbackInvite, NominatePeers, Notice
 from bot.people import local_now, zone
 from bot.services import Services
 from bot.team_view import NotAllowed, UnknownTeam, resolve_team
@@ -67,6 +72,21 @@ i18n.register(
         },
         "fb_closes": {"en": " (until {date})", "zh": "（截止 {date}）"},
         "fb_button": {"en": "Give feedback", "zh": "填写反馈"},
+        "fb_nominate": {
+            "en": "A 360 feedback round about you has started (closing {date}). Your teammates and manager are asked; you can add peers who know your work.",
+            "zh": "关于你的 360 反馈已开始（截止 {date}）。已邀请你的同事和经理；你也可以提名了解你工作的其他同事。",
+        },
+        "fb_nominate_button": {"en": "Nominate peers", "zh": "提名同事"},
+        "fb_nominate_label": {"en": "Peers to ask (your manager confirms)", "zh": "想邀请的同事（需经理确认）"},
+        "fb_confirm_nominees": {
+            "en": "<@{ratee}> nominated {names} for their 360. Confirm to invite them.",
+            "zh": "<@{ratee}> 为 360 提名了 {names}。确认后将发出邀请。",
+        },
+        "fb_confirm_button": {"en": "Confirm", "zh": "确认"},
+        "fb_confirmed": {
+            "en": "Confirmed: {count} nominated peers are invited.",
+            "zh": "已确认：已邀请 {count} 位被提名的同事。",
+        },
         "fb_title": {"en": "360 feedback", "zh": "360 反馈"},
         "fb_about": {
             "en": "Feedback for *{ratee}*. Ratings are shown only as averages once enough people answered; comments without names.",
@@ -159,17 +179,23 @@ def _invite(message: FeedbackInvite, locale: str) -> Rendered:
     return text, [SectionBlock(text=text), ActionsBlock(block_id="feedback", elements=[button])]
 
 
-def feedback_modal(request_id: int, ratee: str, locale: str, secret: str) -> View:
+def competency_label(name: str, locale: str) -> str:
+    key = f"comp_{name}"
+    return i18n.t(key, locale) if key in i18n.TEXT else name.title()
+
+
+def feedback_modal(request_id: int, ratee: str, locale: str, secret: str, competencies: list[str]) -> View:
+    """Behaviour-anchored 1-5 ratings: each level says what it looks like, so a 4 means the same to all."""
     lang = i18n.lang(locale)
     blocks: list[Block] = [SectionBlock(text=i18n.t("fb_about", locale, ratee=escape(ratee)))]
-    for competency, anchors in COMPETENCIES.items():
+    for competency, anchors in scales(competencies).items():
         options = [
             Option(text=clip(f"{level} – {anchor}", 75), value=str(level)) for level, anchor in enumerate(anchors[lang], start=1)
         ]
         blocks.append(
             InputBlock(
                 block_id=f"c_{competency}",
-                label=i18n.t(f"comp_{competency}", locale),
+                label=competency_label(competency, locale),
                 element=StaticSelectElement(action_id="level", placeholder=i18n.t("fb_pick", locale), options=options),
             )
         )
@@ -206,7 +232,7 @@ def results_blocks(found: Results, locale: str) -> list[Block]:
             for g, scores in sorted(found.groups.items())
             if competency in scores
         )
-        lines.append(f"• {i18n.t(f'comp_{competency}', locale)}: *{average:.1f}* / 5" + (f"  ({groups})" if groups else ""))
+        lines.append(f"• {competency_label(competency, locale)}: *{average:.1f}* / 5" + (f"  ({groups})" if groups else ""))
     blocks: list[Block] = [SectionBlock(text="\n".join(lines))]
     if found.comments:
         text = i18n.t("fb_comments", locale) + "\n" + "\n".join(f"> {escape(clip(c, 500))}" for c in found.comments[:20])
@@ -277,7 +303,9 @@ def open_unsolicited(
             request = unsolicited_request(session, rater=rater, ratee=ratee, now=now)
         except FeedbackRefused as refusal:
             return [SectionBlock(text=i18n.t(refusal.key, person.locale, **refusal.params))]
-        view = feedback_modal(request.id or 0, ratee.name, person.locale, _secret(services))
+        view = feedback_modal(
+            request.id or 0, ratee.name, person.locale, _secret(services), services.settings.feedback_competencies
+        )
     client.views_open(trigger_id=trigger_id, view=view)
     return None
 
@@ -305,7 +333,9 @@ def on_feedback_open(ack: Ack, body: dict[str, Any], context: BoltContext, clien
                 replace_original=False,
             )
             return
-        view = feedback_modal(request.id or 0, ratee.name, rater.locale, _secret(services))
+        view = feedback_modal(
+            request.id or 0, ratee.name, rater.locale, _secret(services), services.settings.feedback_competencies
+        )
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -329,7 +359,7 @@ def on_feedback_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], conte
             return
         ratings: dict[str, int] = {}
         errors: dict[str, str] = {}
-        for competency in COMPETENCIES:
+        for competency in scales(services.settings.feedback_competencies):
             selected = (values.get(f"c_{competency}", {}).get("level", {}) or {}).get("selected_option") or {}
             level = str(selected.get("value", ""))
             if level not in {"1", "2", "3", "4", "5"}:
@@ -352,6 +382,92 @@ def on_feedback_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], conte
 i18n.register({"fb_plain": {"en": "{text}", "zh": "{text}"}})
 
 
+@render.register
+def _nominate(message: NominatePeers, locale: str) -> Rendered:
+    text = i18n.t("fb_nominate", locale, date=message.closes)
+    button = ButtonElement(text=i18n.t("fb_nominate_button", locale), action_id="feedback_nominate", value=str(message.cycle_id))
+    return text, [SectionBlock(text=text), ActionsBlock(block_id="nominate", elements=[button])]
+
+
+@render.register
+def _confirm_nominees(message: ConfirmNominees, locale: str) -> Rendered:
+    names = ", ".join(f"<@{n}>" for n in message.nominees)
+    text = i18n.t("fb_confirm_nominees", locale, ratee=message.ratee_slack_id, names=names)
+    button = ButtonElement(
+        text=i18n.t("fb_confirm_button", locale), action_id="feedback_confirm", value=str(message.cycle_id), style="primary"
+    )
+    return text, [SectionBlock(text=text), ActionsBlock(block_id="confirm_nominees", elements=[button])]
+
+
+def on_nominate_open(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    ack()
+    services = services_of(context)
+    with session_scope(services.engine) as session:
+        person = person_by_slack_id(session, slack_id=body["user"]["id"])
+        locale = person.locale if person else "en-US"
+    view = View(
+        type="modal",
+        callback_id="feedback_nominees",
+        private_metadata=sign(_secret(services), body["actions"][0].get("value", "")),
+        title=i18n.t("fb_title", locale),
+        submit=i18n.t("form_submit", locale),
+        blocks=[
+            InputBlock(
+                block_id="peers",
+                label=i18n.t("fb_nominate_label", locale),
+                element=UserMultiSelectElement(action_id="users", max_selected_items=10),
+            )
+        ],
+    )
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def on_nominees(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    """The ratee's nominees wait for their manager's confirmation."""
+    services = services_of(context)
+    cycle_id = verify(_secret(services), view.get("private_metadata", ""))
+    picked = view.get("state", {}).get("values", {}).get("peers", {}).get("users", {}).get("selected_users") or []
+    with session_scope(services.engine) as session:
+        ratee = person_by_slack_id(session, slack_id=body["user"]["id"])
+        locale = ratee.locale if ratee else None
+        if ratee is None or cycle_id is None or not cycle_id.isdigit():
+            ack(response_action="errors", errors={"peers": i18n.t("fb_tampered", locale)})
+            return
+        nominees = [p for p in (person_by_slack_id(session, slack_id=u) for u in picked) if p is not None]
+        try:
+            added = nominate(session, ratee=ratee, cycle_id=int(cycle_id), nominees=nominees, now=services.clock())
+        except FeedbackRefused as refusal:
+            ack(response_action="errors", errors={"peers": i18n.t(refusal.key, locale, **refusal.params)})
+            return
+        manager = manager_of(session, ratee)
+        note = ConfirmNominees(int(cycle_id), ratee.slack_id, [p.slack_id for p in added]) if added and manager else None
+        target = (manager.dm_channel_id, manager.slack_id, manager.locale) if manager else None
+    ack()
+    if note is not None and target is not None:
+        services.gateway.send(target[0] or services.gateway.open_dm(target[1]), note, locale=target[2])
+
+
+def on_confirm_nominees(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    ack()
+    services = services_of(context)
+    value = body["actions"][0].get("value", "")
+    with session_scope(services.engine) as session:
+        manager = person_by_slack_id(session, slack_id=body["user"]["id"])
+        locale = manager.locale if manager else None
+        try:
+            if manager is None or not value.isdigit():
+                raise FeedbackRefused("fb_not_manager")
+            count = confirm_nominations(session, manager=manager, cycle_id=int(value), now=services.clock())
+        except FeedbackRefused as refusal:
+            respond(text=i18n.t(refusal.key, locale, **refusal.params), response_type="ephemeral", replace_original=False)
+            return
+    send_pending(services, services.clock())
+    respond(text=i18n.t("fb_confirmed", locale, count=count), response_type="ephemeral", replace_original=False)
+
+
 def register(app: App) -> None:
     app.action("feedback_open")(on_feedback_open)
+    app.action("feedback_nominate")(on_nominate_open)
+    app.action("feedback_confirm")(on_confirm_nominees)
     app.view("feedback_form")(on_feedback_form)
+    app.view("feedback_nominees")(on_nominees)

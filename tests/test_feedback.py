@@ -47,9 +47,12 @@ def _start(bot: Harness, ratee: str = "U001", when: str = "in 10 days") -> dict:
 def test_a_manager_starts_a_cycle_and_raters_are_invited(bot: Harness) -> None:
     body = _start(bot)
     assert "started: 3 people invited" in json.dumps(body)
-    assert bot.slack.wait_for(lambda _: len({p["channel"] for p in bot.slack.posted()}) >= 3, timeout=10)
-    invited = {p["channel"] for p in bot.slack.posted() if "360 feedback" in p["text"]}
-    assert invited == {bot.slack.dm_channel(u) for u in ("U002", "U003", "U0MGR")}  # peers and the manager, not Li Wei
+
+    def invited() -> set[str]:
+        return {p["channel"] for p in bot.slack.posted() if "would value your 360 feedback" in p["text"]}
+
+    assert bot.slack.wait_for(lambda _: len(invited()) >= 3, timeout=10)
+    assert invited() == {bot.slack.dm_channel(u) for u in ("U002", "U003", "U0MGR")}  # peers and the manager, not Li Wei
     with session_scope(bot.engine) as session:
         assert all(r.invited_at is not None for r in session.exec(select(FeedbackRequest)).all())
     _, again = bot.command("U0MGR", "360 start <@U001>")
@@ -149,3 +152,43 @@ def test_rater_identities_never_reach_the_logs(bot: Harness, caplog) -> None:
     with caplog.at_level("DEBUG"):
         _answer(bot, "U002", ids["U002"], comment="fine")
     assert "U002" not in "\n".join(r.getMessage() for r in caplog.records if r.name.startswith(("bot", "handlers", "storage")))
+
+
+def test_the_ratee_nominates_peers_and_the_manager_confirms(bot: Harness) -> None:
+    bot.slack.add_user("U0OTHER", "Olga Other")
+    from storage.tables import Person
+
+    with session_scope(bot.engine) as session:
+        session.add(Person(slack_id="U0OTHER", name="Olga Other"))
+    _start(bot)
+    assert bot.slack.wait_for(
+        lambda _: any("Nominate peers" in str(p.get("blocks")) for p in bot.slack.posted(bot.slack.dm_channel("U001")))
+    )
+    with session_scope(bot.engine) as session:
+        cycle_id = session.exec(select(FeedbackCycle)).one().id
+    bot.click("U001", "feedback_nominate", str(cycle_id))
+    view = bot.slack.calls_to("views.open")[-1].args["view"]
+    picked = {"peers": {"users": {"type": "multi_users_select", "selected_users": ["U0OTHER", "U001"]}}}
+    _, body = bot.submit("U002", "feedback_nominees", picked, private_metadata=view["private_metadata"])
+    assert body["response_action"] == "errors"  # only the ratee nominates
+    _, body = bot.submit("U001", "feedback_nominees", picked, private_metadata=view["private_metadata"])
+    assert not body
+    assert bot.slack.wait_for(lambda _: any("nominated" in p["text"] for p in bot.slack.posted(bot.slack.dm_channel("U0MGR"))))
+    assert not bot.slack.posted(bot.slack.dm_channel("U0OTHER"))  # not invited before the manager confirms
+    bot.click("U002", "feedback_confirm", str(cycle_id))  # not the manager: nothing happens
+    bot.click("U0MGR", "feedback_confirm", str(cycle_id))
+    assert bot.slack.wait_for(
+        lambda _: any("360 feedback" in p["text"] for p in bot.slack.posted(bot.slack.dm_channel("U0OTHER")))
+    )
+    # the ratee never rates themselves, even when they nominate themselves
+    with session_scope(bot.engine) as session:
+        me = session.exec(select(Person).where(Person.slack_id == "U001")).one()
+        assert session.exec(select(FeedbackRequest).where(FeedbackRequest.rater_id == me.id)).all() == []
+
+
+def test_configured_competencies_shape_the_modal(bot: Harness, services: Services) -> None:
+    services.settings.kpibot_feedback_competencies = "ownership,craft"
+    _, _ = bot.command("U002", "feedback <@U001>")
+    view = bot.slack.calls_to("views.open")[-1].args["view"]
+    labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
+    assert labels == ["Ownership", "Craft", "Comments (optional)"]

@@ -24,7 +24,8 @@ class FeedbackCycle(SQLModel, table=True):
     ratee_id: int = Field(foreign_key="person.id", index=True)
     started_by_id: int = Field(foreign_key="person.id")
     closes_at: datetime = utc_timestamp()
-    status: str = Field(default="open", max_length=10, description="nominating | open | closed")
+    status: str = Field(default="open", max_length=10, description="open | closed")
+    nomination_asked_at: datetime | None = nullable_timestamp()
     created_at: datetime = utc_timestamp()
 
 
@@ -39,6 +40,8 @@ class FeedbackRequest(SQLModel, table=True):
     ratee_id: int = Field(foreign_key="person.id", index=True)
     rater_id: int = Field(foreign_key="person.id", index=True)
     relationship: str = Field(default="peer", max_length=12, description="peer | manager | report | other")
+    nominated: bool = Field(default=False, description="proposed by the ratee; invited once the manager confirms")
+    confirmed_at: datetime | None = nullable_timestamp()
     invited_at: datetime | None = nullable_timestamp()
     reminded_at: datetime | None = nullable_timestamp()
     created_at: datetime = utc_timestamp()
