@@ -59,9 +59,7 @@ def on_confirm(ack: Ack, body: dict[str, Any], context: BoltContext, client: Web
             else None
         )
         if checkin is None or person is None:
-            respond(
-                text=i18n.t("not_yours", person.locale if person else None), response_type="ephemeral", replace_original=False
-            )
+            say_not_yours(respond, person)
             return
         today = local_now(person, services.clock()).date()
         kpis = current_kpis(
@@ -80,37 +78,40 @@ def on_open_form(ack: Ack, body: dict[str, Any], context: BoltContext, client: W
     ack()
     services, person, checkin = _owned_checkin(context, body)
     if checkin is None:
-        respond(text=i18n.t("not_yours", person.locale if person else None), response_type="ephemeral", replace_original=False)
+        say_not_yours(respond, person)
         return
     with session_scope(services.engine) as session:
         view = checkin_modal(session, person=person, checkin=checkin, now=services.clock())
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def on_skip(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
-    ack()
+def _update_own_checkin(body: dict[str, Any], context: BoltContext, respond: Respond, text_key: str, **changes: Any) -> None:
+    """Skip and Snooze: change the clicker's own check-in, or say politely that it isn't theirs."""
     services, person, checkin = _owned_checkin(context, body)
     if checkin is None:
-        respond(text=i18n.t("not_yours", person.locale if person else None), response_type="ephemeral", replace_original=False)
+        say_not_yours(respond, person)
         return
     with session_scope(services.engine) as session:
         row = session.get(Checkin, checkin.id)
         if row is not None:
-            row.status = "skipped"
-    respond(text=i18n.t("skipped", person.locale), response_type="ephemeral", replace_original=False)
+            for name, value in changes.items():
+                setattr(row, name, value)
+    respond(text=i18n.t(text_key, person.locale), response_type="ephemeral", replace_original=False)
+
+
+def say_not_yours(respond: Respond, person: Any) -> None:
+    respond(text=i18n.t("not_yours", person.locale if person else None), response_type="ephemeral", replace_original=False)
+
+
+def on_skip(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    ack()
+    _update_own_checkin(body, context, respond, "skipped", status="skipped")
 
 
 def on_snooze(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ack()
-    services, person, checkin = _owned_checkin(context, body)
-    if checkin is None:
-        respond(text=i18n.t("not_yours", person.locale if person else None), response_type="ephemeral", replace_original=False)
-        return
-    with session_scope(services.engine) as session:
-        row = session.get(Checkin, checkin.id)
-        if row is not None:
-            row.status, row.snoozed_until = "snoozed", services.clock() + timedelta(hours=2)
-    respond(text=i18n.t("snoozed", person.locale), response_type="ephemeral", replace_original=False)
+    snoozed_until = services_of(context).clock() + timedelta(hours=2)
+    _update_own_checkin(body, context, respond, "snoozed", status="snoozed", snoozed_until=snoozed_until)
 
 
 def on_away(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
@@ -136,9 +137,7 @@ def on_blocker_category(ack: Ack, body: dict[str, Any], context: BoltContext, re
             or blocker.person_id != person.id
             or category not in {"resources", "process", "capability", "other"}
         ):
-            respond(
-                text=i18n.t("not_yours", person.locale if person else None), response_type="ephemeral", replace_original=False
-            )
+            say_not_yours(respond, person)
             return
         blocker.category, blocker.category_confirmed = category, True
         locale = person.locale
@@ -158,9 +157,7 @@ def on_warning_cause(ack: Ack, body: dict[str, Any], context: BoltContext, clien
         person = person_by_slack_id(session, slack_id=body["user"]["id"])
         kpi = session.get(Kpi, int(kpi_id)) if kpi_id.isdigit() else None
         if person is None or kpi is None or kpi.owner_id != person.id or cause not in CAUSES:
-            respond(
-                text=i18n.t("not_yours", person.locale if person else None), response_type="ephemeral", replace_original=False
-            )
+            say_not_yours(respond, person)
             return
         locale = person.locale
     client.views_open(trigger_id=body["trigger_id"], view=plan_modal(int(kpi_id), cause, locale))
