@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import platform
 
-from benchmarks import dm_latency, fanout, parser
+from benchmarks import dm_latency, fanout, parser, team_view
 
 
 def main() -> None:
@@ -20,6 +20,13 @@ def main() -> None:
         f"(do-nothing Bolt app: p50 {d['noop_ack_p50_ms']:.1f} ms, p95 {d['noop_ack_p95_ms']:.1f} ms)"
     )
     print(f"DM reply -> confirmation posted: p50 {d['confirmation_p50_ms']:.1f} ms, p95 {d['confirmation_p95_ms']:.1f} ms")
+    for people in (50, 10_000):
+        t = team_view.run(people)
+        print(
+            f"/kpi team for a 50-person team, {people:,} people with two years of weekly history in the database: "
+            f"p50 {t['team_p50_ms']:.1f} ms, p95 {t['team_p95_ms']:.1f} ms "
+            f"(do-nothing /kpi handler: p50 {t['noop_p50_ms']:.1f} ms, p95 {t['noop_p95_ms']:.1f} ms)"
+        )
     r = fanout.run_round(10_000)
     print(f"round to 10,000 members, no rate limit: {r['seconds']:.1f} s ({r['prompts_per_second']:,.0f} prompts/s)")
     r = fanout.run_round(2_000, workspace_per_sec=50)

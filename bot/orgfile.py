@@ -94,6 +94,7 @@ class KpiSpec(_Strict):
     source: str
     definition: str = ""
     anchors: list[str] = []
+    forbidden: list[str] = []
     status: Literal["active", "retired"] = "active"
 
     @field_validator("period")
@@ -307,6 +308,7 @@ def import_org(session: Session, text: str) -> ImportReport:
             "source": k.source,
             "definition": k.definition,
             "anchors": list(k.anchors),
+            "forbidden": list(k.forbidden),
             "status": k.status,
         }
         key = (owner.id, k.name.casefold(), k.period)

@@ -265,6 +265,7 @@ def prepare(session: Session, checkin_ids: list[int], *, now: datetime, reminder
                 kpis=lines,
                 example=example_reply(lines, person.locale),
                 action_items=items_by_person.get(person.id or 0, []),
+                forbidden=list(dict.fromkeys(rule for k in kpis for rule in k.forbidden)),
                 reminder=reminder,
             )
         batch.append(_Outgoing(checkin.id or 0, person.id or 0, person.slack_id, person.locale, person.dm_channel_id, prompt))

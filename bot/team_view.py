@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func
+from sqlalchemy import Date, and_, bindparam, func
 from sqlmodel import Session, col, select
 
 from bot.periods import week_key, week_start
@@ -152,22 +153,8 @@ def _managers_up(session: Session, team: Team) -> list[str]:
     return ids
 
 
-def team_summary(session: Session, *, team: Team, today: date) -> TeamSummary:
-    """Members with KPI progress, score, check-in state, miss streaks, blockers and warnings.
-
-    Six queries whatever the team size: members, KPI aggregates, recent
-    check-ins, open blockers, recent warnings, sub-teams.
-    """
-    this_week = week_key(today)
-    # plain columns, not ORM entities: building objects (and parsing their JSON columns) was
-    # most of the time of a 50-person view
-    members = session.exec(
-        select(Person.id, Person.slack_id, Person.name)
-        .where(Person.team_id == team.id, col(Person.active))
-        .order_by(col(Person.name))
-    ).all()
-    rows = {person_id: MemberRow(slack_id, name) for person_id, slack_id, name in members}
-    ids = list(rows)
+def _progress_statement(scoped_to_team: bool) -> Any:
+    """The aggregate query, built once: with bind parameters, not rebuilt per request."""
     latest = (
         select(Measurement.value)
         .where(Measurement.kpi_id == Kpi.id)
@@ -190,15 +177,33 @@ def team_summary(session: Session, *, team: Team, today: date) -> TeamSummary:
         Kpi.period_start,
         Kpi.period_end,
     )
-    aggregates = session.exec(
+    today = bindparam("today", type_=Date)
+    statement = (
         select(*fields, func.sum(Measurement.value), func.avg(Measurement.value), func.count(Measurement.id), latest)
         .join(Person, col(Person.id) == Kpi.owner_id)
         .outerjoin(Measurement, and_(col(Measurement.kpi_id) == Kpi.id))
-        .where(Person.team_id == team.id, Kpi.status == "active", Kpi.period_start <= today, Kpi.period_end >= today)
+        .where(Kpi.status == "active", Kpi.period_start <= today, Kpi.period_end >= today)
         .group_by(*fields)
         .order_by(col(Kpi.owner_id), col(Kpi.weight).desc(), col(Kpi.id))
-    ).all()
-    scored: dict[int, list[tuple[float | None, float, str]]] = defaultdict(list)
+    )
+    return statement.where(Person.team_id == bindparam("team_id")) if scoped_to_team else statement
+
+
+_STATEMENTS = {True: _progress_statement(True), False: _progress_statement(False)}
+
+
+def kpi_progress(session: Session, *, team_id: int | None, today: date) -> list[tuple[int, KpiProgress]]:
+    """(owner id, progress) for every active KPI of a team (or of everyone), in one query.
+
+    Aggregates are computed in SQL (sum, average and the latest value per
+    KPI); plain columns, not ORM entities: building objects and parsing
+    their JSON columns was most of the time of a 50-person view.
+    """
+    params: dict[str, Any] = {"today": today}
+    if team_id is not None:
+        params["team_id"] = team_id
+    rows = session.execute(_STATEMENTS[team_id is not None], params).all()
+    result = []
     for (
         kpi_id,
         owner_id,
@@ -216,7 +221,7 @@ def team_summary(session: Session, *, team: Team, today: date) -> TeamSummary:
         average,
         count,
         last,
-    ) in aggregates:
+    ) in rows:
         actual = None if not count else {"sum": total, "average": average, "latest": last}[how]
         actual = None if actual is None else float(actual)
         expected = expected_to_date(target, how, start, end, today, baseline)
@@ -224,11 +229,34 @@ def team_summary(session: Session, *, team: Team, today: date) -> TeamSummary:
         projected = (actual / fraction if how == "sum" and fraction else actual) if actual is not None else None
         achieved = kpi_attainment(actual, target, direction, baseline, unit)
         state = status(actual, expected, projected, target, direction, baseline)
-        if owner_id in rows:
-            rows[owner_id].kpis.append(
-                KpiProgress(kpi_id, name, unit, direction, kind, weight, target, actual, expected, projected, achieved, state)
+        result.append(
+            (
+                owner_id,
+                KpiProgress(kpi_id, name, unit, direction, kind, weight, target, actual, expected, projected, achieved, state),
             )
-            scored[owner_id].append((achieved, weight, kind))
+        )
+    return result
+
+
+def team_summary(session: Session, *, team: Team, today: date) -> TeamSummary:
+    """Members with KPI progress, score, check-in state, miss streaks, blockers and warnings.
+
+    Six queries whatever the team size: members, KPI aggregates, recent
+    check-ins, open blockers, recent warnings, sub-teams.
+    """
+    this_week = week_key(today)
+    members = session.exec(
+        select(Person.id, Person.slack_id, Person.name)
+        .where(Person.team_id == team.id, col(Person.active))
+        .order_by(col(Person.name))
+    ).all()
+    rows = {person_id: MemberRow(slack_id, name) for person_id, slack_id, name in members}
+    ids = list(rows)
+    scored: dict[int, list[tuple[float | None, float, str]]] = defaultdict(list)
+    for owner_id, progress in kpi_progress(session, team_id=team.id, today=today):
+        if owner_id in rows:
+            rows[owner_id].kpis.append(progress)
+            scored[owner_id].append((progress.attainment, progress.weight, progress.kind))
     for person_id, items in scored.items():
         totals = split_totals(items)
         row = rows[person_id]

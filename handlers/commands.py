@@ -14,6 +14,7 @@ from bot import i18n
 from bot.charts import person_series, render_png, team_series
 from bot.checkin import format_value, measurements_for, nice
 from bot.feedback_jobs import send_pending
+from bot.goals import goal_tree
 from bot.people import current_kpis, local_now
 from bot.periods import week_key
 from bot.scoring import aggregate, expected_to_date, forecast, kpi_attainment, split_totals, status
@@ -21,12 +22,13 @@ from bot.team_view import KpiProgress, NotAllowed, UnknownTeam, resolve_team, te
 from handlers.context import services_of
 from handlers.feedback import handle_360, open_unsolicited, own_results
 from handlers.render.escape import clip, escape
+from handlers.render.goals import goals_blocks
 from handlers.render.team import kpi_line, overview_blocks, team_blocks
 from storage.engine import session_scope
 from storage.queries import person_by_slack_id
 from storage.tables import Person
 
-SUBCOMMANDS = ("me", "team", "360", "feedback", "help")
+SUBCOMMANDS = ("me", "team", "goals", "360", "feedback", "help")
 
 i18n.register(
     {
@@ -34,6 +36,7 @@ i18n.register(
             "en": "*kpibot commands*\n"
             "• `/kpi me`: your KPIs with progress, forecast and status. Example: `/kpi me`\n"
             "• `/kpi team [NAME]`: your team (or a sub-team), privately. Example: `/kpi team Sales East`\n"
+            "• `/kpi goals`: the goal pyramid with the KPIs that support each goal. Example: `/kpi goals`\n"
             "• `/kpi team share`: post team-level totals (never one person's numbers) to this channel. Example: `/kpi team share`\n"
             "• `/kpi me chart`, `/kpi team chart`: a trend picture with target lines, sent to our DM. Example: `/kpi me chart`\n"
             "• `/kpi 360 start @person [closing date]`: a 360 round (managers, admins). Example: `/kpi 360 start @li.wei 18 Dec`\n"
@@ -44,6 +47,7 @@ i18n.register(
             "zh": "*kpibot 命令*\n"
             "• `/kpi me`：我的 KPI、进度、预测和状态。例如：`/kpi me`\n"
             "• `/kpi team [名称]`：查看我的团队（或下属团队），仅自己可见。例如：`/kpi team Sales East`\n"
+            "• `/kpi goals`：目标金字塔及支撑每个目标的 KPI。例如：`/kpi goals`\n"
             "• `/kpi team share`：在本频道发布团队汇总（不含个人数据）。例如：`/kpi team share`\n"
             "• `/kpi me chart`、`/kpi team chart`：带目标线的趋势图，发到私信。例如：`/kpi me chart`\n"
             "• `/kpi 360 start @某人 [截止日期]`：发起 360（经理、管理员）。例如：`/kpi 360 start @li.wei 12月18日`\n"
@@ -125,7 +129,13 @@ def me_blocks(session: Session, person: Person, now: datetime) -> list[Block]:
         )
     score = split_totals(items)["total"]
     title = i18n.t("me_title", locale, week=week_key(today), score="–" if score is None else f"{score:.0%}")
-    return [SectionBlock(text=clip(title + "\n" + "\n".join(rows), 2900))]
+    blocks: list[Block] = [SectionBlock(text=clip(title + "\n" + "\n".join(rows), 2900))]
+    forbidden = list(dict.fromkeys(rule for k in kpis for rule in k.forbidden))
+    if forbidden:
+        blocks.append(
+            SectionBlock(text=clip(i18n.t("forbidden", locale) + "\n" + "\n".join(f"• {escape(r)}" for r in forbidden), 2900))
+        )
+    return blocks
 
 
 def team_reply(session: Session, person: Person, words: list[str], channel_id: str, now: datetime) -> tuple[str, list[Block]]:
@@ -168,6 +178,8 @@ def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext, client: 
             blocks = me_blocks(session, person, services.clock()) + own_results(session, services, person)
         elif sub == "team" and person is not None:
             response_type, blocks = team_reply(session, person, words[1:], command.get("channel_id", ""), services.clock())
+        elif sub == "goals" and person is not None:
+            blocks = goals_blocks(goal_tree(session, asker=person, today=local_now(person, services.clock()).date()), locale)
         elif sub == "360" and person is not None:
             blocks = handle_360(session, services, person, words[1:], services.clock())
         elif sub == "feedback" and person is not None:
@@ -237,5 +249,16 @@ def draw_chart(command: dict[str, Any], context: BoltContext, client: WebClient)
     client.files_upload_v2(channel=channel, file=png, filename="kpi-trend.png", title=title)
 
 
+def needs_background(command: dict[str, Any]) -> bool:
+    """Charts and 360 invitations have slow work after the answer; the rest answers in the ack alone.
+
+    Only these get a lazy listener: Bolt copies the request for each lazy
+    call, which would otherwise cost every /kpi a few milliseconds.
+    """
+    words = (command.get("text") or "").lower().split()
+    return bool(words) and (words[0] == "360" or (words[0] in {"me", "team"} and words[-1] == "chart"))
+
+
 def register(app: App) -> None:
-    app.command("/kpi")(ack=handle_kpi, lazy=[after_command])
+    app.command("/kpi", matchers=[needs_background])(ack=handle_kpi, lazy=[after_command])
+    app.command("/kpi")(handle_kpi)

@@ -90,6 +90,7 @@ class Kpi(SQLModel, table=True):
     definition: str = Field(default="", max_length=1000)
     status: str = Field(default="active", max_length=10, description="active | proposed | retired")
     anchors: list[str] = json_list()
+    forbidden: list[str] = json_list()  # the negative list: shortcuts that must not be taken to hit it
     created_at: datetime = utc_timestamp()
     updated_at: datetime = utc_timestamp()
 
