@@ -131,3 +131,27 @@ class ConfirmNominees:
     cycle_id: int
     ratee_slack_id: str
     nominees: list[str]
+
+
+@dataclass
+class ProposalMessage:
+    """A KPI set to agree: to the manager (approve / counter / comment) or back to the person (accept / answer / comment)."""
+
+    proposal_id: int
+    owner_slack_id: str
+    by_slack_id: str
+    round: int
+    period: str
+    kpis: list[dict[str, Any]]
+    forbidden: list[str]
+    to_manager: bool
+    comments: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AgreedMessage:
+    """The set was agreed: it takes effect at the period start."""
+
+    owner_slack_id: str
+    count: int
+    starts: str

@@ -220,8 +220,8 @@ def _cross_check(spec: OrgSpec, lines: dict[Any, int]) -> tuple[list[Problem], l
             problems.append(Problem(at("kpis", i, "name"), f"{kpi.owner} already has a KPI '{kpi.name}' in {kpi.period}"))
         names.add(identity)
         draft = KpiDraft.from_spec(kpi)
-        for issue in check_kpi(draft, today=None):
-            problems.append(Problem(at("kpis", i), f"KPI '{kpi.name}': {issue}"))
+        for rule in check_kpi(draft, today=None):
+            problems.append(Problem(at("kpis", i), f"KPI '{kpi.name}': {rule}"))
         if kpi.status == "active":
             sets.setdefault((kpi.owner, kpi.period), []).append(draft)
     for (owner, period), drafts in sets.items():

@@ -14,7 +14,16 @@ class PeriodError(ValueError):
 
 
 def period_bounds(period: str) -> tuple[date, date]:
-    """First and last day of a KPI period, inclusive."""
+    """First and last day of a KPI period, inclusive. Also ``2027-01-01..2027-03-31`` (an agreed range)."""
+    if ".." in period:
+        first, _, last = period.partition("..")
+        try:
+            start, end = date.fromisoformat(first.strip()), date.fromisoformat(last.strip())
+        except ValueError as exc:
+            raise PeriodError(f"'{period}' is not a date range; use 2027-01-01..2027-03-31") from exc
+        if end < start:
+            raise PeriodError(f"'{period}' ends before it starts")
+        return start, end
     match = _PERIOD.match(period.strip())
     if not match:
         raise PeriodError(f"'{period}' is not a period; use 2026, 2026-H2, 2026-Q4 or 2026-11")
@@ -51,3 +60,9 @@ def week_start_of_key(key: str) -> date:
 def weeks_in(start: date, end: date) -> int:
     """How many check-in weeks a period spans (at least one)."""
     return max(1, ((week_start(end) - week_start(start)).days // 7) + 1)
+
+
+def next_quarter_start(day: date) -> date:
+    """The first day of the quarter after ``day``: when an agreed KPI set takes effect."""
+    quarter = (day.month - 1) // 3
+    return date(day.year + (quarter == 3), (quarter + 1) % 4 * 3 + 1, 1)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from bot import i18n
 from bot.periods import PeriodError, period_bounds
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -57,60 +58,126 @@ def valid_unit(unit: str) -> bool:
     return unit in UNITS or bool(CURRENCY.match(unit))
 
 
-def check_kpi(draft: KpiDraft, *, today: date | None) -> list[str]:
-    """Problems that make one KPI not SMART; each says how to fix it."""
-    problems: list[str] = []
+@dataclass(frozen=True)
+class Rule:
+    """A failed SMART rule: ``key`` names the text (English and Chinese), ``field`` what to fix."""
+
+    key: str
+    field: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def text(self, locale: str | None = "en") -> str:
+        return i18n.t(self.key, locale, **dict(self.params))
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
+i18n.register(
+    {
+        "smart_unit": {
+            "en": "unit '{unit}' is unknown; use count, percent, hours, days, score or a currency code like CNY",
+            "zh": "单位“{unit}”无法识别；请用 count、percent、hours、days、score 或货币代码（如 CNY）",
+        },
+        "smart_direction": {
+            "en": "direction must be 'higher' or 'lower' (lower = reverse-scored, e.g. complaint rate)",
+            "zh": "方向必须是“越高越好”或“越低越好”（如投诉率是越低越好）",
+        },
+        "smart_target": {"en": "a target is required", "zh": "需要一个目标值"},
+        "smart_percent": {"en": "a percent target must be between 0 and 100", "zh": "百分比目标必须在 0 到 100 之间"},
+        "smart_weight": {"en": "weight must be more than 0 and at most 100", "zh": "权重必须大于 0 且不超过 100"},
+        "smart_period_over": {
+            "en": "period {period} has already ended; pick a current or future period",
+            "zh": "周期 {period} 已结束，请选择当前或未来的周期",
+        },
+        "smart_period": {"en": "{reason}", "zh": "周期无法识别：{reason}"},
+        "smart_source": {
+            "en": "name the data source (where the number comes from), e.g. 'CRM closed-won deals'",
+            "zh": "请写明数据来源（数字从哪里来），例如“CRM 已成交订单”",
+        },
+        "smart_anchors": {
+            "en": "a 1-5 rating needs an anchor text for each of the 5 levels",
+            "zh": "1-5 分评分需要为每个等级写明行为描述",
+        },
+        "smart_anchor_empty": {
+            "en": "every level of a 1-5 rating needs a described behaviour",
+            "zh": "1-5 分的每个等级都需要行为描述",
+        },
+        "smart_vague": {
+            "en": "'{name}' is a wish, not a measure: name what is counted, e.g. 'New customers signed' or 'Customer satisfaction (CSAT, 1-5)'",
+            "zh": "“{name}”是愿望而不是指标：请写明统计什么，例如“新签客户数”或“客户满意度（CSAT，1-5分）”",
+        },
+        "smart_count": {
+            "en": "has {n} KPI(s); keep 3-5 core KPIs so each one matters",
+            "zh": "共有 {n} 个 KPI；请保持 3-5 个核心 KPI",
+        },
+        "smart_weights": {
+            "en": "weights add up to {total}, not 100; adjust them so they do",
+            "zh": "权重合计为 {total}，不是 100，请调整",
+        },
+        "smart_leading": {
+            "en": "leading indicators carry {share} of the weight; give them at least 30%",
+            "zh": "先行指标只占权重的 {share}；请至少给到 30%",
+        },
+        "smart_mix": {
+            "en": "no {missing} KPI; results and behaviour should both count",
+            "zh": "没有{missing}类 KPI；结果和行为都应计入",
+        },
+    }
+)
+
+
+def check_kpi(draft: KpiDraft, *, today: date | None) -> list[Rule]:
+    """Rules that make one KPI not SMART; each says how to fix it."""
+    problems: list[Rule] = []
     if not valid_unit(draft.unit):
-        problems.append(f"unit '{draft.unit}' is unknown; use count, percent, hours, days, score or a currency code like CNY")
+        problems.append(Rule("smart_unit", "target", (("unit", draft.unit),)))
     if draft.direction not in {"higher", "lower"}:
-        problems.append("direction must be 'higher' or 'lower' (lower = reverse-scored, e.g. complaint rate)")
+        problems.append(Rule("smart_direction", "direction"))
     if draft.target is None:
-        problems.append("a target is required")
+        problems.append(Rule("smart_target", "target"))
     elif draft.unit == "percent" and not 0 <= draft.target <= 100:
-        problems.append("a percent target must be between 0 and 100")
+        problems.append(Rule("smart_percent", "target"))
     if not 0 < draft.weight <= 100:
-        problems.append("weight must be more than 0 and at most 100")
+        problems.append(Rule("smart_weight", "weight"))
     try:
         _, end = period_bounds(draft.period)
         if today is not None and end < today:
-            problems.append(f"period {draft.period} has already ended; pick a current or future period")
+            problems.append(Rule("smart_period_over", "period", (("period", draft.period),)))
     except PeriodError as exc:
-        problems.append(str(exc))
+        problems.append(Rule("smart_period", "period", (("reason", str(exc)),)))
     if not draft.source.strip():
-        problems.append("name the data source (where the number comes from), e.g. 'CRM closed-won deals'")
+        problems.append(Rule("smart_source", "source"))
     if draft.unit == "score" and draft.anchors and len(draft.anchors) != 5:
-        problems.append("a 1-5 rating needs an anchor text for each of the 5 levels")
+        problems.append(Rule("smart_anchors", "anchors"))
     if draft.unit == "score" and draft.anchors and any(not a.strip() for a in draft.anchors):
-        problems.append("every level of a 1-5 rating needs a described behaviour")
+        problems.append(Rule("smart_anchor_empty", "anchors"))
     hint = vague_name_hint(draft.name)
     if hint:
         problems.append(hint)
     return problems
 
 
-def vague_name_hint(name: str) -> str | None:
+def vague_name_hint(name: str) -> Rule | None:
     """A hint for names like "improve sales" that say a wish, not a measure."""
     if VAGUE.search(name.strip()) and not re.search(r"\d", name):
-        return (
-            f"'{name}' is a wish, not a measure: name what is counted, e.g. "
-            "'New customers signed' or 'Customer satisfaction (CSAT, 1-5)'"
-        )
+        return Rule("smart_vague", "name", (("name", name),))
     return None
 
 
-def check_kpi_set(drafts: list[KpiDraft]) -> list[str]:
+def check_kpi_set(drafts: list[KpiDraft]) -> list[Rule]:
     """Rules for one person's set in one period; each message names the fix."""
-    problems: list[str] = []
+    problems: list[Rule] = []
     if not 3 <= len(drafts) <= 5:
-        problems.append(f"has {len(drafts)} KPI(s); keep 3-5 core KPIs so each one matters")
+        problems.append(Rule("smart_count", "set", (("n", len(drafts)),)))
     total = sum(d.weight for d in drafts)
     if abs(total - 100) > 0.01:
-        problems.append(f"weights add up to {total:g}, not 100; adjust them so they do")
+        problems.append(Rule("smart_weights", "weight", (("total", f"{total:g}"),)))
     leading = sum(d.weight for d in drafts if d.horizon == "leading")
     if total and leading / total < 0.3:
-        problems.append(f"leading indicators carry {leading / total:.0%} of the weight; give them at least 30%")
+        problems.append(Rule("smart_leading", "type", (("share", f"{leading / total:.0%}"),)))
     kinds = {d.kind for d in drafts}
     if drafts and kinds != {"result", "behaviour"}:
         missing = ({"result", "behaviour"} - kinds).pop()
-        problems.append(f"no {missing} KPI; results and behaviour should both count")
+        problems.append(Rule("smart_mix", "type", (("missing", missing),)))
     return problems

@@ -24,11 +24,12 @@ from handlers.feedback import handle_360, open_unsolicited, own_results
 from handlers.render.escape import clip, escape
 from handlers.render.goals import goals_blocks
 from handlers.render.team import kpi_line, overview_blocks, team_blocks
+from handlers.setup import open_setup
 from storage.engine import session_scope
 from storage.queries import person_by_slack_id
 from storage.tables import Person
 
-SUBCOMMANDS = ("me", "team", "goals", "360", "feedback", "help")
+SUBCOMMANDS = ("me", "team", "goals", "setup", "360", "feedback", "help")
 
 i18n.register(
     {
@@ -36,6 +37,7 @@ i18n.register(
             "en": "*kpibot commands*\n"
             "• `/kpi me`: your KPIs with progress, forecast and status. Example: `/kpi me`\n"
             "• `/kpi team [NAME]`: your team (or a sub-team), privately. Example: `/kpi team Sales East`\n"
+            "• `/kpi setup [@person]`: propose your KPI set (or, as a manager, counter-propose someone's) in a form; your manager approves. Example: `/kpi setup`\n"
             "• `/kpi goals`: the goal pyramid with the KPIs that support each goal. Example: `/kpi goals`\n"
             "• `/kpi team share`: post team-level totals (never one person's numbers) to this channel. Example: `/kpi team share`\n"
             "• `/kpi me chart`, `/kpi team chart`: a trend picture with target lines, sent to our DM. Example: `/kpi me chart`\n"
@@ -47,6 +49,7 @@ i18n.register(
             "zh": "*kpibot 命令*\n"
             "• `/kpi me`：我的 KPI、进度、预测和状态。例如：`/kpi me`\n"
             "• `/kpi team [名称]`：查看我的团队（或下属团队），仅自己可见。例如：`/kpi team Sales East`\n"
+            "• `/kpi setup [@某人]`：在表单中提议自己的 KPI（经理可为下属提出修改），经理批准后生效。例如：`/kpi setup`\n"
             "• `/kpi goals`：目标金字塔及支撑每个目标的 KPI。例如：`/kpi goals`\n"
             "• `/kpi team share`：在本频道发布团队汇总（不含个人数据）。例如：`/kpi team share`\n"
             "• `/kpi me chart`、`/kpi team chart`：带目标线的趋势图，发到私信。例如：`/kpi me chart`\n"
@@ -170,26 +173,34 @@ def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext, client: 
     with session_scope(services.engine) as session:
         person = person_by_slack_id(session, slack_id=command["user_id"])
         locale = person.locale if person else "en-US"
-        if sub == "help" or (sub in SUBCOMMANDS and person is None and sub != "help"):
-            blocks = help_blocks(locale) if sub == "help" else [SectionBlock(text=i18n.t("not_in_org", locale))]
-        elif sub in {"me", "team"} and person is not None and words[-1].lower() == "chart":
+        if sub == "help":
+            blocks = help_blocks(locale)
+        elif sub not in SUBCOMMANDS:
+            blocks = help_blocks(locale, unknown=sub)
+        elif person is None:
+            blocks = [SectionBlock(text=i18n.t("not_in_org", locale))]
+        elif sub in {"me", "team"} and words[-1].lower() == "chart":
             blocks = chart_ack(session, person, sub, words[1:-1])
-        elif sub == "me" and person is not None:
+        elif sub == "me":
             blocks = me_blocks(session, person, services.clock()) + own_results(session, services, person)
-        elif sub == "team" and person is not None:
+        elif sub == "team":
             response_type, blocks = team_reply(session, person, words[1:], command.get("channel_id", ""), services.clock())
-        elif sub == "goals" and person is not None:
+        elif sub == "goals":
             blocks = goals_blocks(goal_tree(session, asker=person, today=local_now(person, services.clock()).date()), locale)
-        elif sub == "360" and person is not None:
+        elif sub == "360":
             blocks = handle_360(session, services, person, words[1:], services.clock())
-        elif sub == "feedback" and person is not None:
+        elif sub == "setup":
+            refusal = open_setup(services, client, person, words[1:], command.get("trigger_id", ""))
+            if refusal is None:
+                ack()
+                return
+            blocks = refusal
+        elif sub == "feedback":
             refusal = open_unsolicited(services, client, person, words[1:], command.get("trigger_id", ""), services.clock())
             if refusal is None:
                 ack()
                 return
             blocks = refusal
-        else:
-            blocks = help_blocks(locale, unknown=sub)
     ack(response_type=response_type, blocks=blocks, text="kpibot")
 
 

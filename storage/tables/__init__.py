@@ -3,6 +3,7 @@
 from storage.tables.checkins import ActionItem, Blocker, Checkin, CheckinRound, Measurement
 from storage.tables.feedback import FeedbackCycle, FeedbackRequest, FeedbackResponse
 from storage.tables.org import Goal, Kpi, Person, Team
+from storage.tables.proposals import KpiProposal
 from storage.tables.reviews import Evaluation, KpiWarning, Recognition, Retro
 from storage.tables.slack import OutboundMessage, ProcessedEvent
 
@@ -17,6 +18,7 @@ __all__ = [
     "FeedbackResponse",
     "Goal",
     "Kpi",
+    "KpiProposal",
     "KpiWarning",
     "Measurement",
     "OutboundMessage",

@@ -78,7 +78,7 @@ class Kpi(SQLModel, table=True):
     direction: str = Field(default="higher", max_length=8, description="higher | lower")
     target: float
     baseline: float | None = None
-    period: str = Field(max_length=16, description="e.g. 2026-Q4, 2026-H2, 2026")
+    period: str = Field(max_length=32, description="2026-Q4, 2026-H2, 2026, or an agreed range 2027-01-01..2027-03-31")
     period_start: date
     period_end: date
     aggregate: str = Field(default="sum", max_length=8, description="sum | average | latest")

@@ -1,0 +1,530 @@
+"""`/kpi setup`: propose a KPI set in a modal, agree it with the manager, every round kept.
+
+The modal is pre-filled (the open round, else the current KPIs, else the
+template for the person's job family and level); SMART and set rules come
+back as inline errors, and nothing is saved until they pass.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+from sqlmodel import Session, col, select
+
+from bot import i18n
+from bot.checkin import format_value
+from bot.feedback import can_manage
+from bot.messages import AgreedMessage, Notice, ProposalMessage
+from bot.people import current_kpis, local_now
+from bot.proposals import KINDS, MAX_KPIS, ProposalError, Row, agree, comment, latest_round, propose, template_for, validate
+from bot.services import Services
+from bot.smart import Rule
+from handlers.context import services_of
+from handlers.feedback import MENTION, sign, verify
+from handlers.render.dispatch import Rendered, render
+from handlers.render.escape import clip, escape
+from storage.engine import session_scope
+from storage.queries import person_by_slack_id
+from storage.tables import Goal, KpiProposal, Person, Team
+
+i18n.register(
+    {
+        "setup_title": {"en": "KPI set", "zh": "KPI 设置"},
+        "setup_intro": {
+            "en": "Propose *{name}*'s KPIs for the next period: 3-5 KPIs, weights adding up to 100, leading indicators at least 30%, results and behaviour both counted. Leave a row's name empty to drop it.",
+            "zh": "为 *{name}* 提议下个周期的 KPI：3-5 个，权重合计 100，先行指标至少 30%，结果和行为都要有。名称留空即删除该行。",
+        },
+        "setup_row": {"en": "KPI {n}", "zh": "KPI {n}"},
+        "setup_name": {"en": "KPI {n}: name", "zh": "KPI {n}：名称"},
+        "setup_target": {
+            "en": "Target and unit (e.g. 600000 CNY, 95 percent, 26 count)",
+            "zh": "目标和单位（如 600000 CNY、95 percent、26 count）",
+        },
+        "setup_weight": {"en": "Weight (%)", "zh": "权重（%）"},
+        "setup_direction": {"en": "Better is", "zh": "方向"},
+        "setup_higher": {"en": "higher", "zh": "越高越好"},
+        "setup_lower": {"en": "lower (reverse-scored)", "zh": "越低越好（反向计分）"},
+        "setup_type": {"en": "Type", "zh": "类型"},
+        "type_result-lagging": {"en": "result, lagging", "zh": "结果、滞后"},
+        "type_result-leading": {"en": "result, leading", "zh": "结果、先行"},
+        "type_behaviour-leading": {"en": "behaviour, leading", "zh": "行为、先行"},
+        "type_behaviour-lagging": {"en": "behaviour, lagging", "zh": "行为、滞后"},
+        "setup_goal": {"en": "Supports goal", "zh": "支撑的目标"},
+        "setup_source": {"en": "Data source and definition", "zh": "数据来源和定义"},
+        "setup_end": {"en": "Period ends (e.g. end of Q1, 31 March, 3月底)", "zh": "周期结束（如 end of Q1、3月31日、3月底）"},
+        "setup_forbidden": {
+            "en": "Negative list: shortcuts not to take (one per line)",
+            "zh": "负面清单：不可采取的捷径（每行一条）",
+        },
+        "err_end_unreadable": {
+            "en": 'I couldn\'t read that date; try "end of Q1" or "31 March".',
+            "zh": "没看懂这个日期，试试“3月底”或“end of Q1”。",
+        },
+        "err_end_past": {
+            "en": "That date has passed; pick a future period end.",
+            "zh": "这个日期已经过去，请选择未来的截止日期。",
+        },
+        "err_target": {"en": "Give a number and a unit, e.g. 600000 CNY.", "zh": "请填写数字和单位，例如 600000 CNY。"},
+        "err_unit": {
+            "en": "Add a unit: count, percent, hours, days, score or a currency code such as CNY.",
+            "zh": "请加上单位：count、percent、hours、days、score 或货币代码（如 CNY）。",
+        },
+        "err_weight": {"en": "The weight must be a number, e.g. 60.", "zh": "权重必须是数字，例如 60。"},
+        "err_duplicate": {"en": "This name is used twice.", "zh": "名称重复了。"},
+        "err_goal": {"en": "Unknown goal.", "zh": "未知的目标。"},
+        "prop_not_allowed": {
+            "en": "Only the person and their manager can work on this KPI set.",
+            "zh": "只有本人和其经理可以修改这个 KPI 设置。",
+        },
+        "prop_not_open": {
+            "en": "This round is already closed; look for the newest one.",
+            "zh": "这一轮已经结束，请查看最新一轮。",
+        },
+        "prop_to_manager": {
+            "en": "<@{owner}> proposes KPIs for {period} (round {round}):",
+            "zh": "<@{owner}> 提议了 {period} 的 KPI（第 {round} 轮）：",
+        },
+        "prop_to_owner": {
+            "en": "<@{by}> counter-proposes your KPIs for {period} (round {round}):",
+            "zh": "<@{by}> 对你 {period} 的 KPI 提出了修改（第 {round} 轮）：",
+        },
+        "prop_approve": {"en": "Approve", "zh": "批准"},
+        "prop_accept": {"en": "Accept", "zh": "接受"},
+        "prop_counter": {"en": "Counter-propose", "zh": "提出修改"},
+        "prop_answer": {"en": "Answer with changes", "zh": "修改后回复"},
+        "prop_comment": {"en": "Comment", "zh": "评论"},
+        "prop_sent": {"en": "Sent for agreement (round {round}).", "zh": "已发送，等待确认（第 {round} 轮）。"},
+        "prop_agreed": {
+            "en": "Agreed: <@{owner}>'s {count} KPIs take effect on {starts}.",
+            "zh": "已达成一致：<@{owner}> 的 {count} 个 KPI 将于 {starts} 生效。",
+        },
+        "prop_comment_label": {"en": "Your comment", "zh": "你的评论"},
+        "prop_no_manager": {
+            "en": "You have no manager in the organisation file, so there is nobody to agree with; ask an admin.",
+            "zh": "组织文件中没有你的经理，无法确认；请联系管理员。",
+        },
+    }
+)
+
+
+def _rows_for(session: Session, owner: Person, today: Any) -> tuple[list[dict[str, Any]], str, list[str]]:
+    """Pre-fill: the newest round, else the current KPIs, else the template."""
+    latest = latest_round(session, owner_id=owner.id or 0)
+    goals = {g.id: g.key for g in session.exec(select(Goal)).all()}
+    if latest is not None and latest.status == "open":
+        rows = [
+            {
+                "name": k["name"],
+                "target": f"{k['target']:g} {k['unit']}",
+                "weight": k["weight"],
+                "direction": k["direction"],
+                "type": f"{k['kind']}-{k['horizon']}",
+                "goal": k.get("goal") or "",
+                "source": k["source"],
+            }
+            for k in latest.kpis
+        ]
+        return rows, latest.period.partition("..")[2], list(latest.forbidden)
+    current = current_kpis(session, person_id=owner.id or 0, day=today)
+    if current:
+        rows = [
+            {
+                "name": k.name,
+                "target": f"{k.target:g} {k.unit}",
+                "weight": k.weight,
+                "direction": k.direction,
+                "type": f"{k.kind}-{k.horizon}",
+                "goal": goals.get(k.goal_id or 0, ""),
+                "source": k.source,
+            }
+            for k in current
+        ]
+        return rows, "", list(dict.fromkeys(r for k in current for r in k.forbidden))
+    return template_for(owner), "", []
+
+
+def setup_modal(session: Session, *, owner: Person, locale: str, secret: str, today: Any) -> View:
+    rows, end, forbidden = _rows_for(session, owner, today)
+    goals = session.exec(select(Goal).order_by(col(Goal.id))).all()
+    goal_options = [Option(text=clip(f"{g.title}", 75), value=g.key) for g in goals[:99]]
+    type_options = [Option(text=i18n.t(f"type_{t}", locale), value=t) for t in KINDS]
+    direction_options = [
+        Option(text=i18n.t("setup_higher", locale), value="higher"),
+        Option(text=i18n.t("setup_lower", locale), value="lower"),
+    ]
+    blocks: list[Block] = [SectionBlock(text=i18n.t("setup_intro", locale, name=escape(owner.name)))]
+    for i in range(MAX_KPIS):
+        row = rows[i] if i < len(rows) else {}
+        n = i + 1
+
+        def pick(options: list[Option], value: Any) -> Option | None:
+            return next((o for o in options if o.value == value), None)
+
+        blocks += [
+            DividerBlock(),
+            InputBlock(
+                block_id=f"kpi{i}_name",
+                label=i18n.t("setup_name", locale, n=n),
+                optional=True,
+                element=PlainTextInputElement(action_id="v", initial_value=row.get("name") or None, max_length=200),
+            ),
+            InputBlock(
+                block_id=f"kpi{i}_target",
+                label=i18n.t("setup_target", locale),
+                optional=True,
+                element=PlainTextInputElement(action_id="v", initial_value=row.get("target") or None, max_length=60),
+            ),
+            InputBlock(
+                block_id=f"kpi{i}_weight",
+                label=i18n.t("setup_weight", locale),
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id="v", initial_value=f"{row['weight']:g}" if "weight" in row else None, max_length=10
+                ),
+            ),
+            InputBlock(
+                block_id=f"kpi{i}_direction",
+                label=i18n.t("setup_direction", locale),
+                optional=True,
+                element=StaticSelectElement(
+                    action_id="v",
+                    options=direction_options,
+                    initial_option=pick(direction_options, row.get("direction", "higher")),
+                ),
+            ),
+            InputBlock(
+                block_id=f"kpi{i}_type",
+                label=i18n.t("setup_type", locale),
+                optional=True,
+                element=StaticSelectElement(
+                    action_id="v", options=type_options, initial_option=pick(type_options, row.get("type", "result-lagging"))
+                ),
+            ),
+            InputBlock(
+                block_id=f"kpi{i}_source",
+                label=i18n.t("setup_source", locale),
+                optional=True,
+                element=PlainTextInputElement(action_id="v", initial_value=row.get("source") or None, max_length=500),
+            ),
+        ]
+        if goal_options:
+            blocks.append(
+                InputBlock(
+                    block_id=f"kpi{i}_goal",
+                    label=i18n.t("setup_goal", locale),
+                    optional=True,
+                    element=StaticSelectElement(
+                        action_id="v", options=goal_options, initial_option=pick(goal_options, row.get("goal"))
+                    ),
+                )
+            )
+    blocks += [
+        DividerBlock(),
+        InputBlock(
+            block_id="period_end",
+            label=i18n.t("setup_end", locale),
+            element=PlainTextInputElement(action_id="v", initial_value=end or None, max_length=60),
+        ),
+        InputBlock(
+            block_id="forbidden",
+            label=i18n.t("setup_forbidden", locale),
+            optional=True,
+            element=PlainTextInputElement(
+                action_id="v", multiline=True, initial_value="\n".join(forbidden) or None, max_length=2000
+            ),
+        ),
+    ]
+    return View(
+        type="modal",
+        callback_id="kpi_setup",
+        private_metadata=sign(secret, str(owner.id)),
+        title=i18n.t("setup_title", locale),
+        submit=i18n.t("form_submit", locale),
+        close=i18n.t("form_cancel", locale),
+        blocks=blocks[:100],
+    )
+
+
+def _secret(services: Services) -> str:
+    value = services.settings.slack_signing_secret
+    return value.get_secret_value() if value else "kpibot"
+
+
+def _value(values: dict[str, Any], block: str) -> str:
+    field = values.get(block, {}).get("v", {}) or {}
+    if field.get("type") == "static_select":
+        return str((field.get("selected_option") or {}).get("value") or "")
+    return str(field.get("value") or "")
+
+
+def open_setup(services: Services, client: WebClient, person: Person, words: list[str], trigger_id: str) -> list[Block] | None:
+    """`/kpi setup [@person]`: your own set, or (a manager) a counter-proposal for someone in your team."""
+    mentioned = MENTION.findall(" ".join(words))
+    with session_scope(services.engine) as session:
+        owner = (
+            person_by_slack_id(session, slack_id=mentioned[0])
+            if mentioned
+            else person_by_slack_id(session, slack_id=person.slack_id)
+        )
+        if owner is None:
+            return [SectionBlock(text=i18n.t("fb_unknown_person", person.locale))]
+        if owner.id != person.id and not can_manage(session, asker=person, ratee=owner):
+            return [SectionBlock(text=i18n.t("prop_not_allowed", person.locale))]
+        view = setup_modal(
+            session, owner=owner, locale=person.locale, secret=_secret(services), today=local_now(person, services.clock()).date()
+        )
+    client.views_open(trigger_id=trigger_id, view=view)
+    return None
+
+
+def on_setup_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    services = services_of(context)
+    values = view.get("state", {}).get("values", {})
+    owner_id = verify(_secret(services), view.get("private_metadata", ""))
+    now = services.clock()
+    with session_scope(services.engine) as session:
+        by = person_by_slack_id(session, slack_id=body["user"]["id"])
+        locale = by.locale if by else None
+        owner = session.get(Person, int(owner_id)) if owner_id and owner_id.isdigit() else None
+        if by is None or owner is None:
+            ack(response_action="errors", errors={"kpi0_name": i18n.t("fb_tampered", locale)})
+            return
+        rows = [
+            Row(*(_value(values, f"kpi{i}_{f}") for f in ("name", "target", "weight", "direction", "type", "goal", "source")))
+            for i in range(MAX_KPIS)
+        ]
+        goals = {g.key for g in session.exec(select(Goal)).all()}
+        kpis, period, errors = validate(rows, end_text=_value(values, "period_end"), goals=goals, today=local_now(by, now).date())
+        if errors:
+            ack(
+                response_action="errors",
+                errors={block: (e.text(locale) if isinstance(e, Rule) else i18n.t(e, locale)) for block, e in errors.items()},
+            )
+            return
+        forbidden = [line.strip() for line in _value(values, "forbidden").splitlines() if line.strip()]
+        try:
+            proposal = propose(session, owner=owner, by=by, kpis=kpis, period=period, forbidden=forbidden, now=now)
+        except ProposalError as refusal:
+            ack(response_action="errors", errors={"kpi0_name": i18n.t(refusal.key, locale)})
+            return
+        recipient = owner if by.id != owner.id else _manager(session, owner)
+        if recipient is None:
+            ack(response_action="errors", errors={"kpi0_name": i18n.t("prop_no_manager", locale)})
+            session.rollback()
+            return
+        message = _message(proposal, owner, by, to_manager=by.id == owner.id)
+        target = (recipient.dm_channel_id, recipient.slack_id, recipient.locale)
+        sender_target = (by.dm_channel_id, by.slack_id, by.locale)
+    ack()
+    services.gateway.send(target[0] or services.gateway.open_dm(target[1]), message, locale=target[2])
+    services.gateway.send(
+        sender_target[0] or services.gateway.open_dm(sender_target[1]),
+        Notice("prop_sent", {"round": message.round}),
+        locale=sender_target[2],
+    )
+
+
+def _manager(session: Session, owner: Person) -> Person | None:
+    team = session.get(Team, owner.team_id) if owner.team_id else None
+    if team is None:
+        return None
+    if team.manager_id == owner.id:
+        parent = session.get(Team, team.parent_id) if team.parent_id else None
+        return session.get(Person, parent.manager_id) if parent and parent.manager_id else None
+    return session.get(Person, team.manager_id) if team.manager_id else None
+
+
+def _message(proposal: KpiProposal, owner: Person, by: Person, *, to_manager: bool) -> ProposalMessage:
+    return ProposalMessage(
+        proposal.id or 0,
+        owner.slack_id,
+        by.slack_id,
+        proposal.round,
+        proposal.period,
+        list(proposal.kpis),
+        list(proposal.forbidden),
+        to_manager,
+        list(proposal.comments),
+    )
+
+
+@render.register
+def _proposal(message: ProposalMessage, locale: str) -> Rendered:
+    key = "prop_to_manager" if message.to_manager else "prop_to_owner"
+    head = i18n.t(
+        key,
+        locale,
+        owner=message.owner_slack_id,
+        by=message.by_slack_id,
+        period=message.period.replace("..", " – "),
+        round=message.round,
+    )
+    lines = [
+        f"• *{escape(k['name'])}* {format_value(k['target'], k['unit'])} · {k['weight']:g}% · {i18n.t('type_' + k['kind'] + '-' + k['horizon'], locale)}"
+        + (" · ↓" if k["direction"] == "lower" else "")
+        + f"\n      _{escape(clip(k['source'], 120))}_"
+        for k in message.kpis
+    ]
+    blocks: list[Block] = [SectionBlock(text=clip(head + "\n" + "\n".join(lines), 2900))]
+    if message.forbidden:
+        blocks.append(
+            SectionBlock(
+                text=clip(i18n.t("forbidden", locale) + "\n" + "\n".join(f"• {escape(f)}" for f in message.forbidden), 2900)
+            )
+        )
+    if message.comments:
+        blocks.append(
+            ContextBlock(elements=[MarkdownTextObject(text=clip("\n".join(escape(c) for c in message.comments[-5:]), 2000))])
+        )
+    agree_key, change_key = ("prop_approve", "prop_counter") if message.to_manager else ("prop_accept", "prop_answer")
+    value = str(message.proposal_id)
+    blocks.append(
+        ActionsBlock(
+            block_id="proposal",
+            elements=[
+                ButtonElement(text=i18n.t(agree_key, locale), action_id="proposal_agree", value=value, style="primary"),
+                ButtonElement(text=i18n.t(change_key, locale), action_id="proposal_change", value=value),
+                ButtonElement(text=i18n.t("prop_comment", locale), action_id="proposal_comment", value=value),
+            ],
+        )
+    )
+    return head, blocks
+
+
+@render.register
+def _agreed(message: AgreedMessage, locale: str) -> Rendered:
+    text = i18n.t("prop_agreed", locale, owner=message.owner_slack_id, count=message.count, starts=message.starts)
+    return text, [SectionBlock(text=text)]
+
+
+def _proposal_and_people(session: Session, body: dict[str, Any]) -> tuple[Person | None, KpiProposal | None, Person | None]:
+    value = body["actions"][0].get("value", "")
+    clicker = person_by_slack_id(session, slack_id=body["user"]["id"])
+    proposal = session.get(KpiProposal, int(value)) if value.isdigit() else None
+    owner = session.get(Person, proposal.owner_id) if proposal else None
+    return clicker, proposal, owner
+
+
+def on_agree(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    ack()
+    services = services_of(context)
+    with session_scope(services.engine) as session:
+        clicker, proposal, owner = _proposal_and_people(session, body)
+        locale = clicker.locale if clicker else None
+        try:
+            if clicker is None or proposal is None or owner is None:
+                raise ProposalError("prop_not_open")
+            created = agree(session, proposal_id=proposal.id or 0, by=clicker, now=services.clock())
+        except ProposalError as refusal:
+            session.rollback()
+            respond(text=i18n.t(refusal.key, locale), response_type="ephemeral", replace_original=False)
+            return
+        note = AgreedMessage(owner.slack_id, len(created), created[0].period_start.isoformat() if created else "")
+        other = owner if clicker.id != owner.id else session.get(Person, proposal.proposed_by_id)
+        targets = [(p.dm_channel_id, p.slack_id, p.locale) for p in (clicker, other) if p is not None]
+    for channel, slack_id, person_locale in dict.fromkeys(targets):
+        services.gateway.send(channel or services.gateway.open_dm(slack_id), note, locale=person_locale)
+
+
+def on_change(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
+    """Counter-propose (manager) or answer with changes (the person): the modal with this round in it."""
+    ack()
+    services = services_of(context)
+    with session_scope(services.engine) as session:
+        clicker, proposal, owner = _proposal_and_people(session, body)
+        if (
+            clicker is None
+            or proposal is None
+            or owner is None
+            or (clicker.id != owner.id and not can_manage(session, asker=clicker, ratee=owner))
+        ):
+            respond(
+                text=i18n.t("prop_not_allowed", clicker.locale if clicker else None),
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            return
+        view = setup_modal(
+            session,
+            owner=owner,
+            locale=clicker.locale,
+            secret=_secret(services),
+            today=local_now(clicker, services.clock()).date(),
+        )
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def on_comment_open(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    ack()
+    services = services_of(context)
+    with session_scope(services.engine) as session:
+        clicker = person_by_slack_id(session, slack_id=body["user"]["id"])
+        locale = clicker.locale if clicker else "en-US"
+    value = body["actions"][0].get("value", "")
+    client.views_open(
+        trigger_id=body["trigger_id"],
+        view=View(
+            type="modal",
+            callback_id="proposal_comment",
+            private_metadata=sign(_secret(services), value),
+            title=i18n.t("prop_comment", locale),
+            submit=i18n.t("form_submit", locale),
+            blocks=[
+                InputBlock(
+                    block_id="comment",
+                    label=i18n.t("prop_comment_label", locale),
+                    element=PlainTextInputElement(action_id="v", multiline=True, max_length=1000),
+                )
+            ],
+        ),
+    )
+
+
+def on_comment_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    services = services_of(context)
+    proposal_id = verify(_secret(services), view.get("private_metadata", ""))
+    text = _value(view.get("state", {}).get("values", {}), "comment").strip()
+    with session_scope(services.engine) as session:
+        by = person_by_slack_id(session, slack_id=body["user"]["id"])
+        locale = by.locale if by else None
+        try:
+            if by is None or not proposal_id or not proposal_id.isdigit():
+                raise ProposalError("prop_not_allowed")
+            proposal = comment(session, proposal_id=int(proposal_id), by=by, text=text)
+        except ProposalError as refusal:
+            ack(response_action="errors", errors={"comment": i18n.t(refusal.key, locale)})
+            return
+        owner = session.get(Person, proposal.owner_id)
+        proposer = session.get(Person, proposal.proposed_by_id)
+        other = proposer if proposer and proposer.id != by.id else (_manager(session, owner) if owner else None)
+        if other is None or owner is None or proposer is None:
+            ack()
+            return
+        message = _message(proposal, owner, proposer, to_manager=proposer.id == owner.id and other.id != owner.id)
+        target = (other.dm_channel_id, other.slack_id, other.locale)
+    ack()
+    services.gateway.send(target[0] or services.gateway.open_dm(target[1]), message, locale=target[2])
+
+
+def register(app: App) -> None:
+    app.action("proposal_agree")(on_agree)
+    app.action("proposal_change")(on_change)
+    app.action("proposal_comment")(on_comment_open)
+    app.view("kpi_setup")(on_setup_submit)
+    app.view("proposal_comment")(on_comment_submit)
