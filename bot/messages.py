@@ -155,3 +155,13 @@ class AgreedMessage:
     owner_slack_id: str
     count: int
     starts: str
+
+
+@dataclass
+class ReviewMessage:
+    """To a manager: the half-year review of their team's KPIs, with the evidence for each."""
+
+    review_id: int
+    team: str
+    half: str
+    evidence: list[Any]

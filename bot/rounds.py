@@ -25,6 +25,7 @@ from bot.messages import CheckinPrompt
 from bot.people import local_now, zone
 from bot.periods import week_key, week_start, week_start_of_key
 from bot.ports import UndeliverableError
+from bot.review_jobs import run as review_jobs
 from bot.services import Services
 from storage.engine import session_scope
 from storage.queries import compare_and_set, insert_if_absent, take_many
@@ -53,6 +54,7 @@ class TickReport:
     profiles: int = 0
     feedback_reminders: int = 0
     feedback_closed: int = 0
+    reviews: int = 0
 
 
 def scheduled_at(team: Team, person: Person, now: datetime) -> tuple[str, datetime]:
@@ -76,6 +78,7 @@ def tick(services: Services, now: datetime | None = None, *, workers: int = 8) -
     resend_snoozed(services, now, report)
     close_weeks(services, now, report)
     report.feedback_reminders, report.feedback_closed = feedback_jobs(services, now)
+    report.reviews = review_jobs(services, now)
     return report
 
 

@@ -328,7 +328,7 @@ def on_setup_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
             ack(response_action="errors", errors={"kpi0_name": i18n.t("prop_no_manager", locale)})
             session.rollback()
             return
-        message = _message(proposal, owner, by, to_manager=by.id == owner.id)
+        message = proposal_message(proposal, owner, by, to_manager=by.id == owner.id)
         target = (recipient.dm_channel_id, recipient.slack_id, recipient.locale)
         sender_target = (by.dm_channel_id, by.slack_id, by.locale)
     ack()
@@ -350,7 +350,7 @@ def _manager(session: Session, owner: Person) -> Person | None:
     return session.get(Person, team.manager_id) if team.manager_id else None
 
 
-def _message(proposal: KpiProposal, owner: Person, by: Person, *, to_manager: bool) -> ProposalMessage:
+def proposal_message(proposal: KpiProposal, owner: Person, by: Person, *, to_manager: bool) -> ProposalMessage:
     return ProposalMessage(
         proposal.id or 0,
         owner.slack_id,
@@ -516,7 +516,7 @@ def on_comment_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], cont
         if other is None or owner is None or proposer is None:
             ack()
             return
-        message = _message(proposal, owner, proposer, to_manager=proposer.id == owner.id and other.id != owner.id)
+        message = proposal_message(proposal, owner, proposer, to_manager=proposer.id == owner.id and other.id != owner.id)
         target = (other.dm_channel_id, other.slack_id, other.locale)
     ack()
     services.gateway.send(target[0] or services.gateway.open_dm(target[1]), message, locale=target[2])

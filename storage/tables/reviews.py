@@ -64,3 +64,17 @@ class Recognition(SQLModel, table=True):
     kind: str = Field(default="star", max_length=16)
     reason: str = Field(default="", max_length=1000)
     created_at: datetime = utc_timestamp()
+
+
+class KpiReview(SQLModel, table=True):
+    """A half-year effectiveness review of one team's KPIs: asked once per team and half."""
+
+    __tablename__ = "kpi_review"
+    __table_args__ = (UniqueConstraint("team_id", "half", name="uq_review_team_half"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    half: str = Field(max_length=7, description="the half reviewed, e.g. 2026-H2")
+    decisions: dict[str, Any] = json_dict()
+    asked_at: datetime | None = nullable_timestamp()
+    created_at: datetime = utc_timestamp()

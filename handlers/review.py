@@ -1,0 +1,239 @@
+"""The half-year review on Slack: evidence per KPI, Keep / Reweight / Retire, and the batch reweight modal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    OverflowMenuElement,
+    PlainTextInputElement,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+from sqlmodel import select
+
+from bot import i18n
+from bot.messages import ReviewMessage
+from bot.proposals import ProposalError
+from bot.review import KpiEvidence, ReviewError, batch_reweight, decide
+from handlers.context import services_of
+from handlers.feedback import sign, verify
+from handlers.render.dispatch import Rendered, render
+from handlers.render.escape import clip, escape
+from handlers.setup import proposal_message
+from storage.engine import session_scope
+from storage.queries import person_by_slack_id
+from storage.tables import Kpi, KpiProposal, KpiReview, Person
+
+i18n.register(
+    {
+        "review_title": {"en": "Half-year KPI review: {team} ({half})", "zh": "半年 KPI 回顾：{team}（{half}）"},
+        "review_intro": {
+            "en": "For each KPI: does it still support the strategy, fit the people's capability, and fit the market? The evidence from its own history:",
+            "zh": "请逐个判断：这个 KPI 是否仍然支撑战略、符合团队能力、符合市场？以下是它自身历史的证据：",
+        },
+        "review_line": {
+            "en": "*{name}* ({owners} people, {horizon}): on pace {on_pace} of reported weeks, at least half way {half_way}, unreported {unreported}{corr}",
+            "zh": "*{name}*（{owners} 人，{horizon}）：达到进度的周 {on_pace}，至少完成一半的周 {half_way}，未填报 {unreported}{corr}",
+        },
+        "review_corr": {"en": ", moves with lagging KPIs r={r}", "zh": "，与滞后指标相关性 r={r}"},
+        "verdict_too_easy": {"en": ":zzz: always on pace: too easy?", "zh": ":zzz: 一直达标：目标太低？"},
+        "verdict_out_of_reach": {
+            "en": ":mountain: rarely even half way: out of reach?",
+            "zh": ":mountain: 很少完成一半：目标够不着？",
+        },
+        "verdict_unreported": {
+            "en": ":mag: often unreported: is the data source real?",
+            "zh": ":mag: 经常未填报：数据来源可靠吗？",
+        },
+        "verdict_weak_link": {
+            "en": ":link: barely moves with the results it should drive",
+            "zh": ":link: 与它应驱动的结果几乎不相关",
+        },
+        "verdict_fine": {"en": ":white_check_mark: doing its job", "zh": ":white_check_mark: 运转正常"},
+        "verdict_too_little_data": {"en": ":grey_question: too little data to judge", "zh": ":grey_question: 数据太少，无法判断"},
+        "decision_keep": {"en": "Keep", "zh": "保留"},
+        "decision_reweight": {"en": "Reweight", "zh": "调整权重"},
+        "decision_retire": {"en": "Retire", "zh": "停用"},
+        "review_decided": {"en": "{name}: {decision}.", "zh": "{name}：{decision}。"},
+        "review_retired": {
+            "en": "{name} retired for {n} people; its history is kept and nobody is asked for it any more.",
+            "zh": "{name} 已为 {n} 人停用；历史保留，不再询问。",
+        },
+        "review_not_found": {"en": "That review no longer exists.", "zh": "该回顾已不存在。"},
+        "reweight_title": {"en": "Reweight", "zh": "调整权重"},
+        "reweight_intro": {
+            "en": "New weights for the whole team (a strategy shift). Each person gets them as a counter-proposal to accept or answer.",
+            "zh": "为整个团队设置新权重（战略调整）。每个人会收到修改提议，可以接受或回复。",
+        },
+        "reweight_sent": {"en": "Sent to {n} people for agreement.", "zh": "已发给 {n} 人确认。"},
+        "reweight_sum": {
+            "en": "The weights add up to {total}; they must add up to 100.",
+            "zh": "权重合计为 {total}，必须等于 100。",
+        },
+    }
+)
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def evidence_text(item: KpiEvidence, locale: str) -> str:
+    corr = i18n.t("review_corr", locale, r=f"{item.correlation:.2f}") if item.correlation is not None else ""
+    line = i18n.t(
+        "review_line",
+        locale,
+        name=escape(item.name),
+        owners=item.owners,
+        horizon=item.horizon,
+        on_pace=_pct(item.on_pace_share),
+        half_way=_pct(item.half_way_share),
+        unreported=_pct(item.unreported_share),
+        corr=corr,
+    )
+    return f"{line}\n{i18n.t(f'verdict_{item.verdict}', locale)}"
+
+
+@render.register
+def _review(message: ReviewMessage, locale: str) -> Rendered:
+    title = i18n.t("review_title", locale, team=escape(message.team), half=message.half)
+    blocks: list[Block] = [HeaderBlock(text=clip(title, 150)), SectionBlock(text=i18n.t("review_intro", locale))]
+    for index, item in enumerate(message.evidence[:45]):
+        options = [
+            Option(text=i18n.t(f"decision_{d}", locale), value=f"{message.review_id}:{index}:{d}")
+            for d in ("keep", "reweight", "retire")
+        ]
+        blocks.append(
+            SectionBlock(
+                text=clip(evidence_text(item, locale), 2900),
+                accessory=OverflowMenuElement(action_id="review_decide", options=options),
+            )
+        )
+    return title, blocks
+
+
+def on_decide(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
+    ack()
+    services = services_of(context)
+    review_id, index, decision = ([*body["actions"][0]["selected_option"]["value"].split(":"), "", "", ""])[:3]
+    with session_scope(services.engine) as session:
+        person = person_by_slack_id(session, slack_id=body["user"]["id"])
+        locale = person.locale if person else None
+        review = session.get(KpiReview, int(review_id)) if review_id.isdigit() else None
+        names = (review.decisions.get("_kpis") or []) if review else []
+        name = names[int(index)] if index.isdigit() and int(index) < len(names) else None
+        try:
+            if person is None or review is None or name is None:
+                raise ReviewError("review_not_found")
+            retired = decide(session, review_id=review.id or 0, kpi_name=name, decision=decision, by=person, now=services.clock())
+        except ReviewError as refusal:
+            session.rollback()
+            respond(text=i18n.t(refusal.key, locale), response_type="ephemeral", replace_original=False)
+            return
+        team_id = review.team_id
+        weights = _team_weights(session, team_id) if decision == "reweight" else {}
+    if decision == "reweight":
+        client.views_open(
+            trigger_id=body["trigger_id"], view=reweight_modal(team_id, weights, locale or "en-US", _secret(services))
+        )
+        return
+    text = (
+        i18n.t("review_retired", locale, name=escape(name), n=retired)
+        if decision == "retire"
+        else i18n.t("review_decided", locale, name=escape(name), decision=i18n.t(f"decision_{decision}", locale))
+    )
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def _team_weights(session: Any, team_id: int) -> dict[str, float]:
+    members = session.exec(select(Person.id).where(Person.team_id == team_id)).all()
+    weights: dict[str, float] = {}
+    for kpi in session.exec(select(Kpi).where(Kpi.owner_id.in_(members), Kpi.status == "active")).all():  # type: ignore[union-attr]
+        weights.setdefault(kpi.name, kpi.weight)
+    return weights
+
+
+def _secret(services: Any) -> str:
+    value = services.settings.slack_signing_secret
+    return value.get_secret_value() if value else "kpibot"
+
+
+def reweight_modal(team_id: int, weights: dict[str, float], locale: str, secret: str) -> View:
+    blocks: list[Block] = [SectionBlock(text=i18n.t("reweight_intro", locale))]
+    for index, (name, weight) in enumerate(sorted(weights.items())[:20]):
+        blocks.append(
+            InputBlock(
+                block_id=f"w{index}",
+                label=clip(name, 2000),
+                element=PlainTextInputElement(action_id="v", initial_value=f"{weight:g}", max_length=6),
+            )
+        )
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text="100%")]))
+    names = "|".join(name for name, _ in sorted(weights.items())[:20])
+    return View(
+        type="modal",
+        callback_id="review_reweight",
+        private_metadata=sign(secret, f"{team_id}|{names}")[:3000],
+        title=i18n.t("reweight_title", locale),
+        submit=i18n.t("form_submit", locale),
+        blocks=blocks,
+    )
+
+
+def on_reweight(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    services = services_of(context)
+    payload = verify(_secret(services), view.get("private_metadata", ""))
+    values = view.get("state", {}).get("values", {})
+    with session_scope(services.engine) as session:
+        manager = person_by_slack_id(session, slack_id=body["user"]["id"])
+        locale = manager.locale if manager else None
+        if manager is None or payload is None:
+            ack(response_action="errors", errors={"w0": i18n.t("fb_tampered", locale)})
+            return
+        team_id, *names = payload.split("|")
+        weights: dict[str, float] = {}
+        for index, name in enumerate(names):
+            raw = (values.get(f"w{index}", {}).get("v", {}) or {}).get("value") or ""
+            try:
+                weights[name] = float(raw)
+            except ValueError:
+                ack(response_action="errors", errors={f"w{index}": i18n.t("err_weight", locale)})
+                return
+        total = sum(weights.values())
+        if abs(total - 100) > 0.01:
+            ack(response_action="errors", errors={"w0": i18n.t("reweight_sum", locale, total=f"{total:g}")})
+            return
+        try:
+            created = batch_reweight(session, team_id=int(team_id), weights=weights, by=manager, now=services.clock())
+        except ProposalError as refusal:
+            ack(response_action="errors", errors={"w0": i18n.t(refusal.key, locale)})
+            return
+        outgoing = []
+        for member, proposal_id in created:
+            proposal = session.get(KpiProposal, proposal_id)
+            if proposal is not None:
+                outgoing.append(
+                    (
+                        member.dm_channel_id,
+                        member.slack_id,
+                        member.locale,
+                        proposal_message(proposal, member, manager, to_manager=False),
+                    )
+                )
+    ack()
+    for channel, slack_id, member_locale, message in outgoing:
+        services.gateway.send(channel or services.gateway.open_dm(slack_id), message, locale=member_locale)
+
+
+def register(app: App) -> None:
+    app.action("review_decide")(on_decide)
+    app.view("review_reweight")(on_reweight)
