@@ -115,7 +115,9 @@ def run_demo(*, weeks: int, out: Path, database_url: str | None = None) -> int:
             sender = SignedSender(server.url, SIGNING_SECRET)  # signed with the real clock, as Slack does
             _simulate(services, slack, sender, clock, weeks)
             _feedback_round(services, slack, sender)
+            _agree_kpis(services, slack, sender)
             _managers_look(slack, sender)
+            _half_year_review(services, clock)
         _print_transcripts(slack)
         _write_charts(services, out)
     print(f"\nDatabase: {url}")
@@ -176,6 +178,70 @@ def _feedback_round(services: Services, slack: SlackStandIn, sender: SignedSende
         sender.interaction({"type": "view_submission", "user": {"id": rater}, "team": {"id": "T0KPIBOT"}, "view": view})
 
 
+def _agree_kpis(services: Services, slack: SlackStandIn, sender: SignedSender) -> None:
+    """Emma proposes next quarter's KPIs in the /kpi setup form; Maria approves."""
+    from sqlmodel import select
+
+    from handlers.feedback import sign
+    from storage.tables import KpiProposal, Person
+
+    rows = [
+        ("Revenue", "95000 USD", "50", "higher", "result-lagging", "repeat", "CRM closed-won deals, net of refunds"),
+        ("New customers", "28 count", "30", "higher", "result-leading", "share", "CRM accounts with a first paid order"),
+        (
+            "Complaint rate",
+            "1 percent",
+            "20",
+            "lower",
+            "behaviour-leading",
+            "quality",
+            "Support tickets tagged complaint / orders",
+        ),
+    ]
+    values: dict[str, Any] = {}
+    for i in range(5):
+        row = rows[i] if i < len(rows) else ("", "", "", "higher", "result-lagging", "", "")
+        for field, value in zip(("name", "target", "weight", "direction", "type", "goal", "source"), row, strict=True):
+            kind = "static_select" if field in {"direction", "type", "goal"} else "plain_text_input"
+            values[f"kpi{i}_{field}"] = {
+                "v": {"type": kind, "value": value, "selected_option": {"value": value} if value else None}
+            }
+    values["period_end"] = {"v": {"type": "plain_text_input", "value": "end of Q1 2027"}}
+    values["forbidden"] = {"v": {"type": "plain_text_input", "value": "No discounts below cost to hit the number"}}
+    secret = services.settings.slack_signing_secret.get_secret_value() if services.settings.slack_signing_secret else ""
+    with session_scope(services.engine) as session:
+        emma = session.exec(select(Person).where(Person.slack_id == "U201")).one()
+    view = {
+        "id": "V2",
+        "type": "modal",
+        "callback_id": "kpi_setup",
+        "private_metadata": sign(secret, str(emma.id)),
+        "state": {"values": values},
+    }
+    sender.interaction({"type": "view_submission", "user": {"id": "U201"}, "team": {"id": "T0KPIBOT"}, "view": view})
+    with session_scope(services.engine) as session:
+        proposal = session.exec(select(KpiProposal)).first()
+    if proposal is not None:
+        click = {
+            "type": "block_actions",
+            "user": {"id": "U0WESTMGR"},
+            "team": {"id": "T0KPIBOT"},
+            "trigger_id": "1.2",
+            "response_url": slack.response_url("agree"),
+            "container": {"type": "message", "channel_id": "D0WESTMGR", "message_ts": "1.0"},
+            "actions": [{"action_id": "proposal_agree", "value": str(proposal.id), "type": "button"}],
+        }
+        sender.interaction(click)
+        slack.wait_for(lambda calls: any("Agreed" in str(c.args.get("text")) for c in calls), timeout=10)
+
+
+def _half_year_review(services: Services, clock: SimClock) -> None:
+    """Fast-forward to 18 December: each manager gets the half-year review of their team's KPIs."""
+    from bot.review_jobs import run as review_jobs
+
+    review_jobs(services, datetime(2026, 12, 18, 9, tzinfo=UTC))
+
+
 def _managers_look(slack: SlackStandIn, sender: SignedSender) -> None:
     """Each manager types /kpi team (private), and one shares the team totals in the channel."""
     import json
@@ -186,6 +252,7 @@ def _managers_look(slack: SlackStandIn, sender: SignedSender) -> None:
         ("U0WESTMGR", "team share", "C0WEST"),
         ("U101", "me", "D101"),
         ("U101", "360 results", "D101"),
+        ("U0ADMIN", "goals", "D0ADMIN"),
     ):
         fields = {
             "command": "/kpi",

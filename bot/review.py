@@ -106,7 +106,14 @@ def evidence(session: Session, *, team_id: int, start: date, end: date, today: d
                     paired = [k for k in keys if k in other]
                     if len(paired) >= 3:
                         with contextlib.suppress(statistics.StatisticsError):  # a constant series has no correlation
-                            correlations.append(statistics.correlation([series[k] for k in paired], [other[k] for k in paired]))
+                            # on "goodness" scales: a falling complaint rate is the leading indicator improving
+                            lead_sign = -1 if kpi.direction == "lower" else 1
+                            lag_sign = -1 if lagging.direction == "lower" else 1
+                            correlations.append(
+                                statistics.correlation(
+                                    [lead_sign * series[k] for k in paired], [lag_sign * other[k] for k in paired]
+                                )
+                            )
         result.append(
             KpiEvidence(
                 name=name,

@@ -79,7 +79,12 @@ def test_the_manager_is_asked_once_and_can_retire_and_reweight(bot: Harness, ser
     text = json.dumps(message["blocks"])
     assert "on pace" in text and "unreported" in text
     options = {o["text"]["text"]: o["value"] for b in message["blocks"] if b.get("accessory") for o in b["accessory"]["options"]}
-    retire = next(v for b in message["blocks"] if "Complaint rate" in json.dumps(b) and b.get("accessory") for v in [b["accessory"]["options"][2]["value"]])
+    retire = next(
+        v
+        for b in message["blocks"]
+        if "Complaint rate" in json.dumps(b) and b.get("accessory")
+        for v in [b["accessory"]["options"][2]["value"]]
+    )
     assert set(options) == {"Keep", "Reweight", "Retire"}
     bot.click("U002", "review_decide", "", selected=retire)  # not the manager
     with session_scope(bot.engine) as session:
@@ -90,15 +95,25 @@ def test_the_manager_is_asked_once_and_can_retire_and_reweight(bot: Harness, ser
         assert session.exec(select(KpiReview)).one().decisions["Complaint rate"]["decision"] == "retire"
     _, body = bot.command("U001", "me")
     assert "Complaint rate" not in json.dumps(body)  # no longer asked for; the history stays in the database
-    reweight = next(v for b in message["blocks"] if "Revenue" in json.dumps(b) and b.get("accessory") for v in [b["accessory"]["options"][1]["value"]])
+    reweight = next(
+        v
+        for b in message["blocks"]
+        if "Revenue" in json.dumps(b) and b.get("accessory")
+        for v in [b["accessory"]["options"][1]["value"]]
+    )
     bot.click("U0MGR", "review_decide", "", selected=reweight)
     view = bot.slack.calls_to("views.open")[-1].args["view"]
     assert view["callback_id"] == "review_reweight"
     weights = {b["block_id"]: b["label"]["text"] for b in view["blocks"] if b["type"] == "input"}
-    values = {block: {"v": {"type": "plain_text_input", "value": {"Revenue": "70", "New customers": "30"}.get(label, "0")}} for block, label in weights.items()}
+    values = {
+        block: {"v": {"type": "plain_text_input", "value": {"Revenue": "70", "New customers": "30"}.get(label, "0")}}
+        for block, label in weights.items()
+    }
     _, body = bot.submit("U0MGR", "review_reweight", values, private_metadata=view["private_metadata"])
     assert not body, body
-    assert bot.slack.wait_for(lambda _: any("counter-proposes" in p["text"] for p in bot.slack.posted(bot.slack.dm_channel("U002"))))
+    assert bot.slack.wait_for(
+        lambda _: any("counter-proposes" in p["text"] for p in bot.slack.posted(bot.slack.dm_channel("U002")))
+    )
     with session_scope(bot.engine) as session:
         rounds = session.exec(select(KpiProposal)).all()
     assert len(rounds) >= 2 and all(r.status == "open" for r in rounds)
