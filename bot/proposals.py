@@ -21,7 +21,7 @@ from bot.smart import KpiDraft, check_kpi, check_kpi_set, valid_unit
 from storage.tables import Goal, Kpi, KpiProposal, Person
 
 MAX_KPIS = 5
-FIELDS = ("name", "target", "weight", "direction", "type", "goal", "source")
+FIELDS = ("name", "target", "weight", "direction", "type", "goal", "source", "anchors")
 KINDS = {
     "result-lagging": ("result", "lagging"),
     "result-leading": ("result", "leading"),
@@ -155,6 +155,7 @@ class Row:
     type: str = "result-lagging"
     goal: str = ""
     source: str = ""
+    anchors: str = ""  # a behaviour-anchored 1-5 rating: one line per level
 
 
 def template_for(person: Person) -> list[dict[str, Any]]:
@@ -220,6 +221,10 @@ def validate(rows: list[Row], *, end_text: str, goals: set[str], today: date) ->
             errors[f"{block}_goal"] = "err_goal"
             continue
         kind, horizon = KINDS.get(row.type, ("result", "lagging"))
+        anchors = [line.strip() for line in row.anchors.splitlines() if line.strip()]
+        if anchors and unit_name != "score":
+            errors[f"{block}_anchors"] = "err_anchors_unit"
+            continue
         draft = KpiDraft(
             row.name.strip(),
             unit_name,
@@ -230,6 +235,7 @@ def validate(rows: list[Row], *, end_text: str, goals: set[str], today: date) ->
             kind,
             horizon,
             row.source.strip(),
+            anchors=anchors,
         )
         for rule in check_kpi(draft, today=None):
             errors.setdefault(f"{block}_{rule.field if rule.field in FIELDS else 'name'}", rule)
@@ -245,6 +251,7 @@ def validate(rows: list[Row], *, end_text: str, goals: set[str], today: date) ->
                 "horizon": horizon,
                 "goal": row.goal or None,
                 "source": draft.source,
+                "anchors": anchors,
             }
         )
     if not errors:
@@ -319,6 +326,7 @@ def agree(session: Session, *, proposal_id: int, by: Person, now: datetime) -> l
             goal_id=goals.get(item.get("goal") or ""),
             source=item["source"],
             forbidden=list(proposal.forbidden),
+            anchors=list(item.get("anchors") or []),
             created_at=now,
             updated_at=now,
         )

@@ -67,6 +67,14 @@ i18n.register(
         "type_behaviour-lagging": {"en": "behaviour, lagging", "zh": "行为、滞后"},
         "setup_goal": {"en": "Supports goal", "zh": "支撑的目标"},
         "setup_source": {"en": "Data source and definition", "zh": "数据来源和定义"},
+        "setup_anchors": {
+            "en": "For a 1-5 behaviour rating (unit score): what each level looks like, one line per level",
+            "zh": "1-5 分行为评分（单位 score）：每个等级的行为描述，每行一个",
+        },
+        "err_anchors_unit": {
+            "en": "Level descriptions are for 1-5 ratings: set the unit to score, e.g. 4 score.",
+            "zh": "等级描述仅用于 1-5 分评分：请把单位设为 score，例如 4 score。",
+        },
         "setup_end": {"en": "Period ends (e.g. end of Q1, 31 March, 3月底)", "zh": "周期结束（如 end of Q1、3月31日、3月底）"},
         "setup_forbidden": {
             "en": "Negative list: shortcuts not to take (one per line)",
@@ -137,6 +145,7 @@ def _rows_for(session: Session, owner: Person, today: Any) -> tuple[list[dict[st
                 "type": f"{k['kind']}-{k['horizon']}",
                 "goal": k.get("goal") or "",
                 "source": k["source"],
+                "anchors": k.get("anchors") or [],
             }
             for k in latest.kpis
         ]
@@ -152,6 +161,7 @@ def _rows_for(session: Session, owner: Person, today: Any) -> tuple[list[dict[st
                 "type": f"{k.kind}-{k.horizon}",
                 "goal": goals.get(k.goal_id or 0, ""),
                 "source": k.source,
+                "anchors": k.anchors,
             }
             for k in current
         ]
@@ -221,6 +231,14 @@ def setup_modal(session: Session, *, owner: Person, locale: str, secret: str, to
                 label=i18n.t("setup_source", locale),
                 optional=True,
                 element=PlainTextInputElement(action_id="v", initial_value=row.get("source") or None, max_length=500),
+            ),
+            InputBlock(
+                block_id=f"kpi{i}_anchors",
+                label=i18n.t("setup_anchors", locale),
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id="v", multiline=True, initial_value="\n".join(row.get("anchors") or []) or None, max_length=1500
+                ),
             ),
         ]
         if goal_options:
@@ -306,7 +324,12 @@ def on_setup_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
             ack(response_action="errors", errors={"kpi0_name": i18n.t("fb_tampered", locale)})
             return
         rows = [
-            Row(*(_value(values, f"kpi{i}_{f}") for f in ("name", "target", "weight", "direction", "type", "goal", "source")))
+            Row(
+                *(
+                    _value(values, f"kpi{i}_{f}")
+                    for f in ("name", "target", "weight", "direction", "type", "goal", "source", "anchors")
+                )
+            )
             for i in range(MAX_KPIS)
         ]
         goals = {g.key for g in session.exec(select(Goal)).all()}

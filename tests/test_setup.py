@@ -152,3 +152,23 @@ def test_period_end_words() -> None:
     assert parse_end("by 30 September", today=today) == date(2027, 9, 30)
     assert parse_end("9月底", today=today) == date(2027, 9, 30)
     assert parse_end("lots", today=today) is None
+
+
+def test_a_behaviour_rating_needs_five_described_levels(bot: Harness) -> None:
+    metadata = _owner_metadata(bot, "U002")
+    rated = [*GOOD[:2], ("Coaching juniors", "4 score", "20", "higher", "behaviour-leading", "", "Manager's monthly observation")]
+    values = _values(rated)
+    values["kpi2_anchors"] = {"v": {"type": "plain_text_input", "value": "Never helps\nHelps when asked"}}
+    _, body = bot.submit("U002", "kpi_setup", values, private_metadata=metadata)
+    assert "anchor text for each of the 5 levels" in body["errors"]["kpi2_anchors"]
+    values["kpi2_anchors"] = {
+        "v": {
+            "type": "plain_text_input",
+            "value": "Never helps\nHelps when asked\nHelps regularly\nCoaches proactively\nBuilds the team's skills",
+        }
+    }
+    _, body = bot.submit("U002", "kpi_setup", values, private_metadata=metadata)
+    assert not body
+    with session_scope(bot.engine) as session:
+        proposal = session.exec(select(KpiProposal)).one()
+    assert proposal.kpis[2]["anchors"][4] == "Builds the team's skills"
