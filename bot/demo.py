@@ -131,7 +131,7 @@ def _feedback_round(services: Services, slack: SlackStandIn, sender: SignedSende
 
     from sqlmodel import select
 
-    from handlers.feedback import sign
+    from handlers.metadata import sign
     from storage.tables import FeedbackRequest, Person
 
     fields = {
@@ -182,7 +182,7 @@ def _agree_kpis(services: Services, slack: SlackStandIn, sender: SignedSender) -
     """Emma proposes next quarter's KPIs in the /kpi setup form; Maria approves."""
     from sqlmodel import select
 
-    from handlers.feedback import sign
+    from handlers.metadata import sign
     from storage.tables import KpiProposal, Person
 
     rows = [

@@ -7,8 +7,6 @@ nor edited metadata can answer someone else's request.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -52,6 +50,7 @@ from bot.people import local_now, zone
 from bot.services import Services
 from bot.team_view import NotAllowed, UnknownTeam, resolve_team
 from handlers.context import services_of
+from handlers.metadata import secret_of, sign, verify
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
 from storage.engine import session_scope
@@ -150,22 +149,6 @@ i18n.register(
         "comp_innovation": {"en": "Innovation", "zh": "创新"},
     }
 )
-
-
-def sign(secret: str, payload: str) -> str:
-    """``payload.signature``: private_metadata the app can trust when it comes back."""
-    mac = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()[:32]
-    return f"{payload}.{mac}"
-
-
-def verify(secret: str, metadata: str) -> str | None:
-    payload = metadata.rpartition(".")[0]
-    return payload if payload and hmac.compare_digest(sign(secret, payload), metadata) else None
-
-
-def _secret(services: Services) -> str:
-    value = services.settings.slack_signing_secret
-    return value.get_secret_value() if value else "kpibot"
 
 
 @render.register
@@ -304,7 +287,7 @@ def open_unsolicited(
         except FeedbackRefused as refusal:
             return [SectionBlock(text=i18n.t(refusal.key, person.locale, **refusal.params))]
         view = feedback_modal(
-            request.id or 0, ratee.name, person.locale, _secret(services), services.settings.feedback_competencies
+            request.id or 0, ratee.name, person.locale, secret_of(services), services.settings.feedback_competencies
         )
     client.views_open(trigger_id=trigger_id, view=view)
     return None
@@ -334,7 +317,7 @@ def on_feedback_open(ack: Ack, body: dict[str, Any], context: BoltContext, clien
             )
             return
         view = feedback_modal(
-            request.id or 0, ratee.name, rater.locale, _secret(services), services.settings.feedback_competencies
+            request.id or 0, ratee.name, rater.locale, secret_of(services), services.settings.feedback_competencies
         )
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -343,7 +326,7 @@ def on_feedback_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], conte
     services = services_of(context)
     values = view.get("state", {}).get("values", {})
     first = next((b for b in values if b.startswith("c_")), "comment")
-    request_id = verify(_secret(services), view.get("private_metadata", ""))
+    request_id = verify(secret_of(services), view.get("private_metadata", ""))
     with session_scope(services.engine) as session:
         rater = person_by_slack_id(session, slack_id=body["user"]["id"])
         locale = rater.locale if rater else None
@@ -408,7 +391,7 @@ def on_nominate_open(ack: Ack, body: dict[str, Any], context: BoltContext, clien
     view = View(
         type="modal",
         callback_id="feedback_nominees",
-        private_metadata=sign(_secret(services), body["actions"][0].get("value", "")),
+        private_metadata=sign(secret_of(services), body["actions"][0].get("value", "")),
         title=i18n.t("fb_title", locale),
         submit=i18n.t("form_submit", locale),
         blocks=[
@@ -425,7 +408,7 @@ def on_nominate_open(ack: Ack, body: dict[str, Any], context: BoltContext, clien
 def on_nominees(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     """The ratee's nominees wait for their manager's confirmation."""
     services = services_of(context)
-    cycle_id = verify(_secret(services), view.get("private_metadata", ""))
+    cycle_id = verify(secret_of(services), view.get("private_metadata", ""))
     picked = view.get("state", {}).get("values", {}).get("peers", {}).get("users", {}).get("selected_users") or []
     with session_scope(services.engine) as session:
         ratee = person_by_slack_id(session, slack_id=body["user"]["id"])

@@ -25,7 +25,7 @@ from bot.messages import ReviewMessage
 from bot.proposals import ProposalError
 from bot.review import KpiEvidence, ReviewError, batch_reweight, decide
 from handlers.context import services_of
-from handlers.feedback import sign, verify
+from handlers.metadata import secret_of, sign, verify
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
 from handlers.setup import proposal_message
@@ -143,7 +143,7 @@ def on_decide(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebC
         weights = _team_weights(session, team_id) if decision == "reweight" else {}
     if decision == "reweight":
         client.views_open(
-            trigger_id=body["trigger_id"], view=reweight_modal(team_id, weights, locale or "en-US", _secret(services))
+            trigger_id=body["trigger_id"], view=reweight_modal(team_id, weights, locale or "en-US", secret_of(services))
         )
         return
     text = (
@@ -160,11 +160,6 @@ def _team_weights(session: Any, team_id: int) -> dict[str, float]:
     for kpi in session.exec(select(Kpi).where(Kpi.owner_id.in_(members), Kpi.status == "active")).all():  # type: ignore[union-attr]
         weights.setdefault(kpi.name, kpi.weight)
     return weights
-
-
-def _secret(services: Any) -> str:
-    value = services.settings.slack_signing_secret
-    return value.get_secret_value() if value else "kpibot"
 
 
 def reweight_modal(team_id: int, weights: dict[str, float], locale: str, secret: str) -> View:
@@ -191,7 +186,7 @@ def reweight_modal(team_id: int, weights: dict[str, float], locale: str, secret:
 
 def on_reweight(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     services = services_of(context)
-    payload = verify(_secret(services), view.get("private_metadata", ""))
+    payload = verify(secret_of(services), view.get("private_metadata", ""))
     values = view.get("state", {}).get("values", {})
     with session_scope(services.engine) as session:
         manager = person_by_slack_id(session, slack_id=body["user"]["id"])

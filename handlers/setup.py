@@ -36,7 +36,8 @@ from bot.proposals import KINDS, MAX_KPIS, ProposalError, Row, agree, comment, l
 from bot.services import Services
 from bot.smart import Rule
 from handlers.context import services_of
-from handlers.feedback import MENTION, sign, verify
+from handlers.feedback import MENTION
+from handlers.metadata import secret_of, sign, verify
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
 from storage.engine import session_scope
@@ -279,11 +280,6 @@ def setup_modal(session: Session, *, owner: Person, locale: str, secret: str, to
     )
 
 
-def _secret(services: Services) -> str:
-    value = services.settings.slack_signing_secret
-    return value.get_secret_value() if value else "kpibot"
-
-
 def _value(values: dict[str, Any], block: str) -> str:
     field = values.get(block, {}).get("v", {}) or {}
     if field.get("type") == "static_select":
@@ -305,7 +301,11 @@ def open_setup(services: Services, client: WebClient, person: Person, words: lis
         if owner.id != person.id and not can_manage(session, asker=person, ratee=owner):
             return [SectionBlock(text=i18n.t("prop_not_allowed", person.locale))]
         view = setup_modal(
-            session, owner=owner, locale=person.locale, secret=_secret(services), today=local_now(person, services.clock()).date()
+            session,
+            owner=owner,
+            locale=person.locale,
+            secret=secret_of(services),
+            today=local_now(person, services.clock()).date(),
         )
     client.views_open(trigger_id=trigger_id, view=view)
     return None
@@ -314,7 +314,7 @@ def open_setup(services: Services, client: WebClient, person: Person, words: lis
 def on_setup_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     services = services_of(context)
     values = view.get("state", {}).get("values", {})
-    owner_id = verify(_secret(services), view.get("private_metadata", ""))
+    owner_id = verify(secret_of(services), view.get("private_metadata", ""))
     now = services.clock()
     with session_scope(services.engine) as session:
         by = person_by_slack_id(session, slack_id=body["user"]["id"])
@@ -487,7 +487,7 @@ def on_change(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebC
             session,
             owner=owner,
             locale=clicker.locale,
-            secret=_secret(services),
+            secret=secret_of(services),
             today=local_now(clicker, services.clock()).date(),
         )
     client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -505,7 +505,7 @@ def on_comment_open(ack: Ack, body: dict[str, Any], context: BoltContext, client
         view=View(
             type="modal",
             callback_id="proposal_comment",
-            private_metadata=sign(_secret(services), value),
+            private_metadata=sign(secret_of(services), value),
             title=i18n.t("prop_comment", locale),
             submit=i18n.t("form_submit", locale),
             blocks=[
@@ -521,7 +521,7 @@ def on_comment_open(ack: Ack, body: dict[str, Any], context: BoltContext, client
 
 def on_comment_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     services = services_of(context)
-    proposal_id = verify(_secret(services), view.get("private_metadata", ""))
+    proposal_id = verify(secret_of(services), view.get("private_metadata", ""))
     text = _value(view.get("state", {}).get("values", {}), "comment").strip()
     with session_scope(services.engine) as session:
         by = person_by_slack_id(session, slack_id=body["user"]["id"])

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from bot.rounds import tick
 from bot.services import Services
-from handlers.feedback import sign
+from handlers.metadata import sign
 from storage.engine import session_scope
 from storage.tables import FeedbackCycle, FeedbackRequest, FeedbackResponse
 from tests.conftest import SIGNING_SECRET, Harness

@@ -8,7 +8,7 @@ from datetime import date
 from sqlmodel import select
 
 from bot.proposals import parse_end
-from handlers.feedback import sign
+from handlers.metadata import sign
 from storage.engine import session_scope
 from storage.tables import Kpi, KpiProposal, Person
 from tests.conftest import SIGNING_SECRET, Harness
