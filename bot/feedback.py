@@ -293,11 +293,6 @@ def take_nomination_prompts(session: Session, *, now: datetime) -> list[tuple[Pe
     return prompts
 
 
-def manager_of(session: Session, person: Person) -> Person | None:
-    team = session.get(Team, person.team_id) if person.team_id else None
-    return session.get(Person, team.manager_id) if team and team.manager_id and team.manager_id != person.id else None
-
-
 def unsolicited_request(session: Session, *, rater: Person, ratee: Person, now: datetime) -> FeedbackRequest:
     """`/kpi feedback @someone`: anyone may give feedback; one standing request per pair."""
     check_ratee(ratee, rater=rater)

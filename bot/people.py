@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
 
-from storage.tables import Kpi, Person
+from storage.tables import Kpi, Person, Team
 
 
 def zone(person: Person) -> ZoneInfo:
@@ -32,3 +32,16 @@ def current_kpis(session: Session, *, person_id: int, day: date) -> list[Kpi]:
             .order_by(col(Kpi.weight).desc(), col(Kpi.id))
         ).all()
     )
+
+
+def manager_of(session: Session, person: Person) -> Person | None:
+    """Who the person reports to: their team's manager, or for a team's own manager the one a team up."""
+    team = session.get(Team, person.team_id) if person.team_id else None
+    if team is None:
+        return None
+    if team.manager_id == person.id:
+        team = session.get(Team, team.parent_id) if team.parent_id else None
+        if team is None:
+            return None
+    manager = session.get(Person, team.manager_id) if team.manager_id else None
+    return manager if manager is not None and manager.id != person.id else None

@@ -11,10 +11,11 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from bot.messages import EarlyWarning, ManagerNote
+from bot.people import manager_of
 from bot.periods import week_key, week_start_of_key
 from bot.scoring import aggregate, attainment, expected_to_date
 from storage.queries import insert_if_absent
-from storage.tables import Kpi, KpiWarning, Measurement, Person, Team
+from storage.tables import Kpi, KpiWarning, Measurement, Person
 
 STREAK = 2
 BEHIND = 0.95  # under 95% of the on-track value counts as behind: a hair under pace is noise, not news
@@ -50,7 +51,7 @@ def check_streaks(
         values.setdefault(m.kpi_id, {})[m.period_key] = m.value
     out: list[tuple[Person, object]] = []
     behind: list[str] = []
-    manager = _manager_of(session, person)
+    manager = manager_of(session, person)
     for kpi in kpis:
         run = behind_weeks(kpi, values.get(kpi.id or 0, {}), period_key)
         if len(run) < STREAK or run[-1] != period_key:
@@ -73,13 +74,3 @@ def check_streaks(
 
 def _end(period_key: str, kpi: Kpi) -> date:
     return min(week_start_of_key(period_key) + timedelta(days=6), kpi.period_end)
-
-
-def _manager_of(session: Session, person: Person) -> Person | None:
-    team = session.get(Team, person.team_id) if person.team_id else None
-    if team is None or team.manager_id is None:
-        return None
-    if team.manager_id == person.id and team.parent_id:  # a manager's own manager is one team up
-        parent = session.get(Team, team.parent_id)
-        return session.get(Person, parent.manager_id) if parent and parent.manager_id else None
-    return session.get(Person, team.manager_id)

@@ -34,7 +34,6 @@ from bot.feedback import (
     Results,
     can_manage,
     confirm_nominations,
-    manager_of,
     min_raters,
     nominate,
     request_for,
@@ -46,7 +45,7 @@ from bot.feedback import (
 )
 from bot.feedback_jobs import send_pending
 from bot.messages import ConfirmNominees, FeedbackInvite, NominatePeers, Notice
-from bot.people import local_now, zone
+from bot.people import local_now, manager_of, zone
 from bot.services import Services
 from bot.team_view import NotAllowed, UnknownTeam, resolve_team
 from handlers.context import services_of

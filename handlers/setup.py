@@ -31,7 +31,7 @@ from bot import i18n
 from bot.checkin import format_value
 from bot.feedback import can_manage
 from bot.messages import AgreedMessage, Notice, ProposalMessage
-from bot.people import current_kpis, local_now
+from bot.people import current_kpis, local_now, manager_of
 from bot.proposals import KINDS, MAX_KPIS, ProposalError, Row, agree, comment, latest_round, propose, template_for, validate
 from bot.services import Services
 from bot.smart import Rule
@@ -42,7 +42,7 @@ from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
 from storage.engine import session_scope
 from storage.queries import person_by_slack_id
-from storage.tables import Goal, KpiProposal, Person, Team
+from storage.tables import Goal, KpiProposal, Person
 
 i18n.register(
     {
@@ -346,7 +346,7 @@ def on_setup_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
         except ProposalError as refusal:
             ack(response_action="errors", errors={"kpi0_name": i18n.t(refusal.key, locale)})
             return
-        recipient = owner if by.id != owner.id else _manager(session, owner)
+        recipient = owner if by.id != owner.id else manager_of(session, owner)
         if recipient is None:
             ack(response_action="errors", errors={"kpi0_name": i18n.t("prop_no_manager", locale)})
             session.rollback()
@@ -361,16 +361,6 @@ def on_setup_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
         Notice("prop_sent", {"round": message.round}),
         locale=sender_target[2],
     )
-
-
-def _manager(session: Session, owner: Person) -> Person | None:
-    team = session.get(Team, owner.team_id) if owner.team_id else None
-    if team is None:
-        return None
-    if team.manager_id == owner.id:
-        parent = session.get(Team, team.parent_id) if team.parent_id else None
-        return session.get(Person, parent.manager_id) if parent and parent.manager_id else None
-    return session.get(Person, team.manager_id) if team.manager_id else None
 
 
 def proposal_message(proposal: KpiProposal, owner: Person, by: Person, *, to_manager: bool) -> ProposalMessage:
@@ -535,7 +525,7 @@ def on_comment_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], cont
             return
         owner = session.get(Person, proposal.owner_id)
         proposer = session.get(Person, proposal.proposed_by_id)
-        other = proposer if proposer and proposer.id != by.id else (_manager(session, owner) if owner else None)
+        other = proposer if proposer and proposer.id != by.id else (manager_of(session, owner) if owner else None)
         if other is None or owner is None or proposer is None:
             ack()
             return
