@@ -372,10 +372,11 @@ def store_blockers(
 
 def blocker_lines(session: Session, *, checkin: Checkin) -> list[BlockerLine]:
     rows = session.exec(select(Blocker).where(Blocker.checkin_id == checkin.id).order_by(col(Blocker.id))).all()
-    return [
-        BlockerLine(b.id or 0, b.text, b.category, (b.until or b.since).isoformat() if (b.until or b.since) else None)
-        for b in rows
-    ]
+    return [BlockerLine(b.id or 0, b.text, b.category, _iso(b.until or b.since)) for b in rows]
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def confirmation(

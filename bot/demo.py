@@ -18,6 +18,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
 from bot.app import create_app
 from bot.config import Settings
 from bot.orgfile import import_org
@@ -102,7 +104,10 @@ def run_demo(*, weeks: int, out: Path, database_url: str | None = None) -> int:
         for slack_id, (name, tz, locale) in PEOPLE.items():
             slack.add_user(slack_id, name, tz=tz, locale=locale)
         settings = Settings(
-            slack_bot_token=slack.token, slack_signing_secret=SIGNING_SECRET, slack_api_url=slack.api_url, database_url=url
+            slack_bot_token=SecretStr(slack.token),
+            slack_signing_secret=SecretStr(SIGNING_SECRET),
+            slack_api_url=slack.api_url,
+            database_url=url,
         )
         client = make_client(slack.token, slack.api_url)
         services = Services(settings=settings, engine=make_engine(url), gateway=SlackGateway(client), clock=clock)
@@ -129,7 +134,7 @@ def _feedback_round(services: Services, slack: SlackStandIn, sender: SignedSende
     """Chen Jie starts a 360 for Li Wei; three colleagues answer in the modal; Li Wei sees the result."""
     import json
 
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from handlers.metadata import sign
     from storage.tables import FeedbackRequest, Person
@@ -159,7 +164,9 @@ def _feedback_round(services: Services, slack: SlackStandIn, sender: SignedSende
     with session_scope(services.engine) as session:
         requests = {
             p.slack_id: r.id
-            for r, p in session.exec(select(FeedbackRequest, Person).join(Person, Person.id == FeedbackRequest.rater_id)).all()
+            for r, p in session.exec(
+                select(FeedbackRequest, Person).join(Person, col(Person.id) == FeedbackRequest.rater_id)
+            ).all()
         }
     secret = services.settings.slack_signing_secret.get_secret_value() if services.settings.slack_signing_secret else ""
     for rater, (level, comment) in answers.items():

@@ -81,4 +81,4 @@ def _visible_owners(session: Session, asker: Person) -> set[int] | None:
         return None
     team_ids = [t.id for t in visible_teams(session, asker=asker)]
     members = set(session.exec(select(Person.id).where(col(Person.team_id).in_(team_ids))).all()) if team_ids else set()
-    return members | {asker.id or 0}
+    return {m for m in members if m is not None} | {asker.id or 0}

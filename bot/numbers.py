@@ -93,9 +93,9 @@ def find_numbers(text: str) -> list[Number]:
     for m in CN_NUMBER.finditer(text):
         if any(s <= m.start() < e for s, e in taken):
             continue
-        value = chinese_to_number(m.group())
-        if value is not None:
-            found.append(Number(value, m.start(), m.end(), None, False))
+        cn_value = chinese_to_number(m.group())
+        if cn_value is not None:
+            found.append(Number(cn_value, m.start(), m.end(), None, False))
     for m in WORD_NUMBER.finditer(text):
         found.append(Number(float(_WORD_NUMBERS[m.group(1).lower()]), m.start(), m.end(), None, False))
     return sorted(found, key=lambda n: n.start)

@@ -311,7 +311,7 @@ def import_org(session: Session, text: str) -> ImportReport:
             "forbidden": list(k.forbidden),
             "status": k.status,
         }
-        key = (owner.id, k.name.casefold(), k.period)
+        key = (owner.id or 0, k.name.casefold(), k.period)
         _upsert(session, report, "kpis", existing.get(key), Kpi, {"owner_id": owner.id, "period": k.period}, values)
     session.flush()
     return report

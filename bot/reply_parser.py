@@ -334,9 +334,10 @@ def _assign(clauses: list[tuple[str, list[Number]]], kpis: list[KpiRef], reading
         else:
             reading.questions.append(Question("unmatched", None, [number.value]))
     for key in list(reading.values):
-        if isinstance(reading.values[key], list):
-            values = reading.values.pop(key)
-            reading.questions.append(Question("ambiguous", key, list(values), reason="two numbers"))
+        several: Any = reading.values[key]
+        if isinstance(several, list):  # set by _put when one KPI got two different numbers
+            reading.values.pop(key)
+            reading.questions.append(Question("ambiguous", key, list(several), reason="two numbers"))
 
 
 def _put(reading: Reading, key: str, value: float) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
@@ -130,7 +131,7 @@ def claim_due(services: Services, now: datetime, report: TickReport) -> list[int
             local_day = local_now(person, now).date()
             away = person.away_until is not None and person.away_until >= local_day
             status = "away" if away else "claimed"
-            values = {
+            values: dict[str, Any] = {
                 "person_id": person.id,
                 "period_key": key,
                 "round_id": round_id,
@@ -227,7 +228,7 @@ def _renew_claims(services: Services, ids: list[int], claimed_at: datetime) -> l
     with session_scope(services.engine) as session:
         rows = session.execute(
             update(Checkin)
-            .where(col(Checkin.id).in_(ids), Checkin.status == "claimed", col(Checkin.claimed_at) == claimed_at)
+            .where(col(Checkin.id).in_(ids), col(Checkin.status) == "claimed", col(Checkin.claimed_at) == claimed_at)
             .values(claimed_at=renewed)
             .returning(col(Checkin.id))
         ).all()

@@ -12,6 +12,7 @@ import threading
 from concurrent.futures import Executor
 from typing import Any
 
+from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from bot.app import create_app, create_services
@@ -60,7 +61,7 @@ class LocalServer:
     work in flight, so nothing runs against a stand-in that has gone.
     """
 
-    def __init__(self, app: object, *, threads: int = 8, executor: Executor | None = None) -> None:
+    def __init__(self, app: App, *, threads: int = 8, executor: Executor | None = None) -> None:
         from slack_bolt.adapter.wsgi import SlackRequestHandler
         from waitress.server import create_server
 

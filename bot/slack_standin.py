@@ -95,7 +95,7 @@ class SlackStandIn:
     @property
     def base_url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     @property
     def api_url(self) -> str:
@@ -247,7 +247,7 @@ class SlackStandIn:
         with self._lock:
             token = auth.removeprefix("Bearer ").strip() or str(args.get("token", ""))
             if token != self.token:
-                response = {"ok": False, "error": "not_authed" if not token else "invalid_auth"}
+                response: dict[str, Any] = {"ok": False, "error": "not_authed" if not token else "invalid_auth"}
                 self._record(method, args, 200, response)
                 return 200, response, {}
             failure = self._take_failure(method, args)

@@ -178,8 +178,15 @@ def _progress_statement(scoped_to_team: bool) -> Any:
         Kpi.period_end,
     )
     today = bindparam("today", type_=Date)
+    columns: list[Any] = [
+        *fields,
+        func.sum(Measurement.value),
+        func.avg(Measurement.value),
+        func.count(col(Measurement.id)),
+        latest,
+    ]
     statement = (
-        select(*fields, func.sum(Measurement.value), func.avg(Measurement.value), func.count(Measurement.id), latest)
+        select(*columns)
         .join(Person, col(Person.id) == Kpi.owner_id)
         .outerjoin(Measurement, and_(col(Measurement.kpi_id) == Kpi.id))
         .where(Kpi.status == "active", Kpi.period_start <= today, Kpi.period_end >= today)
@@ -262,15 +269,15 @@ def team_summary(session: Session, *, team: Team, today: date) -> TeamSummary:
         row = rows[person_id]
         row.score, row.result_score, row.behaviour_score = totals["total"], totals["result"], totals["behaviour"]
     since = week_key(week_start(today) - timedelta(weeks=HISTORY_WEEKS))
-    history: dict[int, dict[str, str]] = defaultdict(dict)
-    for person_id, key, state in session.exec(
+    history: dict[int | None, dict[str, str]] = defaultdict(dict)
+    for owner, key, state in session.exec(
         select(Checkin.person_id, Checkin.period_key, Checkin.status)
         .join(Person, col(Person.id) == Checkin.person_id)
         .where(Person.team_id == team.id, Checkin.period_key >= since)
     ).all():
-        history[person_id][key] = state
-    for person_id, row in rows.items():
-        weeks = history.get(person_id, {})
+        history[owner][key] = state
+    for member_id, row in rows.items():
+        weeks = history.get(member_id, {})
         row.checkin = weeks.get(this_week, "none")
         streak = 0
         for key in sorted((k for k in weeks if k < this_week), reverse=True):
@@ -278,14 +285,14 @@ def team_summary(session: Session, *, team: Team, today: date) -> TeamSummary:
                 break
             streak += 1
         row.missed_streak = streak
-    for person_id, category, count in session.exec(
-        select(Blocker.person_id, Blocker.category, func.count(Blocker.id))
+    for blocker_owner, category, count in session.exec(
+        select(Blocker.person_id, Blocker.category, func.count(col(Blocker.id)))
         .join(Person, col(Person.id) == Blocker.person_id)
         .where(Person.team_id == team.id, col(Blocker.resolved_at).is_(None))
         .group_by(col(Blocker.person_id), col(Blocker.category))
     ).all():
-        if person_id in rows:
-            rows[person_id].blockers[category] = count
+        if blocker_owner in rows:
+            rows[blocker_owner].blockers[category] = count
     recent = week_key(week_start(today) - timedelta(weeks=3))
     for owner_id, name in session.exec(
         select(Kpi.owner_id, Kpi.name)

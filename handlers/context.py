@@ -21,4 +21,4 @@ def services_middleware(services: Services) -> Callable[..., Any]:
 
 
 def services_of(context: BoltContext) -> Services:
-    return context[KEY]  # type: ignore[no-any-return]
+    return context[KEY]

@@ -127,7 +127,8 @@ class SlackGateway:
         response = self.client.conversations_history(
             channel=channel, oldest=f"{since.timestamp() - 60:.6f}", include_all_metadata=True, limit=50
         )
-        for message in response.get("messages", []):
+        messages: list[dict[str, Any]] = response.get("messages", [])
+        for message in messages:
             metadata = message.get("metadata") or {}
             if metadata.get("event_type") == MARKER_EVENT and _same(metadata.get("event_payload"), marker):
                 return str(message["ts"])

@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 from slack_sdk.models.views import View
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot import i18n
 from bot.messages import ReviewMessage
@@ -157,7 +157,7 @@ def on_decide(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebC
 def _team_weights(session: Any, team_id: int) -> dict[str, float]:
     members = session.exec(select(Person.id).where(Person.team_id == team_id)).all()
     weights: dict[str, float] = {}
-    for kpi in session.exec(select(Kpi).where(Kpi.owner_id.in_(members), Kpi.status == "active")).all():  # type: ignore[union-attr]
+    for kpi in session.exec(select(Kpi).where(col(Kpi.owner_id).in_(members), Kpi.status == "active")).all():
         weights.setdefault(kpi.name, kpi.weight)
     return weights
 

@@ -9,7 +9,7 @@ import storage.tables  # noqa: F401  (registers every table on the metadata)
 from storage.engine import make_engine
 
 config = context.config
-url = config.get_main_option("sqlalchemy.url")
+url: str = config.get_main_option("sqlalchemy.url") or ""
 if not url:
     from bot.config import Settings
 
