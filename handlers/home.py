@@ -15,12 +15,13 @@ from bot.periods import week_key
 from bot.services import Services
 from bot.team_view import team_summary, visible_teams
 from handlers.render.escape import clip, escape
-from handlers.render.team import bar, team_blocks
+from handlers.render.team import bar, overview_blocks, team_blocks
 from storage.engine import session_scope
 from storage.queries import person_by_slack_id
 
 log = logging.getLogger(__name__)
 HOME_BLOCKS = 100
+MAX_HOME_TEAMS = 8
 
 i18n.register(
     {
@@ -70,10 +71,14 @@ def home_view(services: Services, slack_id: str) -> View:
             text = i18n.t("home_actions", locale) + "\n" + "\n".join(f"• {escape(clip(i.next_step, 200))}" for i in items[:10])
             blocks.append(SectionBlock(text=clip(text, 3000)))
         managed = [t for t in visible_teams(session, asker=person) if t.manager_id == person.id or person.is_admin]
-        if managed:
-            summary = team_summary(session, team=managed[0], today=today)
+        for index, team in enumerate(managed[:MAX_HOME_TEAMS]):
+            # the first team in full; the others as totals, so several teams still fit in 100 blocks
+            summary = team_summary(session, team=team, today=today)
+            room = HOME_BLOCKS - len(blocks) - 2 - 3 * (min(len(managed), MAX_HOME_TEAMS) - index - 1)
+            if room < 4:
+                break
             blocks.append(DividerBlock())
-            blocks.extend(team_blocks(summary, locale, limit=HOME_BLOCKS - len(blocks) - 1))
+            blocks.extend(team_blocks(summary, locale, limit=room) if index == 0 else overview_blocks(summary, locale)[:room])
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"{week_key(today)} · kpibot")]))
     return View(type="home", blocks=blocks[:HOME_BLOCKS])
 

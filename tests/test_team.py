@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -234,3 +235,18 @@ def test_team_chart_respects_permissions(bot: Harness) -> None:
     _, body = bot.command("U0MGR", "team chart")
     assert "Drawing the chart" in _text(body["blocks"])
     assert bot.slack.wait_for(lambda _: bool(bot.slack.calls_to("files.completeUploadExternal")), timeout=20)
+
+
+def test_app_home_for_a_manager_of_several_teams_shows_them_all_within_limits(engine) -> None:
+    from bot.services import Services
+    from handlers.home import home_view
+
+    build_org(engine, None, people=300, team_size=60)  # five teams of 60
+    with session_scope(engine) as session:
+        boss = session.get(Person, 1)
+        boss.is_admin = True
+    services = Services(settings=None, engine=engine, gateway=None, clock=lambda: datetime(2026, 11, 30, 12, tzinfo=UTC))  # type: ignore[arg-type]
+    view = home_view(services, "U000000").to_dict()
+    text = json.dumps(view)
+    assert len(view["blocks"]) <= 100
+    assert all(f"Team {t}" in text for t in range(5))
