@@ -243,10 +243,14 @@ def _agree_kpis(services: Services, slack: SlackStandIn, sender: SignedSender) -
 
 
 def _half_year_review(services: Services, clock: SimClock) -> None:
-    """Fast-forward to 18 December: each manager gets the half-year review of their team's KPIs."""
+    """Fast-forward: the October retro on 1 November, the half-year review on 18 December and the
+    Q4 evaluation on 2 January (with only the demo's three weeks of data behind it)."""
+    from bot.monthly_jobs import evaluations, retros
     from bot.review_jobs import run as review_jobs
 
+    retros(services, datetime(2026, 11, 1, 10, tzinfo=UTC))
     review_jobs(services, datetime(2026, 12, 18, 9, tzinfo=UTC))
+    evaluations(services, datetime(2027, 1, 2, 9, tzinfo=UTC))
 
 
 def _managers_look(slack: SlackStandIn, sender: SignedSender) -> None:

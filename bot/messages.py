@@ -94,6 +94,7 @@ class EarlyWarning:
     weeks: int
     actual: float | None
     expected: float | None
+    origin: str = "warning"  # "retro": asked by the monthly retro about a missed KPI
 
 
 @dataclass
@@ -165,3 +166,41 @@ class ReviewMessage:
     team: str
     half: str
     evidence: list[Any]
+
+
+@dataclass
+class RetroPost:
+    """The monthly retro in the team channel: team-level figures only, never one person's numbers."""
+
+    team: str
+    month: str
+    checkin_rate: float | None
+    status_counts: dict[str, int]
+    blockers: dict[str, int]
+    actions_done: int
+    actions_open: int
+    missed_kpis: int
+
+
+@dataclass
+class EvaluationNote:
+    """To a person: their quarterly evaluation, with development suggestions by root cause."""
+
+    period: str
+    total: float | None
+    result: float | None
+    behaviour: float | None
+    feedback: float | None
+    lines: list[tuple[str, float | None]]
+    suggestions: list[str]
+    star: bool = False
+
+
+@dataclass
+class StarPost:
+    """Recognition in the team channel: the star of the quarter."""
+
+    team: str
+    period: str
+    slack_id: str
+    reason: str

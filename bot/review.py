@@ -146,7 +146,10 @@ def due_reviews(session: Session, *, now: datetime) -> list[tuple[KpiReview, Tea
     if (end - today).days > 14:
         return []
     due = []
+    asked = set(session.exec(select(KpiReview.team_id).where(KpiReview.half == half)).all())
     for team in session.exec(select(Team).where(col(Team.manager_id).is_not(None))).all():
+        if team.id in asked:
+            continue
         review_id = insert_if_absent(
             session, KpiReview, {"team_id": team.id, "half": half, "decisions": {}, "asked_at": now, "created_at": now}
         )

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from bot.checkin import example_reply, lines_from, measurements_for, stored_values
 from bot.feedback_jobs import run as feedback_jobs
 from bot.messages import CheckinPrompt
+from bot.monthly_jobs import run as monthly_jobs
 from bot.people import local_now, zone
 from bot.periods import week_key, week_start, week_start_of_key
 from bot.ports import UndeliverableError
@@ -56,6 +57,8 @@ class TickReport:
     feedback_reminders: int = 0
     feedback_closed: int = 0
     reviews: int = 0
+    retros: int = 0
+    evaluations: int = 0
 
 
 def scheduled_at(team: Team, person: Person, now: datetime) -> tuple[str, datetime]:
@@ -80,6 +83,7 @@ def tick(services: Services, now: datetime | None = None, *, workers: int = 8) -
     close_weeks(services, now, report)
     report.feedback_reminders, report.feedback_closed = feedback_jobs(services, now)
     report.reviews = review_jobs(services, now)
+    report.retros, report.evaluations = monthly_jobs(services, now)
     return report
 
 

@@ -152,7 +152,8 @@ def on_warning_cause(ack: Ack, body: dict[str, Any], context: BoltContext, clien
     """A root cause was picked for an early warning: ask for the next step in a modal."""
     ack()
     services = services_of(context)
-    kpi_id, _, cause = body["actions"][0]["value"].partition(":")
+    kpi_id, cause, origin = ([*body["actions"][0]["value"].split(":"), "", ""])[:3]
+    origin = "retro" if origin == "retro" else "warning"
     with session_scope(services.engine) as session:
         person = person_by_slack_id(session, slack_id=body["user"]["id"])
         kpi = session.get(Kpi, int(kpi_id)) if kpi_id.isdigit() else None
@@ -160,7 +161,7 @@ def on_warning_cause(ack: Ack, body: dict[str, Any], context: BoltContext, clien
             say_not_yours(respond, person)
             return
         locale = person.locale
-    client.views_open(trigger_id=body["trigger_id"], view=plan_modal(int(kpi_id), cause, locale))
+    client.views_open(trigger_id=body["trigger_id"], view=plan_modal(int(kpi_id), cause, locale, origin))
 
 
 def register(app: App) -> None:

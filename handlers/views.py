@@ -151,7 +151,8 @@ def on_away_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: 
 def on_warning_plan(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     """Store the next step for a KPI behind pace as an action item; the date is read with dateparser."""
     services = services_of(context)
-    kpi_id, _, cause = view.get("private_metadata", "").partition(":")
+    kpi_id, cause, origin = ([*view.get("private_metadata", "").split(":"), "", ""])[:3]
+    origin = "retro" if origin == "retro" else "warning"
     values = view["state"]["values"]
     step = (values["step"]["text"].get("value") or "").strip()
     due_text = (values["due"]["text"].get("value") or "").strip()
@@ -172,9 +173,7 @@ def on_warning_plan(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
             ack(response_action="errors", errors=errors)
             return
         session.add(
-            ActionItem(
-                person_id=person.id or 0, kpi_id=kpi.id, origin="warning", root_cause=cause, next_step=step[:1000], due=due
-            )
+            ActionItem(person_id=person.id or 0, kpi_id=kpi.id, origin=origin, root_cause=cause, next_step=step[:1000], due=due)
         )
         notice = Outgoing(
             Notice("plan_saved", {"step": escape(step[:200]), "due": due.isoformat() if due else ""}), person.locale

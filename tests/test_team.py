@@ -170,7 +170,7 @@ def test_root_cause_becomes_an_action_item_shown_in_the_next_prompt(bot: Harness
         kpi_id = session.exec(select(KpiWarning)).one().kpi_id
     assert bot.click("U002", "warning_cause_resources", f"{kpi_id}:resources") == 200
     view = bot.slack.calls_to("views.open")[-1].args["view"]
-    assert view["callback_id"] == "warning_plan" and view["private_metadata"] == f"{kpi_id}:resources"
+    assert view["callback_id"] == "warning_plan" and view["private_metadata"] == f"{kpi_id}:resources:warning"
     _, body = bot.submit(
         "U002",
         "warning_plan",
@@ -208,7 +208,7 @@ def test_root_cause_becomes_an_action_item_shown_in_the_next_prompt(bot: Harness
 
     bot.clock.now = MONDAY + timedelta(days=7, hours=14)
     tick(services)
-    prompt = bot.last_to("U002")
+    prompt = next(p for p in reversed(bot.slack.posted(bot.slack.dm_channel("U002"))) if "weekly check-in" in p["text"])
     assert "Ask marketing for 20 leads" in _text(prompt["blocks"])
 
 

@@ -19,6 +19,10 @@ i18n.register(
             "en": ":warning: *{kpi}* has been behind pace {weeks} weeks running ({actual} vs {expected} on track). What is holding it back?",
             "zh": ":warning: *{kpi}* 已连续 {weeks} 周落后于进度（{actual}，按进度应为 {expected}）。主要原因是什么？",
         },
+        "retro_ask": {
+            "en": ":mag: Monthly retro: *{kpi}* ended the month behind ({actual} vs {expected} on track). What held it back?",
+            "zh": ":mag: 月度复盘：*{kpi}* 本月落后（{actual}，按进度应为 {expected}）。主要原因是什么？",
+        },
         "manager_note": {
             "en": "Heads-up: <@{slack_id}>'s {kpi} behind pace {weeks}+ weeks running. I've asked them for the root cause and a next step.",
             "zh": "提醒：<@{slack_id}> 的 {kpi} 已连续 {weeks} 周以上落后于进度。我已请对方说明原因和下一步。",
@@ -42,7 +46,7 @@ i18n.register(
 @render.register
 def _warning(message: EarlyWarning, locale: str) -> Rendered:
     text = i18n.t(
-        "warning",
+        "retro_ask" if message.origin == "retro" else "warning",
         locale,
         kpi=escape(message.kpi),
         weeks=message.weeks,
@@ -50,7 +54,11 @@ def _warning(message: EarlyWarning, locale: str) -> Rendered:
         expected=format_value(nice(message.expected or 0), message.unit),
     )
     buttons = [
-        ButtonElement(text=i18n.t(f"cat_{cause}", locale), action_id=f"warning_cause_{cause}", value=f"{message.kpi_id}:{cause}")
+        ButtonElement(
+            text=i18n.t(f"cat_{cause}", locale),
+            action_id=f"warning_cause_{cause}",
+            value=f"{message.kpi_id}:{cause}:{message.origin}",
+        )
         for cause in CAUSES
     ]
     return text, [SectionBlock(text=text), ActionsBlock(block_id="warning_causes", elements=buttons)]
@@ -64,11 +72,11 @@ def _manager_note(message: ManagerNote, locale: str) -> Rendered:
     return text, blocks
 
 
-def plan_modal(kpi_id: int, cause: str, locale: str) -> View:
+def plan_modal(kpi_id: int, cause: str, locale: str, origin: str = "warning") -> View:
     return View(
         type="modal",
         callback_id="warning_plan",
-        private_metadata=f"{kpi_id}:{cause}",
+        private_metadata=f"{kpi_id}:{cause}:{origin}",
         title=i18n.t("plan_title", locale),
         submit=i18n.t("form_submit", locale),
         blocks=[

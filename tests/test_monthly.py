@@ -1,0 +1,91 @@
+"""The monthly retro and the quarterly evaluation, driven by the scheduler clock through the real app."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+
+from sqlmodel import select
+
+from bot.periods import week_key
+from bot.rounds import tick
+from bot.services import Services
+from storage.engine import session_scope
+from storage.tables import ActionItem, Evaluation, Kpi, Measurement, Person, Recognition, Retro
+from tests.conftest import Harness
+
+
+def _weekly(bot: Harness, slack_id: str, name: str, value: float, weeks: int = 13, start: date = date(2026, 9, 28)) -> None:
+    with session_scope(bot.engine) as session:
+        person = session.exec(select(Person).where(Person.slack_id == slack_id)).one()
+        kpi = session.exec(select(Kpi).where(Kpi.owner_id == person.id, Kpi.name == name)).one()
+        for i in range(weeks):
+            monday = start + timedelta(weeks=i)
+            session.add(Measurement(kpi_id=kpi.id, period_key=week_key(monday), week_start=monday, value=value))
+
+
+def test_the_retro_posts_team_totals_once_and_asks_owners_of_missed_kpis(bot: Harness, services: Services) -> None:
+    _weekly(bot, "U001", "Revenue", 10_000, weeks=9)  # far behind 600k
+    _weekly(bot, "U002", "Revenue", 9_000, weeks=9)  # well ahead of 90k
+    bot.clock.now = datetime(2026, 12, 1, 9, tzinfo=UTC)  # retro day 1, in the manager's London time
+    report = tick(services)
+    assert report.retros == 1 and tick(services).retros == 0
+    post = bot.last_to("C0SALES")
+    text = json.dumps(post["blocks"], ensure_ascii=False)
+    assert "retro for 2026-11" in text and "off track" in text
+    for private in ("Li Wei", "Emma", "10k", "U001"):
+        assert private not in text  # team totals only
+    asks = [p for p in bot.slack.posted(bot.slack.dm_channel("U001")) if "月度复盘" in p["text"]]  # Li Wei reads Chinese
+    assert asks and "Revenue" in asks[0]["text"]
+    value = asks[0]["blocks"][1]["elements"][1]["value"]
+    assert value.endswith(":process:retro")
+    bot.click("U001", "warning_cause_process", value)
+    view = bot.slack.calls_to("views.open")[-1].args["view"]
+    _, body = bot.submit(
+        "U001",
+        "warning_plan",
+        {
+            "step": {"text": {"type": "plain_text_input", "value": "Get legal to pre-approve the contract template"}},
+            "due": {"text": {"type": "plain_text_input", "value": "下周五"}},
+        },
+        private_metadata=view["private_metadata"],
+    )
+    assert not body
+    with session_scope(bot.engine) as session:
+        item = session.exec(select(ActionItem)).one()
+        assert (item.origin, item.root_cause) == ("retro", "process")
+        assert session.exec(select(Retro)).one().ts is not None
+
+
+def test_the_quarterly_evaluation_runs_once_with_a_star_and_suggestions(bot: Harness, services: Services) -> None:
+    _weekly(bot, "U002", "Revenue", 9_000)  # 117k of 90k
+    _weekly(bot, "U002", "New customers", 3)  # 39 of 26
+    _weekly(bot, "U001", "Revenue", 10_000)  # 130k of 600k
+    with session_scope(bot.engine) as session:
+        li = session.exec(select(Person).where(Person.slack_id == "U001")).one()
+        session.add(
+            ActionItem(
+                person_id=li.id,
+                origin="warning",
+                root_cause="capability",
+                next_step="Pair with Emma",
+                created_at=datetime(2026, 11, 2, tzinfo=UTC),
+            )
+        )
+    bot.clock.now = datetime(2027, 1, 2, 9, tzinfo=UTC)
+    assert tick(services).evaluations >= 2
+    assert tick(services).evaluations == 0  # once per quarter
+    with session_scope(bot.engine) as session:
+        rows = {
+            p.slack_id: e
+            for e, p in session.exec(select(Evaluation, Person).join(Person, Person.id == Evaluation.person_id)).all()
+        }
+        stars = session.exec(select(Recognition)).all()
+    assert rows["U002"].total_score == 1.2 and rows["U002"].period == "2026-Q4"
+    assert rows["U001"].total_score < 0.5
+    assert len(stars) == 1
+    note = next(p for p in bot.slack.posted(bot.slack.dm_channel("U001")) if "2026-Q4 的季度评估" in p["text"])  # in Chinese
+    assert "选择一项技能来提升" in json.dumps(note["blocks"], ensure_ascii=False)  # capability was the recorded root cause
+    emma = next(p for p in bot.slack.posted(bot.slack.dm_channel("U002")) if "evaluation for 2026-Q4" in p["text"])
+    assert "star of the quarter" in json.dumps(emma["blocks"])
+    assert "<@U002>" in bot.last_to("C0SALES")["text"] and "Star of 2026-Q4" in bot.last_to("C0SALES")["text"]
