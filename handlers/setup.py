@@ -170,6 +170,22 @@ def _rows_for(session: Session, owner: Person, today: Any) -> tuple[list[dict[st
     return template_for(owner), "", []
 
 
+def _text(block_id: str, label: str, initial: str | None, max_length: int, *, multiline: bool = False) -> InputBlock:
+    """An optional text field of the setup form (rows may be left empty)."""
+    element = PlainTextInputElement(action_id="v", initial_value=initial or None, max_length=max_length, multiline=multiline)
+    return InputBlock(block_id=block_id, label=label, optional=True, element=element)
+
+
+def _select(block_id: str, label: str, options: list[Option], value: Any) -> InputBlock:
+    initial = next((o for o in options if o.value == value), None)
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=True,
+        element=StaticSelectElement(action_id="v", options=options, initial_option=initial),
+    )
+
+
 def setup_modal(session: Session, *, owner: Person, locale: str, secret: str, today: Any) -> View:
     rows, end, forbidden = _rows_for(session, owner, today)
     goals = session.exec(select(Goal).order_by(col(Goal.id))).all()
@@ -182,77 +198,19 @@ def setup_modal(session: Session, *, owner: Person, locale: str, secret: str, to
     blocks: list[Block] = [SectionBlock(text=i18n.t("setup_intro", locale, name=escape(owner.name)))]
     for i in range(MAX_KPIS):
         row = rows[i] if i < len(rows) else {}
-        n = i + 1
-
-        def pick(options: list[Option], value: Any) -> Option | None:
-            return next((o for o in options if o.value == value), None)
-
+        weight = f"{row['weight']:g}" if "weight" in row else None
         blocks += [
             DividerBlock(),
-            InputBlock(
-                block_id=f"kpi{i}_name",
-                label=i18n.t("setup_name", locale, n=n),
-                optional=True,
-                element=PlainTextInputElement(action_id="v", initial_value=row.get("name") or None, max_length=200),
-            ),
-            InputBlock(
-                block_id=f"kpi{i}_target",
-                label=i18n.t("setup_target", locale),
-                optional=True,
-                element=PlainTextInputElement(action_id="v", initial_value=row.get("target") or None, max_length=60),
-            ),
-            InputBlock(
-                block_id=f"kpi{i}_weight",
-                label=i18n.t("setup_weight", locale),
-                optional=True,
-                element=PlainTextInputElement(
-                    action_id="v", initial_value=f"{row['weight']:g}" if "weight" in row else None, max_length=10
-                ),
-            ),
-            InputBlock(
-                block_id=f"kpi{i}_direction",
-                label=i18n.t("setup_direction", locale),
-                optional=True,
-                element=StaticSelectElement(
-                    action_id="v",
-                    options=direction_options,
-                    initial_option=pick(direction_options, row.get("direction", "higher")),
-                ),
-            ),
-            InputBlock(
-                block_id=f"kpi{i}_type",
-                label=i18n.t("setup_type", locale),
-                optional=True,
-                element=StaticSelectElement(
-                    action_id="v", options=type_options, initial_option=pick(type_options, row.get("type", "result-lagging"))
-                ),
-            ),
-            InputBlock(
-                block_id=f"kpi{i}_source",
-                label=i18n.t("setup_source", locale),
-                optional=True,
-                element=PlainTextInputElement(action_id="v", initial_value=row.get("source") or None, max_length=500),
-            ),
-            InputBlock(
-                block_id=f"kpi{i}_anchors",
-                label=i18n.t("setup_anchors", locale),
-                optional=True,
-                element=PlainTextInputElement(
-                    action_id="v", multiline=True, initial_value="\n".join(row.get("anchors") or []) or None, max_length=1500
-                ),
-            ),
+            _text(f"kpi{i}_name", i18n.t("setup_name", locale, n=i + 1), row.get("name"), 200),
+            _text(f"kpi{i}_target", i18n.t("setup_target", locale), row.get("target"), 60),
+            _text(f"kpi{i}_weight", i18n.t("setup_weight", locale), weight, 10),
+            _select(f"kpi{i}_direction", i18n.t("setup_direction", locale), direction_options, row.get("direction", "higher")),
+            _select(f"kpi{i}_type", i18n.t("setup_type", locale), type_options, row.get("type", "result-lagging")),
+            _text(f"kpi{i}_source", i18n.t("setup_source", locale), row.get("source"), 500),
+            _text(f"kpi{i}_anchors", i18n.t("setup_anchors", locale), "\n".join(row.get("anchors") or []), 1500, multiline=True),
         ]
         if goal_options:
-            blocks.append(
-                InputBlock(
-                    block_id=f"kpi{i}_goal",
-                    label=i18n.t("setup_goal", locale),
-                    optional=True,
-                    element=StaticSelectElement(
-                        action_id="v", options=goal_options, initial_option=pick(goal_options, row.get("goal"))
-                    ),
-                )
-            )
+            blocks.append(_select(f"kpi{i}_goal", i18n.t("setup_goal", locale), goal_options, row.get("goal")))
     blocks += [
         DividerBlock(),
         InputBlock(
