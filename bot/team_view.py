@@ -158,7 +158,7 @@ def _progress_statement(scoped_to_team: bool) -> Any:
     latest = (
         select(Measurement.value)
         .where(Measurement.kpi_id == Kpi.id)
-        .order_by(col(Measurement.week_start).desc())
+        .order_by(col(Measurement.period_key).desc())  # ISO week keys sort in time order; served by the unique index
         .limit(1)
         .correlate(Kpi)
         .scalar_subquery()
@@ -190,7 +190,7 @@ def _progress_statement(scoped_to_team: bool) -> Any:
         .join(Person, col(Person.id) == Kpi.owner_id)
         .outerjoin(Measurement, and_(col(Measurement.kpi_id) == Kpi.id))
         .where(Kpi.status == "active", Kpi.period_start <= today, Kpi.period_end >= today)
-        .group_by(*fields)
+        .group_by(col(Kpi.id))  # the other columns depend on the primary key (PostgreSQL accepts this too)
         .order_by(col(Kpi.owner_id), col(Kpi.weight).desc(), col(Kpi.id))
     )
     return statement.where(Person.team_id == bindparam("team_id")) if scoped_to_team else statement
