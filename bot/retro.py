@@ -42,10 +42,8 @@ def due_retros(session: Session, *, now: datetime) -> list[RetroWork]:
     work = []
     recent = {previous_month((now + timedelta(days=d)).date())[0] for d in (-1, 0, 1)}
     done = set(session.exec(select(Retro.team_id, Retro.month).where(col(Retro.month).in_(recent))).all())
-    for team in session.exec(select(Team).where(col(Team.manager_id).is_not(None))).all():
-        manager = session.get(Person, team.manager_id)
-        if manager is None:
-            continue
+    # one query for every team and its manager: this runs on every scheduler tick
+    for team, manager in session.exec(select(Team, Person).join(Person, col(Person.id) == Team.manager_id)).all():
         today = local_now(manager, now).date()
         month, first, last = previous_month(today)
         if today.day < team.retro_day or (team.id, month) in done:
