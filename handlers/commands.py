@@ -8,26 +8,28 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, SectionBlock
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot import i18n
 from bot.charts import person_series, render_png, team_series
 from bot.checkin import format_value, measurements_for, nice
 from bot.feedback_jobs import send_pending
 from bot.goals import goal_tree
+from bot.messages import EvaluationNote
 from bot.people import current_kpis, local_now
 from bot.periods import week_key
 from bot.scoring import aggregate, expected_to_date, forecast, kpi_attainment, split_totals, status
 from bot.team_view import KpiProgress, NotAllowed, UnknownTeam, resolve_team, team_summary
 from handlers.context import services_of
 from handlers.feedback import handle_360, open_unsolicited, own_results
+from handlers.render import render
 from handlers.render.escape import clip, escape
 from handlers.render.goals import goals_blocks
 from handlers.render.team import kpi_line, overview_blocks, team_blocks
 from handlers.setup import open_setup
 from storage.engine import session_scope
 from storage.queries import person_by_slack_id
-from storage.tables import Person
+from storage.tables import Evaluation, Person
 
 SUBCOMMANDS = ("me", "team", "goals", "setup", "360", "feedback", "help")
 
@@ -141,6 +143,20 @@ def me_blocks(session: Session, person: Person, now: datetime) -> list[Block]:
     return blocks
 
 
+def last_evaluation(session: Session, person: Person) -> list[Block]:
+    """The person's latest quarterly evaluation, as they received it (without the suggestions)."""
+    row = session.exec(
+        select(Evaluation).where(Evaluation.person_id == person.id).order_by(col(Evaluation.computed_at).desc())
+    ).first()
+    if row is None:
+        return []
+    kpis = (row.details or {}).get("kpis", {})
+    note = EvaluationNote(
+        row.period, row.total_score, row.result_score, row.behaviour_score, row.feedback_score, list(kpis.items()), []
+    )
+    return list(render(note, person.locale)[1])
+
+
 def team_reply(session: Session, person: Person, words: list[str], channel_id: str, now: datetime) -> tuple[str, list[Block]]:
     """(response_type, blocks) for `/kpi team ...`: private unless shared, refusals polite."""
     locale = person.locale
@@ -182,7 +198,11 @@ def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext, client: 
         elif sub in {"me", "team"} and words[-1].lower() == "chart":
             blocks = chart_ack(session, person, sub, words[1:-1])
         elif sub == "me":
-            blocks = me_blocks(session, person, services.clock()) + own_results(session, services, person)
+            blocks = (
+                me_blocks(session, person, services.clock())
+                + own_results(session, services, person)
+                + last_evaluation(session, person)
+            )
         elif sub == "team":
             response_type, blocks = team_reply(session, person, words[1:], command.get("channel_id", ""), services.clock())
         elif sub == "goals":

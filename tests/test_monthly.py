@@ -89,3 +89,14 @@ def test_the_quarterly_evaluation_runs_once_with_a_star_and_suggestions(bot: Har
     emma = next(p for p in bot.slack.posted(bot.slack.dm_channel("U002")) if "evaluation for 2026-Q4" in p["text"])
     assert "star of the quarter" in json.dumps(emma["blocks"])
     assert "<@U002>" in bot.last_to("C0SALES")["text"] and "Star of 2026-Q4" in bot.last_to("C0SALES")["text"]
+
+
+def test_me_shows_the_latest_evaluation(bot: Harness, services: Services) -> None:
+    _weekly(bot, "U002", "Revenue", 9_000)
+    bot.clock.now = datetime(2027, 1, 2, 9, tzinfo=UTC)
+    tick(services)
+    _, body = bot.command("U002", "me")
+    assert "Your evaluation for 2026-Q4" in json.dumps(body) and "*120%*" in json.dumps(body)
+    _, body = bot.command("U003", "me")
+    assert "Your evaluation for 2026-Q4" in json.dumps(body)  # Sam's own, with no data behind it
+    assert "120%" not in json.dumps(body)  # and never Emma's
