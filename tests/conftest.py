@@ -202,6 +202,14 @@ class Harness:
         status, _ = self.sender.interaction(payload)
         return status
 
+    def submit_plan(self, user: str, step: str, due: str, *, private_metadata: str) -> dict[str, Any]:
+        """Submit the next-step modal of an early warning or a retro question."""
+        values = {
+            "step": {"text": {"type": "plain_text_input", "value": step}},
+            "due": {"text": {"type": "plain_text_input", "value": due}},
+        }
+        return self.submit(user, "warning_plan", values, private_metadata=private_metadata)[1]
+
     def submit(
         self, user: str, callback_id: str, values: dict[str, Any], *, private_metadata: str = ""
     ) -> tuple[int, dict[str, Any]]:

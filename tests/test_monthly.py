@@ -41,14 +41,8 @@ def test_the_retro_posts_team_totals_once_and_asks_owners_of_missed_kpis(bot: Ha
     assert value.endswith(":process:retro")
     bot.click("U001", "warning_cause_process", value)
     view = bot.slack.calls_to("views.open")[-1].args["view"]
-    _, body = bot.submit(
-        "U001",
-        "warning_plan",
-        {
-            "step": {"text": {"type": "plain_text_input", "value": "Get legal to pre-approve the contract template"}},
-            "due": {"text": {"type": "plain_text_input", "value": "下周五"}},
-        },
-        private_metadata=view["private_metadata"],
+    body = bot.submit_plan(
+        "U001", "Get legal to pre-approve the contract template", "下周五", private_metadata=view["private_metadata"]
     )
     assert not body
     with session_scope(bot.engine) as session:

@@ -171,35 +171,11 @@ def test_root_cause_becomes_an_action_item_shown_in_the_next_prompt(bot: Harness
     assert bot.click("U002", "warning_cause_resources", f"{kpi_id}:resources") == 200
     view = bot.slack.calls_to("views.open")[-1].args["view"]
     assert view["callback_id"] == "warning_plan" and view["private_metadata"] == f"{kpi_id}:resources:warning"
-    _, body = bot.submit(
-        "U002",
-        "warning_plan",
-        {
-            "step": {"text": {"type": "plain_text_input", "value": "Ask marketing for 20 leads"}},
-            "due": {"text": {"type": "plain_text_input", "value": "whenever"}},
-        },
-        private_metadata=view["private_metadata"],
-    )
+    body = bot.submit_plan("U002", "Ask marketing for 20 leads", "whenever", private_metadata=view["private_metadata"])
     assert body["response_action"] == "errors" and "due" in body["errors"]
-    _, body = bot.submit(
-        "U001",
-        "warning_plan",
-        {
-            "step": {"text": {"type": "plain_text_input", "value": "x"}},
-            "due": {"text": {"type": "plain_text_input", "value": "Friday"}},
-        },
-        private_metadata=view["private_metadata"],
-    )
+    body = bot.submit_plan("U001", "x", "Friday", private_metadata=view["private_metadata"])
     assert body["response_action"] == "errors"  # not their KPI
-    _, body = bot.submit(
-        "U002",
-        "warning_plan",
-        {
-            "step": {"text": {"type": "plain_text_input", "value": "Ask marketing for 20 leads"}},
-            "due": {"text": {"type": "plain_text_input", "value": "next Friday"}},
-        },
-        private_metadata=view["private_metadata"],
-    )
+    body = bot.submit_plan("U002", "Ask marketing for 20 leads", "next Friday", private_metadata=view["private_metadata"])
     assert not body
     with session_scope(bot.engine) as session:
         item = session.exec(select(ActionItem)).one()
