@@ -161,7 +161,7 @@ def check_kpi(draft: KpiDraft, *, today: date | None) -> list[Rule]:
         problems.append(Rule("smart_period", "period", (("reason", str(exc)),)))
     if not draft.source.strip():
         problems.append(Rule("smart_source", "source"))
-    if draft.unit == RATING and not 1 <= draft.target <= 5:
+    if draft.unit == RATING and draft.target is not None and not 1 <= draft.target <= 5:
         problems.append(Rule("smart_rating_target", "target"))
     if draft.unit == RATING and draft.direction != "higher":
         problems.append(Rule("smart_rating_direction", "direction"))
