@@ -194,6 +194,7 @@ class EvaluationNote:
     lines: list[tuple[str, float | None]]
     suggestions: list[str]
     star: bool = False
+    preview: bool = False  # computed before the period ended (an admin's look): not the evaluation itself
 
 
 @dataclass

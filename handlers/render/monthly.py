@@ -23,6 +23,10 @@ i18n.register(
         },
         "retro_none": {"en": "none", "zh": "无"},
         "eval_title": {"en": "Your evaluation for {period}", "zh": "你 {period} 的季度评估"},
+        "eval_preview": {
+            "en": "Preview of {period}, figures so far: not an evaluation. The evaluation is computed after the period ends.",
+            "zh": "{period} 预览（截至目前的数据）：这不是正式评估。正式评估在周期结束后计算。",
+        },
         "eval_scores": {
             "en": "Weighted score *{total}* (results {result}, behaviour {behaviour}){feedback}",
             "zh": "加权得分 *{total}*（结果 {result}，行为 {behaviour}）{feedback}",
@@ -87,7 +91,7 @@ def _retro(message: RetroPost, locale: str) -> Rendered:
 
 @render.register
 def _evaluation(message: EvaluationNote, locale: str) -> Rendered:
-    title = i18n.t("eval_title", locale, period=message.period)
+    title = i18n.t("eval_preview" if message.preview else "eval_title", locale, period=message.period)
     feedback = i18n.t("eval_feedback", locale, score=f"{message.feedback:.1f}") if message.feedback is not None else ""
     scores = i18n.t(
         "eval_scores",
@@ -98,7 +102,8 @@ def _evaluation(message: EvaluationNote, locale: str) -> Rendered:
         feedback=feedback,
     )
     lines = "\n".join(f"• {escape(name)} `{bar(achieved)}`" for name, achieved in message.lines)
-    blocks: list[Block] = [HeaderBlock(text=title), SectionBlock(text=f"{scores}\n{lines}")]
+    header: Block = SectionBlock(text=f":eyes: {title}") if message.preview else HeaderBlock(text=title)
+    blocks: list[Block] = [header, SectionBlock(text=f"{scores}\n{lines}")]
     if message.star:
         blocks.append(SectionBlock(text=i18n.t("eval_star", locale)))
     if message.suggestions:
