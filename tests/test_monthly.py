@@ -33,7 +33,7 @@ def test_the_retro_posts_team_totals_once_and_asks_owners_of_missed_kpis(bot: Ha
     assert report.retros == 1 and tick(services).retros == 0
     post = bot.last_to("C0SALES")
     text = json.dumps(post["blocks"], ensure_ascii=False)
-    assert "retro for 2026-11" in text and "off track" in text
+    assert "retro for 2026-11" in text and "behind" in text
     for private in ("Li Wei", "Emma", "10k", "U001"):
         assert private not in text  # team totals only
     asks = [p for p in bot.slack.posted(bot.slack.dm_channel("U001")) if "月度复盘" in p["text"]]  # Li Wei reads Chinese

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -16,17 +18,20 @@ from slack_sdk.models.blocks import (
 
 from bot import i18n
 from bot.checkin import format_value, nice
+from bot.kpi_state import Status
 from bot.messages import BlockerLine, CheckinPrompt, Confirmation, KpiLine, QuestionMessage
+from bot.periods import week_start_of_key
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
+from handlers.render.team import STATUS_ICON
 
 CATEGORIES = ("resources", "process", "capability", "other")
 
 i18n.register(
     {
         "prompt_title": {
-            "en": "Hi {name}! Time for your weekly check-in ({week}).",
-            "zh": "{name}你好！该做本周（{week}）的 KPI 签到了。",
+            "en": "Hi {name}! Time for your weekly check-in for {week} ({first} – {last}).",
+            "zh": "{name}你好！该做 {week}（{first} – {last}）的 KPI 签到了。",
         },
         "reminder_title": {
             "en": "A gentle reminder: your check-in for {week} is still open.",
@@ -36,14 +41,19 @@ i18n.register(
             "en": "Just reply in your own words, for example:\n>{example}",
             "zh": "直接用自己的话回复就行，例如：\n>{example}",
         },
-        "kpi_line": {
-            "en": "*{name}*: {so_far} so far of {target} target · on track would be {expected}",
-            "zh": "*{name}*：目前 {so_far}，目标 {target}，按进度应为 {expected}",
+        "kpi_line": {"en": "*{name}* ({ask}{lower}): {standing}", "zh": "*{name}* （{ask}{lower}）：{standing}"},
+        "ask_sum": {"en": "this week's amount, I add the weeks up", "zh": "填本周的数额，我会按周累计"},
+        "ask_average": {"en": "this week's figure, I average the weeks", "zh": "填本周的数值，我会按周取平均"},
+        "ask_latest": {"en": "the value now, the latest one counts", "zh": "填当前数值，以最新一次为准"},
+        "lower_better": {"en": "; lower is better", "zh": "；越低越好"},
+        "so_far_sum": {"en": "total so far", "zh": "累计"},
+        "so_far_average": {"en": "average so far", "zh": "平均"},
+        "so_far_latest": {"en": "latest", "zh": "最新"},
+        "standing": {
+            "en": "{label} {so_far} of {target} target · on pace by {day}: {expected} {icon}",
+            "zh": "{label} {so_far}，目标 {target} · {day}应达到 {expected} {icon}",
         },
-        "kpi_line_lower": {
-            "en": "*{name}* (lower is better): now {so_far}, target {target}",
-            "zh": "*{name}*（越低越好）：当前 {so_far}，目标 {target}",
-        },
+        "confirm_line": {"en": "• *{name}* this week: {value} · {standing}", "zh": "• *{name}* 本周：{value} · {standing}"},
         "action_items": {"en": "*Open action items*", "zh": "*待办行动项*"},
         "forbidden": {"en": "*Not at any price*", "zh": "*不可触碰的底线*"},
         "btn_form": {"en": "Fill in form", "zh": "填写表单"},
@@ -85,15 +95,33 @@ i18n.register(
 )
 
 
-def _kpi_text(line: KpiLine, locale: str) -> str:
-    key = "kpi_line_lower" if line.direction == "lower" else "kpi_line"
+def _day(day: date | None, locale: str) -> str:
+    if day is None:
+        return "-"
+    return f"{day.day} {day:%b}" if i18n.lang(locale) == "en" else f"{day.month}月{day.day}日"
+
+
+def standing(line: KpiLine, locale: str) -> str:
+    """ "total so far 147k CNY of 600k CNY target · on pace by 25 Oct: 131k CNY 🟢": kpi_state's figures in words."""
+    how = line.aggregate if line.aggregate in {"sum", "average", "latest"} else "sum"
     return i18n.t(
-        key,
+        "standing",
         locale,
-        name=escape(line.name),
-        so_far=format_value(line.so_far or 0, line.unit) if line.so_far is not None else "-",
+        label=i18n.t(f"so_far_{how}", locale),
+        so_far=format_value(line.so_far, line.unit) if line.so_far is not None else "-",
         target=format_value(line.target, line.unit),
-        expected=format_value(nice(line.expected or 0), line.unit),
+        day=_day(line.moment, locale),
+        expected=format_value(nice(line.expected) if line.expected is not None else None, line.unit),
+        icon=STATUS_ICON.get(line.status, STATUS_ICON[Status.NO_DATA]),
+    )
+
+
+def _kpi_text(line: KpiLine, locale: str) -> str:
+    """One KPI in the prompt: what a reply means for it (the week's amount or the value now), then where it stands."""
+    how = line.aggregate if line.aggregate in {"sum", "average", "latest"} else "sum"
+    lower = i18n.t("lower_better", locale) if line.direction == "lower" else ""
+    return i18n.t(
+        "kpi_line", locale, name=escape(line.name), ask=i18n.t(f"ask_{how}", locale), lower=lower, standing=standing(line, locale)
     )
 
 
@@ -113,7 +141,11 @@ def _buttons(checkin_id: int, locale: str) -> ActionsBlock:
 @render.register
 def _prompt(message: CheckinPrompt, locale: str) -> Rendered:
     title_key = "reminder_title" if message.reminder else "prompt_title"
-    title = i18n.t(title_key, locale, name=escape(message.name), week=message.week)
+    first = week_start_of_key(message.week)
+    last = first + timedelta(days=6)
+    title = i18n.t(
+        title_key, locale, name=escape(message.name), week=message.week, first=_day(first, locale), last=_day(last, locale)
+    )
     blocks: list[Block] = [SectionBlock(text=title)]
     kpi_text = "\n".join(f"• {_kpi_text(line, locale)}" for line in message.kpis)
     blocks.append(SectionBlock(text=clip(kpi_text, 3000)))
@@ -191,7 +223,7 @@ def _confirmation(message: Confirmation, locale: str) -> Rendered:
     lines = []
     for line in message.kpis:
         value = format_value(line.value, line.unit) if line.value is not None else i18n.t("no_value", locale)
-        lines.append(f"• *{escape(line.name)}*: {value}")
+        lines.append(i18n.t("confirm_line", locale, name=escape(line.name), value=value, standing=standing(line, locale)))
     body = clip(title + "\n" + "\n".join(lines), 3000)
     blocks: list[Block] = [SectionBlock(text=body)]
     if message.blockers:

@@ -14,7 +14,7 @@ i18n.register(
     {
         "retro_title": {"en": "{team}: retro for {month}", "zh": "{team}：{month} 月度复盘"},
         "retro_body": {
-            "en": "Check-ins answered: *{rate}* · KPIs: {on} on track, {risk} at risk, {off} off track\nBlockers raised: {blockers}\nAction items: {done} done, {open} open",
+            "en": "Check-ins answered: *{rate}* · KPIs: {on} on track, {risk} at risk, {off} behind\nBlockers raised: {blockers}\nAction items: {done} done, {open} open",
             "zh": "签到完成率：*{rate}* · KPI：{on} 项正常，{risk} 项有风险，{off} 项落后\n新增阻碍：{blockers}\n行动项：已完成 {done}，未完成 {open}",
         },
         "retro_asks": {
