@@ -24,17 +24,6 @@ from storage.tables import Blocker, Checkin, Kpi
 
 log = logging.getLogger(__name__)
 
-i18n.register(
-    {
-        "not_yours": {
-            "en": "That button belongs to someone else's check-in, so I left it alone.",
-            "zh": "这是别人的签到按钮，我没有做任何改动。",
-        },
-        "snoozed": {"en": "Snoozed: I'll ask again in 2 hours.", "zh": "好的，2 小时后再提醒你。"},
-        "category_set": {"en": "Blocker category set to {category}.", "zh": "阻碍分类已改为{category}。"},
-    }
-)
-
 
 def _owned_checkin(context: BoltContext, body: dict[str, Any]) -> tuple[Any, Any, Checkin | None]:
     services = services_of(context)

@@ -34,20 +34,6 @@ from storage.engine import session_scope
 from storage.queries import person_by_slack_id
 from storage.tables import ActionItem, Checkin, Kpi, Person
 
-i18n.register(
-    {
-        "form_title": {"en": "Weekly check-in", "zh": "每周签到"},
-        "form_submit": {"en": "Save", "zh": "保存"},
-        "form_cancel": {"en": "Cancel", "zh": "取消"},
-        "form_target": {"en": "target {target}", "zh": "目标 {target}"},
-        "form_not_number": {"en": "Please enter a number, e.g. 45000 or 0.8", "zh": "请输入数字，例如 45000 或 0.8"},
-        "form_not_yours": {"en": "This check-in belongs to someone else.", "zh": "这是别人的签到。"},
-        "away_title": {"en": "Time off", "zh": "休假"},
-        "away_label": {"en": "Back on", "zh": "返回日期"},
-        "away_past": {"en": "Pick a date after today.", "zh": "请选择今天之后的日期。"},
-    }
-)
-
 
 def checkin_modal(session: Session, *, person: Person, checkin: Checkin, now: Any) -> View:
     locale = person.locale
