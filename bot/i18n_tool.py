@@ -36,7 +36,7 @@ from bot.catalogs import DOMAIN, LANGUAGES, LOCALE_DIR, mo_path, po_path
 from bot.i18n import PLURAL_SUFFIX
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE_DIRS = ("bot", "handlers", "storage")
+SOURCE_DIRS = ("bot", "handlers", "storage", "kpibot_dev")
 KEYWORDS: dict[str, None] = {"t": None, "tn": None, "N_": None}
 PLACEHOLDER = re.compile(r"(?<!\{)\{(\w+)[^{}]*\}")
 
@@ -217,10 +217,13 @@ def convert(root: Path = ROOT, locale_dir: Path = LOCALE_DIR) -> list[str]:
         for call in sorted(calls, key=lambda c: c.lineno, reverse=True):
             texts = ast.literal_eval(call.args[0])
             for key, value in texts.items():
-                if key in catalogs["en"]:
-                    raise SystemExit(f"{path}:{call.lineno}: {key!r} is already in the catalogs; rename one of them")
+                # A dict that comes back in a merge carries someone's newer wording: it wins.
                 for lang in LANGUAGES:
-                    catalogs[lang].add(key, value[lang])
+                    existing = catalogs[lang].get(key)
+                    if existing is not None and existing.string != value[lang]:
+                        print(f"convert: {key!r} ({lang}) changed to the wording in {path.relative_to(root)}")
+                    catalogs[lang].delete(key)
+                    catalogs[lang].add(key, value[lang], user_comments=existing.user_comments if existing else ())
                 moved.append(key)
             assert call.end_lineno is not None
             del lines[call.lineno - 1 : call.end_lineno]

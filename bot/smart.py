@@ -16,7 +16,8 @@ from bot import i18n
 from bot.periods import PeriodError, period_bounds
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
-UNITS = {"count", "percent", "hours", "score", "days"}
+UNITS = {"count", "percent", "hours", "days", "minutes", "score", "rating"}
+RATING = "rating"  # a 1-5 behaviour-anchored scale; "score" is any index (NPS -100..100, CSAT 0-10)
 VAGUE = re.compile(r"^(improve|increase|raise|boost|better|grow|enhance|提升|提高|改善|增加|加强)\b", re.IGNORECASE)
 
 
@@ -54,7 +55,7 @@ class KpiDraft:
 
 
 def valid_unit(unit: str) -> bool:
-    """count, percent, hours, days, score, or a three-letter currency code such as CNY."""
+    """count, percent, hours, minutes, days, score (any index), rating (1-5), or a currency code such as CNY."""
     return unit in UNITS or bool(CURRENCY.match(unit))
 
 
@@ -94,9 +95,15 @@ def check_kpi(draft: KpiDraft, *, today: date | None) -> list[Rule]:
         problems.append(Rule("smart_period", "period", (("reason", str(exc)),)))
     if not draft.source.strip():
         problems.append(Rule("smart_source", "source"))
-    if draft.unit == "score" and draft.anchors and len(draft.anchors) != 5:
+    if draft.unit == RATING and draft.target is not None and not 1 <= draft.target <= 5:
+        problems.append(Rule("smart_rating_target", "target"))
+    if draft.unit == RATING and draft.direction != "higher":
+        problems.append(Rule("smart_rating_direction", "direction"))
+    if draft.anchors and draft.unit != RATING:
+        problems.append(Rule("smart_anchors_unit", "anchors"))
+    if draft.unit == RATING and draft.anchors and len(draft.anchors) != 5:
         problems.append(Rule("smart_anchors", "anchors"))
-    if draft.unit == "score" and draft.anchors and any(not a.strip() for a in draft.anchors):
+    if draft.unit == RATING and draft.anchors and any(not a.strip() for a in draft.anchors):
         problems.append(Rule("smart_anchor_empty", "anchors"))
     hint = vague_name_hint(draft.name)
     if hint:
