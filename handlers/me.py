@@ -18,16 +18,6 @@ from handlers.render.escape import clip, escape
 from handlers.render.team import kpi_line, legend_block
 from storage.tables import Evaluation, Kpi, Person
 
-i18n.register(
-    {
-        "me_title": {
-            "en": "*Your KPIs ({week})* · weighted: on pace {pace} · of target {score}",
-            "zh": "*我的 KPI（{week}）* · 加权：按进度 {pace} · 占目标 {score}",
-        },
-        "me_forecast": {"en": "forecast {value}", "zh": "预计 {value}"},
-    }
-)
-
 
 def me_blocks(session: Session, person: Person, now: datetime) -> list[Block]:
     """The person's own KPIs as ``kpi_state`` sees them: the same figures as every other view."""

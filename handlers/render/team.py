@@ -27,42 +27,6 @@ CHECKIN_ICON = {
     "skipped": ":fast_forward:",
 }
 
-i18n.register(
-    {
-        "team_title": {"en": "{team} · {week}", "zh": "{team} · {week}"},
-        "team_overview": {
-            "en": "Average of {n} members' weighted scores: on pace *{pace}* · of target *{score}*\n"
-            "{checked}/{total} checked in · KPIs: {on} on track, {risk} at risk, {off} behind, {none} no data",
-            "zh": "{n} 名成员加权得分的平均值：按进度 *{pace}* · 占目标 *{score}*\n"
-            "已签到 {checked}/{total} · KPI：{on} 项正常，{risk} 项有风险，{off} 项落后，{none} 项无数据",
-        },
-        "legend": {
-            "en": ":large_green_circle: on track (at or ahead of pace) · :large_yellow_circle: at risk (up to 10% behind pace)"
-            " · :red_circle: behind (more than 10% behind) · :white_circle: no data. On pace = against where the KPI should"
-            " be at the end of its owner's week; of target = share of the period's target reached.",
-            "zh": ":large_green_circle: 正常（达到或超过进度）· :large_yellow_circle: 有风险（落后进度 10% 以内）"
-            " · :red_circle: 落后（落后进度超过 10%）· :white_circle: 无数据。按进度 = 与负责人本周末应达到的数值相比；"
-            "占目标 = 已完成周期目标的比例。",
-        },
-        "figures": {
-            "en": "on pace {pace} ({on_pace} by {day}) · of target {target}",
-            "zh": "按进度 {pace}（{day} 应为 {on_pace}）· 占目标 {target}",
-        },
-        "member_scores": {"en": "on pace {pace} · of target {score}", "zh": "按进度 {pace} · 占目标 {score}"},
-        "team_not_in": {"en": "*Not checked in yet:* {names}", "zh": "*尚未签到：*{names}"},
-        "team_behind": {"en": "*Behind two weeks running:* {items}", "zh": "*连续两周落后：*{items}"},
-        "team_blockers": {"en": "*Open blockers:* {items}", "zh": "*未解决的阻碍：*{items}"},
-        "team_missed": {"en": "missed {n} weeks running", "zh": "连续 {n} 周未签到"},
-        "team_more": {
-            "en": "…and {n} more. The full list is in kpibot's Home tab.",
-            "zh": "……还有 {n} 人，完整列表见 kpibot 的主页。",
-        },
-        "team_subteams": {"en": "Sub-teams: {names} (`/kpi team NAME`)", "zh": "下属团队：{names}（`/kpi team 名称`）"},
-        "team_empty": {"en": "This team has no members yet.", "zh": "这个团队还没有成员。"},
-        "team_shared_title": {"en": "{team}: the week at a glance ({week})", "zh": "{team}：本周概览（{week}）"},
-    }
-)
-
 
 def bar(fraction: float | None, width: int = 8, *, label: bool = True) -> str:
     """▓▓▓▓░░░░ 50%: a text bar, as Slack has no progress element (``label=False``: the bar alone)."""
