@@ -204,12 +204,11 @@ def _people(session: Session, keys: set[str]) -> dict[str, int]:
 def _kpis(session: Session, owner_ids: set[int]) -> dict[int, list[_KpiInfo]]:
     by_owner: dict[int, list[_KpiInfo]] = {}
     columns = [col(c) for c in (Kpi.id, Kpi.owner_id, Kpi.name, Kpi.aliases, Kpi.period_start, Kpi.period_end, Kpi.unit)]
-    columns.append(col(Kpi.anchors))
     for chunk in _chunks(sorted(owner_ids)):
         statement = select(*columns).where(col(Kpi.owner_id).in_(chunk), col(Kpi.status) != "proposed")
-        for kid, owner, name, aliases, start, end, unit, anchors in session.execute(statement):
+        for kid, owner, name, aliases, start, end, unit in session.execute(statement):
             names = frozenset(n.casefold() for n in [name, *(aliases or [])])
-            info = _KpiInfo(kid, name, names, start, end, unit == "score" and len(anchors or []) == 5)
+            info = _KpiInfo(kid, name, names, start, end, unit == "rating")
             by_owner.setdefault(owner, []).append(info)
     return by_owner
 

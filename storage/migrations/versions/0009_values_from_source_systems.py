@@ -2,7 +2,7 @@
 measurement origin, the KPI's feeding source, people's email.
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-30 14:31:35.294301
 """
 
@@ -15,7 +15,7 @@ import storage.types
 
 
 revision: str = '0009'
-down_revision: str | None = '0006'
+down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
