@@ -266,13 +266,15 @@ def kpi_progress(
     return result
 
 
-def team_summary(session: Session, *, team: Team, now: datetime, today: date) -> TeamSummary:
+def team_summary(session: Session, *, team: Team, today: date, now: datetime | None = None) -> TeamSummary:
     """Members with KPI progress, score, check-in state, miss streaks, blockers and warnings.
 
     Seven queries whatever the team size: members, KPIs, their weekly values,
     recent check-ins, open blockers, recent warnings, sub-teams. KPI figures
     are each owner's (``now`` on their clock); ``today`` is the viewer's date
-    and only picks the check-in week shown.
+    and picks the check-in week shown. Without ``now`` (a report as of a
+    past day) every KPI is taken at the end of the reporting week holding
+    ``today``.
     """
     this_week = week_key(today)
     members = session.exec(
@@ -283,7 +285,9 @@ def team_summary(session: Session, *, team: Team, now: datetime, today: date) ->
     rows = {person_id: MemberRow(slack_id, name) for person_id, slack_id, name in members}
     ids = list(rows)
     scored: dict[int, list[tuple[float | None, float, str]]] = defaultdict(list)
-    for owner_id, progress in kpi_progress(session, team_id=team.id, now=now):
+    for owner_id, progress in (
+        kpi_progress(session, team_id=team.id, now=now) if now is not None else kpi_progress(session, team_id=team.id, day=today)
+    ):
         if owner_id in rows:
             rows[owner_id].kpis.append(progress)
             scored[owner_id].append((progress.state.score, progress.weight, progress.kind))
