@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+from slack_bolt import App, BoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 from slack_sdk.models.views import View
@@ -14,6 +16,7 @@ from bot.people import current_kpis, local_now
 from bot.periods import week_key
 from bot.services import Services
 from bot.team_view import team_summary, visible_teams
+from handlers.context import ack_event, services_of
 from handlers.render.escape import clip, escape
 from handlers.render.team import bar, overview_blocks, team_blocks
 from storage.engine import session_scope
@@ -22,21 +25,6 @@ from storage.queries import person_by_slack_id
 log = logging.getLogger(__name__)
 HOME_BLOCKS = 100
 MAX_HOME_TEAMS = 8
-
-i18n.register(
-    {
-        "home_title": {"en": "Your KPIs", "zh": "我的 KPI"},
-        "home_none": {
-            "en": "No active KPIs yet. Ask your manager, or try `/kpi setup`.",
-            "zh": "还没有生效的 KPI。可以问问经理，或试试 `/kpi setup`。",
-        },
-        "home_unknown": {
-            "en": "You're not in the organisation file yet; an admin can add you.",
-            "zh": "组织文件里还没有你，请联系管理员添加。",
-        },
-        "home_actions": {"en": "*Open action items*", "zh": "*待办行动项*"},
-    }
-)
 
 
 def home_view(services: Services, slack_id: str) -> View:
@@ -89,3 +77,12 @@ def refresh_home(services: Services, slack_id: str) -> None:
         services.gateway.publish_home(slack_id, home_view(services, slack_id))
     except SlackApiError as exc:
         log.warning("views.publish for %s failed: %s", slack_id, exc.response.get("error"))
+
+
+def on_app_home_opened(event: dict[str, Any], context: BoltContext) -> None:
+    if event.get("tab") == "home":
+        refresh_home(services_of(context), event["user"])
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(ack=ack_event, lazy=[on_app_home_opened])

@@ -1,0 +1,152 @@
+"""The /kpi slash command: routes each subcommand to its feature. Answers go back in the ack (ephemeral): private and fast."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import Block, SectionBlock
+from sqlmodel import Session
+
+from bot import i18n
+from bot.charts import person_series, render_png, team_series
+from bot.feedback_jobs import send_pending
+from bot.goals import goal_tree
+from bot.people import current_kpis, local_now
+from bot.periods import week_key
+from bot.team_view import NotAllowed, UnknownTeam, resolve_team
+from handlers.context import services_of
+from handlers.feedback import handle_360, open_unsolicited, own_results
+from handlers.me import last_evaluation, me_blocks
+from handlers.render.escape import escape
+from handlers.render.goals import goals_blocks
+from handlers.setup import open_setup
+from handlers.team import team_reply
+from storage.engine import session_scope
+from storage.queries import person_by_slack_id
+from storage.tables import Person
+
+SUBCOMMANDS = ("me", "team", "goals", "setup", "360", "feedback", "help")
+
+
+def help_blocks(locale: str, unknown: str | None = None) -> list[Block]:
+    text = i18n.t("help", locale)
+    if unknown:
+        text = i18n.t("unknown_sub", locale, sub=escape(unknown[:50])) + "\n" + text
+    return [SectionBlock(text=text)]
+
+
+def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """/kpi: answered in the ack itself, so the reply is immediate and private by default."""
+    words = (command.get("text") or "").split()
+    sub = words[0].lower() if words else "help"
+    services = services_of(context)
+    response_type = "ephemeral"
+    with session_scope(services.engine) as session:
+        person = person_by_slack_id(session, slack_id=command["user_id"])
+        locale = person.locale if person else "en-US"
+        if sub == "help":
+            blocks = help_blocks(locale)
+        elif sub not in SUBCOMMANDS:
+            blocks = help_blocks(locale, unknown=sub)
+        elif person is None:
+            blocks = [SectionBlock(text=i18n.t("not_in_org", locale))]
+        elif sub in {"me", "team"} and words[-1].lower() == "chart":
+            blocks = chart_ack(session, person, sub, words[1:-1])
+        elif sub == "me":
+            blocks = (
+                me_blocks(session, person, services.clock())
+                + own_results(session, services, person)
+                + last_evaluation(session, person)
+            )
+        elif sub == "team":
+            response_type, blocks = team_reply(session, person, words[1:], command.get("channel_id", ""), services.clock())
+        elif sub == "goals":
+            blocks = goals_blocks(goal_tree(session, asker=person, today=local_now(person, services.clock()).date()), locale)
+        elif sub == "360":
+            blocks = handle_360(session, services, person, words[1:], services.clock())
+        elif sub == "setup":
+            refusal = open_setup(services, client, person, words[1:], command.get("trigger_id", ""))
+            if refusal is None:
+                ack()
+                return
+            blocks = refusal
+        elif sub == "feedback":
+            refusal = open_unsolicited(services, client, person, words[1:], command.get("trigger_id", ""), services.clock())
+            if refusal is None:
+                ack()
+                return
+            blocks = refusal
+    ack(response_type=response_type, blocks=blocks, text="kpibot")
+
+
+def chart_ack(session: Session, person: Person, sub: str, words: list[str]) -> list[Block]:
+    """Charts take a moment to draw: say so now, send the picture from the lazy listener."""
+    if sub == "team":
+        try:
+            resolve_team(session, asker=person, name=" ".join(words) or None)
+        except NotAllowed as refusal:
+            who = ", ".join(f"<@{m}>" for m in refusal.managers) or i18n.t("no_admins", person.locale)
+            return [SectionBlock(text=i18n.t("not_a_manager", person.locale, who=who))]
+        except UnknownTeam as unknown:
+            return [
+                SectionBlock(
+                    text=i18n.t("unknown_team", person.locale, name=escape(unknown.name[:100]), known=", ".join(unknown.known))
+                )
+            ]
+    return [SectionBlock(text=i18n.t("chart_coming", person.locale))]
+
+
+def after_command(command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """The lazy part of /kpi: slow work off the request path (360 invitations, charts)."""
+    words = (command.get("text") or "").split()
+    if words and words[0] == "360":
+        send_pending(services_of(context), services_of(context).clock())
+        return
+    draw_chart(command, context, client)
+
+
+def draw_chart(command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """`/kpi me chart` and `/kpi team chart`: render off the request path, upload to the DM."""
+    words = (command.get("text") or "").split()
+    if len(words) < 2 or words[0].lower() not in {"me", "team"} or words[-1].lower() != "chart":
+        return
+    services = services_of(context)
+    now = services.clock()
+    with session_scope(services.engine) as session:
+        person = person_by_slack_id(session, slack_id=command["user_id"])
+        if person is None:
+            return
+        today = local_now(person, now).date()
+        if words[0].lower() == "me":
+            series = person_series(
+                session, person_id=person.id or 0, kpis=current_kpis(session, person_id=person.id or 0, day=today)
+            )
+            title = f"{person.name} · {week_key(today)}"
+        else:
+            try:
+                team = resolve_team(session, asker=person, name=" ".join(words[1:-1]) or None)
+            except (NotAllowed, UnknownTeam):
+                return  # the ack already said why
+            series = team_series(session, team_id=team.id or 0, day=today)
+            title = f"{team.name} · {week_key(today)}"
+        slack_id = person.slack_id
+    png = render_png(series, title)
+    channel = services.gateway.open_dm(slack_id)
+    client.files_upload_v2(channel=channel, file=png, filename="kpi-trend.png", title=title)
+
+
+def needs_background(command: dict[str, Any]) -> bool:
+    """Charts and 360 invitations have slow work after the answer; the rest answers in the ack alone.
+
+    Only these get a lazy listener: Bolt copies the request for each lazy
+    call, which would otherwise cost every /kpi a few milliseconds.
+    """
+    words = (command.get("text") or "").lower().split()
+    return bool(words) and (words[0] == "360" or (words[0] in {"me", "team"} and words[-1] == "chart"))
+
+
+def register(app: App) -> None:
+    app.command("/kpi", matchers=[needs_background])(ack=handle_kpi, lazy=[after_command])
+    app.command("/kpi")(handle_kpi)
