@@ -557,7 +557,15 @@ def _check_plausible(kpis: list[KpiRef], reading: Reading) -> None:
             continue
         reason = ""
         kind = kpi.unit_kind
-        if value < 0 and kind in {"count", "percent", "hours", "minutes", "days", "rating", "currency"}:  # a score (NPS) may be negative
+        if value < 0 and kind in {
+            "count",
+            "percent",
+            "hours",
+            "minutes",
+            "days",
+            "rating",
+            "currency",
+        }:  # a score (NPS) may be negative
             reason = "negative"
         elif kind == "percent" and value > 100:
             reason = "over 100%"
