@@ -124,6 +124,10 @@ class Reading:
     truncated: bool = False
     dates: list[str] = field(default_factory=list)
 
+    def questions_about_numbers(self) -> bool:
+        """Did the person type numbers the bot must ask about (not just KPIs they did not mention)?"""
+        return any(q.kind != "missing" for q in self.questions)
+
     def as_json(self, kpis: list[KpiRef]) -> dict[str, Any]:
         """The ``kpibot parse`` shape: values keyed by KPI name."""
         names = {k.key: k.name for k in kpis}
@@ -489,7 +493,7 @@ def _put(state: _State, key: str, value: float, *, replace: bool, strength: floa
 def _phrase(words: str) -> str:
     """The person's own words for a number, to remember as their alias: "closed deals", "签单"."""
     cleaned = CORRECTION.sub(" ", _APPROX.sub(" ", words))
-    cleaned = re.sub(r"[^\w\u4e00-\u9fff&' -]+", " ", cleaned)
+    cleaned = re.sub(r"[^\w\u4e00-\u9fff' -]+", " ", cleaned)
     tokens = [t for t in cleaned.split() if not re.fullmatch(r"\d+|" + _FILLER.pattern, t, re.IGNORECASE)]
     return " ".join(tokens)[:60].strip().casefold()
 

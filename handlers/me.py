@@ -8,13 +8,15 @@ from slack_sdk.models.blocks import Block, SectionBlock
 from sqlmodel import Session, col, select
 
 from bot import i18n
+from bot.aliases import learned_aliases
 from bot.checkin import format_value, measurements_for, nice
-from bot.messages import EvaluationNote
+from bot.messages import AliasList, EvaluationNote
 from bot.people import current_kpis, local_now
 from bot.periods import week_key
 from bot.scoring import aggregate, expected_to_date, forecast, kpi_attainment, split_totals, status
 from bot.team_view import KpiProgress
 from handlers.render import render
+from handlers.render.checkin import alias_blocks
 from handlers.render.escape import clip, escape
 from handlers.render.team import kpi_line
 from storage.tables import Evaluation, Person
@@ -59,6 +61,8 @@ def me_blocks(session: Session, person: Person, now: datetime) -> list[Block]:
     score = split_totals(items)["total"]
     title = i18n.t("me_title", locale, week=week_key(today), score="–" if score is None else f"{score:.0%}")
     blocks: list[Block] = [SectionBlock(text=clip(title + "\n" + "\n".join(rows), 2900))]
+    learned = learned_aliases(session, person_id=person.id or 0)
+    blocks += alias_blocks(AliasList([(a.id or 0, a.phrase, k.name) for a, k in learned]), locale)
     forbidden = list(dict.fromkeys(rule for k in kpis for rule in k.forbidden))
     if forbidden:
         blocks.append(
