@@ -3,8 +3,6 @@ the value is stored and their words are understood next week; `/kpi me` lists th
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlmodel import select
 
 from bot.rounds import tick
