@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from bot.app import create_app, create_services
 from bot.config import Settings
 from bot.scheduler import start_scheduler
+from handlers.http import slack_wsgi
 from storage.migrate import upgrade
 
 log = logging.getLogger("kpibot")
@@ -44,11 +45,10 @@ def serve(settings: Settings) -> int:
 
             SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
         else:
-            from slack_bolt.adapter.wsgi import SlackRequestHandler
             from waitress import serve as waitress_serve
 
             log.info("listening on http://0.0.0.0:%d/slack/events", settings.port)
-            waitress_serve(SlackRequestHandler(app), host="0.0.0.0", port=settings.port, threads=8, ident="kpibot")
+            waitress_serve(slack_wsgi(app), host="0.0.0.0", port=settings.port, threads=8, ident="kpibot")
     finally:
         scheduler.shutdown(wait=False)
     return 0
@@ -62,10 +62,9 @@ class LocalServer:
     """
 
     def __init__(self, app: App, *, threads: int = 8, executor: Executor | None = None) -> None:
-        from slack_bolt.adapter.wsgi import SlackRequestHandler
         from waitress.server import create_server
 
-        self.server: Any = create_server(SlackRequestHandler(app), host="127.0.0.1", port=0, threads=threads, ident="kpibot")
+        self.server: Any = create_server(slack_wsgi(app), host="127.0.0.1", port=0, threads=threads, ident="kpibot")
         self.executor = executor
         self.thread = threading.Thread(target=self.server.run, name="kpibot-http", daemon=True)
 

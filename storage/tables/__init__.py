@@ -5,10 +5,11 @@ from storage.tables.feedback import FeedbackCycle, FeedbackRequest, FeedbackResp
 from storage.tables.org import Goal, Kpi, Person, Team
 from storage.tables.proposals import KpiProposal
 from storage.tables.reviews import Evaluation, KpiReview, KpiWarning, Recognition, Retro
-from storage.tables.slack import OutboundMessage, ProcessedEvent
+from storage.tables.slack import AppSecret, OutboundMessage, ProcessedEvent
 
 __all__ = [
     "ActionItem",
+    "AppSecret",
     "Blocker",
     "Checkin",
     "CheckinRound",
