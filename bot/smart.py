@@ -16,7 +16,8 @@ from bot import i18n
 from bot.periods import PeriodError, period_bounds
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
-UNITS = {"count", "percent", "hours", "score", "days"}
+UNITS = {"count", "percent", "hours", "days", "minutes", "score", "rating"}
+RATING = "rating"  # a 1-5 behaviour-anchored scale; "score" is any index (NPS -100..100, CSAT 0-10)
 VAGUE = re.compile(r"^(improve|increase|raise|boost|better|grow|enhance|提升|提高|改善|增加|加强)\b", re.IGNORECASE)
 
 
@@ -54,7 +55,7 @@ class KpiDraft:
 
 
 def valid_unit(unit: str) -> bool:
-    """count, percent, hours, days, score, or a three-letter currency code such as CNY."""
+    """count, percent, hours, minutes, days, score (any index), rating (1-5), or a currency code such as CNY."""
     return unit in UNITS or bool(CURRENCY.match(unit))
 
 
@@ -71,60 +72,6 @@ class Rule:
 
     def __str__(self) -> str:
         return self.text("en")
-
-
-i18n.register(
-    {
-        "smart_unit": {
-            "en": "unit '{unit}' is unknown; use count, percent, hours, days, score or a currency code like CNY",
-            "zh": "单位“{unit}”无法识别；请用 count、percent、hours、days、score 或货币代码（如 CNY）",
-        },
-        "smart_direction": {
-            "en": "direction must be 'higher' or 'lower' (lower = reverse-scored, e.g. complaint rate)",
-            "zh": "方向必须是“越高越好”或“越低越好”（如投诉率是越低越好）",
-        },
-        "smart_target": {"en": "a target is required", "zh": "需要一个目标值"},
-        "smart_percent": {"en": "a percent target must be between 0 and 100", "zh": "百分比目标必须在 0 到 100 之间"},
-        "smart_weight": {"en": "weight must be more than 0 and at most 100", "zh": "权重必须大于 0 且不超过 100"},
-        "smart_period_over": {
-            "en": "period {period} has already ended; pick a current or future period",
-            "zh": "周期 {period} 已结束，请选择当前或未来的周期",
-        },
-        "smart_period": {"en": "{reason}", "zh": "周期无法识别：{reason}"},
-        "smart_source": {
-            "en": "name the data source (where the number comes from), e.g. 'CRM closed-won deals'",
-            "zh": "请写明数据来源（数字从哪里来），例如“CRM 已成交订单”",
-        },
-        "smart_anchors": {
-            "en": "a 1-5 rating needs an anchor text for each of the 5 levels",
-            "zh": "1-5 分评分需要为每个等级写明行为描述",
-        },
-        "smart_anchor_empty": {
-            "en": "every level of a 1-5 rating needs a described behaviour",
-            "zh": "1-5 分的每个等级都需要行为描述",
-        },
-        "smart_vague": {
-            "en": "'{name}' is a wish, not a measure: name what is counted, e.g. 'New customers signed' or 'Customer satisfaction (CSAT, 1-5)'",
-            "zh": "“{name}”是愿望而不是指标：请写明统计什么，例如“新签客户数”或“客户满意度（CSAT，1-5分）”",
-        },
-        "smart_count": {
-            "en": "has {n} KPI(s); keep 3-5 core KPIs so each one matters",
-            "zh": "共有 {n} 个 KPI；请保持 3-5 个核心 KPI",
-        },
-        "smart_weights": {
-            "en": "weights add up to {total}, not 100; adjust them so they do",
-            "zh": "权重合计为 {total}，不是 100，请调整",
-        },
-        "smart_leading": {
-            "en": "leading indicators carry {share} of the weight; give them at least 30%",
-            "zh": "先行指标只占权重的 {share}；请至少给到 30%",
-        },
-        "smart_mix": {
-            "en": "no {missing} KPI; results and behaviour should both count",
-            "zh": "没有{missing}类 KPI；结果和行为都应计入",
-        },
-    }
-)
 
 
 def check_kpi(draft: KpiDraft, *, today: date | None) -> list[Rule]:
@@ -148,9 +95,15 @@ def check_kpi(draft: KpiDraft, *, today: date | None) -> list[Rule]:
         problems.append(Rule("smart_period", "period", (("reason", str(exc)),)))
     if not draft.source.strip():
         problems.append(Rule("smart_source", "source"))
-    if draft.unit == "score" and draft.anchors and len(draft.anchors) != 5:
+    if draft.unit == RATING and draft.target is not None and not 1 <= draft.target <= 5:
+        problems.append(Rule("smart_rating_target", "target"))
+    if draft.unit == RATING and draft.direction != "higher":
+        problems.append(Rule("smart_rating_direction", "direction"))
+    if draft.anchors and draft.unit != RATING:
+        problems.append(Rule("smart_anchors_unit", "anchors"))
+    if draft.unit == RATING and draft.anchors and len(draft.anchors) != 5:
         problems.append(Rule("smart_anchors", "anchors"))
-    if draft.unit == "score" and draft.anchors and any(not a.strip() for a in draft.anchors):
+    if draft.unit == RATING and draft.anchors and any(not a.strip() for a in draft.anchors):
         problems.append(Rule("smart_anchor_empty", "anchors"))
     hint = vague_name_hint(draft.name)
     if hint:

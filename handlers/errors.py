@@ -25,15 +25,6 @@ from storage.queries import person_by_slack_id
 
 log = logging.getLogger("kpibot")
 
-i18n.register(
-    {
-        "bad_request": {
-            "en": "That request didn't look like one of mine, so I left everything as it was.",
-            "zh": "这个请求看起来不是我发出的，所以我没有做任何改动。",
-        },
-    }
-)
-
 
 def on_error(error: Exception, body: dict[str, Any], context: BoltContext, respond: Respond | None) -> BoltResponse | None:
     if not isinstance(error, Refusal):
