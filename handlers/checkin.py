@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -24,10 +25,12 @@ from slack_sdk.models.views import View
 from sqlmodel import Session
 
 from bot import i18n
+from bot.aliases import forget
 from bot.checkin import (
     Outgoing,
     confirmation,
     format_value,
+    handle_choice,
     kpi_lines,
     kpis_for_week,
     mark_confirmed,
@@ -39,7 +42,7 @@ from handlers import payload
 from handlers.context import services_of
 from handlers.conversation import deliver
 from handlers.render import render
-from handlers.render.escape import clip
+from handlers.render.escape import clip, escape
 from storage.engine import session_scope
 from storage.queries import by_id, person_by_slack_id
 from storage.tables import Blocker, Checkin, Person
@@ -258,11 +261,48 @@ def on_away_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: 
         if until is None or until <= local_now(person, services.clock()).date():
             ack(response_action="errors", errors={"until": i18n.t("away_past", person.locale)})
             return
-        person.away_until = until - timedelta(days=1)
+        person.away_from, person.away_until = None, until - timedelta(days=1)
     ack()
 
 
+def on_which_kpi(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    """The person picked the KPI a number was for: the domain stores it and learns their words."""
+    ack()
+    services = services_of(context)
+    checkin_text, _, kpi_text = payload.action_value(body).partition(":")
+    checkin_id, kpi_id = payload.optional_id(checkin_text), payload.optional_id(kpi_text)
+    channel, _ = payload.message_location(body)
+    with session_scope(services.engine) as session:
+        person = person_by_slack_id(session, slack_id=payload.user_id(body))
+        outgoing = (
+            handle_choice(session, person=person, checkin_id=checkin_id, kpi_id=kpi_id, now=services.clock())
+            if person is not None and checkin_id is not None and kpi_id is not None
+            else None
+        )
+        if outgoing is None:
+            say_not_yours(respond, person)
+            return
+    deliver(services, outgoing, channel)
+
+
+def on_alias_forget(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    """Remove one learned alias from `/kpi me`; only the person's own."""
+    ack()
+    services = services_of(context)
+    alias_id = payload.optional_id(payload.action_value(body))
+    with session_scope(services.engine) as session:
+        person = person_by_slack_id(session, slack_id=payload.user_id(body))
+        removed = forget(session, person_id=person.id or 0, alias_id=alias_id) if person and alias_id is not None else None
+        if person is None or removed is None:
+            say_not_yours(respond, person)
+            return
+        text = i18n.t("alias_removed", person.locale, phrase=escape(removed.phrase))
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
 def register(app: App) -> None:
+    app.action(re.compile(r"^which_kpi_\d+$"))(on_which_kpi)
+    app.action("alias_forget")(on_alias_forget)
     app.action("checkin_confirm")(on_confirm)
     app.action("checkin_edit")(on_open_form)
     app.action("checkin_form")(on_open_form)
