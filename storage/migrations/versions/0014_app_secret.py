@@ -1,7 +1,7 @@
 """A table for secrets the app generates for itself (the modal-metadata key without a signing secret).
 
 Revision ID: 0014
-Revises: 0009
+Revises: 0008
 Create Date: 2026-12-01 10:00:00.000000
 """
 
@@ -14,7 +14,7 @@ import storage.types
 
 
 revision: str = '0014'
-down_revision: str | None = '0009'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
