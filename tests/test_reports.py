@@ -59,7 +59,7 @@ def test_csv_is_the_kpi_table_with_the_same_status_as_kpi_team(history: Engine, 
     with session_scope(history) as session:
         team = session.exec(select(Team)).one()
         as_of = min(date(2026, 12, 31), datetime.now(UTC).date())  # what the CLI reports as of: the period end or today
-        shown = team_summary(session, team=team, today=as_of)
+        shown = team_summary(session, team=team, now=datetime(as_of.year, as_of.month, as_of.day, 12, tzinfo=UTC), today=as_of)
         expected = {(m.slack_id, k.name): k.status for m in shown.members for k in m.kpis}
     assert {(r["slack_id"], r["kpi"]): r["status"] for r in rows} == expected
     revenue = next(r for r in rows if r["slack_id"] == "U001" and r["kpi"] == "Revenue")
