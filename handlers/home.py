@@ -51,7 +51,7 @@ def home_view(services: Services, slack_id: str) -> View:
                 )
             blocks.append(
                 SectionBlock(
-                    text=f"*{escape(line.name)}*\n`{bar(progress)}`  {format_value(line.so_far, line.unit)} / {format_value(line.target, line.unit)}"
+                    text=f"*{escape(line.name)}*\n`{bar(progress)}`  {format_value(line.so_far, line.unit, locale)} / {format_value(line.target, line.unit, locale)}"
                 )
             )
         items = open_action_items(session, person_id=person.id or 0)

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from bot import i18n
 from bot.checkin import format_value, measurements_for, nice
+from bot.formats import format_share
 from bot.messages import EvaluationNote
 from bot.people import current_kpis, local_now
 from bot.periods import week_key
@@ -38,7 +39,7 @@ def me_blocks(session: Session, person: Person, now: datetime) -> list[Block]:
         achieved = kpi_attainment(actual, kpi.target, kpi.direction, kpi.baseline, kpi.unit)
         items.append((achieved, kpi.weight, kpi.kind))
         state = status(actual, expected, projected, kpi.target, kpi.direction, kpi.baseline)
-        trend = " ".join(format_value(v, kpi.unit) for v in values[-4:]) or "–"
+        trend = " ".join(format_value(v, kpi.unit, locale) for v in values[-4:]) or "–"
         progress = KpiProgress(
             kpi.id or 0,
             kpi.name,
@@ -54,10 +55,10 @@ def me_blocks(session: Session, person: Person, now: datetime) -> list[Block]:
             state,
         )
         rows.append(
-            f"{kpi_line(progress)} · {i18n.t('me_forecast', locale, value=format_value(nice(projected) if projected is not None else None, kpi.unit))}\n      _{trend}_"
+            f"{kpi_line(progress, locale)} · {i18n.t('me_forecast', locale, value=format_value(nice(projected) if projected is not None else None, kpi.unit, locale))}\n      _{trend}_"
         )
     score = split_totals(items)["total"]
-    title = i18n.t("me_title", locale, week=week_key(today), score="–" if score is None else f"{score:.0%}")
+    title = i18n.t("me_title", locale, week=week_key(today), score=format_share(score, locale))
     blocks: list[Block] = [SectionBlock(text=clip(title + "\n" + "\n".join(rows), 2900))]
     forbidden = list(dict.fromkeys(rule for k in kpis for rule in k.forbidden))
     if forbidden:

@@ -260,7 +260,7 @@ def _proposal(message: ProposalMessage, locale: str) -> Rendered:
         round=message.round,
     )
     lines = [
-        f"• *{escape(k['name'])}* {format_value(k['target'], k['unit'])} · {k['weight']:g}% · {i18n.t('type_' + k['kind'] + '-' + k['horizon'], locale)}"
+        f"• *{escape(k['name'])}* {format_value(k['target'], k['unit'], locale)} · {k['weight']:g}% · {i18n.t('type_' + k['kind'] + '-' + k['horizon'], locale)}"
         + (" · ↓" if k["direction"] == "lower" else "")
         + f"\n      _{escape(clip(k['source'], 120))}_"
         for k in message.kpis

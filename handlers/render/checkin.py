@@ -29,9 +29,9 @@ def _kpi_text(line: KpiLine, locale: str) -> str:
         key,
         locale,
         name=escape(line.name),
-        so_far=format_value(line.so_far or 0, line.unit) if line.so_far is not None else "-",
-        target=format_value(line.target, line.unit),
-        expected=format_value(nice(line.expected or 0), line.unit),
+        so_far=format_value(line.so_far or 0, line.unit, locale) if line.so_far is not None else "-",
+        target=format_value(line.target, line.unit, locale),
+        expected=format_value(nice(line.expected or 0), line.unit, locale),
     )
 
 
@@ -88,7 +88,7 @@ def _blocker_block(blocker: BlockerLine, locale: str) -> SectionBlock:
 def _question(message: QuestionMessage, locale: str) -> Rendered:
     parts: list[str] = []
     if message.stored_now:
-        items = ", ".join(f"{escape(line.name)} {format_value(line.value, line.unit)}" for line in message.stored_now)
+        items = ", ".join(f"{escape(line.name)} {format_value(line.value, line.unit, locale)}" for line in message.stored_now)
         parts.append(i18n.t("stored_now", locale, items=items))
     for blocker in message.blockers_now:
         parts.append(
@@ -101,14 +101,16 @@ def _question(message: QuestionMessage, locale: str) -> Rendered:
     kpi = message.kpi
     name = escape(kpi.name) if kpi else ""
     unit = kpi.unit if kpi else "count"
-    candidates = " / ".join(format_value(c, unit) for c in message.candidates)
+    candidates = " / ".join(format_value(c, unit, locale) for c in message.candidates)
     if message.kind == "ambiguous" and kpi:
         parts.append(i18n.t("q_ambiguous", locale, name=name, candidates=candidates))
     elif message.kind == "implausible" and kpi:
         reason = i18n.t(f"r_{message.reason}", locale) if i18n.has(f"r_{message.reason}") else message.reason
-        parts.append(i18n.t("q_implausible", locale, name=name, value=format_value(message.candidates[0], unit), reason=reason))
+        parts.append(
+            i18n.t("q_implausible", locale, name=name, value=format_value(message.candidates[0], unit, locale), reason=reason)
+        )
     elif message.kind == "unmatched":
-        first = format_value(message.candidates[0], "count") if message.candidates else "1"
+        first = format_value(message.candidates[0], "count", locale) if message.candidates else "1"
         it = "it is" if len(message.candidates) == 1 else "they are"
         parts.append(i18n.t("q_unmatched", locale, candidates=candidates, it=it, name=name or "revenue", first=first))
     elif kpi:
@@ -128,7 +130,7 @@ def _confirmation(message: Confirmation, locale: str) -> Rendered:
     title = i18n.t("confirm_updated" if message.updated else "confirm_title", locale, week=message.week)
     lines = []
     for line in message.kpis:
-        value = format_value(line.value, line.unit) if line.value is not None else i18n.t("no_value", locale)
+        value = format_value(line.value, line.unit, locale) if line.value is not None else i18n.t("no_value", locale)
         lines.append(f"• *{escape(line.name)}*: {value}")
     body = clip(title + "\n" + "\n".join(lines), 3000)
     blocks: list[Block] = [SectionBlock(text=body)]

@@ -6,6 +6,7 @@ from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTe
 
 from bot import i18n
 from bot.checkin import format_value
+from bot.formats import format_share
 from bot.team_view import KpiProgress, MemberRow, TeamSummary
 from handlers.render.escape import clip, escape
 
@@ -36,20 +37,16 @@ def bar(fraction: float | None, width: int = 8) -> str:
     return "▓" * filled + "░" * (width - filled) + f" {fraction:.0%}"
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
-
-
-def kpi_line(kpi: KpiProgress) -> str:
-    return f"{STATUS_ICON[kpi.status]} {escape(kpi.name)} `{bar(kpi.attainment)}` {format_value(kpi.actual, kpi.unit)} / {format_value(kpi.target, kpi.unit)}"
+def kpi_line(kpi: KpiProgress, locale: str | None = None) -> str:
+    return f"{STATUS_ICON[kpi.status]} {escape(kpi.name)} `{bar(kpi.attainment)}` {format_value(kpi.actual, kpi.unit, locale)} / {format_value(kpi.target, kpi.unit, locale)}"
 
 
 def member_text(member: MemberRow, locale: str) -> str:
     state = CHECKIN_ICON.get(member.checkin, ":hourglass:")
-    head = f"{state} *{escape(member.name)}* · {i18n.t('score', locale)} {_pct(member.score)}"
+    head = f"{state} *{escape(member.name)}* · {i18n.t('score', locale)} {format_share(member.score, locale)}"
     if member.missed_streak >= 2:
         head += " · :rotating_light: " + i18n.t("team_missed", locale, n=member.missed_streak)
-    lines = [head, *(f"    {kpi_line(k)}" for k in member.kpis)]
+    lines = [head, *(f"    {kpi_line(k, locale)}" for k in member.kpis)]
     if member.blockers:
         lines.append(
             "    :construction: " + ", ".join(f"{i18n.t(f'cat_{c}', locale)} {n}" for c, n in sorted(member.blockers.items()))
@@ -65,7 +62,7 @@ def overview_blocks(summary: TeamSummary, locale: str, *, shared: bool = False) 
     text = i18n.t(
         "team_overview",
         locale,
-        score=_pct(summary.average_score),
+        score=format_share(summary.average_score, locale),
         checked=checked,
         total=len(summary.members),
         on=counts.get("on_track", 0),
