@@ -10,7 +10,7 @@ from slack_sdk.models.blocks import Block, SectionBlock
 from sqlmodel import Session
 
 from bot import i18n
-from bot.charts import person_series, render_png, team_series
+from bot.charts import alt_text, person_series, render_png, team_series
 from bot.feedback_jobs import send_pending
 from bot.goals import goal_tree
 from bot.people import current_kpis, local_now
@@ -131,10 +131,12 @@ def draw_chart(command: dict[str, Any], context: BoltContext, client: WebClient)
                 return  # the ack already said why
             series = team_series(session, team_id=team.id or 0, day=today)
             title = f"{team.name} · {week_key(today)}"
-        slack_id = person.slack_id
-    png = render_png(series, title)
+        slack_id, locale = person.slack_id, person.locale
+    png = render_png(series, title, locale)
     channel = services.gateway.open_dm(slack_id)
-    client.files_upload_v2(channel=channel, file=png, filename="kpi-trend.png", title=title)
+    client.files_upload_v2(
+        channel=channel, file=png, filename="kpi-trend.png", title=title, alt_txt=alt_text(series, title, locale)
+    )
 
 
 def needs_background(command: dict[str, Any]) -> bool:
