@@ -20,8 +20,8 @@ from matplotlib.figure import Figure
 from sqlmodel import Session, col, select
 
 from bot import i18n
-from bot.formats import format_day, format_value
 from bot.checkin import nice
+from bot.formats import format_day, format_value
 from bot.scoring import aggregate, expected_to_date
 from storage.tables import Kpi, Measurement, Person
 
