@@ -42,7 +42,7 @@ def evidence_text(item: KpiEvidence, locale: str) -> str:
         locale,
         name=escape(item.name),
         owners=item.owners,
-        horizon=item.horizon,
+        horizon=i18n.t(f"horizon_{item.horizon}", locale),
         on_pace=format_share(item.on_pace_share, locale),
         half_way=format_share(item.half_way_share, locale),
         unreported=format_share(item.unreported_share, locale),
