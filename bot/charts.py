@@ -23,6 +23,7 @@ from bot import i18n
 from bot.checkin import nice
 from bot.formats import format_day, format_value
 from bot.kpi_state import KpiSpec, kpi_state, reporting_moment
+from bot.names import local_name
 from storage.tables import Kpi, Measurement, Person
 
 
@@ -38,17 +39,20 @@ class Series:
     pace: list[float]
 
 
-def person_series(session: Session, *, person_id: int, kpis: list[Kpi]) -> list[Series]:
+def person_series(session: Session, *, person_id: int, kpis: list[Kpi], locale: str | None = None) -> list[Series]:
     rows = session.exec(
         select(Measurement).where(col(Measurement.kpi_id).in_([k.id for k in kpis])).order_by(col(Measurement.week_start))
     ).all()
     by_kpi: dict[int, list[Measurement]] = defaultdict(list)
     for m in rows:
         by_kpi[m.kpi_id].append(m)
-    return [_series(kpi.name, kpi, [(m.week_start, m.value) for m in by_kpi.get(kpi.id or 0, [])]) for kpi in kpis]
+    return [
+        _series(local_name(kpi.name, kpi.names, locale), kpi, [(m.week_start, m.value) for m in by_kpi.get(kpi.id or 0, [])])
+        for kpi in kpis
+    ]
 
 
-def team_series(session: Session, *, team_id: int, day: date) -> list[Series]:
+def team_series(session: Session, *, team_id: int, day: date, locale: str | None = None) -> list[Series]:
     """Per KPI name across the team: the team total (sum KPIs) or mean (others) per week."""
     rows = session.exec(
         select(Kpi, Measurement)
@@ -66,7 +70,7 @@ def team_series(session: Session, *, team_id: int, day: date) -> list[Series]:
     for name, (kpi, weeks, owners) in grouped.items():
         points = [(w, sum(v) if kpi.aggregate == "sum" else sum(v) / len(v)) for w, v in sorted(weeks.items())]
         scale = len(owners) if kpi.aggregate == "sum" else 1
-        series.append(_series(name, kpi, points, target_scale=scale))
+        series.append(_series(local_name(name, kpi.names, locale), kpi, points, target_scale=scale))
     return series
 
 

@@ -17,6 +17,7 @@ from bot import i18n
 from bot.formats import format_value
 from bot.kpi_state import KpiSpec, in_period, state_for_week
 from bot.messages import BlockerLine, Confirmation, KpiLine, Notice, QuestionMessage
+from bot.names import every_name, local_name
 from bot.people import current_kpis, local_now
 from bot.periods import week_key, week_start_of_key
 from bot.reply_parser import KpiRef, Question, Reading, parse_reply
@@ -87,7 +88,7 @@ def kpi_refs(session: Session, kpis: list[Kpi], period_key: str) -> list[KpiRef]
             name=k.name,
             unit=k.unit,
             direction=k.direction,
-            aliases=tuple(k.aliases),
+            aliases=(*every_name(k.name, k.names)[1:], *k.aliases),  # the reply may use any language's name
             previous_max=best.get(k.id or 0),
             last_value=last.get(k.id or 0),
         )
@@ -152,6 +153,7 @@ def lines_from(kpis: list[Kpi], by_kpi: dict[int, list[Measurement]], *, period_
                 status=state.status,
                 pace_attainment=state.pace_attainment,
                 moment=state.moment,
+                names=dict(k.names or {}),
             )
         )
     return lines
@@ -162,7 +164,8 @@ def example_reply(lines: list[KpiLine], locale: str) -> str:
     parts = []
     for line in lines:
         sample = line.previous if line.previous is not None else _sample(line)
-        parts.append(f"{line.name.lower() if i18n.lang(locale) == 'en' else line.name} {format_value(sample, line.unit, locale)}")
+        name = local_name(line.name, line.names, locale)
+        parts.append(f"{name.lower() if i18n.lang(locale) == 'en' else name} {format_value(sample, line.unit, locale)}")
     blocker = "waiting on leads from marketing" if i18n.lang(locale) == "en" else "在等市场部的线索"
     return ", ".join([*parts, blocker])
 

@@ -121,7 +121,10 @@ def draw_chart(command: dict[str, Any], context: BoltContext, client: WebClient)
         today = local_now(person, now).date()
         if words[0].lower() == "me":
             series = person_series(
-                session, person_id=person.id or 0, kpis=current_kpis(session, person_id=person.id or 0, day=today)
+                session,
+                person_id=person.id or 0,
+                kpis=current_kpis(session, person_id=person.id or 0, day=today),
+                locale=person.locale,
             )
             title = f"{person.name} · {week_key(today)}"
         else:
@@ -129,7 +132,7 @@ def draw_chart(command: dict[str, Any], context: BoltContext, client: WebClient)
                 team = resolve_team(session, asker=person, name=" ".join(words[1:-1]) or None)
             except (NotAllowed, UnknownTeam):
                 return  # the ack already said why
-            series = team_series(session, team_id=team.id or 0, day=today)
+            series = team_series(session, team_id=team.id or 0, day=today, locale=person.locale)
             title = f"{team.name} · {week_key(today)}"
         slack_id, locale = person.slack_id, person.locale
     png = render_png(series, title, locale)

@@ -32,7 +32,9 @@ def me_blocks(session: Session, person: Person, now: datetime) -> list[Block]:
     rows = []
     for kpi in kpis:
         state = states[_id(kpi)]
-        progress = KpiProgress(_id(kpi), kpi.name, kpi.unit, kpi.direction, kpi.kind, kpi.weight, kpi.target, state)
+        progress = KpiProgress(
+            _id(kpi), kpi.name, kpi.unit, kpi.direction, kpi.kind, kpi.weight, kpi.target, state, dict(kpi.names)
+        )
         trend = " ".join(format_value(m.value, kpi.unit, locale) for m in history.get(_id(kpi), [])[-4:]) or "–"
         projected = format_value(nice(state.forecast) if state.forecast is not None else None, kpi.unit, locale)
         rows.append(f"{kpi_line(progress, locale)} · {i18n.t('me_forecast', locale, value=projected)}\n      _{trend}_")

@@ -21,6 +21,7 @@ from bot.checkin import format_value, nice
 from bot.formats import format_day
 from bot.kpi_state import Status
 from bot.messages import BlockerLine, CheckinPrompt, Confirmation, KpiLine, QuestionMessage
+from bot.names import local_name
 from bot.periods import week_start_of_key
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
@@ -55,7 +56,12 @@ def _kpi_text(line: KpiLine, locale: str) -> str:
     how = line.aggregate if line.aggregate in {"sum", "average", "latest"} else "sum"
     lower = i18n.t("lower_better", locale) if line.direction == "lower" else ""
     return i18n.t(
-        "kpi_line", locale, name=escape(line.name), ask=i18n.t(f"ask_{how}", locale), lower=lower, standing=standing(line, locale)
+        "kpi_line",
+        locale,
+        name=escape(local_name(line.name, line.names, locale)),
+        ask=i18n.t(f"ask_{how}", locale),
+        lower=lower,
+        standing=standing(line, locale),
     )
 
 
@@ -116,7 +122,10 @@ def _blocker_block(blocker: BlockerLine, locale: str) -> SectionBlock:
 def _question(message: QuestionMessage, locale: str) -> Rendered:
     parts: list[str] = []
     if message.stored_now:
-        items = ", ".join(f"{escape(line.name)} {format_value(line.value, line.unit, locale)}" for line in message.stored_now)
+        items = ", ".join(
+            f"{escape(local_name(line.name, line.names, locale))} {format_value(line.value, line.unit, locale)}"
+            for line in message.stored_now
+        )
         parts.append(i18n.t("stored_now", locale, items=items))
     for blocker in message.blockers_now:
         parts.append(
@@ -127,7 +136,7 @@ def _question(message: QuestionMessage, locale: str) -> Rendered:
             continue
         parts.append(i18n.t(note, locale))
     kpi = message.kpi
-    name = escape(kpi.name) if kpi else ""
+    name = escape(local_name(kpi.name, kpi.names, locale)) if kpi else ""
     unit = kpi.unit if kpi else "count"
     candidates = " / ".join(format_value(c, unit, locale) for c in message.candidates)
     if message.kind == "ambiguous" and kpi:
@@ -159,7 +168,15 @@ def _confirmation(message: Confirmation, locale: str) -> Rendered:
     lines = []
     for line in message.kpis:
         value = format_value(line.value, line.unit, locale) if line.value is not None else i18n.t("no_value", locale)
-        lines.append(i18n.t("confirm_line", locale, name=escape(line.name), value=value, standing=standing(line, locale)))
+        lines.append(
+            i18n.t(
+                "confirm_line",
+                locale,
+                name=escape(local_name(line.name, line.names, locale)),
+                value=value,
+                standing=standing(line, locale),
+            )
+        )
     body = clip(title + "\n" + "\n".join(lines), 3000)
     blocks: list[Block] = [SectionBlock(text=body)]
     if message.blockers:

@@ -8,6 +8,7 @@ from bot import i18n
 from bot.checkin import format_value, nice
 from bot.formats import format_day, format_share
 from bot.kpi_state import KpiState, Status
+from bot.names import local_name
 from bot.team_view import KpiProgress, MemberRow, TeamSummary
 from handlers.render.escape import clip, escape
 
@@ -52,7 +53,7 @@ def figures(state: KpiState, unit: str, locale: str) -> str:
 
 def kpi_line(kpi: KpiProgress, locale: str = "en-US") -> str:
     """Icon, name, a bar of "of target", value so far / target, then on pace and of target in words."""
-    head = f"{STATUS_ICON[kpi.status]} {escape(kpi.name)} `{bar(kpi.attainment, label=False)}` "
+    head = f"{STATUS_ICON[kpi.status]} {escape(local_name(kpi.name, kpi.names, locale))} `{bar(kpi.attainment, label=False)}` "
     amounts = f"{format_value(kpi.actual, kpi.unit, locale)} / {format_value(kpi.target, kpi.unit, locale)}"
     return f"{head}{amounts} · {figures(kpi.state, kpi.unit, locale)}"
 
