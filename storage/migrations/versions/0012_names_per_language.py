@@ -1,7 +1,7 @@
 """KPI names and goal titles per language ({"en": ..., "zh": ...}), from the organisation file or the setup form.
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0014
 Create Date: 2026-11-30 15:20:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0008"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
