@@ -6,6 +6,7 @@ from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTe
 
 from bot import i18n
 from bot.goals import GoalTree
+from bot.names import local_name
 from handlers.render.escape import clip, escape
 from handlers.render.team import MESSAGE_BLOCKS, SECTION_TEXT, bar, kpi_line
 
@@ -16,7 +17,7 @@ def goals_blocks(tree: GoalTree, locale: str) -> list[Block]:
         return [*blocks, SectionBlock(text=i18n.t("goals_none", locale))]
     for node in tree.nodes[: MESSAGE_BLOCKS - 4]:
         indent = "    " * node.depth
-        head = f"{indent}*{escape(node.title)}* _({i18n.t(f'level_{node.level}', locale)})_ `{bar(node.attainment)}`"
+        head = f"{indent}*{escape(local_name(node.title, node.names, locale))}* _({i18n.t(f'level_{node.level}', locale)})_ `{bar(node.attainment)}`"
         lines = [head]
         if node.unsupported:
             lines.append(f"{indent}    {i18n.t('goals_unsupported', locale)}")
