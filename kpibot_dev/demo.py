@@ -4,7 +4,11 @@ A sample organisation on SQLite, the real Bolt app behind a real HTTP server,
 the Slack stand-in, and a simulated clock: prompts go out at each person's
 local Monday morning, people answer in English or Chinese (signed events over
 HTTP, as Slack would send them), the bot asks, confirms, reminds and records
-misses. At the end it prints what each person and channel saw.
+misses. By default it runs the whole quarter (13 weeks, fast-forwarded), so
+the monthly retros, early warnings, the half-year review and the quarterly
+evaluation (on 2 January, once Q4 is over) rest on full data. At the end it
+prints the story in time order, each message stamped with its reader's local
+time.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 
@@ -36,6 +41,8 @@ from storage.migrate import upgrade
 SAMPLE = Path(bot.__file__).parent / "data" / "sample_org.yaml"
 SIGNING_SECRET = "demo0signing0secret0000000000000"
 START = datetime(2026, 10, 5, tzinfo=UTC)  # the first Monday of 2026-Q4
+LOOK = datetime(2026, 12, 18, 10, tzinfo=UTC)  # a Friday in Q4's last month: the managers' look
+EVENT_IDS = itertools.count(1)
 
 PEOPLE = {
     "U0ADMIN": ("Grace Hopper", "America/New_York", "en-US"),
@@ -81,6 +88,37 @@ SCRIPT: dict[str, list[list[str] | None]] = {
     "U204": [["revenue 5k, 3 new clients, complaints 2%"], ["same as last week"], None],
 }
 
+# After the scripted weeks, each person keeps a steady rhythm (weekly revenue, new customers,
+# complaint rate at week 3, its change per week): some ahead, some behind, so warnings and the
+# retro have something to say. Liu Yang is away every other week.
+RHYTHM: dict[str, tuple[float, int, float, float]] = {
+    "U101": (52_000, 2, 1.1, -0.02),
+    "U102": (33_000, 1, 1.9, 0.0),
+    "U103": (44_000, 2, 1.6, -0.03),
+    "U104": (50_000, 3, 1.0, -0.01),
+    "U201": (7_600, 2, 1.2, -0.02),
+    "U202": (6_400, 2, 1.4, -0.03),
+    "U203": (7_300, 2, 1.5, -0.04),
+    "U204": (5_200, 2, 2.0, 0.0),
+}
+
+
+def reply_for(user: str, week: int) -> list[str] | None:
+    """What ``user`` answers in ``week`` (0 = the first): the script, then their rhythm."""
+    script = SCRIPT.get(user, [])
+    if week < len(script):
+        return script[week]
+    if user not in RHYTHM or (user == "U103" and week % 2):
+        return None
+    revenue, customers, complaints, drift = RHYTHM[user]
+    wobble = (week * 7919 % 11 - 5) / 100  # a deterministic +-5%: real weeks are not all alike
+    revenue = round(revenue * (1 + wobble), -2)
+    customers = max(0, customers + (1 if week % 3 == 0 else 0) - (1 if week % 4 == 0 else 0))
+    rate = round(max(0.4, complaints + drift * (week - 2)), 1)
+    if PEOPLE[user][2].startswith("zh"):
+        return [f"销售额{revenue / 10_000:g}万，新客户{customers}个，投诉率{rate:g}%"]
+    return [f"revenue {revenue / 1000:g}k, {customers} new clients, complaints {rate:g}%"]
+
 
 @dataclass
 class SimClock:
@@ -120,11 +158,15 @@ def run_demo(*, weeks: int, out: Path, database_url: str | None = None) -> int:
         app = create_app(settings, services, executor=executor)
         with LocalServer(app, executor=executor) as server:
             driver = SlackDriver(server.url, SIGNING_SECRET, slack)
-            _simulate(services, slack, driver, clock, weeks)
+            end = START + timedelta(weeks=weeks) - timedelta(days=3)  # the last Friday
+            look = min(end, LOOK)  # managers look on a Friday while Q4 still runs
+            answered: set[tuple[str, int]] = set()
+            _simulate(services, slack, driver, clock, look, answered)
             _feedback_round(services, slack, driver)
             _agree_kpis(services, slack, driver)
-            _managers_look(driver)
-            _half_year_review(services, clock)
+            _managers_look(driver, clock)
+            _simulate(services, slack, driver, clock, end, answered)
+            _after_the_quarter(services, clock)
         _print_transcripts(slack)
         _write_charts(services, out)
     print(f"\nDatabase: {url}")
@@ -210,18 +252,25 @@ def _agree_kpis(services: Services, slack: SlackStandIn, driver: SlackDriver) ->
         slack.wait_for(lambda calls: any("Agreed" in str(c.args.get("text")) for c in calls), timeout=10)
 
 
-def _half_year_review(services: Services, clock: SimClock) -> None:
-    """Fast-forward: the October retro on 1 November, the half-year review on 18 December and the
-    Q4 evaluation on 2 January (with only the demo's three weeks of data behind it)."""
+def _after_the_quarter(services: Services, clock: SimClock) -> None:
+    """Whatever the simulated weeks did not reach, fast-forwarded: the retros on the 1st of November
+    and December, the half-year review on 18 December, and the Q4 evaluation on 2 January, once
+    Q4 is over everywhere (the evaluation never runs on a quarter still under way)."""
     from bot.monthly_jobs import evaluations, retros
     from bot.review_jobs import run as review_jobs
 
-    retros(services, datetime(2026, 11, 1, 10, tzinfo=UTC))
-    review_jobs(services, datetime(2026, 12, 18, 9, tzinfo=UTC))
-    evaluations(services, datetime(2027, 1, 2, 9, tzinfo=UTC))
+    for moment in (datetime(2026, 11, 1, 10, tzinfo=UTC), datetime(2026, 12, 1, 10, tzinfo=UTC)):
+        if clock.now < moment:
+            clock.now = moment
+            retros(services, moment)
+    if clock.now < datetime(2026, 12, 18, 9, tzinfo=UTC):
+        clock.now = datetime(2026, 12, 18, 9, tzinfo=UTC)
+        review_jobs(services, clock.now)
+    clock.now = max(clock.now, datetime(2027, 1, 2, 9, tzinfo=UTC))
+    evaluations(services, clock.now)
 
 
-def _managers_look(driver: SlackDriver) -> None:
+def _managers_look(driver: SlackDriver, clock: SimClock) -> None:
     """Each manager types /kpi team (private), and one shares the team totals in the channel."""
     for user, text, channel in (
         ("U0EASTMGR", "team", "C0EAST"),
@@ -234,7 +283,7 @@ def _managers_look(driver: SlackDriver) -> None:
         _, answer = driver.command(user, text, channel)
         who = PEOPLE[user][0]
         where = "only they see" if answer.get("response_type") == "ephemeral" else f"posted in {channel}"
-        print(f"\n== {who} types /kpi {text} in {channel} ({where}):")
+        print(f"\n== {_local(clock.now, user)}  {who} types /kpi {text} in {channel} ({where}):")
         for line in blocks_as_text(answer.get("blocks", []), answer.get("text", "")):
             print(f"      {line}")
 
@@ -264,15 +313,17 @@ def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {kind}" for kind, n in counts.items())
 
 
-def _simulate(services: Services, slack: SlackStandIn, driver: SlackDriver, clock: SimClock, weeks: int) -> None:
-    event_ids = itertools.count(1)
-    answered: set[tuple[str, int]] = set()
-    end = START + timedelta(weeks=weeks) - timedelta(days=3)  # ends on the last Friday: managers look then
-    step = timedelta(minutes=30)
+def _simulate(
+    services: Services, slack: SlackStandIn, driver: SlackDriver, clock: SimClock, end: datetime, answered: set[tuple[str, int]]
+) -> None:
+    """Tick the scheduler every simulated hour until ``end``; people answer their prompts two hours later."""
+    step = timedelta(hours=1)
     while clock.now < end:
         report = tick(services, clock.now)
         for slack_id in report.missed:
-            print(f"   {clock.now:%a %d %b %H:%M} UTC  {slack_id} missed the week")
+            slack.calls.append(
+                Call("missed", {"channel": "D" + slack_id[1:], "user": slack_id}, clock.epoch(), 200, {"ok": True})
+            )
         week = (clock.now - START).days // 7
         for prompt in slack.calls_to("chat.postMessage"):
             meta = (prompt.args.get("metadata") or {}).get("event_payload") or {}
@@ -285,10 +336,8 @@ def _simulate(services: Services, slack: SlackStandIn, driver: SlackDriver, cloc
             if (datetime.fromtimestamp(prompt.at, UTC) - START).days // 7 != week:
                 continue
             answered.add(key)
-            script = SCRIPT.get(user, [])
-            messages = script[week] if week < len(script) else None
-            for text in messages or []:
-                _say(slack, driver, user, text, f"Ev{next(event_ids):08d}", clock)
+            for text in reply_for(user, week) or []:
+                _say(slack, driver, user, text, f"Ev{next(EVENT_IDS):08d}", clock)
         clock.now += step
 
 
@@ -308,20 +357,27 @@ def _user_call(user: str, channel: str, text: str, clock: SimClock) -> Call:
     return Call("user_says", {"channel": channel, "user": user, "text": text}, clock.epoch(), 200, {"ok": True})
 
 
+def _local(moment: datetime, user: str | None) -> str:
+    """``Mon 05 Oct 09:00 Asia/Shanghai``: a moment on the wall clock of the person it concerns (UTC for channels)."""
+    tz = PEOPLE[user][1] if user in PEOPLE else "UTC"
+    return f"{moment.astimezone(ZoneInfo(tz)):%a %d %b %H:%M} {tz}"
+
+
 def _print_transcripts(slack: SlackStandIn) -> None:
-    by_channel: dict[str, list[Any]] = {}
-    for call in slack.calls:
-        if call.method in {"chat.postMessage", "user_says"} and call.response.get("ok"):
-            by_channel.setdefault(str(call.args.get("channel")), []).append(call)
-    names = {("D" + uid[1:]): f"{name} ({uid}, {tz}, {locale})" for uid, (name, tz, locale) in PEOPLE.items()}
-    for channel, calls in sorted(by_channel.items()):
-        print(f"\n== {names.get(channel, channel)}")
-        for call in calls:
-            when = datetime.fromtimestamp(call.at, UTC).strftime("%a %d %b %H:%M UTC")
-            if call.method == "user_says":
-                print(f"  [{when}] > {call.args['text']}")
-                continue
-            print(f"  [{when}] kpibot:")
+    """The story in time order: every message to or from a person, stamped with that person's local time."""
+    names = {("D" + uid[1:]): (uid, name) for uid, (name, _, _) in PEOPLE.items()}
+    print("\n== The quarter, in time order (each line in its reader's local time; channels in UTC)")
+    calls = [c for c in slack.calls if c.method in {"chat.postMessage", "user_says", "missed"} and c.response.get("ok")]
+    for call in sorted(calls, key=lambda c: c.at):
+        channel = str(call.args.get("channel"))
+        user, name = names.get(channel, (None, channel))
+        when = _local(datetime.fromtimestamp(call.at, UTC), user)
+        if call.method == "missed":
+            print(f"\n[{when}] {name} missed the week")
+        elif call.method == "user_says":
+            print(f"[{when}] {name} > {call.args['text']}")
+        else:
+            print(f"\n[{when}] kpibot -> {name}:")
             for line in blocks_as_text(call.args.get("blocks") or [], call.args.get("text", "")):
                 print(f"      {line}")
 
