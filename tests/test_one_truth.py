@@ -29,7 +29,9 @@ from storage.tables import Kpi, Measurement, Person
 from tests.conftest import Harness
 
 GREEN, RED = ":large_green_circle:", ":red_circle:"
-REVENUE_PACE, COMPLAINT_PACE = "437k CNY", "1.3%"
+# 437,000 CNY and 1.3% as each reader's locale writes them (bot.formats)
+REVENUE_PACE = {"zh": "¥43.7万", "en": "CNY 437k"}
+COMPLAINT_PACE = "1.3%"
 
 
 def _text(blocks: object) -> str:
@@ -48,10 +50,10 @@ def _lines(text: str, *needles: str) -> list[str]:
     return found
 
 
-def _same(text: str) -> None:
+def _same(text: str, lang: str) -> None:
     """Li Wei's Revenue is red with on pace 437k CNY; his complaint rate green with on pace 1.3%."""
-    for line in _lines(text, "Revenue", "CNY"):
-        assert RED in line and REVENUE_PACE in line and GREEN not in line, line
+    for line in _lines(text, "Revenue", "¥" if lang == "zh" else "CNY"):
+        assert RED in line and REVENUE_PACE[lang] in line and GREEN not in line, line
     for line in _lines(text, "Complaint rate"):
         assert GREEN in line and COMPLAINT_PACE in line and RED not in line, line
 
@@ -83,8 +85,8 @@ def test_every_surface_agrees_for_viewers_in_different_timezones(bot: Harness, s
     text = _text(prompt["blocks"])
     assert "2026-W49（11月30日 – 12月6日）" in text
     assert "填本周的数额，我会按周累计" in text and "填本周的数值，我会按周取平均" in text
-    assert "累计 270k CNY" in text  # W40-W48 before this week's reply
-    _same(text)
+    assert "累计 ¥27万" in text  # W40-W48 before this week's reply
+    _same(text, "zh")
 
     # the reply, its confirmation and the early warning
     bot.dm("U001", "营收3万，新客户2个，投诉率1.2%")
@@ -92,31 +94,31 @@ def test_every_surface_agrees_for_viewers_in_different_timezones(bot: Harness, s
     posted = bot.slack.posted(bot.slack.dm_channel("U001"))
     confirmation = next(p for p in posted if "这是我为 2026-W49 记录的内容" in p["text"])
     text = _text(confirmation["blocks"])
-    assert "累计 300k CNY" in text and "本周：30k CNY" in text
-    _same(text)
+    assert "累计 ¥30万" in text and "本周：¥3万" in text
+    _same(text, "zh")
     warning = next(p for p in posted if "已连续" in p["text"])
-    assert "Revenue" in warning["text"] and "300k CNY" in warning["text"] and REVENUE_PACE in warning["text"]
+    assert "Revenue" in warning["text"] and "¥30万" in warning["text"] and REVENUE_PACE["zh"] in warning["text"]
 
     # the same minute: Li Wei's own views, his manager in London, the admin in New York (still Sunday there)
     _, me = bot.command("U001", "me")
     text = _text(me["blocks"])
-    assert "按进度 69%" in text and "占目标 50%" in text  # 300k / 437k and 300k / 600k
-    _same(text)
+    assert "按进度 69%（12月6日 应为 ¥43.7万）· 占目标 50%" in text  # 300k / 437k and 300k / 600k
+    _same(text, "zh")
     _, team = bot.command("U0MGR", "team")
     text = _text(team["blocks"])
-    assert "on pace 69% (437k CNY by 6 Dec) · of target 50%" in text
-    assert "on pace 110% (1.3% by 6 Dec) · of target 80%" in text
+    assert "on pace 69% (CNY 437k by Dec 6) · of target 50%" in text
+    assert "on pace 110% (1.3% by Dec 6) · of target 80%" in text
     # weighted 50/30/20: on pace 0.6866*.5 + (20/18.93)*.3 + 1.0985*.2 = 88%; of target .5*.5 + (20/26)*.3 + .8*.2 = 64%
     assert (
         "Team average of members' weighted scores (1 with figures): on pace *88%* · of target *64%*" in text
         and "on track (at or ahead of pace)" in text
     )
-    _same(text)
+    _same(text, "en")
     for asker in ("U0ADMIN",):
         _, view = bot.command(asker, "team Sales East")
-        _same(_text(view["blocks"]))
+        _same(_text(view["blocks"]), "en")
         _, goals = bot.command(asker, "goals")
-        _same(_text(goals["blocks"]))
+        _same(_text(goals["blocks"]), "en")
     bot.sender.event(
         {
             "type": "event_callback",
@@ -127,13 +129,13 @@ def test_every_surface_agrees_for_viewers_in_different_timezones(bot: Harness, s
     )
     assert bot.slack.wait_for(lambda _: any(c.args.get("user_id") == "U001" for c in bot.slack.calls_to("views.publish")))
     home = [c for c in bot.slack.calls_to("views.publish") if c.args.get("user_id") == "U001"][-1].args["view"]
-    _same(_text(home["blocks"]))
+    _same(_text(home["blocks"]), "zh")
 
     # the November retro on 1 December (the manager's day): the month's last reporting week is W49, same figures
     bot.clock.now = datetime(2026, 12, 1, 9, tzinfo=UTC)
     assert tick(services).retros == 1
     ask = [p for p in bot.slack.posted(bot.slack.dm_channel("U001")) if "月度复盘" in p["text"]][-1]
-    assert "Revenue" in ask["text"] and "300k CNY" in ask["text"] and REVENUE_PACE in ask["text"]
+    assert "Revenue" in ask["text"] and "¥30万" in ask["text"] and REVENUE_PACE["zh"] in ask["text"]
     assert "Complaint rate" not in ask["text"]  # ahead of pace: no root-cause question
     _, team = bot.command("U0ADMIN", "team Sales East")  # Tuesday in New York now too: nothing moved
-    _same(_text(team["blocks"]))
+    _same(_text(team["blocks"]), "en")
