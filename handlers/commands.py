@@ -26,12 +26,13 @@ from handlers.render import render
 from handlers.render.escape import clip, escape
 from handlers.render.goals import goals_blocks
 from handlers.render.team import kpi_line, overview_blocks, team_blocks
+from handlers.settings import open_settings
 from handlers.setup import open_setup
 from storage.engine import session_scope
 from storage.queries import person_by_slack_id
 from storage.tables import Evaluation, Person
 
-SUBCOMMANDS = ("me", "team", "goals", "setup", "360", "feedback", "help")
+SUBCOMMANDS = ("me", "team", "goals", "setup", "360", "feedback", "settings", "help")
 
 i18n.register(
     {
@@ -46,6 +47,7 @@ i18n.register(
             "• `/kpi 360 start @person [closing date]`: a 360 round (managers, admins). Example: `/kpi 360 start @li.wei 18 Dec`\n"
             "• `/kpi 360 results [@person]`: 360 results, once enough people answered. Example: `/kpi 360 results`\n"
             "• `/kpi feedback @person`: give anyone feedback, anonymously. Example: `/kpi feedback @emma`\n"
+            "• `/kpi settings`: your check-in day and time, reminder, language and a pause (managers: team defaults too). Example: `/kpi settings`\n"
             "• `/kpi help`: this list. Example: `/kpi help`\n"
             "To check in, just DM me your numbers, e.g. _revenue 45k, 2 new clients, waiting on leads_.",
             "zh": "*kpibot 命令*\n"
@@ -58,6 +60,7 @@ i18n.register(
             "• `/kpi 360 start @某人 [截止日期]`：发起 360（经理、管理员）。例如：`/kpi 360 start @li.wei 12月18日`\n"
             "• `/kpi 360 results [@某人]`：足够多人回答后查看 360 结果。例如：`/kpi 360 results`\n"
             "• `/kpi feedback @某人`：匿名给任何人反馈。例如：`/kpi feedback @emma`\n"
+            "• `/kpi settings`：设置自己的签到日和时间、提醒、语言和暂停（经理还可设置团队默认）。例如：`/kpi settings`\n"
             "• `/kpi help`：显示本列表。例如：`/kpi help`\n"
             "签到时直接私信我数字即可，例如：_销售额4.5万，新客户2个，在等市场部线索_。",
         },
@@ -215,6 +218,10 @@ def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext, client: 
                 ack()
                 return
             blocks = refusal
+        elif sub == "settings":
+            open_settings(services, client, person, command.get("trigger_id", ""))
+            ack()
+            return
         elif sub == "feedback":
             refusal = open_unsolicited(services, client, person, words[1:], command.get("trigger_id", ""), services.clock())
             if refusal is None:

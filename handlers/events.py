@@ -13,6 +13,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.checkin import Outgoing, handle_edit, handle_reply, unknown_person
 from bot.i18n import lang
+from bot.schedule import locale_for
 from bot.services import Services
 from handlers.context import services_of
 from handlers.home import refresh_home
@@ -104,7 +105,7 @@ def on_user_change(event: dict[str, Any], context: BoltContext) -> None:
             return
         person.tz = user.get("tz") or person.tz
         if user.get("locale"):
-            person.locale = user["locale"]
+            person.locale = locale_for(person.language, user["locale"])
         if user.get("deleted"):
             person.active = False
         person.tz_checked_at = services.clock()
