@@ -43,7 +43,7 @@ from bot.schedule import (
 )
 from bot.services import Services
 from handlers.context import services_of
-from handlers.events import deliver
+from handlers.conversation import deliver
 from handlers.render.escape import clip, escape
 from storage.engine import session_scope
 from storage.queries import person_by_slack_id
