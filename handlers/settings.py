@@ -50,67 +50,15 @@ from storage.queries import person_by_slack_id
 from storage.tables import Person, Team
 
 DEFAULT = "default"
-WEEKDAY_KEYS = [f"weekday_{i}" for i in range(7)]
-
-i18n.register(
-    {
-        "weekday_0": {"en": "Monday", "zh": "周一"},
-        "weekday_1": {"en": "Tuesday", "zh": "周二"},
-        "weekday_2": {"en": "Wednesday", "zh": "周三"},
-        "weekday_3": {"en": "Thursday", "zh": "周四"},
-        "weekday_4": {"en": "Friday", "zh": "周五"},
-        "weekday_5": {"en": "Saturday", "zh": "周六"},
-        "weekday_6": {"en": "Sunday", "zh": "周日"},
-        "settings_title": {"en": "Settings", "zh": "设置"},
-        "settings_save": {"en": "Save", "zh": "保存"},
-        "settings_cancel": {"en": "Cancel", "zh": "取消"},
-        "settings_intro": {
-            "en": "Your weekly check-in. Leave a choice on *team default* to follow your team ({default}).",
-            "zh": "你的每周签到。选择“团队默认”即沿用团队设置（{default}）。",
-        },
-        "settings_default": {"en": "Team default", "zh": "团队默认"},
-        "settings_weekday": {"en": "Check-in day", "zh": "签到日"},
-        "settings_time": {
-            "en": "Check-in time (HH:MM, your time zone; empty = team default)",
-            "zh": "签到时间（HH:MM，你所在时区；留空即团队默认）",
-        },
-        "settings_reminder": {"en": "Reminder if I haven't answered", "zh": "未回复时提醒"},
-        "settings_hours": {"en": "after {n} h", "zh": "{n} 小时后"},
-        "settings_language": {"en": "Language", "zh": "语言"},
-        "settings_slack_language": {"en": "Same as Slack", "zh": "与 Slack 相同"},
-        "settings_pause_from": {
-            "en": "Pause check-ins from (e.g. 24 Dec; empty = now)",
-            "zh": "暂停签到，从（如 12月24日；留空即现在）",
-        },
-        "settings_pause_until": {"en": "Pause until, inclusive (empty = no pause)", "zh": "暂停到（含当天；留空即不暂停）"},
-        "settings_holidays": {
-            "en": "Public holidays ({code}) move a check-in to the next working day of its week; a week with none left is skipped.",
-            "zh": "公共假期（{code}）会把签到顺延到本周下一个工作日；本周没有工作日时跳过该周。",
-        },
-        "settings_team_header": {"en": "Team default: {team}", "zh": "团队默认：{team}"},
-        "settings_team_intro": {
-            "en": "For everyone in {team} who has not chosen their own. Empty = the organisation file ({default}).",
-            "zh": "适用于 {team} 中没有自行设置的成员。留空即沿用组织文件（{default}）。",
-        },
-        "settings_file_value": {"en": "Organisation file", "zh": "组织文件"},
-        "settings_bad_weekday": {"en": "Pick a day from the list.", "zh": "请从列表中选择一天。"},
-        "settings_bad_time": {"en": 'Use HH:MM, e.g. "09:30".', "zh": "请使用 HH:MM 格式，例如“09:30”。"},
-        "settings_bad_reminder": {"en": "Pick a delay from the list.", "zh": "请从列表中选择。"},
-        "settings_bad_language": {"en": "Pick a language from the list.", "zh": "请从列表中选择语言。"},
-        "settings_bad_date": {
-            "en": 'I couldn\'t read that date; try "24 Dec" or "2026-12-24".',
-            "zh": "没看懂这个日期，试试“12月24日”或“2026-12-24”。",
-        },
-        "settings_pause_needs_end": {"en": "Say until when the pause lasts.", "zh": "请填写暂停到哪一天。"},
-        "settings_pause_past": {"en": "That date has passed.", "zh": "这个日期已经过去。"},
-        "settings_pause_order": {"en": "The pause ends before it starts.", "zh": "暂停的结束日期早于开始日期。"},
-        "settings_saved": {
-            "en": "Saved. Your check-in: {weekday} {time} (your time), reminder after {hours} h.{pause}",
-            "zh": "已保存。你的签到：{weekday} {time}（你所在时区），{hours} 小时后提醒。{pause}",
-        },
-        "settings_saved_pause": {"en": " Paused from {start} to {end}.", "zh": "暂停：{start} 至 {end}。"},
-    }
-)
+WEEKDAY_KEYS = [
+    i18n.N_("weekday_0"),
+    i18n.N_("weekday_1"),
+    i18n.N_("weekday_2"),
+    i18n.N_("weekday_3"),
+    i18n.N_("weekday_4"),
+    i18n.N_("weekday_5"),
+    i18n.N_("weekday_6"),
+]
 
 
 def _weekday_select(locale: str, current: int | None, default_label: str) -> StaticSelectElement:
