@@ -6,6 +6,7 @@ from storage.tables.org import Goal, Kpi, Person, Team
 from storage.tables.proposals import KpiProposal
 from storage.tables.reviews import Evaluation, KpiReview, KpiWarning, Recognition, Retro
 from storage.tables.slack import OutboundMessage, ProcessedEvent
+from storage.tables.sources import SourceRequest, SourceSystem, ValueAudit, ValueDispute
 
 __all__ = [
     "ActionItem",
@@ -27,5 +28,9 @@ __all__ = [
     "ProcessedEvent",
     "Recognition",
     "Retro",
+    "SourceRequest",
+    "SourceSystem",
     "Team",
+    "ValueAudit",
+    "ValueDispute",
 ]
