@@ -25,11 +25,12 @@ from bot.feedback_jobs import run as feedback_jobs
 from bot.messages import CheckinPrompt
 from bot.monthly_jobs import run as monthly_jobs
 from bot.people import local_now
-from bot.periods import week_start_of_key
+from bot.periods import week_start, week_start_of_key
 from bot.ports import UndeliverableError
 from bot.review_jobs import run as review_jobs
-from bot.schedule import due_this_week, locale_for, paused_on
+from bot.schedule import due_this_week, locale_for
 from bot.services import Services
+from bot.time_off import week_is_away
 from storage.engine import session_scope
 from storage.queries import compare_and_set, insert_if_absent, take_many
 from storage.tables import ActionItem, Checkin, CheckinRound, Kpi, Person, Team
@@ -127,8 +128,11 @@ def claim_due(services: Services, now: datetime, report: TickReport) -> list[int
             if (person.id, key) in existing:
                 continue
             round_id = _round(session, rounds, team, key, now)
-            paused = paused_on(person, local_now(person, now).date())
-            away = paused or holiday is not None
+            local_day = local_now(person, now).date()
+            # time off (a reply, the I'm away button or the pause in /kpi settings: one span) or a holiday week
+            away = holiday is not None or week_is_away(
+                person.away_from, person.away_until, week_monday=week_start(local_day), prompt_day=local_day
+            )
             status = "away" if away else "claimed"
             values: dict[str, Any] = {
                 "person_id": person.id,
@@ -137,7 +141,7 @@ def claim_due(services: Services, now: datetime, report: TickReport) -> list[int
                 "status": status,
                 "claimed_at": now,
                 "due_at": now,
-                "state": {"holiday": holiday} if holiday and not paused else {},
+                "state": {"holiday": holiday} if holiday else {},
             }
             checkin_id = insert_if_absent(session, Checkin, values)
             if checkin_id and away:

@@ -73,15 +73,6 @@ def due_this_week(person: Person, team: Team, now: datetime) -> Due:
     return Due(week_key(local.date()), moment, planned, holiday)
 
 
-def paused_on(person: Person, day: date) -> bool:
-    """Time off from the "I'm away" button or a reply, or a pause chosen in /kpi settings."""
-    if person.away_until is not None and person.away_until >= day:
-        return True
-    if person.paused_until is None or person.paused_until < day:
-        return False
-    return person.paused_from is None or person.paused_from <= day
-
-
 class SettingsError(ValueError):
     """A choice that cannot be saved; ``field`` is the modal block it belongs to."""
 
@@ -144,8 +135,9 @@ def apply_personal(person: Person, choice: PersonalChoice, *, slack_locale: str 
     person.checkin_weekday = choice.weekday
     person.checkin_time = _normal_time(choice.time)
     person.reminder_after_hours = choice.reminder_hours
-    person.paused_from = choice.paused_from if choice.paused_until is not None else None
-    person.paused_until = choice.paused_until
+    # the same span as time off announced in a reply or with the I'm away button: one fact, one place
+    person.away_from = choice.paused_from if choice.paused_until is not None else None
+    person.away_until = choice.paused_until
     if choice.language != person.language:
         person.language = choice.language
         person.locale = locale_for(choice.language, slack_locale or person.locale)

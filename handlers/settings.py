@@ -127,13 +127,13 @@ def settings_modal(session: Session, person: Person) -> View:
         InputBlock(
             block_id="pause_from",
             label=i18n.t("settings_pause_from", locale),
-            element=_text(person.paused_from.isoformat() if person.paused_from else None, "2026-12-24"),
+            element=_text(person.away_from.isoformat() if person.away_from else None, "2026-12-24"),
             optional=True,
         ),
         InputBlock(
             block_id="pause_until",
             label=i18n.t("settings_pause_until", locale),
-            element=_text(person.paused_until.isoformat() if person.paused_until else None, "2027-01-02"),
+            element=_text(person.away_until.isoformat() if person.away_until else None, "2027-01-02"),
             optional=True,
         ),
     ]
@@ -291,9 +291,9 @@ def _saved(session: Session, person: Person) -> Notice:
         return Notice("settings_saved", {"weekday": "–", "time": "–", "hours": "–", "pause": ""})
     schedule = schedule_for(person, team)
     pause = ""
-    if person.paused_until is not None:
-        start = person.paused_from.isoformat() if person.paused_from else "–"
-        pause = i18n.t("settings_saved_pause", person.locale, start=start, end=person.paused_until.isoformat())
+    if person.away_until is not None:
+        start = person.away_from.isoformat() if person.away_from else "–"
+        pause = i18n.t("settings_saved_pause", person.locale, start=start, end=person.away_until.isoformat())
     return Notice(
         "settings_saved",
         {

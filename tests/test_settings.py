@@ -139,7 +139,7 @@ def test_bad_input_is_refused_inline_and_nothing_changes(bot: Harness, services:
     status, body = bot.submit("U002", "settings_form", form(pause_from="2026-12-20", pause_until="2026-12-10"))
     assert set(body["errors"]) == {"pause_until"}
     emma = person(bot, "U002")
-    assert (emma.checkin_time, emma.checkin_weekday, emma.paused_until) == (None, None, None)
+    assert (emma.checkin_time, emma.checkin_weekday, emma.away_until) == (None, None, None)
 
 
 def test_someone_else_cannot_set_a_teams_defaults(bot: Harness) -> None:
@@ -153,7 +153,7 @@ def test_someone_else_cannot_set_a_teams_defaults(bot: Harness) -> None:
 def test_a_pause_skips_the_weeks_it_covers_and_only_those(bot: Harness, services: Services) -> None:
     bot.submit("U002", "settings_form", form(pause_from="2026-12-07", pause_until="13 Dec"))
     emma = person(bot, "U002")
-    assert (emma.paused_from, emma.paused_until) == (date(2026, 12, 7), date(2026, 12, 13))
+    assert (emma.away_from, emma.away_until) == (date(2026, 12, 7), date(2026, 12, 13))
     bot.clock.now = at(1, 14)
     assert "U002" in tick(services).prompted  # this week is before the pause
     bot.clock.now = at(8, 14)

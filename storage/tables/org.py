@@ -57,6 +57,7 @@ class Person(SQLModel, table=True):
     team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
     is_admin: bool = Field(default=False)
     active: bool = Field(default=True)
+    away_from: date | None = Field(default=None, description="first day of announced time off; None = from now")
     away_until: date | None = Field(default=None, description="no prompts up to and including this date")
     holidays: str | None = Field(default=None, max_length=16, description="public holiday calendar; None = the team's")
     # The person's own choices from /kpi settings; None = the team default, then the organisation file.
@@ -64,8 +65,6 @@ class Person(SQLModel, table=True):
     checkin_time: str | None = Field(default=None, max_length=5, description="HH:MM, own local time")
     reminder_after_hours: int | None = None
     language: str | None = Field(default=None, max_length=16, description="chosen language; None = Slack's locale")
-    paused_from: date | None = None
-    paused_until: date | None = Field(default=None, description="no prompts from paused_from up to and including this")
     created_at: datetime = utc_timestamp()
 
 

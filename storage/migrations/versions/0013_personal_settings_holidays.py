@@ -1,7 +1,7 @@
 """Self-service settings (person and team defaults) and public holiday calendars.
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0008
 Create Date: 2026-11-30 14:55:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0013'
-down_revision: str | None = '0009'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -25,8 +25,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('checkin_time', sqlmodel.sql.sqltypes.AutoString(length=5), nullable=True))
         batch_op.add_column(sa.Column('reminder_after_hours', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True))
-        batch_op.add_column(sa.Column('paused_from', sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column('paused_until', sa.Date(), nullable=True))
     with op.batch_alter_table('team', schema=None) as batch_op:
         batch_op.add_column(sa.Column('holidays', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True))
         batch_op.add_column(sa.Column('default_weekday', sa.Integer(), nullable=True))
@@ -39,5 +37,5 @@ def downgrade() -> None:
         for name in ('default_reminder_hours', 'default_time', 'default_weekday', 'holidays'):
             batch_op.drop_column(name)
     with op.batch_alter_table('person', schema=None) as batch_op:
-        for name in ('paused_until', 'paused_from', 'language', 'reminder_after_hours', 'checkin_time', 'checkin_weekday', 'holidays'):
+        for name in ('language', 'reminder_after_hours', 'checkin_time', 'checkin_weekday', 'holidays'):
             batch_op.drop_column(name)
