@@ -42,6 +42,7 @@ from bot.schedule import (
     schedule_for,
 )
 from bot.services import Services
+from handlers import payload
 from handlers.context import services_of
 from handlers.conversation import deliver
 from handlers.render.escape import clip, escape
@@ -209,29 +210,32 @@ def open_settings(services: Services, client: WebClient, person: Person, trigger
 
 
 def _field(values: dict[str, Any], block_id: str) -> str | None:
-    """What the person chose or typed in a block; None for empty or "default"."""
-    field = (values.get(block_id) or {}).get("value") or {}
-    raw = (field.get("selected_option") or {}).get("value") if "selected_option" in field else field.get("value")
-    raw = (raw or "").strip()
+    """What the person chose or typed in a block; None for empty or "default". Malformed: BadRequest."""
+    state = payload.element(values, block_id, "value")
+    if "selected_option" in state:
+        raw = payload.selected(values, block_id, "value")
+    else:
+        raw = payload.input_text(values, block_id, "value")
+    raw = raw.strip()
     return None if raw in ("", DEFAULT) else raw
 
 
 def _number(raw: str | None, block_id: str, problems: list[SettingsError], key: str) -> int | None:
+    """A whole number as our menus send it (ASCII digits); anything else is a problem of that field."""
     if raw is None:
         return None
-    try:
-        return int(raw)
-    except ValueError:
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4):
         problems.append(SettingsError(block_id, key))
         return None
+    return int(raw)
 
 
 def on_settings_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     """Validate everything, save everything or nothing, confirm in the DM."""
     services = services_of(context)
-    values = view.get("state", {}).get("values", {})
+    values = payload.state_values(view)
     with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=body["user"]["id"])
+        person = person_by_slack_id(session, slack_id=payload.user_id(body))
         if person is None:
             ack(response_action="errors", errors={"weekday": i18n.t("not_in_org", None)})
             return
