@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 
+from sqlmodel import Session, col, select
+
 from bot.holiday_calendar import prompt_day
 from bot.people import zone
 from bot.periods import week_key, week_start
@@ -49,6 +51,15 @@ def _first(*values: T | None) -> T:
         if value is not None:
             return value
     raise ValueError("the organisation file's value is never None")
+
+
+def team_of(session: Session, person: Person) -> Team | None:
+    return session.get(Team, person.team_id) if person.team_id else None
+
+
+def managed_teams(session: Session, person: Person) -> list[Team]:
+    """Teams whose defaults this person may set in /kpi settings: the ones they manage directly."""
+    return list(session.exec(select(Team).where(Team.manager_id == person.id).order_by(col(Team.name))).all())
 
 
 @dataclass(frozen=True)

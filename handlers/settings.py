@@ -23,7 +23,6 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
-from sqlmodel import Session, col, select
 
 from bot import i18n
 from bot.checkin import Outgoing
@@ -39,14 +38,16 @@ from bot.schedule import (
     apply_team,
     check_personal,
     check_team,
+    managed_teams,
     schedule_for,
+    team_of,
 )
 from bot.services import Services
 from handlers import payload
 from handlers.context import services_of
 from handlers.conversation import deliver
 from handlers.render.escape import clip, escape
-from storage.engine import session_scope
+from storage.engine import Session, session_scope
 from storage.queries import person_by_slack_id
 from storage.tables import Person, Team
 
@@ -87,14 +88,9 @@ def _describe(locale: str, weekday: int, at: str, hours: int) -> str:
     return f"{i18n.t(WEEKDAY_KEYS[weekday], locale)} {at}, " + i18n.t("settings_hours", locale, n=hours)
 
 
-def managed_teams(session: Session, person: Person) -> list[Team]:
-    """Teams whose defaults this person may set: the ones they manage directly."""
-    return list(session.exec(select(Team).where(Team.manager_id == person.id).order_by(col(Team.name))).all())
-
-
 def settings_modal(session: Session, person: Person) -> View:
     locale = person.locale
-    team = session.get(Team, person.team_id) if person.team_id else None
+    team = team_of(session, person)
     blocks: list[Block] = []
     if team is not None:
         effective = schedule_for(Person(slack_id="", name=""), team)  # the team's level, without personal choices
@@ -290,7 +286,7 @@ def on_settings_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], conte
 
 
 def _saved(session: Session, person: Person) -> Notice:
-    team = session.get(Team, person.team_id) if person.team_id else None
+    team = team_of(session, person)
     if team is None:
         return Notice("settings_saved", {"weekday": "–", "time": "–", "hours": "–", "pause": ""})
     schedule = schedule_for(person, team)

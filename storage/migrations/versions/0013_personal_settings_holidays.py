@@ -1,7 +1,7 @@
 """Self-service settings (person and team defaults) and public holiday calendars.
 
 Revision ID: 0013
-Revises: 0014
+Revises: 0012
 Create Date: 2026-11-30 14:55:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0013'
-down_revision: str | None = '0014'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
