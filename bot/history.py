@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from bot.periods import week_key, week_start, week_start_of_key
@@ -199,7 +200,7 @@ def audit_trail(session: Session, *, person: Person, limit: int = 20) -> list[Ch
         select(ValueAudit, Kpi, Person)
         .join(Kpi, col(Kpi.id) == ValueAudit.kpi_id)
         .outerjoin(Person, col(Person.id) == ValueAudit.changed_by_id)
-        .where(Kpi.owner_id == person.id, (ValueAudit.origin == EDIT) | col(ValueAudit.previous).is_not(None))
+        .where(Kpi.owner_id == person.id, or_(col(ValueAudit.origin) == EDIT, col(ValueAudit.previous).is_not(None)))
         .order_by(col(ValueAudit.recorded_at).desc(), col(ValueAudit.id).desc())
         .limit(limit)
     ).all()
