@@ -115,6 +115,15 @@ class FeedbackInvite:
     ratee: str
     closes: str | None
     reminder: bool = False
+    started_by: str = ""
+
+
+@dataclass
+class FeedbackReleased:
+    """To the ratee: their 360 round closed; the frozen result, or why nothing is shown."""
+
+    results: Any  # bot.feedback.Results
+    closed_by: str | None
 
 
 @dataclass

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from bot import i18n
 from bot.charts import person_series, render_png, team_series
 from bot.checkin import format_value, measurements_for, nice
-from bot.feedback_jobs import send_pending
+from bot.feedback_jobs import announce_releases, send_pending
 from bot.goals import goal_tree
 from bot.messages import EvaluationNote
 from bot.people import current_kpis, local_now
@@ -44,7 +44,8 @@ i18n.register(
             "• `/kpi team share`: post team-level totals (never one person's numbers) to this channel. Example: `/kpi team share`\n"
             "• `/kpi me chart`, `/kpi team chart`: a trend picture with target lines, sent to our DM. Example: `/kpi me chart`\n"
             "• `/kpi 360 start @person [closing date]`: a 360 round (managers, admins). Example: `/kpi 360 start @li.wei 18 Dec`\n"
-            "• `/kpi 360 results [@person]`: 360 results, once enough people answered. Example: `/kpi 360 results`\n"
+            "• `/kpi 360 close @person`: close a 360 round now and release its results (managers, admins). Example: `/kpi 360 close @li.wei`\n"
+            "• `/kpi 360 results [@person]`: the last released 360 round. Example: `/kpi 360 results`\n"
             "• `/kpi feedback @person`: give anyone feedback, anonymously. Example: `/kpi feedback @emma`\n"
             "• `/kpi help`: this list. Example: `/kpi help`\n"
             "To check in, just DM me your numbers, e.g. _revenue 45k, 2 new clients, waiting on leads_.",
@@ -56,7 +57,8 @@ i18n.register(
             "• `/kpi team share`：在本频道发布团队汇总（不含个人数据）。例如：`/kpi team share`\n"
             "• `/kpi me chart`、`/kpi team chart`：带目标线的趋势图，发到私信。例如：`/kpi me chart`\n"
             "• `/kpi 360 start @某人 [截止日期]`：发起 360（经理、管理员）。例如：`/kpi 360 start @li.wei 12月18日`\n"
-            "• `/kpi 360 results [@某人]`：足够多人回答后查看 360 结果。例如：`/kpi 360 results`\n"
+            "• `/kpi 360 close @某人`：立即结束一轮 360 并公布结果（经理、管理员）。例如：`/kpi 360 close @li.wei`\n"
+            "• `/kpi 360 results [@某人]`：最近一轮已公布的 360 结果。例如：`/kpi 360 results`\n"
             "• `/kpi feedback @某人`：匿名给任何人反馈。例如：`/kpi feedback @emma`\n"
             "• `/kpi help`：显示本列表。例如：`/kpi help`\n"
             "签到时直接私信我数字即可，例如：_销售额4.5万，新客户2个，在等市场部线索_。",
@@ -246,6 +248,7 @@ def after_command(command: dict[str, Any], context: BoltContext, client: WebClie
     words = (command.get("text") or "").split()
     if words and words[0] == "360":
         send_pending(services_of(context), services_of(context).clock())
+        announce_releases(services_of(context), services_of(context).clock())
         return
     draw_chart(command, context, client)
 

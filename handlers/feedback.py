@@ -33,6 +33,7 @@ from bot.feedback import (
     FeedbackRefused,
     Results,
     can_manage,
+    close_now,
     confirm_nominations,
     min_raters,
     nominate,
@@ -44,7 +45,7 @@ from bot.feedback import (
     unsolicited_request,
 )
 from bot.feedback_jobs import send_pending
-from bot.messages import ConfirmNominees, FeedbackInvite, NominatePeers, Notice
+from bot.messages import ConfirmNominees, FeedbackInvite, FeedbackReleased, NominatePeers, Notice
 from bot.people import local_now, manager_of, zone
 from bot.services import Services
 from bot.team_view import NotAllowed, UnknownTeam, resolve_team
@@ -64,6 +65,45 @@ i18n.register(
             "en": "{ratee} would value your 360 feedback{closes}. It takes two minutes; your name is never shown to them.",
             "zh": "{ratee} 希望得到你的 360 反馈{closes}。只需两分钟，对方永远看不到你的名字。",
         },
+        "fb_invite_by": {
+            "en": "{starter} started a 360 round for {ratee} and would value your feedback{closes}. It takes two minutes; your name is never shown. Results are released only when the round closes.",
+            "zh": "{starter} 为 {ratee} 发起了一轮 360 反馈，希望听到你的意见{closes}。只需两分钟，不会显示你的名字。结果在本轮结束时才会公布。",
+        },
+        "fb_close_not_allowed": {
+            "en": "`/kpi 360 close` was refused: only {name}'s manager or an admin can close their round. Nothing changed.",
+            "zh": "`/kpi 360 close` 未执行：只有 {name} 的经理或管理员可以结束这一轮。没有任何改动。",
+        },
+        "fb_no_open_round": {
+            "en": "`/kpi 360 close` was refused: {name} has no open 360 round. Nothing changed.",
+            "zh": "`/kpi 360 close` 未执行：{name} 目前没有进行中的 360。没有任何改动。",
+        },
+        "fb_close_usage": {
+            "en": "`/kpi 360 close` needs a person: `/kpi 360 close @person`. Nothing changed.",
+            "zh": "`/kpi 360 close` 需要指定一个人：`/kpi 360 close @某人`。没有任何改动。",
+        },
+        "fb_closed_now": {
+            "en": "The 360 round for {ratee} is closed and released ({n} answers); they have been told.",
+            "zh": "{ratee} 的这一轮 360 已结束并公布（{n} 份回答），已通知本人。",
+        },
+        "fb_counted": {
+            "en": "That feedback was already counted in a released round, which never changes. Use `/kpi feedback @person` again: new feedback joins their next round.",
+            "zh": "这份反馈已计入已公布的一轮，结果不会再变。请再次使用 `/kpi feedback @某人`：新的反馈会计入下一轮。",
+        },
+        "fb_released_title": {
+            "en": "Your 360 round closed on {date}{by}.",
+            "zh": "你的 360 反馈已于 {date} 结束{by}。",
+        },
+        "fb_released_by": {"en": " ({name} closed it)", "zh": "（由 {name} 结束）"},
+        "fb_released_too_few": {
+            "en": "Only {n} people answered; at least {k} are needed so nobody can tell who said what, so nothing is shown for this round. Their answers stay private and are not carried over.",
+            "zh": "只有 {n} 人回答；至少需要 {k} 人才能保证无法推断是谁说的，所以本轮不显示任何结果。这些回答会保持私密，也不会计入下一轮。",
+        },
+        "fb_results_none": {
+            "en": "No 360 round has been released for {ratee} yet.{open} Results are shown only when a round closes.",
+            "zh": "{ratee} 还没有已公布的 360 结果。{open}结果只在一轮结束时公布。",
+        },
+        "fb_results_open": {"en": " The open round closes {date}.", "zh": "进行中的一轮将于 {date} 结束。"},
+        "fb_results_released": {"en": "released {date}", "zh": "公布于 {date}"},
         "fb_invite_reminder": {
             "en": "Reminder: your 360 feedback for {ratee} is still open{closes}.",
             "zh": "提醒：你对 {ratee} 的 360 反馈还未提交{closes}。",
@@ -105,8 +145,8 @@ i18n.register(
             "zh": "{ratee} 的 360 反馈已开始：邀请了 {count} 人，截止 {date}。",
         },
         "fb_usage": {
-            "en": "Usage: `/kpi 360 start @person [closing date]`, `/kpi 360 start team [closing date]`, `/kpi 360 results @person`, `/kpi feedback @person`.",
-            "zh": "用法：`/kpi 360 start @某人 [截止日期]`、`/kpi 360 start team [截止日期]`、`/kpi 360 results @某人`、`/kpi feedback @某人`。",
+            "en": "Usage: `/kpi 360 start @person [closing date]`, `/kpi 360 start team [closing date]`, `/kpi 360 close @person`, `/kpi 360 results @person`, `/kpi feedback @person`.",
+            "zh": "用法：`/kpi 360 start @某人 [截止日期]`、`/kpi 360 start team [截止日期]`、`/kpi 360 close @某人`、`/kpi 360 results @某人`、`/kpi feedback @某人`。",
         },
         "fb_unknown_person": {
             "en": "I don't know that person; they need to be in the organisation file.",
@@ -132,10 +172,13 @@ i18n.register(
             "en": "This form could not be verified; please open it again from the invitation.",
             "zh": "无法验证此表单，请从邀请中重新打开。",
         },
-        "fb_results_title": {"en": "*360 feedback for {ratee}* ({n} answers)", "zh": "*{ratee} 的 360 反馈*（{n} 份回答）"},
+        "fb_results_title": {
+            "en": "*360 feedback for {ratee}* ({n} answers, {released})",
+            "zh": "*{ratee} 的 360 反馈*（{n} 份回答，{released}）",
+        },
         "fb_results_hidden": {
-            "en": "360 feedback for {ratee}: {n} answers so far. Results appear once at least {k} people answered, to keep raters anonymous.",
-            "zh": "{ratee} 的 360 反馈：目前 {n} 份回答。至少 {k} 人回答后才会显示结果，以保护匿名。",
+            "en": "360 feedback for {ratee}: the last round closed on {date} with {n} answers. At least {k} are needed to keep raters anonymous, so nothing is shown.",
+            "zh": "{ratee} 的 360 反馈：上一轮于 {date} 结束，只有 {n} 份回答。至少需要 {k} 份才能保护匿名，所以不显示结果。",
         },
         "fb_comments": {"en": "*Comments* (no names, shuffled)", "zh": "*评论*（不署名，随机顺序）"},
         "rel_peer": {"en": "peers", "zh": "同事"},
@@ -153,8 +196,8 @@ i18n.register(
 @render.register
 def _invite(message: FeedbackInvite, locale: str) -> Rendered:
     closes = i18n.t("fb_closes", locale, date=message.closes) if message.closes else ""
-    key = "fb_invite_reminder" if message.reminder else "fb_invite"
-    text = i18n.t(key, locale, ratee=escape(message.ratee), closes=closes)
+    key = "fb_invite_reminder" if message.reminder else ("fb_invite_by" if message.started_by else "fb_invite")
+    text = i18n.t(key, locale, ratee=escape(message.ratee), closes=closes, starter=escape(message.started_by))
     button = ButtonElement(
         text=i18n.t("fb_button", locale), action_id="feedback_open", value=str(message.request_id), style="primary"
     )
@@ -201,13 +244,25 @@ def feedback_modal(request_id: int, ratee: str, locale: str, secret: str, compet
 
 
 def results_blocks(found: Results, locale: str) -> list[Block]:
+    """The latest released round, as frozen at its close; never a live count of an open round."""
+    if found.released is None:
+        still_open = i18n.t("fb_results_open", locale, date=found.open_until) if found.open_until else ""
+        return [SectionBlock(text=i18n.t("fb_results_none", locale, ratee=escape(found.ratee), open=still_open))]
     if not found.shown:
         return [
             SectionBlock(
-                text=i18n.t("fb_results_hidden", locale, ratee=escape(found.ratee), n=found.responses, k=found.threshold)
+                text=i18n.t(
+                    "fb_results_hidden",
+                    locale,
+                    ratee=escape(found.ratee),
+                    date=found.released,
+                    n=found.responses,
+                    k=found.threshold,
+                )
             )
         ]
-    lines = [i18n.t("fb_results_title", locale, ratee=escape(found.ratee), n=found.responses)]
+    released = i18n.t("fb_results_released", locale, date=found.released)
+    lines = [i18n.t("fb_results_title", locale, ratee=escape(found.ratee), n=found.responses, released=released)]
     for competency, average in found.averages.items():
         groups = " · ".join(
             f"{i18n.t(f'rel_{g}', locale)} {scores[competency]:.1f}"
@@ -231,12 +286,40 @@ def _closing_date(words: list[str], person: Person, now: datetime) -> datetime:
     return datetime.combine(day, time(23, 59), tzinfo=zone(person))
 
 
-def handle_360(session: Session, services: Services, person: Person, words: list[str], now: datetime) -> list[Block]:
-    """`/kpi 360 start|results ...`. Invitations are rows; the lazy listener and the scheduler send them."""
+@render.register
+def _released(message: FeedbackReleased, locale: str) -> Rendered:
+    found: Results = message.results
+    by = i18n.t("fb_released_by", locale, name=escape(message.closed_by)) if message.closed_by else ""
+    title = i18n.t("fb_released_title", locale, date=found.released or "", by=by)
+    if not found.shown:
+        text = title + " " + i18n.t("fb_released_too_few", locale, n=found.responses, k=found.threshold)
+        return text, [SectionBlock(text=text)]
+    return title, [SectionBlock(text=title), *results_blocks(found, locale)]
+
+
+def close_round(session: Session, services: Services, person: Person, mentioned: list[str], now: datetime) -> list[Block]:
+    """`/kpi 360 close @person`: release the open round now (the ratee is told by the lazy listener)."""
     locale = person.locale
-    if not words or words[0].lower() not in {"start", "results"}:
+    if not mentioned:
+        return [SectionBlock(text=i18n.t("fb_close_usage", locale))]
+    ratee = person_by_slack_id(session, slack_id=mentioned[0])
+    threshold = min_raters(services.settings.kpibot_feedback_min_raters)
+    try:
+        done = close_now(session, asker=person, ratee=ratee, threshold=threshold, now=now)
+    except FeedbackRefused as refusal:
+        params = {"name": escape(ratee.name) if ratee else mentioned[0], **refusal.params}
+        return [SectionBlock(text=i18n.t(refusal.key, locale, **params))]
+    return [SectionBlock(text=i18n.t("fb_closed_now", locale, ratee=escape(done.ratee.name), n=done.results.responses))]
+
+
+def handle_360(session: Session, services: Services, person: Person, words: list[str], now: datetime) -> list[Block]:
+    """`/kpi 360 start|close|results ...`. Invitations are rows; the lazy listener and the scheduler send them."""
+    locale = person.locale
+    if not words or words[0].lower() not in {"start", "results", "close"}:
         return [SectionBlock(text=i18n.t("fb_usage", locale))]
     mentioned = MENTION.findall(" ".join(words))
+    if words[0].lower() == "close":
+        return close_round(session, services, person, mentioned, now)
     if words[0].lower() == "results":
         ratee = person_by_slack_id(session, slack_id=mentioned[0]) if mentioned else person
         if ratee is None:
@@ -293,9 +376,9 @@ def open_unsolicited(
 
 
 def own_results(session: Session, services: Services, person: Person) -> list[Block]:
-    """For `/kpi me`: the person's own 360 results, if anyone answered yet."""
+    """For `/kpi me`: the person's latest released 360 round, if there is one."""
     found = results(session, ratee=person, threshold=min_raters(services.settings.kpibot_feedback_min_raters))
-    return results_blocks(found, person.locale) if found.responses else []
+    return results_blocks(found, person.locale) if found.released else []
 
 
 def on_feedback_open(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
