@@ -13,12 +13,16 @@ from bot import i18n
 from bot.charts import person_series, render_png, team_series
 from bot.feedback_jobs import announce_releases, send_pending
 from bot.goals import goal_tree
+from bot.messages import KudosNote
+from bot.monthly_jobs import deliver_released
 from bot.people import current_kpis, local_now
 from bot.periods import week_key
 from bot.team_view import NotAllowed, UnknownTeam, resolve_team
 from handlers.context import services_of
+from handlers.evaluation import handle_eval
 from handlers.feedback import handle_360, open_unsolicited, own_results
 from handlers.me import last_evaluation, me_blocks
+from handlers.recognition import deliver_kudos, kudos_reply
 from handlers.render.escape import escape
 from handlers.render.goals import goals_blocks
 from handlers.setup import open_setup
@@ -27,7 +31,7 @@ from storage.engine import session_scope
 from storage.queries import person_by_slack_id
 from storage.tables import Person
 
-SUBCOMMANDS = ("me", "team", "goals", "setup", "360", "feedback", "help")
+SUBCOMMANDS = ("me", "team", "goals", "setup", "360", "feedback", "eval", "kudos", "help")
 
 
 def help_blocks(locale: str, unknown: str | None = None) -> list[Block]:
@@ -43,6 +47,7 @@ def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext, client: 
     sub = words[0].lower() if words else "help"
     services = services_of(context)
     response_type = "ephemeral"
+    kudos: tuple[Person, KudosNote] | None = None
     with session_scope(services.engine) as session:
         person = person_by_slack_id(session, slack_id=command["user_id"])
         locale = person.locale if person else "en-US"
@@ -66,6 +71,10 @@ def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext, client: 
             blocks = goals_blocks(goal_tree(session, asker=person, now=services.clock()), locale)
         elif sub == "360":
             blocks = handle_360(session, services, person, words[1:], services.clock())
+        elif sub == "eval":
+            blocks = handle_eval(session, services, person, words[1:], services.clock())
+        elif sub == "kudos":
+            blocks, kudos = kudos_reply(session, services, person, words[1:], services.clock())
         elif sub == "setup":
             refusal = open_setup(services, client, person, words[1:], command.get("trigger_id", ""))
             if refusal is None:
@@ -78,6 +87,8 @@ def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext, client: 
                 ack()
                 return
             blocks = refusal
+    if kudos is not None:
+        deliver_kudos(services, kudos)  # after the commit: the receiver never hears of kudos that were not stored
     ack(response_type=response_type, blocks=blocks, text="kpibot")
 
 
@@ -104,6 +115,9 @@ def after_command(command: dict[str, Any], context: BoltContext, client: WebClie
     if words and words[0] == "360":
         send_pending(services_of(context), services_of(context).clock())
         announce_releases(services_of(context), services_of(context).clock())
+        return
+    if words and words[0] == "eval":
+        deliver_released(services_of(context), services_of(context).clock())
         return
     draw_chart(command, context, client)
 
@@ -145,7 +159,11 @@ def needs_background(command: dict[str, Any]) -> bool:
     call, which would otherwise cost every /kpi a few milliseconds.
     """
     words = (command.get("text") or "").lower().split()
-    return bool(words) and (words[0] == "360" or (words[0] in {"me", "team"} and words[-1] == "chart"))
+    return bool(words) and (
+        words[0] == "360"
+        or (words[0] == "eval" and words[1:2] == ["release"])
+        or (words[0] in {"me", "team"} and words[-1] == "chart")
+    )
 
 
 def register(app: App) -> None:
