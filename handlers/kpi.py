@@ -18,6 +18,7 @@ from bot.monthly_jobs import deliver_released
 from bot.people import current_kpis, local_now
 from bot.periods import week_key
 from bot.team_view import NotAllowed, UnknownTeam, resolve_team
+from handlers import payload
 from handlers.context import services_of
 from handlers.evaluation import handle_eval
 from handlers.feedback import handle_360, open_unsolicited, own_results
@@ -49,7 +50,7 @@ def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext, client: 
     response_type = "ephemeral"
     kudos: tuple[Person, KudosNote] | None = None
     with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=command["user_id"])
+        person = person_by_slack_id(session, slack_id=payload.text(command.get("user_id"), "user_id"))
         locale = person.locale if person else "en-US"
         if sub == "help":
             blocks = help_blocks(locale)
@@ -130,7 +131,7 @@ def draw_chart(command: dict[str, Any], context: BoltContext, client: WebClient)
     services = services_of(context)
     now = services.clock()
     with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=command["user_id"])
+        person = person_by_slack_id(session, slack_id=payload.text(command.get("user_id"), "user_id"))
         if person is None:
             return
         today = local_now(person, now).date()
