@@ -78,11 +78,7 @@ def watch_questions(session: Session, *, team_id: int, month: str, first: date, 
 
     questions = []
     for kpi in watched:
-        pairs = {
-            k.name.casefold(): k
-            for k in kpis
-            if k.owner_id == kpi.owner_id and k.id != kpi.id and k.period == kpi.period
-        }
+        pairs = {k.name.casefold(): k for k in kpis if k.owner_id == kpi.owner_id and k.id != kpi.id and k.period == kpi.period}
         for name in kpi.watch_with:
             partner = pairs.get(name.casefold())
             if partner is None:
