@@ -16,6 +16,7 @@ from bot.messages import KudosNote
 from bot.ports import UndeliverableError
 from bot.recognition import RecognitionRefused, confirm_star, give_kudos, mark_shared, share_kudos
 from bot.services import Services
+from handlers import payload
 from handlers.context import services_of
 from handlers.render.escape import escape
 from storage.engine import session_scope
@@ -71,14 +72,14 @@ def deliver_kudos(services: Services, delivery: tuple[Person, KudosNote]) -> Non
 def on_kudos_share(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ack()
     services = services_of(context)
-    value = body["actions"][0].get("value", "")
+    kudos_id = payload.optional_id(payload.action_value(body))
     with session_scope(services.engine) as session:
-        giver = person_by_slack_id(session, slack_id=body["user"]["id"])
+        giver = person_by_slack_id(session, slack_id=payload.user_id(body))
         locale = giver.locale if giver else None
         try:
-            if giver is None or not value.isdigit():
+            if giver is None or kudos_id is None:
                 raise RecognitionRefused("kudos_not_yours")
-            channel, post = share_kudos(session, giver=giver, kudos_id=int(value))
+            channel, post = share_kudos(session, giver=giver, kudos_id=kudos_id)
         except RecognitionRefused as refusal:
             respond(text=i18n.t(refusal.key, locale), response_type="ephemeral", replace_original=False)
             return
@@ -88,21 +89,20 @@ def on_kudos_share(ack: Ack, body: dict[str, Any], context: BoltContext, respond
         respond(text=i18n.t("kudos_no_channel", locale), response_type="ephemeral", replace_original=False)
         return
     with session_scope(services.engine) as session:
-        mark_shared(session, kudos_id=int(value), channel=channel, ts=ts)
+        mark_shared(session, kudos_id=kudos_id, channel=channel, ts=ts)
     respond(text=i18n.t("kudos_shared", locale, channel=channel), response_type="ephemeral", replace_original=False)
 
 
 def _decide_star(body: dict[str, Any], context: BoltContext, respond: Respond, recognition: str, pick: str | None) -> None:
     services = services_of(context)
+    recognition_id = payload.optional_id(recognition)
     with session_scope(services.engine) as session:
-        manager = person_by_slack_id(session, slack_id=body["user"]["id"])
+        manager = person_by_slack_id(session, slack_id=payload.user_id(body))
         locale = manager.locale if manager else None
         try:
-            if manager is None or not recognition.isdigit():
+            if manager is None or recognition_id is None:
                 raise RecognitionRefused("star_not_yours")
-            channel, post = confirm_star(
-                session, manager=manager, recognition_id=int(recognition), pick=pick, now=services.clock()
-            )
+            channel, post = confirm_star(session, manager=manager, recognition_id=recognition_id, pick=pick, now=services.clock())
         except RecognitionRefused as refusal:
             respond(text=i18n.t(refusal.key, locale), response_type="ephemeral", replace_original=False)
             return
@@ -119,13 +119,12 @@ def _decide_star(body: dict[str, Any], context: BoltContext, respond: Respond, r
 
 def on_star_confirm(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ack()
-    _decide_star(body, context, respond, body["actions"][0].get("value", ""), None)
+    _decide_star(body, context, respond, payload.action_value(body), None)
 
 
 def on_star_pick(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ack()
-    selected = (body["actions"][0].get("selected_option") or {}).get("value", "")
-    recognition, _, pick = selected.partition(":")
+    recognition, _, pick = payload.selected_value(body).partition(":")
     _decide_star(body, context, respond, recognition, pick or None)
 
 

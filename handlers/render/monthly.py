@@ -18,14 +18,11 @@ from slack_sdk.models.blocks import (
 
 from bot import i18n
 from bot.evaluation_review import EvaluationDrafts, summary
+from bot.formats import format_share
 from bot.messages import EvaluationNote, KudosNote, KudosPost, Notice, RetroPost, StarPost, StarProposal, WatchQuestion
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
 from handlers.render.team import bar
-
-
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
 
 
 @render.register
@@ -38,7 +35,7 @@ def _retro(message: RetroPost, locale: str) -> Rendered:
     body = i18n.t(
         "retro_body",
         locale,
-        rate=_pct(message.checkin_rate),
+        rate=format_share(message.checkin_rate, locale),
         on=counts.get("on_track", 0),
         risk=counts.get("at_risk", 0),
         off=counts.get("off_track", 0),
@@ -63,9 +60,9 @@ def evaluation_summary(lines: list[tuple[str, float | None]], locale: str) -> st
         met=facts["met"],
         n=facts["n"],
         best=escape(facts["best"]),
-        best_pct=_pct(facts["best_pct"]),
+        best_pct=format_share(facts["best_pct"], locale),
         worst=escape(facts["worst"]),
-        worst_pct=_pct(facts["worst_pct"]),
+        worst_pct=format_share(facts["worst_pct"], locale),
     )
 
 
@@ -83,9 +80,9 @@ def _evaluation(message: EvaluationNote, locale: str) -> Rendered:
     scores = i18n.t(
         "eval_scores",
         locale,
-        total=_pct(message.total),
-        result=_pct(message.result),
-        behaviour=_pct(message.behaviour),
+        total=format_share(message.total, locale),
+        result=format_share(message.result, locale),
+        behaviour=format_share(message.behaviour, locale),
         feedback=feedback,
     )
     if message.band:
@@ -94,8 +91,8 @@ def _evaluation(message: EvaluationNote, locale: str) -> Rendered:
         scores += "\n" + i18n.t(
             "eval_adjusted_note",
             locale,
-            computed=_pct(message.computed),
-            adjusted=_pct(message.adjusted),
+            computed=format_share(message.computed, locale),
+            adjusted=format_share(message.adjusted, locale),
             reason=escape(message.reason),
         )
     lines = "\n".join(f"• {escape(name)} `{bar(achieved)}`" for name, achieved in message.lines)
@@ -124,15 +121,17 @@ def _drafts(message: EvaluationDrafts, locale: str) -> Rendered:
             locale,
             team=team,
             slack_id=row.slack_id,
-            computed=_pct(row.computed),
-            result=_pct(row.result),
-            behaviour=_pct(row.behaviour),
+            computed=format_share(row.computed, locale),
+            result=format_share(row.result, locale),
+            behaviour=format_share(row.behaviour, locale),
             feedback="–" if row.feedback is None else f"{row.feedback:.1f}",
             band=i18n.t(f"eval_band_{row.band}", locale),
             state=state,
         )
         if row.adjusted is not None:
-            line += "\n      " + i18n.t("eval_row_adjusted", locale, adjusted=_pct(row.adjusted), reason=escape(row.reason))
+            line += "\n      " + i18n.t(
+                "eval_row_adjusted", locale, adjusted=format_share(row.adjusted, locale), reason=escape(row.reason)
+            )
         line += "\n      " + evaluation_summary(row.lines, locale)
         if row.development_list:
             line += "\n      " + i18n.t("eval_row_development", locale, kpis=escape(", ".join(row.development_list)))
@@ -154,7 +153,7 @@ def _star_proposal(message: StarProposal, locale: str) -> Rendered:
         team=escape(message.team),
         period=message.period,
         slack_id=message.slack_id,
-        score=_pct(message.score),
+        score=format_share(message.score, locale),
         kudos=message.kudos,
     )
     confirm = ButtonElement(
