@@ -13,7 +13,6 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
-from bot.checkin import format_value
 from bot.messages import WatchQuestion
 from storage.tables import Kpi, Measurement, Person
 
@@ -95,11 +94,13 @@ def watch_questions(session: Session, *, team_id: int, month: str, first: date, 
                         owner.name,
                         month,
                         kpi.name,
-                        format_value(a_before, kpi.unit),
-                        format_value(a_now, kpi.unit),
+                        kpi.unit,
+                        a_before,
+                        a_now,
                         partner.name,
-                        format_value(b_before, partner.unit),
-                        format_value(b_now, partner.unit),
+                        partner.unit,
+                        b_before,
+                        b_now,
                     )
                 )
     return questions

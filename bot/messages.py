@@ -273,11 +273,13 @@ class WatchQuestion:
     name: str
     month: str
     result_kpi: str
-    result_before: str
-    result_now: str
+    result_unit: str
+    result_before: float
+    result_now: float
     behaviour_kpi: str
-    behaviour_before: str
-    behaviour_now: str
+    behaviour_unit: str
+    behaviour_before: float
+    behaviour_now: float
 
 
 @dataclass

@@ -9,6 +9,7 @@ from sqlmodel import col, select
 
 from bot.evaluation import evaluate_quarter, last_quarter, period_over
 from bot.evaluation_review import EvaluationDrafts, evaluation_rows, take_released
+from bot.messages import WatchQuestion
 from bot.periods import period_bounds
 from bot.ports import UndeliverableError
 from bot.retro import due_retros
@@ -47,7 +48,25 @@ def retros(services: Services, now: datetime) -> int:
                 services.gateway.send(owner.dm_channel_id or services.gateway.open_dm(owner.slack_id), ask, locale=owner.locale)
             except UndeliverableError as exc:
                 log.warning("a retro question could not be delivered (%s)", exc.reason)
+        manager = _manager(services, item.team.manager_id) if item.questions else None
+        if manager is not None:
+            ask_manager(services, manager, item.questions)
     return posted
+
+
+def ask_manager(services: Services, manager: Person, questions: list[WatchQuestion]) -> None:
+    """The gaming watch's questions go to the manager privately, never to the channel."""
+    for question in questions:
+        try:
+            channel = manager.dm_channel_id or services.gateway.open_dm(manager.slack_id)
+            services.gateway.send(channel, question, locale=manager.locale)
+        except UndeliverableError as exc:
+            log.warning("a gaming-watch question could not be delivered (%s)", exc.reason)
+
+
+def _manager(services: Services, manager_id: int | None) -> Person | None:
+    with session_scope(services.engine) as session:
+        return session.get(Person, manager_id) if manager_id else None
 
 
 def evaluations(services: Services, now: datetime) -> int:

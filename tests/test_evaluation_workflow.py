@@ -277,3 +277,50 @@ def test_the_star_proposal_weighs_kudos(bot: Harness, services: Services) -> Non
         sam = session.exec(select(Person).where(Person.slack_id == "U003")).one()
     assert star.person_id == sam.id and "1 kudos" in star.reason
     assert date(2027, 1, 2) == star.created_at.date()
+
+
+def _month(bot: Harness, slack_id: str, name: str, weeks: list[tuple[date, float]]) -> None:
+    with session_scope(bot.engine) as session:
+        person = session.exec(select(Person).where(Person.slack_id == slack_id)).one()
+        kpi = session.exec(select(Kpi).where(Kpi.owner_id == person.id, Kpi.name == name)).one()
+        for monday, value in weeks:
+            session.add(Measurement(kpi_id=kpi.id, period_key=week_key(monday), week_start=monday, value=value))
+
+
+def test_the_gaming_watch_asks_the_manager_a_question_with_the_numbers(bot: Harness, services: Services) -> None:
+    """Li Wei's revenue rises from October to November while his complaint rate rises too: the manager is asked."""
+    from bot.orgfile import import_org
+    from tests.conftest import ORG
+
+    watched = ORG.replace(
+        "weight: 50, horizon: lagging, goal: share, source: CRM}",
+        "weight: 50, horizon: lagging, goal: share, source: CRM, watch_with: [Complaint rate]}",
+    )
+    with session_scope(bot.engine) as session:
+        import_org(session, watched)
+    october = [date(2026, 10, 5) + timedelta(weeks=i) for i in range(4)]
+    november = [date(2026, 11, 2) + timedelta(weeks=i) for i in range(4)]
+    _month(bot, "U001", "Revenue", [(d, 30_000) for d in october] + [(d, 45_000) for d in november])
+    _month(bot, "U001", "Complaint rate", [(d, 1.2) for d in october] + [(d, 1.9) for d in november])
+    _month(bot, "U002", "Revenue", [(d, 9_000) for d in october] + [(d, 12_000) for d in november])  # no pair: no question
+    bot.clock.now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    assert tick(services).retros == 1
+    asked = [p["text"] for p in bot.slack.posted(bot.slack.dm_channel("U0MGR")) if "A question, not a verdict" in p["text"]]
+    assert len(asked) == 1
+    assert "<@U001>" in asked[0] and "Revenue improved (CNY 120k -> CNY 180k)" in asked[0]
+    assert "Complaint rate worsened (1.2% -> 1.9%)" in asked[0]
+    channel = json.dumps(bot.slack.posted("C0SALES"))
+    assert "A question" not in channel and "Complaint rate worsened" not in channel  # privately, never in the channel
+
+
+def test_a_watch_pair_must_name_a_kpi_of_the_same_person(bot: Harness) -> None:
+    from bot.orgfile import OrgFileError, parse_org
+    from tests.conftest import ORG
+
+    bad = ORG.replace(
+        "weight: 50, horizon: lagging, goal: share, source: CRM}",
+        "weight: 50, horizon: lagging, goal: share, source: CRM, watch_with: [Refund rate]}",
+    )
+    with pytest.raises(OrgFileError) as refused:
+        parse_org(bad)
+    assert "watches 'Refund rate', which is not a KPI of U001 in 2026-Q4" in str(refused.value)

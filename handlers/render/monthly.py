@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 
 from bot import i18n
 from bot.evaluation_review import EvaluationDrafts, summary
-from bot.formats import format_share
+from bot.formats import format_share, format_value
 from bot.messages import EvaluationNote, KudosNote, KudosPost, Notice, RetroPost, StarPost, StarProposal, WatchQuestion
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
@@ -204,10 +204,10 @@ def _watch(message: WatchQuestion, locale: str) -> Rendered:
         slack_id=message.slack_id,
         month=message.month,
         result=escape(message.result_kpi),
-        result_before=message.result_before,
-        result_now=message.result_now,
+        result_before=format_value(message.result_before, message.result_unit, locale),
+        result_now=format_value(message.result_now, message.result_unit, locale),
         behaviour=escape(message.behaviour_kpi),
-        behaviour_before=message.behaviour_before,
-        behaviour_now=message.behaviour_now,
+        behaviour_before=format_value(message.behaviour_before, message.behaviour_unit, locale),
+        behaviour_now=format_value(message.behaviour_now, message.behaviour_unit, locale),
     )
     return text, [SectionBlock(text=text)]
