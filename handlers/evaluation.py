@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
 from slack_sdk.models.blocks import Block, SectionBlock
-from sqlmodel import Session
 
 from bot import i18n
 from bot.evaluation import evaluate_quarter
@@ -15,14 +15,26 @@ from bot.recognition import quarter_of
 from bot.services import Services
 from handlers.render import render
 from handlers.render.escape import escape
+from storage.engine import session_scope
 from storage.queries import person_by_slack_id
 from storage.tables import Person, Team
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
-def handle_eval(session: Session, services: Services, person: Person, words: list[str], now: datetime) -> list[Block]:
-    """`/kpi eval [adjust|release|preview] ...`; a refusal names the refused command and changes nothing."""
+def handle_eval(services: Services, person: Person, words: list[str], now: datetime) -> list[Block]:
+    """`/kpi eval [adjust|release|preview] ...`; a refusal names the refused command and changes nothing.
+
+    Its own transaction: a refusal raises before anything is written, and a success commits once.
+    """
+    with session_scope(services.engine) as session:
+        asker = session.get(Person, person.id)
+        if asker is None:
+            raise LookupError("the asker is not stored")
+        return _handle_eval(session, services, asker, words, now)
+
+
+def _handle_eval(session: Any, services: Services, person: Person, words: list[str], now: datetime) -> list[Block]:
     locale = person.locale
     sub = words[0].lower() if words else ""
     mentioned = MENTION.findall(" ".join(words))
@@ -78,7 +90,7 @@ def handle_eval(session: Session, services: Services, person: Person, words: lis
     return list(render(drafts, locale)[1])
 
 
-def preview(session: Session, services: Services, person: Person, now: datetime) -> list[Block]:
+def preview(session: Any, services: Services, person: Person, now: datetime) -> list[Block]:
     """An admin's look at the running quarter from the figures so far: stored nowhere, marked as a preview."""
     if not person.is_admin:
         return [SectionBlock(text=i18n.t("eval_preview_admins", person.locale))]

@@ -13,7 +13,6 @@ from bot import i18n
 from bot.charts import alt_text, person_series, render_png, team_series
 from bot.feedback_jobs import announce_releases, send_pending
 from bot.goals import goal_tree
-from bot.messages import KudosNote
 from bot.monthly_jobs import deliver_released
 from bot.people import current_kpis, local_now
 from bot.periods import week_key
@@ -23,7 +22,7 @@ from handlers.context import services_of
 from handlers.evaluation import handle_eval
 from handlers.feedback import handle_360, open_unsolicited, own_results
 from handlers.me import last_evaluation, me_blocks
-from handlers.recognition import deliver_kudos, kudos_reply
+from handlers.recognition import kudos_reply
 from handlers.render.escape import escape
 from handlers.render.goals import goals_blocks
 from handlers.setup import open_setup
@@ -48,7 +47,6 @@ def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext, client: 
     sub = words[0].lower() if words else "help"
     services = services_of(context)
     response_type = "ephemeral"
-    kudos: tuple[Person, KudosNote] | None = None
     with session_scope(services.engine) as session:
         person = person_by_slack_id(session, slack_id=payload.text(command.get("user_id"), "user_id"))
         locale = person.locale if person else "en-US"
@@ -73,9 +71,9 @@ def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext, client: 
         elif sub == "360":
             blocks = handle_360(session, services, person, words[1:], services.clock())
         elif sub == "eval":
-            blocks = handle_eval(session, services, person, words[1:], services.clock())
+            blocks = handle_eval(services, person, words[1:], services.clock())
         elif sub == "kudos":
-            blocks, kudos = kudos_reply(session, services, person, words[1:], services.clock())
+            blocks = kudos_reply(services, person, words[1:], services.clock())
         elif sub == "setup":
             refusal = open_setup(services, client, person, words[1:], command.get("trigger_id", ""))
             if refusal is None:
@@ -88,8 +86,6 @@ def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext, client: 
                 ack()
                 return
             blocks = refusal
-    if kudos is not None:
-        deliver_kudos(services, kudos)  # after the commit: the receiver never hears of kudos that were not stored
     ack(response_type=response_type, blocks=blocks, text="kpibot")
 
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, SectionBlock
-from sqlmodel import Session
 
 from bot import i18n
 from bot.messages import KudosNote
@@ -34,10 +33,21 @@ def ordinal(n: int, locale: str) -> str:
     return f"{n}{suffix}"
 
 
-def kudos_reply(
-    session: Session, services: Services, person: Person, words: list[str], now: datetime
+def kudos_reply(services: Services, person: Person, words: list[str], now: datetime) -> list[Block]:
+    """`/kpi kudos @person for ...`: stored in its own transaction, then (once committed) sent to the receiver."""
+    with session_scope(services.engine) as session:
+        giver = session.get(Person, person.id)
+        if giver is None:
+            raise LookupError("the giver is not stored")
+        blocks, delivery = _kudos(session, services, giver, words, now)
+    if delivery is not None:
+        deliver_kudos(services, delivery)
+    return blocks
+
+
+def _kudos(
+    session: Any, services: Services, person: Person, words: list[str], now: datetime
 ) -> tuple[list[Block], tuple[Person, KudosNote] | None]:
-    """`/kpi kudos @person for ...`: (the giver's answer, the receiver's DM to send once committed)."""
     locale = person.locale
     mentioned = MENTION.findall(" ".join(words))
     if not mentioned:
