@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from sqlmodel import Session, select
 
+from bot.holiday_calendar import problem_with
 from bot.periods import PeriodError, period_bounds
 from bot.smart import KpiDraft, check_kpi, check_kpi_set
 from bot.yaml_lines import YamlError, line_of, load_with_lines
@@ -25,6 +26,16 @@ WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _holiday_code(value: str | None) -> str | None:
+    """A country (CN) or region (US-NY) code the holidays package knows, upper-cased."""
+    if value is None:
+        return None
+    problem = problem_with(value)
+    if problem:
+        raise ValueError(problem)
+    return value.strip().upper()
 
 
 class CheckinSpec(_Strict):
@@ -50,7 +61,13 @@ class TeamSpec(_Strict):
     channel: str | None = None
     checkin: CheckinSpec = CheckinSpec()
     retro_day: int = 1
+    holidays: str | None = None
     members: list[str] = []
+
+    @field_validator("holidays")
+    @classmethod
+    def _holidays(cls, value: str | None) -> str | None:
+        return _holiday_code(value)
 
     @field_validator("retro_day")
     @classmethod
@@ -68,7 +85,13 @@ class PersonSpec(_Strict):
     level: Literal["staff", "manager", "executive"] = "staff"
     tz: str | None = None
     locale: str | None = None
+    holidays: str | None = None
     active: bool = True
+
+    @field_validator("holidays")
+    @classmethod
+    def _holidays(cls, value: str | None) -> str | None:
+        return _holiday_code(value)
 
 
 class GoalSpec(_Strict):
@@ -261,6 +284,7 @@ def import_org(session: Session, text: str) -> ImportReport:
             "level": p.level,
             "is_admin": p.slack_id in admins,
             "active": p.active,
+            "holidays": p.holidays,
             "email": p.email.casefold() if p.email else None,
         }
         if p.tz:
@@ -283,6 +307,7 @@ def import_org(session: Session, text: str) -> ImportReport:
             "checkin_time": t.checkin.time,
             "reminder_after_hours": t.checkin.reminder_after_hours,
             "retro_day": t.retro_day,
+            "holidays": t.holidays,
         }
         teams[t.name] = _upsert(session, report, "teams", teams.get(t.name), Team, {"name": t.name}, values)
     session.flush()

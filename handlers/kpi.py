@@ -21,17 +21,19 @@ from handlers import payload
 from handlers.context import services_of
 from handlers.evaluation import handle_eval
 from handlers.feedback import handle_360, open_unsolicited, own_results
+from handlers.history import history_reply
 from handlers.me import last_evaluation, me_blocks
 from handlers.recognition import kudos_reply
 from handlers.render.escape import escape
 from handlers.render.goals import goals_blocks
+from handlers.settings import open_settings
 from handlers.setup import open_setup
 from handlers.team import team_reply
 from storage.engine import session_scope
 from storage.queries import person_by_slack_id
 from storage.tables import Person
 
-SUBCOMMANDS = ("me", "team", "goals", "setup", "360", "feedback", "eval", "kudos", "help")
+SUBCOMMANDS = ("me", "team", "goals", "setup", "360", "feedback", "eval", "kudos", "settings", "history", "help")
 
 
 def help_blocks(locale: str, unknown: str | None = None) -> list[Block]:
@@ -80,6 +82,12 @@ def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext, client: 
                 ack()
                 return
             blocks = refusal
+        elif sub == "history":
+            blocks = history_reply(services, person, words[1:])
+        elif sub == "settings":
+            open_settings(services, client, person, command.get("trigger_id", ""))
+            ack()
+            return
         elif sub == "feedback":
             refusal = open_unsolicited(services, client, person, words[1:], command.get("trigger_id", ""), services.clock())
             if refusal is None:

@@ -4,7 +4,7 @@ Rows that exist already were sent straight to people under the old flow, so they
 become "released" evaluations and "confirmed" stars.
 
 Revision ID: 0011
-Revises: 0012
+Revises: 0013
 Create Date: 2026-11-30 14:31:34.334190
 """
 
@@ -17,7 +17,7 @@ import storage.types
 
 
 revision: str = '0011'
-down_revision: str | None = '0012'
+down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
