@@ -1,4 +1,4 @@
-"""The organisation file (DESIGN.md): validate it whole, then load it idempotently.
+"""The organisation file (docs/organisation-file.md): validate it whole, then load it idempotently.
 
 A bad file is rejected before anything is written, with the line and the
 reason for every problem, so the database is left exactly as it was.
