@@ -42,6 +42,7 @@ SAMPLE = Path(bot.__file__).parent / "data" / "sample_org.yaml"
 SIGNING_SECRET = "demo0signing0secret0000000000000"
 START = datetime(2026, 10, 5, tzinfo=UTC)  # the first Monday of 2026-Q4
 LOOK = datetime(2026, 12, 18, 10, tzinfo=UTC)  # a Friday in Q4's last month: the managers' look
+CRM_DAY = datetime(2026, 11, 30, 9, tzinfo=UTC)  # November's figures for Liam Wilson arrive from the CRM
 EVENT_IDS = itertools.count(1)
 
 PEOPLE = {
@@ -163,10 +164,22 @@ def run_demo(*, weeks: int, out: Path, database_url: str | None = None) -> int:
             answered: set[tuple[str, int]] = set()
             _simulate(services, slack, driver, clock, look, answered)
             _feedback_round(services, slack, driver)
+            _close_round(slack, driver)
+            _kudos(slack, driver)
+            _agree_kpis(services, slack, driver)
+            _simulate(services, slack, driver, clock, min(look, CRM_DAY), answered)
+            crm_done = clock.now >= CRM_DAY
+            if crm_done:
+                _crm_november(services)
+            _simulate(services, slack, driver, clock, look, answered)
+            _feedback_round(services, slack, driver)
+            _close_round(slack, driver)
+            _kudos(slack, driver)
             _agree_kpis(services, slack, driver)
             _managers_look(driver, clock)
             _simulate(services, slack, driver, clock, end, answered)
-            _after_the_quarter(services, clock)
+            _after_the_quarter(services, clock, crm_done=crm_done)
+            _quarter_end(services, slack, driver, clock)
         _print_transcripts(slack)
         _write_charts(services, out)
     print(f"\nDatabase: {url}")
@@ -211,6 +224,67 @@ def _feedback_round(services: Services, slack: SlackStandIn, driver: SlackDriver
         driver.submit(rater, "feedback_form", values, private_metadata=sign(secret, str(requests[rater])))
 
 
+def _say_command(driver: SlackDriver, user: str, text: str, channel: str) -> None:
+    """Type a /kpi command and print the answer the way the demo prints every other one."""
+    _, answer = driver.command(user, text, channel)
+    print(f"\n== {PEOPLE[user][0]} types /kpi {text} in {channel}:")
+    for line in blocks_as_text(answer.get("blocks", []), answer.get("text", "")):
+        print(f"      {line}")
+
+
+def _close_round(slack: SlackStandIn, driver: SlackDriver) -> None:
+    """Chen Jie closes Li Wei's 360 round: only now are the results computed, frozen and shown to Li Wei."""
+    _say_command(driver, "U0EASTMGR", "360 close <@U101|li.wei>", "C0EAST")
+    slack.wait_for(
+        lambda calls: any("360" in str(c.args.get("text")) and c.args.get("channel") == "D101" for c in calls), timeout=10
+    )
+
+
+def _kudos(slack: SlackStandIn, driver: SlackDriver) -> None:
+    """Zhang Min thanks Li Wei and shares it in the team channel; a kudos without words is refused."""
+    _say_command(driver, "U102", "kudos <@U101|li.wei>", "C0EAST")
+    _, answer = driver.command("U102", "kudos <@U101|li.wei> for sharing her leads with the whole team", "C0EAST")
+    print("\n== Zhang Min types /kpi kudos @Li Wei for sharing her leads with the whole team:")
+    for line in blocks_as_text(answer.get("blocks", []), answer.get("text", "")):
+        print(f"      {line}")
+    share = next((b for b in answer.get("blocks", []) if b.get("type") == "actions"), None)
+    if share is not None:
+        driver.click("U102", "kudos_share", share["elements"][0]["value"])
+        slack.wait_for(lambda calls: any("gave kudos" in str(c.args.get("text")) for c in calls), timeout=10)
+
+
+def _quarter_end(services: Services, slack: SlackStandIn, driver: SlackDriver, clock: SimClock) -> None:
+    """The quarter's drafts went to the managers on 2 January: Chen Jie adjusts one with a reason and releases the
+    team; a second release is refused; the star proposal is confirmed and only then announced."""
+    from sqlmodel import col, select
+
+    from bot.monthly_jobs import deliver_released
+    from storage.tables import Recognition, Team
+
+    clock.now = datetime(2027, 1, 4, 2, tzinfo=UTC)
+    _say_command(driver, "U0EASTMGR", "eval", "D0EASTMGR")
+    _say_command(driver, "U0EASTMGR", "eval adjust <@U101|li.wei> 130% great attitude", "D0EASTMGR")
+    _say_command(
+        driver,
+        "U0EASTMGR",
+        "eval adjust <@U101|li.wei> 60% closed the Xinhua contract on 30 Dec, after the data cut-off",
+        "D0EASTMGR",
+    )
+    _say_command(driver, "U0EASTMGR", "eval release team", "D0EASTMGR")
+    deliver_released(services, clock.now)
+    _say_command(driver, "U0EASTMGR", "eval release <@U101|li.wei>", "D0EASTMGR")
+    with session_scope(services.engine) as session:
+        east = session.exec(select(Team).where(Team.name == "Sales East")).one()
+        star = session.exec(
+            select(Recognition).where(Recognition.team_id == east.id, col(Recognition.status) == "proposed")
+        ).first()
+        star_id = star.id if star else None
+    if star_id is not None:
+        driver.click("U0EASTMGR", "star_confirm", str(star_id))
+        slack.wait_for(lambda calls: any("Star of" in str(c.args.get("text")) for c in calls), timeout=10)
+    _say_command(driver, "U0ADMIN", "eval", "D0ADMIN")
+
+
 def _agree_kpis(services: Services, slack: SlackStandIn, driver: SlackDriver) -> None:
     """Emma proposes next quarter's KPIs in the /kpi setup form; Maria approves."""
     from sqlmodel import select
@@ -252,17 +326,34 @@ def _agree_kpis(services: Services, slack: SlackStandIn, driver: SlackDriver) ->
         slack.wait_for(lambda calls: any("Agreed" in str(c.args.get("text")) for c in calls), timeout=10)
 
 
-def _after_the_quarter(services: Services, clock: SimClock) -> None:
+def _crm_november(services: Services) -> None:
+    """November's figures for Liam Wilson arrive from the CRM (revenue up, complaints up too), so the
+    November retro on 1 December asks his manager about it (the gaming watch)."""
+    from bot.values import ValueRow, store, validate
+
+    november = [f"2026-11-{d:02d}" for d in (2, 9, 16, 23)]
+    rows = [ValueRow(f"row {i}", "U204", "Revenue", day, 9000) for i, day in enumerate(november)]
+    rows += [ValueRow(f"row {i + 4}", "U204", "Complaint rate", day, 2.6) for i, day in enumerate(november)]
+    with session_scope(services.engine) as session:
+        store(session, validate(session, rows), origin="import", now=CRM_DAY)
+
+
+def _after_the_quarter(services: Services, clock: SimClock, *, crm_done: bool) -> None:
     """Whatever the simulated weeks did not reach, fast-forwarded: the retros on the 1st of November
-    and December, the half-year review on 18 December, and the Q4 evaluation on 2 January, once
-    Q4 is over everywhere (the evaluation never runs on a quarter still under way)."""
+    and December (with November's CRM figures before the second), the half-year review on 18 December,
+    and the Q4 evaluation drafts on 2 January, once Q4 is over everywhere (never on a quarter under way)."""
     from bot.monthly_jobs import evaluations, retros
     from bot.review_jobs import run as review_jobs
 
-    for moment in (datetime(2026, 11, 1, 10, tzinfo=UTC), datetime(2026, 12, 1, 10, tzinfo=UTC)):
-        if clock.now < moment:
-            clock.now = moment
-            retros(services, moment)
+    if clock.now < datetime(2026, 11, 1, 10, tzinfo=UTC):
+        clock.now = datetime(2026, 11, 1, 10, tzinfo=UTC)
+        retros(services, clock.now)
+    if not crm_done:
+        clock.now = max(clock.now, CRM_DAY)
+        _crm_november(services)
+    if clock.now < datetime(2026, 12, 1, 10, tzinfo=UTC):
+        clock.now = datetime(2026, 12, 1, 10, tzinfo=UTC)
+        retros(services, clock.now)
     if clock.now < datetime(2026, 12, 18, 9, tzinfo=UTC):
         clock.now = datetime(2026, 12, 18, 9, tzinfo=UTC)
         review_jobs(services, clock.now)
