@@ -32,6 +32,8 @@ class KpiLine:
     value: float | None = None
     previous: float | None = None
     anchors: list[str] = field(default_factory=list)
+    fed_by: str | None = None  # the source system delivering it: shown "from CRM", never asked
+    period_key: str = ""
 
 
 @dataclass

@@ -29,6 +29,7 @@ from bot.periods import week_key, week_start, week_start_of_key
 from bot.ports import UndeliverableError
 from bot.review_jobs import run as review_jobs
 from bot.services import Services
+from bot.source_jobs import report_silent_sources
 from storage.engine import session_scope
 from storage.queries import compare_and_set, insert_if_absent, take_many
 from storage.tables import ActionItem, Checkin, CheckinRound, Kpi, Person, Team
@@ -59,6 +60,7 @@ class TickReport:
     reviews: int = 0
     retros: int = 0
     evaluations: int = 0
+    silent_sources: list[str] = field(default_factory=list)
 
 
 def scheduled_at(team: Team, person: Person, now: datetime) -> tuple[str, datetime]:
@@ -84,6 +86,7 @@ def tick(services: Services, now: datetime | None = None, *, workers: int = 8) -
     report.feedback_reminders, report.feedback_closed = feedback_jobs(services, now)
     report.reviews = review_jobs(services, now)
     report.retros, report.evaluations = monthly_jobs(services, now)
+    report.silent_sources = report_silent_sources(services, now)
     return report
 
 

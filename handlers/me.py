@@ -53,8 +53,9 @@ def me_blocks(session: Session, person: Person, now: datetime) -> list[Block]:
             achieved,
             state,
         )
+        fed = f" · {i18n.t('fed_from', locale, source=escape(kpi.fed_by))}" if kpi.fed_by else ""
         rows.append(
-            f"{kpi_line(progress)} · {i18n.t('me_forecast', locale, value=format_value(nice(projected) if projected is not None else None, kpi.unit))}\n      _{trend}_"
+            f"{kpi_line(progress)}{fed} · {i18n.t('me_forecast', locale, value=format_value(nice(projected) if projected is not None else None, kpi.unit))}\n      _{trend}_"
         )
     score = split_totals(items)["total"]
     title = i18n.t("me_title", locale, week=week_key(today), score="–" if score is None else f"{score:.0%}")

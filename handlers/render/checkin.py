@@ -25,6 +25,11 @@ CATEGORIES = ("resources", "process", "capability", "other")
 
 def _kpi_text(line: KpiLine, locale: str) -> str:
     key = "kpi_line_lower" if line.direction == "lower" else "kpi_line"
+    text = _kpi_core(line, key, locale)
+    return f"{text} · {i18n.t('fed_from', locale, source=escape(line.fed_by))}" if line.fed_by else text
+
+
+def _kpi_core(line: KpiLine, key: str, locale: str) -> str:
     return i18n.t(
         key,
         locale,
@@ -63,7 +68,28 @@ def _prompt(message: CheckinPrompt, locale: str) -> Rendered:
         blocks.append(SectionBlock(text=clip(i18n.t("forbidden", locale) + "\n" + items, 3000)))
     blocks.append(SectionBlock(text=clip(i18n.t("prompt_howto", locale, example=escape(message.example)), 3000)))
     blocks.append(_buttons(message.checkin_id, locale))
+    disputable = dispute_buttons(message.kpis, locale)
+    if disputable is not None:
+        blocks.append(disputable)
     return title, blocks
+
+
+def dispute_buttons(lines: list[KpiLine], locale: str) -> ActionsBlock | None:
+    """One "Dispute" button per value a source delivered: the owner can object, their manager hears it."""
+    fed = [line for line in lines if line.fed_by and line.period_key and (line.value is not None or line.so_far is not None)]
+    if not fed:
+        return None
+    return ActionsBlock(
+        block_id="value_disputes",
+        elements=[
+            ButtonElement(
+                text=clip(i18n.t("btn_dispute", locale, name=line.name), 75),
+                action_id=f"value_dispute_{line.kpi_id}",
+                value=f"{line.kpi_id}:{line.period_key}",
+            )
+            for line in fed[:20]
+        ],
+    )
 
 
 def _category(category: str, locale: str) -> str:
@@ -129,7 +155,8 @@ def _confirmation(message: Confirmation, locale: str) -> Rendered:
     lines = []
     for line in message.kpis:
         value = format_value(line.value, line.unit) if line.value is not None else i18n.t("no_value", locale)
-        lines.append(f"• *{escape(line.name)}*: {value}")
+        fed = f" · {i18n.t('fed_from', locale, source=escape(line.fed_by))}" if line.fed_by else ""
+        lines.append(f"• *{escape(line.name)}*: {value}{fed}")
     body = clip(title + "\n" + "\n".join(lines), 3000)
     blocks: list[Block] = [SectionBlock(text=body)]
     if message.blockers:
