@@ -46,7 +46,7 @@ def test_a_fed_kpi_is_shown_from_its_source_and_not_asked(bot: Harness, services
     assert "U002" in tick(services).prompted
     prompt = prompt_of(bot, "U002")
     body = " ".join(b["text"]["text"] for b in prompt["blocks"] if b["type"] == "section")
-    assert "*Revenue*: 8,000 USD so far" in body and "from CRM" in body
+    assert "*Revenue* (from CRM): total so far 8,000 USD" in body
     example = prompt["blocks"][-3]["text"]["text"]
     assert "new customers" in example and "revenue" not in example  # the example asks only for what is typed
     assert [e["text"]["text"] for e in buttons(prompt)][-1] == "Dispute Revenue"
