@@ -53,7 +53,7 @@ def _convert(node: yaml.Node, path: Path, lines: dict[Path, int], loader: yaml.S
     return value
 
 
-class _Unsure(Exception):
+class _UnsureError(Exception):
     """The fast load saw something only the line-tracking load reports well (a repeated key)."""
 
 
@@ -75,7 +75,7 @@ class _FastLoader(_COMPOSER):
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
         if len(keys) != len(set(keys)):
-            raise _Unsure
+            raise _UnsureError
         return super().construct_mapping(node, deep=deep)
 
 
@@ -83,8 +83,8 @@ def load_fast(text: str) -> Any | None:
     """The data without line numbers (libyaml end to end, several times faster); None when the file
     has a problem, so the caller loads it again with ``load_with_lines`` to name the line."""
     try:
-        return yaml.load(text, Loader=_FastLoader)  # noqa: S506  (a safe loader: CSafeLoader or SafeLoader)
-    except (yaml.YAMLError, _Unsure):
+        return yaml.load(text, Loader=_FastLoader)
+    except (yaml.YAMLError, _UnsureError):
         return None
 
 
