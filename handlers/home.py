@@ -75,7 +75,7 @@ def refresh_home(services: Services, slack_id: str) -> None:
 
 
 def on_app_home_opened(event: dict[str, Any], context: BoltContext) -> None:
-    if event.get("tab") == "home":
+    if event.get("tab") == "home" and isinstance(event.get("user"), str):
         refresh_home(services_of(context), event["user"])
 
 

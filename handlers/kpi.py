@@ -16,6 +16,7 @@ from bot.goals import goal_tree
 from bot.people import current_kpis, local_now
 from bot.periods import week_key
 from bot.team_view import NotAllowed, UnknownTeam, resolve_team
+from handlers import payload
 from handlers.context import services_of
 from handlers.feedback import handle_360, open_unsolicited, own_results
 from handlers.me import last_evaluation, me_blocks
@@ -44,7 +45,7 @@ def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext, client: 
     services = services_of(context)
     response_type = "ephemeral"
     with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=command["user_id"])
+        person = person_by_slack_id(session, slack_id=payload.text(command.get("user_id"), "user_id"))
         locale = person.locale if person else "en-US"
         if sub == "help":
             blocks = help_blocks(locale)
@@ -115,7 +116,7 @@ def draw_chart(command: dict[str, Any], context: BoltContext, client: WebClient)
     services = services_of(context)
     now = services.clock()
     with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=command["user_id"])
+        person = person_by_slack_id(session, slack_id=payload.text(command.get("user_id"), "user_id"))
         if person is None:
             return
         today = local_now(person, now).date()

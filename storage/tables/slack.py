@@ -27,3 +27,14 @@ class OutboundMessage(SQLModel, table=True):
     channel_id: str | None = Field(default=None, max_length=32)
     ts: str | None = Field(default=None, max_length=32)
     sent_at: datetime = utc_timestamp()
+
+
+class AppSecret(SQLModel, table=True):
+    """A secret the app generated for itself, e.g. the key that signs modal metadata when no
+    signing secret is configured (Socket Mode): it must exist, and be the same for every replica."""
+
+    __tablename__ = "app_secret"
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=128)
+    created_at: datetime = utc_timestamp()
