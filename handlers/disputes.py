@@ -12,6 +12,7 @@ from slack_sdk.models.views import View
 
 from bot import i18n
 from bot.disputes import MAX_REASON, DisputeNote, disputable, raise_dispute
+from handlers import payload
 from handlers.checkin import say_not_yours
 from handlers.context import services_of
 from handlers.conversation import deliver
@@ -26,26 +27,27 @@ def on_dispute(ack: Ack, body: dict[str, Any], context: BoltContext, client: Web
     """The owner clicked Dispute: ask for the reason (only for their own fed KPI with a value)."""
     ack()
     services = services_of(context)
-    kpi_id, _, period_key = body["actions"][0].get("value", "").partition(":")
+    kpi_id, _, period_key = payload.action_value(body).partition(":")
+    kpi = payload.optional_id(kpi_id)
     with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=body["user"]["id"])
+        person = person_by_slack_id(session, slack_id=payload.user_id(body))
         target = (
-            disputable(session, person=person, kpi_id=int(kpi_id), period_key=period_key)
-            if person is not None and kpi_id.isdigit()
+            disputable(session, person=person, kpi_id=kpi, period_key=period_key)
+            if person is not None and kpi is not None
             else None
         )
         if person is None or target is None:
             say_not_yours(respond, person)
             return
-        locale, m, kpi = person.locale, target.measurement, target.kpi
-        metadata = sign(secret_of(services), f"{kpi.id}:{m.period_key}")
+        locale, m, fed = person.locale, target.measurement, target.kpi
+        metadata = sign(secret_of(services), f"{fed.id}:{m.period_key}")
         intro = i18n.t(
             "dispute_intro",
             locale,
-            kpi=escape(kpi.name),
+            kpi=escape(fed.name),
             week=m.period_key,
             value=f"{m.value:g}",
-            source=escape(m.source or kpi.fed_by or ""),
+            source=escape(m.source or fed.fed_by or ""),
         )
     view = View(
         type="modal",
@@ -62,19 +64,20 @@ def on_dispute(ack: Ack, body: dict[str, Any], context: BoltContext, client: Web
             ),
         ],
     )
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    client.views_open(trigger_id=payload.trigger_id(body), view=view)
 
 
 def on_dispute_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     services = services_of(context)
-    payload = verify(secret_of(services), view.get("private_metadata", "")) or ""
-    kpi_id, _, period_key = payload.partition(":")
-    reason = (view["state"]["values"].get("reason", {}).get("text", {}).get("value") or "").strip()
+    signed = verify(secret_of(services), payload.private_metadata(view)) or ""
+    kpi_id, _, period_key = signed.partition(":")
+    kpi = payload.optional_id(kpi_id)
+    reason = payload.input_text(payload.state_values(view), "reason", "text").strip()
     with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=body["user"]["id"])
+        person = person_by_slack_id(session, slack_id=payload.user_id(body))
         target = (
-            disputable(session, person=person, kpi_id=int(kpi_id), period_key=period_key)
-            if person is not None and kpi_id.isdigit()
+            disputable(session, person=person, kpi_id=kpi, period_key=period_key)
+            if person is not None and kpi is not None
             else None
         )
         if person is None or target is None:
