@@ -75,6 +75,7 @@ class PersonSpec(_Strict):
 class GoalSpec(_Strict):
     id: str
     title: str
+    names: dict[Literal["en", "zh"], str] = {}  # the title per language
     level: Literal["company", "department", "team", "person"]
     parent: str | None = None
 
@@ -82,6 +83,7 @@ class GoalSpec(_Strict):
 class KpiSpec(_Strict):
     owner: str
     name: str
+    names: dict[Literal["en", "zh"], str] = {}  # the name per language; the reply parser knows every one
     aliases: list[str] = []
     unit: str
     direction: Literal["higher", "lower"] = "higher"
@@ -302,7 +304,9 @@ def import_org(session: Session, text: str) -> ImportReport:
     membership = [(m, {"slack_id": m}, {"team_id": teams[t.name]}) for t in spec.teams for m in t.members]
     _sync(session, report, "people", Person, ("slack_id",), membership, created=set(report.new.get("people", ())))
 
-    goal_rows = [(g.id, {"key": g.id}, {"title": g.title, "level": g.level}) for g in spec.goals]
+    goal_rows: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
+        (g.id, {"key": g.id}, {"title": g.title, "level": g.level, "names": dict(g.names)}) for g in spec.goals
+    ]
     goals = _sync(session, report, "goals", Goal, ("key",), goal_rows)
     goal_parents = [(g.id, {"key": g.id}, {"parent_id": goals[g.parent] if g.parent else None}) for g in spec.goals]
     _sync(session, report, "goals", Goal, ("key",), goal_parents, created=set(report.new.get("goals", ())))
@@ -314,6 +318,7 @@ def import_org(session: Session, text: str) -> ImportReport:
         start, end = bounds.setdefault(k.period, period_bounds(k.period))
         values = {
             "name": k.name,
+            "names": dict(k.names),
             "aliases": list(k.aliases),
             "unit": k.unit,
             "direction": k.direction,

@@ -167,7 +167,7 @@ def checkin_modal(session: Session, *, person: Person, checkin: Checkin, now: An
     lines = kpi_lines(session, kpis, period_key=checkin.period_key)
     blocks: list[InputBlock] = []
     for line in [line for line in lines if not line.fed_by][:20]:  # fed KPIs come from their source
-        hint = i18n.t("form_target", locale, target=format_value(line.target, line.unit))
+        hint = i18n.t("form_target", locale, target=format_value(line.target, line.unit, locale))
         if line.anchors:
             options = [Option(text=clip(f"{i + 1} – {a}", 75), value=str(i + 1)) for i, a in enumerate(line.anchors)]
             initial = next((o for o in options if line.value is not None and o.value == str(int(line.value))), None)

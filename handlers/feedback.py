@@ -44,6 +44,7 @@ from bot.feedback import (
     unsolicited_request,
 )
 from bot.feedback_jobs import send_pending
+from bot.formats import format_day
 from bot.messages import ConfirmNominees, FeedbackInvite, NominatePeers, Notice
 from bot.people import local_now, manager_of, zone
 from bot.refusal import BadRequest
@@ -176,7 +177,9 @@ def handle_360(session: Session, services: Services, person: Person, words: list
         except FeedbackRefused as refusal:
             replies.append(i18n.t(refusal.key, locale, **refusal.params))
             continue
-        replies.append(i18n.tn("fb_started", len(invited), locale, ratee=escape(ratee.name), date=closes.date().isoformat()))
+        replies.append(
+            i18n.tn("fb_started", len(invited), locale, ratee=escape(ratee.name), date=format_day(closes.date(), locale))
+        )
     return [SectionBlock(text=clip("\n".join(replies), 2900))]
 
 

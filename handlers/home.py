@@ -44,7 +44,15 @@ def home_view(services: Services, slack_id: str) -> View:
             blocks.append(SectionBlock(text=i18n.t("home_none", locale)))
         for kpi in kpis[:20]:
             progress = KpiProgress(
-                kpi.id or 0, kpi.name, kpi.unit, kpi.direction, kpi.kind, kpi.weight, kpi.target, states[kpi.id or 0]
+                kpi.id or 0,
+                kpi.name,
+                kpi.unit,
+                kpi.direction,
+                kpi.kind,
+                kpi.weight,
+                kpi.target,
+                states[kpi.id or 0],
+                dict(kpi.names),
             )
             blocks.append(SectionBlock(text=kpi_line(progress, locale)))
         if kpis:

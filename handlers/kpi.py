@@ -10,7 +10,7 @@ from slack_sdk.models.blocks import Block, SectionBlock
 from sqlmodel import Session
 
 from bot import i18n
-from bot.charts import person_series, render_png, team_series
+from bot.charts import alt_text, person_series, render_png, team_series
 from bot.feedback_jobs import send_pending
 from bot.goals import goal_tree
 from bot.people import current_kpis, local_now
@@ -122,7 +122,10 @@ def draw_chart(command: dict[str, Any], context: BoltContext, client: WebClient)
         today = local_now(person, now).date()
         if words[0].lower() == "me":
             series = person_series(
-                session, person_id=person.id or 0, kpis=current_kpis(session, person_id=person.id or 0, day=today)
+                session,
+                person_id=person.id or 0,
+                kpis=current_kpis(session, person_id=person.id or 0, day=today),
+                locale=person.locale,
             )
             title = f"{person.name} · {week_key(today)}"
         else:
@@ -130,12 +133,14 @@ def draw_chart(command: dict[str, Any], context: BoltContext, client: WebClient)
                 team = resolve_team(session, asker=person, name=" ".join(words[1:-1]) or None)
             except (NotAllowed, UnknownTeam):
                 return  # the ack already said why
-            series = team_series(session, team_id=team.id or 0, day=today)
+            series = team_series(session, team_id=team.id or 0, day=today, locale=person.locale)
             title = f"{team.name} · {week_key(today)}"
-        slack_id = person.slack_id
-    png = render_png(series, title)
+        slack_id, locale = person.slack_id, person.locale
+    png = render_png(series, title, locale)
     channel = services.gateway.open_dm(slack_id)
-    client.files_upload_v2(channel=channel, file=png, filename="kpi-trend.png", title=title)
+    client.files_upload_v2(
+        channel=channel, file=png, filename="kpi-trend.png", title=title, alt_txt=alt_text(series, title, locale)
+    )
 
 
 def needs_background(command: dict[str, Any]) -> bool:

@@ -22,6 +22,7 @@ from slack_sdk.models.views import View
 from sqlmodel import col, select
 
 from bot import i18n
+from bot.formats import format_share
 from bot.messages import ReviewMessage
 from bot.proposals import ProposalError
 from bot.review import KpiEvidence, ReviewError, batch_reweight, decide
@@ -36,10 +37,6 @@ from storage.queries import by_id, person_by_slack_id
 from storage.tables import Kpi, KpiProposal, KpiReview, Person
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
-
-
 def evidence_text(item: KpiEvidence, locale: str) -> str:
     corr = i18n.t("review_corr", locale, r=f"{item.correlation:.2f}") if item.correlation is not None else ""
     line = i18n.t(
@@ -47,10 +44,10 @@ def evidence_text(item: KpiEvidence, locale: str) -> str:
         locale,
         name=escape(item.name),
         owners=item.owners,
-        horizon=item.horizon,
-        on_pace=_pct(item.on_pace_share),
-        half_way=_pct(item.half_way_share),
-        unreported=_pct(item.unreported_share),
+        horizon=i18n.t(f"horizon_{item.horizon}", locale),
+        on_pace=format_share(item.on_pace_share, locale),
+        half_way=format_share(item.half_way_share, locale),
+        unreported=format_share(item.unreported_share, locale),
         corr=corr,
     )
     return f"{line}\n{i18n.t(f'verdict_{item.verdict}', locale)}"

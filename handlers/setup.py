@@ -32,7 +32,20 @@ from bot.checkin import format_value
 from bot.feedback import can_manage
 from bot.messages import AgreedMessage, Notice, ProposalMessage
 from bot.people import current_kpis, local_now, manager_of
-from bot.proposals import KINDS, MAX_KPIS, ProposalError, Row, agree, comment, latest_round, propose, template_for, validate
+from bot.proposals import (
+    FIELDS,
+    KINDS,
+    MAX_KPIS,
+    ProposalError,
+    Row,
+    agree,
+    comment,
+    latest_round,
+    names_text,
+    propose,
+    template_for,
+    validate,
+)
 from bot.services import Services
 from bot.smart import Rule
 from handlers import payload
@@ -61,6 +74,7 @@ def _rows_for(session: Session, owner: Person, today: Any) -> tuple[list[dict[st
                 "goal": k.get("goal") or "",
                 "source": k["source"],
                 "anchors": k.get("anchors") or [],
+                "names": names_text(k.get("names")),
             }
             for k in latest.kpis
         ]
@@ -77,6 +91,7 @@ def _rows_for(session: Session, owner: Person, today: Any) -> tuple[list[dict[st
                 "goal": goals.get(k.goal_id or 0, ""),
                 "source": k.source,
                 "anchors": k.anchors,
+                "names": names_text(k.names),
             }
             for k in current
         ]
@@ -122,6 +137,7 @@ def setup_modal(session: Session, *, owner: Person, locale: str, secret: str, to
             _select(f"kpi{i}_type", i18n.t("setup_type", locale), type_options, row.get("type", "result-lagging")),
             _text(f"kpi{i}_source", i18n.t("setup_source", locale), row.get("source"), 500),
             _text(f"kpi{i}_anchors", i18n.t("setup_anchors", locale), "\n".join(row.get("anchors") or []), 1500, multiline=True),
+            _text(f"kpi{i}_names", i18n.t("setup_names", locale), row.get("names"), 500, multiline=True),
         ]
         if goal_options:
             blocks.append(_select(f"kpi{i}_goal", i18n.t("setup_goal", locale), goal_options, row.get("goal")))
@@ -194,15 +210,7 @@ def on_setup_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
         if by is None or owner is None:
             ack(response_action="errors", errors={"kpi0_name": i18n.t("fb_tampered", locale)})
             return
-        rows = [
-            Row(
-                *(
-                    _value(values, f"kpi{i}_{f}")
-                    for f in ("name", "target", "weight", "direction", "type", "goal", "source", "anchors")
-                )
-            )
-            for i in range(MAX_KPIS)
-        ]
+        rows = [Row(*(_value(values, f"kpi{i}_{f}") for f in FIELDS)) for i in range(MAX_KPIS)]
         goals = {g.key for g in session.exec(select(Goal)).all()}
         kpis, period, errors = validate(rows, end_text=_value(values, "period_end"), goals=goals, today=local_now(by, now).date())
         if errors:
@@ -260,7 +268,7 @@ def _proposal(message: ProposalMessage, locale: str) -> Rendered:
         round=message.round,
     )
     lines = [
-        f"• *{escape(k['name'])}* {format_value(k['target'], k['unit'])} · {k['weight']:g}% · {i18n.t('type_' + k['kind'] + '-' + k['horizon'], locale)}"
+        f"• *{escape(k['name'])}* {format_value(k['target'], k['unit'], locale)} · {k['weight']:g}% · {i18n.t('type_' + k['kind'] + '-' + k['horizon'], locale)}"
         + (" · ↓" if k["direction"] == "lower" else "")
         + f"\n      _{escape(clip(k['source'], 120))}_"
         for k in message.kpis
