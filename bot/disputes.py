@@ -11,7 +11,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from bot.checkin import Outgoing, format_value
+from bot.checkin import Outgoing
+from bot.formats import format_value
 from bot.messages import Notice
 from bot.people import manager_of
 from storage.tables import Kpi, Measurement, Person, ValueDispute
@@ -67,6 +68,7 @@ def raise_dispute(session: Session, *, person: Person, target: Disputed, reason:
     name = _plain(target.kpi.name)
     if manager is None:
         return [Outgoing(Notice("dispute_no_manager", {"kpi": name}), person.locale)]
+    shown = format_value(m.value, target.kpi.unit, manager.locale)
     note = DisputeNote(person.slack_id, target.kpi.name, m.period_key, shown, source, reason)
     return [
         Outgoing(note, manager.locale, to_user=manager.slack_id),
