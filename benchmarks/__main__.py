@@ -48,10 +48,15 @@ def main() -> None:
 
 def _bulk() -> None:
     for backend, b in bulk_import.run().items():
+
+        def fig(key: str, b: dict[str, tuple[float, float]] = b) -> str:
+            wall, cpu = b[key]
+            return f"{wall:.1f} s ({cpu:.1f} s CPU in kpibot)"
+
         print(
-            f"{backend}: kpibot org import of 10,000 people + 30,000 KPIs {b['org_import_s']:.1f} s "
-            f"(again, nothing to change: {b['org_reimport_s']:.1f} s); kpibot values import of 100,000 rows "
-            f"{b['values_import_s']:.1f} s (again: {b['values_reimport_s']:.1f} s)"
+            f"{backend}: kpibot org import of 10,000 people + 30,000 KPIs {fig('org_import_s')}, again (nothing to change) "
+            f"{fig('org_reimport_s')}; kpibot values import of 100,000 rows {fig('values_import_s')}, "
+            f"again {fig('values_reimport_s')}"
         )
 
 
