@@ -75,7 +75,7 @@ def _databases() -> Iterator[list[tuple[str, str]]]:
             from tests.pgserver import PostgresServer
 
             server = PostgresServer().start()
-            urls.append(("PostgreSQL", server.url(server.create_database("bulk"))))
+            urls.append(("PostgreSQL", server.create_database("bulk")))
         except Exception as exc:
             print(f"  (PostgreSQL skipped: {exc})")
         try:
