@@ -419,7 +419,11 @@ def handle_edit(session: Session, *, person: Person, text: str, ts: str, now: da
 
 def open_action_items(session: Session, *, person_id: int) -> list[ActionItem]:
     return list(
-        session.exec(select(ActionItem).where(ActionItem.person_id == person_id, col(ActionItem.done_at).is_(None))).all()
+        session.exec(
+            select(ActionItem).where(
+                ActionItem.person_id == person_id, col(ActionItem.done_at).is_(None), col(ActionItem.dropped_at).is_(None)
+            )
+        ).all()
     )
 
 

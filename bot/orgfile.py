@@ -50,6 +50,7 @@ class TeamSpec(_Strict):
     channel: str | None = None
     checkin: CheckinSpec = CheckinSpec()
     retro_day: int = 1
+    locale: str | None = None  # language of the team's channel posts (retro), e.g. zh-CN; default en-US
     members: list[str] = []
 
     @field_validator("retro_day")
@@ -269,6 +270,7 @@ def import_org(session: Session, text: str) -> ImportReport:
             "checkin_time": t.checkin.time,
             "reminder_after_hours": t.checkin.reminder_after_hours,
             "retro_day": t.retro_day,
+            "locale": t.locale,
         }
         teams[t.name] = _upsert(session, report, "teams", teams.get(t.name), Team, {"name": t.name}, values)
     session.flush()

@@ -14,6 +14,7 @@ from bot import i18n
 from bot.charts import person_series, render_png, team_series
 from bot.checkin import format_value, measurements_for, nice
 from bot.feedback_jobs import send_pending
+from bot.followup import my_actions
 from bot.goals import goal_tree
 from bot.messages import EvaluationNote
 from bot.people import current_kpis, local_now
@@ -24,6 +25,7 @@ from handlers.context import services_of
 from handlers.feedback import handle_360, open_unsolicited, own_results
 from handlers.render import render
 from handlers.render.escape import clip, escape
+from handlers.render.followup import actions_list
 from handlers.render.goals import goals_blocks
 from handlers.render.team import kpi_line, overview_blocks, team_blocks
 from handlers.setup import open_setup
@@ -172,7 +174,7 @@ def team_reply(session: Session, person: Person, words: list[str], channel_id: s
     except UnknownTeam as unknown:
         known = ", ".join(escape(k) for k in unknown.known) or i18n.t("no_teams", locale)
         return "ephemeral", [SectionBlock(text=i18n.t("unknown_team", locale, name=escape(unknown.name[:100]), known=known))]
-    summary = team_summary(session, team=team, today=local_now(person, now).date())
+    summary = team_summary(session, team=team, today=local_now(person, now).date(), now=now)
     if share:
         if not channel_id.startswith(("C", "G")):
             return "ephemeral", [SectionBlock(text=i18n.t("share_needs_channel", locale))]
@@ -200,6 +202,7 @@ def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext, client: 
         elif sub == "me":
             blocks = (
                 me_blocks(session, person, services.clock())
+                + actions_list(my_actions(session, person=person, now=services.clock()), locale)
                 + own_results(session, services, person)
                 + last_evaluation(session, person)
             )

@@ -73,7 +73,7 @@ def home_view(services: Services, slack_id: str) -> View:
         managed = [t for t in visible_teams(session, asker=person) if t.manager_id == person.id or person.is_admin]
         for index, team in enumerate(managed[:MAX_HOME_TEAMS]):
             # the first team in full; the others as totals, so several teams still fit in 100 blocks
-            summary = team_summary(session, team=team, today=today)
+            summary = team_summary(session, team=team, today=today, now=now)
             room = HOME_BLOCKS - len(blocks) - 2 - 3 * (min(len(managed), MAX_HOME_TEAMS) - index - 1)
             if room < 4:
                 break

@@ -4,7 +4,7 @@ from storage.tables.checkins import ActionItem, Blocker, Checkin, CheckinRound, 
 from storage.tables.feedback import FeedbackCycle, FeedbackRequest, FeedbackResponse
 from storage.tables.org import Goal, Kpi, Person, Team
 from storage.tables.proposals import KpiProposal
-from storage.tables.reviews import Evaluation, KpiReview, KpiWarning, Recognition, Retro
+from storage.tables.reviews import Evaluation, KpiReview, KpiWarning, Recognition, Retro, RetroAsk
 from storage.tables.slack import OutboundMessage, ProcessedEvent
 
 __all__ = [
@@ -27,5 +27,6 @@ __all__ = [
     "ProcessedEvent",
     "Recognition",
     "Retro",
+    "RetroAsk",
     "Team",
 ]

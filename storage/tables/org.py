@@ -31,6 +31,7 @@ class Team(SQLModel, table=True):
     checkin_time: str = Field(default="09:00", max_length=5, description="HH:MM, member's local time")
     reminder_after_hours: int = Field(default=24)
     retro_day: int = Field(default=1)
+    locale: str | None = Field(default=None, max_length=16, description="language of channel posts; None = en-US")
     created_at: datetime = utc_timestamp()
     updated_at: datetime = utc_timestamp()
 
