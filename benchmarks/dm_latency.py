@@ -22,8 +22,9 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.serve import LocalServer
 from bot.services import Services
-from bot.slack_standin import SignedSender, SlackStandIn, dm_event
 from handlers.gateway import SlackGateway, make_client
+from kpibot_dev.driver import SignedSender, dm_event
+from kpibot_dev.standin import SlackStandIn
 from storage.engine import make_engine
 from storage.migrate import upgrade
 

@@ -30,7 +30,7 @@ def run_round(
 ) -> dict[str, float]:
     url = database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
     upgrade(url)
-    args = [sys.executable, "-m", "bot.slack_standin", "--auto-users"]
+    args = [sys.executable, "-m", "kpibot_dev.standin", "--auto-users"]
     if workspace_per_sec:
         args += ["--per-channel", "1", "--workspace", str(workspace_per_sec)]
     standin = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)

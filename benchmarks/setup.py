@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine, insert, update
 
 from bot.periods import period_bounds, week_key, week_start
-from bot.slack_standin import SlackStandIn
+from kpibot_dev.standin import SlackStandIn
 from storage.tables import Kpi, Measurement, Person, Team
 
 KPI_SET = (

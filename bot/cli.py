@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "parse":
             return _parse(args)
         if args.command == "demo":
-            from bot.demo import run_demo
+            from kpibot_dev.demo import run_demo
 
             return run_demo(weeks=args.weeks, out=Path(args.out), database_url=args.database)
         settings = Settings()

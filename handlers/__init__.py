@@ -1,13 +1,13 @@
-"""The Slack surface: Bolt listeners and Block Kit rendering. Thin: read, call bot/, render."""
+"""The Slack surface, one module per feature: Bolt listeners and Block Kit rendering. Thin: read, call bot/, render."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, events, feedback, followup, review, setup, views
+from handlers import checkin, conversation, feedback, followup, home, kpi, people, review, setup, warnings
 
 
 def register(app: App) -> None:
     """Attach every listener to ``app``."""
-    for surface in (events, commands, actions, views, feedback, setup, review, followup):
+    for surface in (conversation, home, people, kpi, checkin, warnings, feedback, setup, review, followup):
         surface.register(app)

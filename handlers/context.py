@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import BoltContext
+from slack_bolt import Ack, BoltContext
 
 from bot.services import Services
 
@@ -22,3 +22,8 @@ def services_middleware(services: Services) -> Callable[..., Any]:
 
 def services_of(context: BoltContext) -> Services:
     return context[KEY]
+
+
+def ack_event(ack: Ack) -> None:
+    """Events are acked at once; the work runs in a lazy listener, so Slack never retries for a timeout."""
+    ack()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+from slack_bolt import App, BoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 from slack_sdk.models.views import View
@@ -14,6 +16,7 @@ from bot.people import current_kpis, local_now
 from bot.periods import week_key
 from bot.services import Services
 from bot.team_view import team_summary, visible_teams
+from handlers.context import ack_event, services_of
 from handlers.render.escape import clip, escape
 from handlers.render.team import bar, overview_blocks, team_blocks
 from storage.engine import session_scope
@@ -89,3 +92,12 @@ def refresh_home(services: Services, slack_id: str) -> None:
         services.gateway.publish_home(slack_id, home_view(services, slack_id))
     except SlackApiError as exc:
         log.warning("views.publish for %s failed: %s", slack_id, exc.response.get("error"))
+
+
+def on_app_home_opened(event: dict[str, Any], context: BoltContext) -> None:
+    if event.get("tab") == "home":
+        refresh_home(services_of(context), event["user"])
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(ack=ack_event, lazy=[on_app_home_opened])

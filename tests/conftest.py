@@ -23,8 +23,9 @@ from bot.config import Settings
 from bot.orgfile import import_org
 from bot.serve import LocalServer
 from bot.services import Services
-from bot.slack_standin import SignedSender, SlackStandIn, dm_event
 from handlers.gateway import SlackGateway, make_client
+from kpibot_dev.driver import SlackDriver
+from kpibot_dev.standin import SlackStandIn
 from storage.engine import make_engine, session_scope
 from storage.migrate import upgrade
 from tests.pgserver import PostgresServer
@@ -118,13 +119,12 @@ USERS = {
 }
 
 
-class Harness:
+class Harness(SlackDriver):
     """The real Bolt app behind waitress, talking to the Slack stand-in, on a real database."""
 
     def __init__(self, engine: Engine, slack: SlackStandIn, clock: Clock, url: str, db_url: str) -> None:
-        self.engine, self.slack, self.clock, self.db_url = engine, slack, clock, db_url
-        self.sender = SignedSender(url, SIGNING_SECRET)
-        self._events = itertools.count(1)
+        super().__init__(url, SIGNING_SECRET, slack)
+        self.engine, self.clock, self.db_url = engine, clock, db_url
 
     def dm(
         self, user: str, text: str, *, wait: bool = True, event_id: str | None = None, headers: dict[str, str] | None = None
@@ -134,9 +134,7 @@ class Harness:
         before = len(self.slack.posted(channel))
         self.clock.advance(seconds=1)
         ts = f"{self.clock.epoch():.6f}"
-        status, _ = self.sender.event(
-            dm_event(user, text, ts=ts, event_id=event_id or f"Ev{next(self._events):06d}"), headers=headers
-        )
+        status = self.message(user, text, ts=ts, event_id=event_id, headers=headers)
         if wait:
             assert self.slack.wait_for(lambda _: len(self.slack.posted(channel)) > before, timeout=10), "the bot did not answer"
         return status, ts
@@ -147,61 +145,6 @@ class Harness:
         assert posted, f"nothing was posted to {channel}"
         return posted[-1]
 
-    def command(self, user: str, text: str, channel: str = "C0SALES") -> tuple[int, dict[str, Any]]:
-        import json
-
-        status, body = self.sender.form(
-            {
-                "token": "unused",
-                "team_id": "T0KPIBOT",
-                "team_domain": "kpibot",
-                "channel_id": channel,
-                "channel_name": "sales",
-                "user_id": user,
-                "user_name": user.lower(),
-                "command": "/kpi",
-                "text": text,
-                "api_app_id": "A0KPIBOT",
-                "response_url": self.slack.response_url(),
-                "trigger_id": f"{next(self._events)}.trigger",
-            }
-        )
-        return status, (json.loads(body) if body else {})
-
-    def click(
-        self, user: str, action_id: str, value: str, *, message: dict[str, Any] | None = None, selected: str | None = None
-    ) -> int:
-        action: dict[str, Any] = {"action_id": action_id, "block_id": "b", "type": "button", "value": value, "action_ts": "1"}
-        if selected is not None:
-            action = {
-                "action_id": action_id,
-                "block_id": "b",
-                "type": "overflow",
-                "selected_option": {"value": selected},
-                "action_ts": "1",
-            }
-        channel = self.slack.dm_channel(user)
-        payload = {
-            "type": "block_actions",
-            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T0KPIBOT"},
-            "api_app_id": "A0KPIBOT",
-            "token": "unused",
-            "container": {
-                "type": "message",
-                "message_ts": (message or {}).get("ts", "1.0"),
-                "channel_id": channel,
-                "is_ephemeral": False,
-            },
-            "trigger_id": f"{next(self._events)}.trigger",
-            "team": {"id": "T0KPIBOT", "domain": "kpibot"},
-            "channel": {"id": channel, "name": "directmessage"},
-            "message": message or {"ts": "1.0", "text": ""},
-            "response_url": self.slack.response_url("action"),
-            "actions": [action],
-        }
-        status, _ = self.sender.interaction(payload)
-        return status
-
     def submit_plan(self, user: str, step: str, due: str, *, private_metadata: str) -> dict[str, Any]:
         """Submit the next-step modal of an early warning or a retro question."""
         values = {
@@ -209,34 +152,6 @@ class Harness:
             "due": {"text": {"type": "plain_text_input", "value": due}},
         }
         return self.submit(user, "warning_plan", values, private_metadata=private_metadata)[1]
-
-    def submit(
-        self, user: str, callback_id: str, values: dict[str, Any], *, private_metadata: str = ""
-    ) -> tuple[int, dict[str, Any]]:
-        import json
-
-        payload = {
-            "type": "view_submission",
-            "team": {"id": "T0KPIBOT", "domain": "kpibot"},
-            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T0KPIBOT"},
-            "api_app_id": "A0KPIBOT",
-            "token": "unused",
-            "trigger_id": f"{next(self._events)}.trigger",
-            "view": {
-                "id": "V0001",
-                "team_id": "T0KPIBOT",
-                "type": "modal",
-                "callback_id": callback_id,
-                "private_metadata": private_metadata,
-                "state": {"values": values},
-                "hash": "1.abc",
-                "title": {"type": "plain_text", "text": "x"},
-                "blocks": [],
-            },
-            "response_urls": [],
-        }
-        status, body = self.sender.interaction(payload)
-        return status, (json.loads(body) if body else {})
 
 
 @pytest.fixture

@@ -111,7 +111,8 @@ def test_serve_answers_signed_requests_over_http(tmp_path: Path) -> None:
     import socket
     import time
 
-    from bot.slack_standin import SignedSender, SlackStandIn
+    from kpibot_dev.driver import SignedSender
+    from kpibot_dev.standin import SlackStandIn
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -125,12 +125,14 @@ def test_the_manager_comments_from_the_team_view_and_the_owner_hears_it(bot: Har
     view = bot.slack.calls_to("views.open")[-1].args["view"]
     view = json.loads(view) if isinstance(view, str) else view
     values = {"comment": {"text": {"type": "plain_text_input", "value": "I'll ask finance <@U0ADMIN> today"}}}
-    status, body = bot.submit("U001", "blocker_comment", values, private_metadata=view["private_metadata"])
+    _, body = bot.submit("U001", "blocker_comment", values, private_metadata=view["private_metadata"])
     assert body["response_action"] == "errors" and "Only the person" in body["errors"]["comment"]  # Li Wei isn't their manager
     forged = sign("not the secret", str(blocker))
     _, body = bot.submit("U0MGR", "blocker_comment", values, private_metadata=forged)
     assert body["response_action"] == "errors"
-    _, body = bot.submit("U0MGR", "blocker_comment", {"comment": {"text": {"value": " "}}}, private_metadata=view["private_metadata"])
+    _, body = bot.submit(
+        "U0MGR", "blocker_comment", {"comment": {"text": {"value": " "}}}, private_metadata=view["private_metadata"]
+    )
     assert body["errors"]["comment"] == "Please write a comment."
     with session_scope(bot.engine) as session:
         assert session.get(Blocker, blocker).comment == ""

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from bot.rounds import claim_due, tick
 from bot.services import Services
-from bot.slack_standin import SlackStandIn
+from kpibot_dev.standin import SlackStandIn
 from storage.engine import session_scope
 from storage.tables import Checkin, Person
 from tests.conftest import USERS, Clock

@@ -6,8 +6,8 @@ import pytest
 from slack_sdk.errors import SlackApiError
 
 from bot.ports import UndeliverableError
-from bot.slack_standin import SlackStandIn
 from handlers.gateway import SlackGateway, make_client
+from kpibot_dev.standin import SlackStandIn
 
 
 @pytest.fixture

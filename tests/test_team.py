@@ -122,7 +122,7 @@ def test_a_60_person_team_fits_slacks_limits(engine: Engine) -> None:
 
 
 def test_app_home_for_a_manager_includes_the_team(bot: Harness) -> None:
-    from bot.slack_standin import dm_event  # noqa: F401
+    from kpibot_dev.driver import dm_event  # noqa: F401
 
     status, _ = bot.sender.event(
         {

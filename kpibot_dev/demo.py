@@ -20,18 +20,20 @@ from typing import Any
 
 from pydantic import SecretStr
 
+import bot
 from bot.app import create_app
 from bot.config import Settings
 from bot.orgfile import import_org
 from bot.rounds import tick
 from bot.serve import LocalServer
 from bot.services import Services
-from bot.slack_standin import SignedSender, SlackStandIn, dm_event
 from handlers.gateway import SlackGateway, make_client
+from kpibot_dev.driver import SlackDriver
+from kpibot_dev.standin import Call, SlackStandIn
 from storage.engine import make_engine, session_scope
 from storage.migrate import upgrade
 
-SAMPLE = Path(__file__).parent / "data" / "sample_org.yaml"
+SAMPLE = Path(bot.__file__).parent / "data" / "sample_org.yaml"
 SIGNING_SECRET = "demo0signing0secret0000000000000"
 START = datetime(2026, 10, 5, tzinfo=UTC)  # the first Monday of 2026-Q4
 
@@ -117,11 +119,11 @@ def run_demo(*, weeks: int, out: Path, database_url: str | None = None) -> int:
         executor = ThreadPoolExecutor(max_workers=8)
         app = create_app(settings, services, executor=executor)
         with LocalServer(app, executor=executor) as server:
-            sender = SignedSender(server.url, SIGNING_SECRET)  # signed with the real clock, as Slack does
-            _simulate(services, slack, sender, clock, weeks)
-            _feedback_round(services, slack, sender)
-            _agree_kpis(services, slack, sender)
-            _managers_look(slack, sender)
+            driver = SlackDriver(server.url, SIGNING_SECRET, slack)
+            _simulate(services, slack, driver, clock, weeks)
+            _feedback_round(services, slack, driver)
+            _agree_kpis(services, slack, driver)
+            _managers_look(driver)
             _half_year_review(services, clock)
         _print_transcripts(slack)
         _write_charts(services, out)
@@ -130,27 +132,16 @@ def run_demo(*, weeks: int, out: Path, database_url: str | None = None) -> int:
     return 0
 
 
-def _feedback_round(services: Services, slack: SlackStandIn, sender: SignedSender) -> None:
+def _feedback_round(services: Services, slack: SlackStandIn, driver: SlackDriver) -> None:
     """Chen Jie starts a 360 for Li Wei; three colleagues answer in the modal; Li Wei sees the result."""
-    import json
-
     from sqlmodel import col, select
 
     from handlers.metadata import sign
     from storage.tables import FeedbackRequest, Person
 
-    fields = {
-        "command": "/kpi",
-        "text": "360 start <@U101|li.wei> in 7 days",
-        "user_id": "U0EASTMGR",
-        "channel_id": "C0EAST",
-        "team_id": "T0KPIBOT",
-        "response_url": slack.response_url(),
-        "trigger_id": "1.1",
-    }
-    status, body = sender.form(fields)
+    _, answer = driver.command("U0EASTMGR", "360 start <@U101|li.wei> in 7 days", "C0EAST")
     print("\n== Chen Jie types /kpi 360 start @Li Wei in 7 days:")
-    for line in blocks_as_text(json.loads(body).get("blocks", []) if status == 200 and body else [], ""):
+    for line in blocks_as_text(answer.get("blocks", []), ""):
         print(f"      {line}")
     slack.wait_for(
         lambda calls: sum(1 for c in calls if c.method == "chat.postMessage" and "360" in str(c.args.get("text"))) >= 4,
@@ -175,17 +166,10 @@ def _feedback_round(services: Services, slack: SlackStandIn, sender: SignedSende
             for c in services.settings.feedback_competencies
         }
         values["comment"] = {"text": {"type": "plain_text_input", "value": comment}}
-        view = {
-            "id": "V1",
-            "type": "modal",
-            "callback_id": "feedback_form",
-            "private_metadata": sign(secret, str(requests[rater])),
-            "state": {"values": values},
-        }
-        sender.interaction({"type": "view_submission", "user": {"id": rater}, "team": {"id": "T0KPIBOT"}, "view": view})
+        driver.submit(rater, "feedback_form", values, private_metadata=sign(secret, str(requests[rater])))
 
 
-def _agree_kpis(services: Services, slack: SlackStandIn, sender: SignedSender) -> None:
+def _agree_kpis(services: Services, slack: SlackStandIn, driver: SlackDriver) -> None:
     """Emma proposes next quarter's KPIs in the /kpi setup form; Maria approves."""
     from sqlmodel import select
 
@@ -218,27 +202,11 @@ def _agree_kpis(services: Services, slack: SlackStandIn, sender: SignedSender) -
     secret = services.settings.slack_signing_secret.get_secret_value() if services.settings.slack_signing_secret else ""
     with session_scope(services.engine) as session:
         emma = session.exec(select(Person).where(Person.slack_id == "U201")).one()
-    view = {
-        "id": "V2",
-        "type": "modal",
-        "callback_id": "kpi_setup",
-        "private_metadata": sign(secret, str(emma.id)),
-        "state": {"values": values},
-    }
-    sender.interaction({"type": "view_submission", "user": {"id": "U201"}, "team": {"id": "T0KPIBOT"}, "view": view})
+    driver.submit("U201", "kpi_setup", values, private_metadata=sign(secret, str(emma.id)))
     with session_scope(services.engine) as session:
         proposal = session.exec(select(KpiProposal)).first()
     if proposal is not None:
-        click = {
-            "type": "block_actions",
-            "user": {"id": "U0WESTMGR"},
-            "team": {"id": "T0KPIBOT"},
-            "trigger_id": "1.2",
-            "response_url": slack.response_url("agree"),
-            "container": {"type": "message", "channel_id": "D0WESTMGR", "message_ts": "1.0"},
-            "actions": [{"action_id": "proposal_agree", "value": str(proposal.id), "type": "button"}],
-        }
-        sender.interaction(click)
+        driver.click("U0WESTMGR", "proposal_agree", str(proposal.id))
         slack.wait_for(lambda calls: any("Agreed" in str(c.args.get("text")) for c in calls), timeout=10)
 
 
@@ -253,10 +221,8 @@ def _half_year_review(services: Services, clock: SimClock) -> None:
     evaluations(services, datetime(2027, 1, 2, 9, tzinfo=UTC))
 
 
-def _managers_look(slack: SlackStandIn, sender: SignedSender) -> None:
+def _managers_look(driver: SlackDriver) -> None:
     """Each manager types /kpi team (private), and one shares the team totals in the channel."""
-    import json
-
     for user, text, channel in (
         ("U0EASTMGR", "team", "C0EAST"),
         ("U0WESTMGR", "team", "C0WEST"),
@@ -265,17 +231,7 @@ def _managers_look(slack: SlackStandIn, sender: SignedSender) -> None:
         ("U101", "360 results", "D101"),
         ("U0ADMIN", "goals", "D0ADMIN"),
     ):
-        fields = {
-            "command": "/kpi",
-            "text": text,
-            "user_id": user,
-            "channel_id": channel,
-            "team_id": "T0KPIBOT",
-            "response_url": slack.response_url(),
-            "trigger_id": "1.1",
-        }
-        status, body = sender.form(fields)
-        answer = json.loads(body) if status == 200 and body else {}
+        _, answer = driver.command(user, text, channel)
         who = PEOPLE[user][0]
         where = "only they see" if answer.get("response_type") == "ephemeral" else f"posted in {channel}"
         print(f"\n== {who} types /kpi {text} in {channel} ({where}):")
@@ -308,7 +264,7 @@ def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {kind}" for kind, n in counts.items())
 
 
-def _simulate(services: Services, slack: SlackStandIn, sender: SignedSender, clock: SimClock, weeks: int) -> None:
+def _simulate(services: Services, slack: SlackStandIn, driver: SlackDriver, clock: SimClock, weeks: int) -> None:
     event_ids = itertools.count(1)
     answered: set[tuple[str, int]] = set()
     end = START + timedelta(weeks=weeks) - timedelta(days=3)  # ends on the last Friday: managers look then
@@ -332,25 +288,23 @@ def _simulate(services: Services, slack: SlackStandIn, sender: SignedSender, clo
             script = SCRIPT.get(user, [])
             messages = script[week] if week < len(script) else None
             for text in messages or []:
-                _say(slack, sender, user, text, f"Ev{next(event_ids):08d}", clock)
+                _say(slack, driver, user, text, f"Ev{next(event_ids):08d}", clock)
         clock.now += step
 
 
-def _say(slack: SlackStandIn, sender: SignedSender, user: str, text: str, event_id: str, clock: SimClock) -> None:
+def _say(slack: SlackStandIn, driver: SlackDriver, user: str, text: str, event_id: str, clock: SimClock) -> None:
     channel = slack.dm_channel(user)
     before = len(slack.posted(channel))
     ts = f"{clock.epoch():.6f}"
     slack.calls.append(_user_call(user, channel, text, clock))
-    status, _ = sender.event(dm_event(user, text, ts=ts, event_id=event_id))
+    status = driver.message(user, text, ts=ts, event_id=event_id)
     if status != 200:
         raise RuntimeError(f"the app answered {status} to a DM")
     slack.wait_for(lambda calls: len(slack.posted(channel)) > before, timeout=10)
     clock.now += timedelta(minutes=1)
 
 
-def _user_call(user: str, channel: str, text: str, clock: SimClock) -> Any:
-    from bot.slack_standin import Call
-
+def _user_call(user: str, channel: str, text: str, clock: SimClock) -> Call:
     return Call("user_says", {"channel": channel, "user": user, "text": text}, clock.epoch(), 200, {"ok": True})
 
 

@@ -462,82 +462,8 @@ def _decode_args(query: str, raw: bytes, content_type: str) -> dict[str, Any]:
     return args
 
 
-class SignedSender:
-    """Sends requests to a Bolt app the way Slack does: signed with the signing secret.
-
-    Used by the tests and by ``kpibot demo`` to deliver events, slash commands
-    and interactivity payloads over real HTTP.
-    """
-
-    def __init__(self, url: str, signing_secret: str, *, clock: Callable[[], float] | None = None) -> None:
-        self.url = url
-        self.secret = signing_secret.encode()
-        self.clock = clock or time.time
-
-    def sign(self, body: bytes, timestamp: int | None = None) -> dict[str, str]:
-        import hashlib
-        import hmac
-
-        ts = str(int(self.clock()) if timestamp is None else timestamp)
-        digest = hmac.new(self.secret, b"v0:" + ts.encode() + b":" + body, hashlib.sha256).hexdigest()
-        return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
-
-    def post(
-        self, body: bytes, content_type: str, *, headers: dict[str, str] | None = None, sign: bool = True
-    ) -> tuple[int, bytes]:
-        import urllib.error
-        import urllib.request
-
-        all_headers = {"Content-Type": content_type, **(self.sign(body) if sign else {}), **(headers or {})}
-        request = urllib.request.Request(self.url, data=body, headers=all_headers, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read()
-
-    def event(self, payload: dict[str, Any], **kw: Any) -> tuple[int, bytes]:
-        return self.post(json.dumps(payload).encode(), "application/json", **kw)
-
-    def form(self, fields: dict[str, str], **kw: Any) -> tuple[int, bytes]:
-        from urllib.parse import urlencode
-
-        return self.post(urlencode(fields).encode(), "application/x-www-form-urlencoded", **kw)
-
-    def interaction(self, payload: dict[str, Any], **kw: Any) -> tuple[int, bytes]:
-        return self.form({"payload": json.dumps(payload)}, **kw)
-
-
-def dm_event(user: str, text: str, *, ts: str, event_id: str, channel: str | None = None) -> dict[str, Any]:
-    """A message.im event_callback, shaped like Slack's real ones (see tests/payloads)."""
-    channel = channel or "D" + user.lstrip("UW")
-    return {
-        "token": "unused",
-        "team_id": TEAM_ID,
-        "api_app_id": "A0KPIBOT",
-        "event": {
-            "client_msg_id": f"msg-{event_id}",
-            "type": "message",
-            "text": text,
-            "user": user,
-            "ts": ts,
-            "team": TEAM_ID,
-            "channel": channel,
-            "event_ts": ts,
-            "channel_type": "im",
-        },
-        "type": "event_callback",
-        "event_id": event_id,
-        "event_time": int(float(ts)),
-        "authorizations": [
-            {"enterprise_id": None, "team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True, "is_enterprise_install": False}
-        ],
-        "is_ext_shared_channel": False,
-    }
-
-
 def main() -> None:
-    """``python -m bot.slack_standin``: run the stand-in on its own, e.g. in another process for benchmarks."""
+    """``python -m kpibot_dev.standin``: run the stand-in on its own, e.g. in another process for benchmarks."""
     import argparse
 
     parser = argparse.ArgumentParser(description="A local stand-in for Slack's Web API.")

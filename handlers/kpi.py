@@ -1,37 +1,33 @@
-"""The /kpi slash command. Answers go back in the ack (ephemeral): private and fast."""
+"""The /kpi slash command: routes each subcommand to its feature. Answers go back in the ack (ephemeral): private and fast."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, SectionBlock
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot import i18n
 from bot.charts import person_series, render_png, team_series
-from bot.checkin import format_value, measurements_for, nice
 from bot.feedback_jobs import send_pending
 from bot.followup import my_actions
 from bot.goals import goal_tree
-from bot.messages import EvaluationNote
 from bot.people import current_kpis, local_now
 from bot.periods import week_key
-from bot.scoring import aggregate, expected_to_date, forecast, kpi_attainment, split_totals, status
-from bot.team_view import KpiProgress, NotAllowed, UnknownTeam, resolve_team, team_summary
+from bot.team_view import NotAllowed, UnknownTeam, resolve_team
 from handlers.context import services_of
 from handlers.feedback import handle_360, open_unsolicited, own_results
-from handlers.render import render
-from handlers.render.escape import clip, escape
+from handlers.me import last_evaluation, me_blocks
+from handlers.render.escape import escape
 from handlers.render.followup import actions_list
 from handlers.render.goals import goals_blocks
-from handlers.render.team import kpi_line, overview_blocks, team_blocks
 from handlers.setup import open_setup
+from handlers.team import team_reply
 from storage.engine import session_scope
 from storage.queries import person_by_slack_id
-from storage.tables import Evaluation, Person
+from storage.tables import Person
 
 SUBCOMMANDS = ("me", "team", "goals", "setup", "360", "feedback", "help")
 
@@ -68,21 +64,6 @@ i18n.register(
             "zh": "正在生成图表，稍后会发到我们的私信里。",
         },
         "unknown_sub": {"en": "I don't know `/kpi {sub}`.", "zh": "我不认识 `/kpi {sub}`。"},
-        "me_title": {"en": "*Your KPIs ({week})* · score {score}", "zh": "*我的 KPI（{week}）* · 得分 {score}"},
-        "me_forecast": {"en": "forecast {value}", "zh": "预计 {value}"},
-        "not_a_manager": {
-            "en": "Team views are for managers. {who} can see this team; ask them, or an admin, if you need it.",
-            "zh": "团队视图仅对经理开放。{who} 可以查看这个团队；如有需要请联系他们或管理员。",
-        },
-        "unknown_team": {
-            "en": 'There is no team called "{name}". Teams you can see: {known}.',
-            "zh": "没有名为“{name}”的团队。你可以查看的团队：{known}。",
-        },
-        "no_teams": {"en": "none", "zh": "无"},
-        "share_needs_channel": {
-            "en": "Run `/kpi team share` in a channel: it posts there.",
-            "zh": "请在频道中使用 `/kpi team share`，结果会发到该频道。",
-        },
         "not_in_org": {
             "en": "You're not in the organisation file yet; an admin can add you.",
             "zh": "组织文件里还没有你，请联系管理员添加。",
@@ -96,90 +77,6 @@ def help_blocks(locale: str, unknown: str | None = None) -> list[Block]:
     if unknown:
         text = i18n.t("unknown_sub", locale, sub=escape(unknown[:50])) + "\n" + text
     return [SectionBlock(text=text)]
-
-
-def me_blocks(session: Session, person: Person, now: datetime) -> list[Block]:
-    """The person's own KPIs: progress bar, forecast and status, nobody else's data."""
-    today = local_now(person, now).date()
-    kpis = current_kpis(session, person_id=person.id or 0, day=today)
-    locale = person.locale
-    if not kpis:
-        return [SectionBlock(text=i18n.t("home_none", locale))]
-    history = measurements_for(session, [k.id or 0 for k in kpis])
-    rows = []
-    items = []
-    for kpi in kpis:
-        values = [m.value for m in history.get(kpi.id or 0, [])]
-        actual = aggregate(values, kpi.aggregate)
-        expected = expected_to_date(kpi.target, kpi.aggregate, kpi.period_start, kpi.period_end, today, kpi.baseline)
-        projected = forecast(values, kpi.aggregate, kpi.period_start, kpi.period_end, today)
-        achieved = kpi_attainment(actual, kpi.target, kpi.direction, kpi.baseline, kpi.unit)
-        items.append((achieved, kpi.weight, kpi.kind))
-        state = status(actual, expected, projected, kpi.target, kpi.direction, kpi.baseline)
-        trend = " ".join(format_value(v, kpi.unit) for v in values[-4:]) or "–"
-        progress = KpiProgress(
-            kpi.id or 0,
-            kpi.name,
-            kpi.unit,
-            kpi.direction,
-            kpi.kind,
-            kpi.weight,
-            kpi.target,
-            actual,
-            expected,
-            projected,
-            achieved,
-            state,
-        )
-        rows.append(
-            f"{kpi_line(progress)} · {i18n.t('me_forecast', locale, value=format_value(nice(projected) if projected is not None else None, kpi.unit))}\n      _{trend}_"
-        )
-    score = split_totals(items)["total"]
-    title = i18n.t("me_title", locale, week=week_key(today), score="–" if score is None else f"{score:.0%}")
-    blocks: list[Block] = [SectionBlock(text=clip(title + "\n" + "\n".join(rows), 2900))]
-    forbidden = list(dict.fromkeys(rule for k in kpis for rule in k.forbidden))
-    if forbidden:
-        blocks.append(
-            SectionBlock(text=clip(i18n.t("forbidden", locale) + "\n" + "\n".join(f"• {escape(r)}" for r in forbidden), 2900))
-        )
-    return blocks
-
-
-def last_evaluation(session: Session, person: Person) -> list[Block]:
-    """The person's latest quarterly evaluation, as they received it (without the suggestions)."""
-    row = session.exec(
-        select(Evaluation).where(Evaluation.person_id == person.id).order_by(col(Evaluation.computed_at).desc())
-    ).first()
-    if row is None:
-        return []
-    kpis = (row.details or {}).get("kpis", {})
-    note = EvaluationNote(
-        row.period, row.total_score, row.result_score, row.behaviour_score, row.feedback_score, list(kpis.items()), []
-    )
-    return list(render(note, person.locale)[1])
-
-
-def team_reply(session: Session, person: Person, words: list[str], channel_id: str, now: datetime) -> tuple[str, list[Block]]:
-    """(response_type, blocks) for `/kpi team ...`: private unless shared, refusals polite."""
-    locale = person.locale
-    share = bool(words) and words[-1].lower() == "share"
-    if share:
-        words = words[:-1]
-    name = " ".join(words) or None
-    try:
-        team = resolve_team(session, asker=person, name=name)
-    except NotAllowed as refusal:
-        who = ", ".join(f"<@{m}>" for m in refusal.managers) or i18n.t("no_admins", locale)
-        return "ephemeral", [SectionBlock(text=i18n.t("not_a_manager", locale, who=who))]
-    except UnknownTeam as unknown:
-        known = ", ".join(escape(k) for k in unknown.known) or i18n.t("no_teams", locale)
-        return "ephemeral", [SectionBlock(text=i18n.t("unknown_team", locale, name=escape(unknown.name[:100]), known=known))]
-    summary = team_summary(session, team=team, today=local_now(person, now).date(), now=now)
-    if share:
-        if not channel_id.startswith(("C", "G")):
-            return "ephemeral", [SectionBlock(text=i18n.t("share_needs_channel", locale))]
-        return "in_channel", overview_blocks(summary, locale, shared=True)
-    return "ephemeral", team_blocks(summary, locale)
 
 
 def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient) -> None:

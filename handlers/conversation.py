@@ -1,4 +1,4 @@
-"""Event listeners: DMs to the bot (check-in replies and their edits), App Home, profile changes.
+"""The check-in conversation: DMs to the bot (check-in replies and their edits).
 
 Each listener acks at once and does the work in a Bolt lazy listener, so the
 HTTP response is back in milliseconds and Slack never retries for a timeout.
@@ -9,12 +9,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import App, BoltContext
 
 from bot.checkin import Outgoing, handle_edit, handle_reply, unknown_person
-from bot.i18n import lang
 from bot.services import Services
-from handlers.context import services_of
+from handlers.context import ack_event, services_of
 from handlers.home import refresh_home
 from storage.engine import session_scope
 from storage.queries import claim_event, person_by_slack_id
@@ -48,10 +47,6 @@ def classify(event: dict[str, Any]) -> str | None:
             return None
         return "edit"
     return None
-
-
-def ack_event(ack: Ack) -> None:
-    ack()
 
 
 def on_message(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
@@ -89,29 +84,5 @@ def deliver(services: Services, outgoing: list[Outgoing], channel: str | None) -
             services.gateway.send(target, item.message, locale=item.locale)
 
 
-def on_app_home_opened(event: dict[str, Any], context: BoltContext) -> None:
-    if event.get("tab") == "home":
-        refresh_home(services_of(context), event["user"])
-
-
-def on_user_change(event: dict[str, Any], context: BoltContext) -> None:
-    """Slack tells us when someone's timezone or locale changes; keep scheduling right."""
-    user = event.get("user") or {}
-    services = services_of(context)
-    with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=str(user.get("id")))
-        if person is None:
-            return
-        person.tz = user.get("tz") or person.tz
-        if user.get("locale"):
-            person.locale = user["locale"]
-        if user.get("deleted"):
-            person.active = False
-        person.tz_checked_at = services.clock()
-    log.info("profile of %s refreshed (%s)", person.slack_id, lang(person.locale))
-
-
 def register(app: App) -> None:
     app.event("message")(ack=ack_event, lazy=[on_message])
-    app.event("app_home_opened")(ack=ack_event, lazy=[on_app_home_opened])
-    app.event("user_change")(ack=ack_event, lazy=[on_user_change])

@@ -1,26 +1,38 @@
-"""Button and menu clicks. Each checks that the clicker owns what they click."""
+"""Check-in buttons and forms: confirm, fill in / edit, skip, snooze, time off, blocker category.
+
+Each checks that the clicker owns what they click. Validation errors in the
+forms come back inline (response_action=errors) and nothing is saved.
+"""
 
 from __future__ import annotations
 
 import logging
-import re
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.models.blocks import (
+    DatePickerElement,
+    InputBlock,
+    NumberInputElement,
+    Option,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+from sqlmodel import Session
 
 from bot import i18n
-from bot.checkin import confirmation, kpi_lines, mark_confirmed
+from bot.checkin import Outgoing, confirmation, format_value, kpi_lines, mark_confirmed, store_values, warnings_after
 from bot.people import current_kpis, local_now
 from bot.periods import week_start_of_key
 from handlers.context import services_of
+from handlers.conversation import deliver
 from handlers.render import render
-from handlers.render.warnings import CAUSES, plan_modal
-from handlers.views import away_modal, checkin_modal
+from handlers.render.escape import clip
 from storage.engine import session_scope
 from storage.queries import person_by_slack_id
-from storage.tables import Blocker, Checkin, Kpi
+from storage.tables import Blocker, Checkin, Person
 
 log = logging.getLogger(__name__)
 
@@ -148,20 +160,118 @@ def on_blocker_category(ack: Ack, body: dict[str, Any], context: BoltContext, re
     )
 
 
-def on_warning_cause(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
-    """A root cause was picked for an early warning: ask for the next step in a modal."""
-    ack()
+i18n.register(
+    {
+        "form_title": {"en": "Weekly check-in", "zh": "每周签到"},
+        "form_submit": {"en": "Save", "zh": "保存"},
+        "form_cancel": {"en": "Cancel", "zh": "取消"},
+        "form_target": {"en": "target {target}", "zh": "目标 {target}"},
+        "form_not_number": {"en": "Please enter a number, e.g. 45000 or 0.8", "zh": "请输入数字，例如 45000 或 0.8"},
+        "form_not_yours": {"en": "This check-in belongs to someone else.", "zh": "这是别人的签到。"},
+        "away_title": {"en": "Time off", "zh": "休假"},
+        "away_label": {"en": "Back on", "zh": "返回日期"},
+        "away_past": {"en": "Pick a date after today.", "zh": "请选择今天之后的日期。"},
+    }
+)
+
+
+def checkin_modal(session: Session, *, person: Person, checkin: Checkin, now: Any) -> View:
+    locale = person.locale
+    day = min(local_now(person, now).date(), week_start_of_key(checkin.period_key) + timedelta(days=6))
+    kpis = current_kpis(session, person_id=person.id or 0, day=day)
+    lines = kpi_lines(session, kpis, period_key=checkin.period_key, today=day)
+    blocks: list[InputBlock] = []
+    for line in lines[:20]:
+        hint = i18n.t("form_target", locale, target=format_value(line.target, line.unit))
+        if line.anchors:
+            options = [Option(text=clip(f"{i + 1} – {a}", 75), value=str(i + 1)) for i, a in enumerate(line.anchors)]
+            initial = next((o for o in options if line.value is not None and o.value == str(int(line.value))), None)
+            element: Any = StaticSelectElement(action_id="value", options=options, initial_option=initial)
+        else:
+            element = NumberInputElement(
+                action_id="value", is_decimal_allowed=True, initial_value=None if line.value is None else f"{line.value:g}"
+            )
+        blocks.append(
+            InputBlock(block_id=f"kpi_{line.kpi_id}", label=clip(line.name, 2000), element=element, hint=hint, optional=True)
+        )
+    return View(
+        type="modal",
+        callback_id="checkin_form",
+        private_metadata=str(checkin.id),
+        title=i18n.t("form_title", locale),
+        submit=i18n.t("form_submit", locale),
+        close=i18n.t("form_cancel", locale),
+        blocks=blocks,
+    )
+
+
+def away_modal(locale: str) -> View:
+    return View(
+        type="modal",
+        callback_id="away_form",
+        title=i18n.t("away_title", locale),
+        submit=i18n.t("form_submit", locale),
+        blocks=[InputBlock(block_id="until", label=i18n.t("away_label", locale), element=DatePickerElement(action_id="date"))],
+    )
+
+
+def on_checkin_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     services = services_of(context)
-    kpi_id, cause, origin = ([*body["actions"][0]["value"].split(":"), "", ""])[:3]
-    origin = "retro" if origin == "retro" else "warning"
+    now = services.clock()
+    metadata = view.get("private_metadata", "")
     with session_scope(services.engine) as session:
         person = person_by_slack_id(session, slack_id=body["user"]["id"])
-        kpi = session.get(Kpi, int(kpi_id)) if kpi_id.isdigit() else None
-        if person is None or kpi is None or kpi.owner_id != person.id or cause not in CAUSES:
-            say_not_yours(respond, person)
+        checkin = session.get(Checkin, int(metadata)) if metadata.isdigit() else None
+        if person is None or checkin is None or checkin.person_id != person.id:
+            first = next(iter(view.get("state", {}).get("values", {})), "kpi")
+            ack(response_action="errors", errors={first: i18n.t("form_not_yours", person.locale if person else None)})
             return
-        locale = person.locale
-    client.views_open(trigger_id=body["trigger_id"], view=plan_modal(int(kpi_id), cause, locale, origin))
+        values: dict[str, float] = {}
+        errors: dict[str, str] = {}
+        for block_id, fields in view["state"]["values"].items():
+            if not block_id.startswith("kpi_"):
+                continue
+            field = fields.get("value", {})
+            raw = (
+                field.get("value") if field.get("type") != "static_select" else (field.get("selected_option") or {}).get("value")
+            )
+            if raw in (None, ""):
+                continue
+            try:
+                values[block_id.removeprefix("kpi_")] = float(raw)
+            except ValueError:
+                errors[block_id] = i18n.t("form_not_number", person.locale)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        day = min(local_now(person, now).date(), week_start_of_key(checkin.period_key) + timedelta(days=6))
+        kpis = current_kpis(session, person_id=person.id or 0, day=day)
+        store_values(session, checkin=checkin, kpis=kpis, values=values, ts="form", text="(form)", now=now)
+        checkin.status, checkin.answered_at = "stored", checkin.answered_at or now
+        checkin.state = {"pending": []}
+        message = confirmation(
+            session, checkin=checkin, lines=kpi_lines(session, kpis, period_key=checkin.period_key, today=day), updated=True
+        )
+        outgoing = [Outgoing(message, person.locale), *warnings_after(session, person, kpis, checkin, now)]
+        channel, slack_id = person.dm_channel_id, person.slack_id
+    ack()
+    deliver(services, outgoing, channel or services.gateway.open_dm(slack_id))
+
+
+def on_away_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    services = services_of(context)
+    picked = view["state"]["values"]["until"]["date"].get("selected_date")
+    with session_scope(services.engine) as session:
+        person = person_by_slack_id(session, slack_id=body["user"]["id"])
+        if person is None:
+            ack()
+            return
+        until = date.fromisoformat(picked) if picked else None
+        if until is None or until <= local_now(person, services.clock()).date():
+            ack(response_action="errors", errors={"until": i18n.t("away_past", person.locale)})
+            return
+        person.away_until = until - timedelta(days=1)
+    ack()
 
 
 def register(app: App) -> None:
@@ -172,4 +282,5 @@ def register(app: App) -> None:
     app.action("checkin_snooze")(on_snooze)
     app.action("checkin_away")(on_away)
     app.action("blocker_category")(on_blocker_category)
-    app.action(re.compile(r"^warning_cause_"))(on_warning_cause)
+    app.view("checkin_form")(on_checkin_form)
+    app.view("away_form")(on_away_form)

@@ -1,0 +1,56 @@
+"""`/kpi team [NAME] [share]`: a manager's view of their team; refusals are polite."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from slack_sdk.models.blocks import Block, SectionBlock
+from sqlmodel import Session
+
+from bot import i18n
+from bot.people import local_now
+from bot.team_view import NotAllowed, UnknownTeam, resolve_team, team_summary
+from handlers.render.escape import escape
+from handlers.render.team import overview_blocks, team_blocks
+from storage.tables import Person
+
+i18n.register(
+    {
+        "not_a_manager": {
+            "en": "Team views are for managers. {who} can see this team; ask them, or an admin, if you need it.",
+            "zh": "团队视图仅对经理开放。{who} 可以查看这个团队；如有需要请联系他们或管理员。",
+        },
+        "unknown_team": {
+            "en": 'There is no team called "{name}". Teams you can see: {known}.',
+            "zh": "没有名为“{name}”的团队。你可以查看的团队：{known}。",
+        },
+        "no_teams": {"en": "none", "zh": "无"},
+        "share_needs_channel": {
+            "en": "Run `/kpi team share` in a channel: it posts there.",
+            "zh": "请在频道中使用 `/kpi team share`，结果会发到该频道。",
+        },
+    }
+)
+
+
+def team_reply(session: Session, person: Person, words: list[str], channel_id: str, now: datetime) -> tuple[str, list[Block]]:
+    """(response_type, blocks) for `/kpi team ...`: private unless shared, refusals polite."""
+    locale = person.locale
+    share = bool(words) and words[-1].lower() == "share"
+    if share:
+        words = words[:-1]
+    name = " ".join(words) or None
+    try:
+        team = resolve_team(session, asker=person, name=name)
+    except NotAllowed as refusal:
+        who = ", ".join(f"<@{m}>" for m in refusal.managers) or i18n.t("no_admins", locale)
+        return "ephemeral", [SectionBlock(text=i18n.t("not_a_manager", locale, who=who))]
+    except UnknownTeam as unknown:
+        known = ", ".join(escape(k) for k in unknown.known) or i18n.t("no_teams", locale)
+        return "ephemeral", [SectionBlock(text=i18n.t("unknown_team", locale, name=escape(unknown.name[:100]), known=known))]
+    summary = team_summary(session, team=team, today=local_now(person, now).date(), now=now)
+    if share:
+        if not channel_id.startswith(("C", "G")):
+            return "ephemeral", [SectionBlock(text=i18n.t("share_needs_channel", locale))]
+        return "in_channel", overview_blocks(summary, locale, shared=True)
+    return "ephemeral", team_blocks(summary, locale)
