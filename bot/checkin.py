@@ -176,7 +176,7 @@ def example_reply(lines: list[KpiLine], locale: str) -> str:
 
 
 def _sample(line: KpiLine) -> float:
-    if line.unit in {"percent", "score"}:
+    if line.unit in {"percent", "score", "rating"}:
         return line.target
     return max(1.0, round(line.target / 13, -2 if line.target > 10_000 else 0))
 

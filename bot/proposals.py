@@ -76,7 +76,7 @@ TEMPLATES: dict[str, list[dict[str, Any]]] = {
         },
         {
             "name": "Internal satisfaction",
-            "target": "4 score",
+            "target": "4 rating",
             "weight": 30,
             "direction": "higher",
             "type": "behaviour-leading",
@@ -222,7 +222,7 @@ def validate(rows: list[Row], *, end_text: str, goals: set[str], today: date) ->
             continue
         kind, horizon = KINDS.get(row.type, ("result", "lagging"))
         anchors = [line.strip() for line in row.anchors.splitlines() if line.strip()]
-        if anchors and unit_name != "score":
+        if anchors and unit_name != "rating":
             errors[f"{block}_anchors"] = "err_anchors_unit"
             continue
         draft = KpiDraft(
@@ -311,7 +311,9 @@ def agree(session: Session, *, proposal_id: int, by: Person, now: datetime) -> l
     created = []
     for item in proposal.kpis:
         kpi = Kpi(
-            aggregate="average" if item["unit"] in {"percent", "score"} else "sum",  # rates and ratings average, counts add up
+            aggregate="average"
+            if item["unit"] in {"percent", "score", "rating"}
+            else "sum",  # rates and ratings average, counts add up
             owner_id=owner.id or 0,
             name=item["name"],
             unit=item["unit"],

@@ -386,11 +386,11 @@ def _check_plausible(kpis: list[KpiRef], reading: Reading) -> None:
         if value is None:
             continue
         reason = ""
-        if value < 0 and kpi.unit_kind in {"count", "percent", "hours", "days", "score"}:
+        if value < 0 and kpi.unit_kind in {"count", "percent", "hours", "days", "rating"}:  # a score (NPS) may be negative
             reason = "negative"
         elif kpi.unit_kind == "percent" and value > 100:
             reason = "over 100%"
-        elif kpi.unit == "score" and not 1 <= value <= 5:
+        elif kpi.unit == "rating" and not 1 <= value <= 5:
             reason = "not 1-5"
         elif kpi.previous_max and kpi.previous_max > 0 and value > 10 * kpi.previous_max:
             reason = "ten times your previous best"

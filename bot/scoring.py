@@ -142,6 +142,6 @@ def split_totals(items: Sequence[tuple[float | None, float, str]]) -> dict[str, 
 
 def kpi_attainment(actual: float | None, target: float, direction: str, baseline: float | None, unit: str) -> float | None:
     """Attainment for any KPI: a 1-5 behaviour rating on its own scale, everything else by direction."""
-    if unit == "score":
+    if unit == "rating":
         return rating_attainment(actual, target)
     return attainment(actual, target, direction, baseline)

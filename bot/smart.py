@@ -16,7 +16,8 @@ from bot import i18n
 from bot.periods import PeriodError, period_bounds
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
-UNITS = {"count", "percent", "hours", "score", "days"}
+UNITS = {"count", "percent", "hours", "days", "minutes", "score", "rating"}
+RATING = "rating"  # a 1-5 behaviour-anchored scale; "score" is any index (NPS -100..100, CSAT 0-10)
 VAGUE = re.compile(r"^(improve|increase|raise|boost|better|grow|enhance|提升|提高|改善|增加|加强)\b", re.IGNORECASE)
 
 
@@ -54,7 +55,7 @@ class KpiDraft:
 
 
 def valid_unit(unit: str) -> bool:
-    """count, percent, hours, days, score, or a three-letter currency code such as CNY."""
+    """count, percent, hours, minutes, days, score (any index), rating (1-5), or a currency code such as CNY."""
     return unit in UNITS or bool(CURRENCY.match(unit))
 
 
@@ -76,8 +77,8 @@ class Rule:
 i18n.register(
     {
         "smart_unit": {
-            "en": "unit '{unit}' is unknown; use count, percent, hours, days, score or a currency code like CNY",
-            "zh": "单位“{unit}”无法识别；请用 count、percent、hours、days、score 或货币代码（如 CNY）",
+            "en": "unit '{unit}' is unknown; use count, percent, hours, minutes, days, score (any index, e.g. NPS), rating (a 1-5 scale) or a currency code like CNY",
+            "zh": "单位“{unit}”无法识别；请用 count、percent、hours、minutes、days、score（任意指数，如 NPS）、rating（1-5 分评分）或货币代码（如 CNY）",
         },
         "smart_direction": {
             "en": "direction must be 'higher' or 'lower' (lower = reverse-scored, e.g. complaint rate)",
@@ -98,6 +99,18 @@ i18n.register(
         "smart_anchors": {
             "en": "a 1-5 rating needs an anchor text for each of the 5 levels",
             "zh": "1-5 分评分需要为每个等级写明行为描述",
+        },
+        "smart_rating_target": {
+            "en": "a 1-5 rating needs a target between 1 and 5, e.g. 4; for any other index (NPS, CSAT 0-10) use unit score",
+            "zh": "1-5 分评分的目标必须在 1 到 5 之间，例如 4；其他指数（NPS、0-10 分满意度）请用单位 score",
+        },
+        "smart_rating_direction": {
+            "en": "a 1-5 rating is higher-is-better: 5 is the best described level",
+            "zh": "1-5 分评分越高越好：5 是描述最好的等级",
+        },
+        "smart_anchors_unit": {
+            "en": "level descriptions are for 1-5 ratings: set the unit to rating",
+            "zh": "等级描述仅用于 1-5 分评分：请把单位设为 rating",
         },
         "smart_anchor_empty": {
             "en": "every level of a 1-5 rating needs a described behaviour",
@@ -148,9 +161,15 @@ def check_kpi(draft: KpiDraft, *, today: date | None) -> list[Rule]:
         problems.append(Rule("smart_period", "period", (("reason", str(exc)),)))
     if not draft.source.strip():
         problems.append(Rule("smart_source", "source"))
-    if draft.unit == "score" and draft.anchors and len(draft.anchors) != 5:
+    if draft.unit == RATING and draft.target is not None and not 1 <= draft.target <= 5:
+        problems.append(Rule("smart_rating_target", "target"))
+    if draft.unit == RATING and draft.direction != "higher":
+        problems.append(Rule("smart_rating_direction", "direction"))
+    if draft.anchors and draft.unit != RATING:
+        problems.append(Rule("smart_anchors_unit", "anchors"))
+    if draft.unit == RATING and draft.anchors and len(draft.anchors) != 5:
         problems.append(Rule("smart_anchors", "anchors"))
-    if draft.unit == "score" and draft.anchors and any(not a.strip() for a in draft.anchors):
+    if draft.unit == RATING and draft.anchors and any(not a.strip() for a in draft.anchors):
         problems.append(Rule("smart_anchor_empty", "anchors"))
     hint = vague_name_hint(draft.name)
     if hint:

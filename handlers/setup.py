@@ -69,12 +69,12 @@ i18n.register(
         "setup_goal": {"en": "Supports goal", "zh": "支撑的目标"},
         "setup_source": {"en": "Data source and definition", "zh": "数据来源和定义"},
         "setup_anchors": {
-            "en": "For a 1-5 behaviour rating (unit score): what each level looks like, one line per level",
-            "zh": "1-5 分行为评分（单位 score）：每个等级的行为描述，每行一个",
+            "en": "For a 1-5 behaviour rating (unit rating): what each level looks like, one line per level",
+            "zh": "1-5 分行为评分（单位 rating）：每个等级的行为描述，每行一个",
         },
         "err_anchors_unit": {
-            "en": "Level descriptions are for 1-5 ratings: set the unit to score, e.g. 4 score.",
-            "zh": "等级描述仅用于 1-5 分评分：请把单位设为 score，例如 4 score。",
+            "en": "Level descriptions are for 1-5 ratings: set the unit to rating, e.g. 4 rating.",
+            "zh": "等级描述仅用于 1-5 分评分：请把单位设为 rating，例如 4 rating。",
         },
         "setup_end": {"en": "Period ends (e.g. end of Q1, 31 March, 3月底)", "zh": "周期结束（如 end of Q1、3月31日、3月底）"},
         "setup_forbidden": {
@@ -91,8 +91,8 @@ i18n.register(
         },
         "err_target": {"en": "Give a number and a unit, e.g. 600000 CNY.", "zh": "请填写数字和单位，例如 600000 CNY。"},
         "err_unit": {
-            "en": "Add a unit: count, percent, hours, days, score or a currency code such as CNY.",
-            "zh": "请加上单位：count、percent、hours、days、score 或货币代码（如 CNY）。",
+            "en": "Add a unit: count, percent, hours, days, score (any index, e.g. NPS), rating (1-5) or a currency code such as CNY.",
+            "zh": "请加上单位：count、percent、hours、days、score（任意指数，如 NPS）、rating（1-5 分）或货币代码（如 CNY）。",
         },
         "err_weight": {"en": "The weight must be a number, e.g. 60.", "zh": "权重必须是数字，例如 60。"},
         "err_duplicate": {"en": "This name is used twice.", "zh": "名称重复了。"},

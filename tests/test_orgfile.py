@@ -68,6 +68,20 @@ def test_changing_a_target_updates_it(engine: Engine) -> None:
             "unknown goal 'nope'",
         ),
         (("weight: 50,", "weight: sixty,"), 18, "weight must be a number, not 'sixty'"),
+        # a 1-5 rating has its own unit; level descriptions on any other unit say which one
+        (
+            ("unit: count, target: 26, period: 2026-Q4, weight: 30", "unit: rating, target: 7, period: 2026-Q4, weight: 30"),
+            19,
+            "target between 1 and 5",
+        ),
+        (
+            (
+                "unit: count, target: 26, period: 2026-Q4, weight: 30",
+                "unit: score, anchors: [a, b, c, d, e], target: 4, period: 2026-Q4, weight: 30",
+            ),
+            19,
+            "set the unit to rating",
+        ),
         (("teams:\n", "teams: [\n"), 4, ""),
     ],
 )
@@ -104,3 +118,18 @@ def test_goal_tree_and_set_warnings(engine: Engine) -> None:
     assert any("U003 2026-Q4: has 1 KPI(s)" in w for w in report.warnings)
     with session_scope(engine) as session:
         assert session.exec(select(Goal)).one().key == "share"
+
+
+def test_a_score_is_any_index_and_a_rating_is_one_to_five(engine: Engine) -> None:
+    """NPS (-100..100) is a `score`; a behaviour scale with five described levels is a `rating`."""
+    nps = "unit: score, target: 40, baseline: -10, aggregate: latest, period: 2026-Q4, weight: 30"
+    rated = "unit: rating, anchors: [never, rarely, often, usually, always], target: 4, aggregate: average, period: 2026-Q4, weight: 30"
+    load(
+        engine,
+        ORG.replace("unit: count, target: 26, period: 2026-Q4, weight: 30", nps, 1).replace(
+            "unit: count, target: 26, period: 2026-Q4, weight: 40", rated, 1
+        ),
+    )
+    with session_scope(engine) as session:
+        units = {(k.owner_id, k.name): (k.unit, k.is_rating) for k in session.exec(select(Kpi)).all()}
+    assert sorted(u for u in units.values() if u[0] in {"score", "rating"}) == [("rating", True), ("score", False)]

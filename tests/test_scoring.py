@@ -84,5 +84,5 @@ def test_forecast_and_status() -> None:
 def test_rated_kpis_use_their_own_scale() -> None:
     from bot.scoring import kpi_attainment
 
-    assert kpi_attainment(3, 4, "higher", None, "score") == pytest.approx(2 / 3)
+    assert kpi_attainment(3, 4, "higher", None, "rating") == pytest.approx(2 / 3)
     assert kpi_attainment(3, 4, "higher", None, "count") == 0.75

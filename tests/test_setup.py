@@ -156,7 +156,10 @@ def test_period_end_words() -> None:
 
 def test_a_behaviour_rating_needs_five_described_levels(bot: Harness) -> None:
     metadata = _owner_metadata(bot, "U002")
-    rated = [*GOOD[:2], ("Coaching juniors", "4 score", "20", "higher", "behaviour-leading", "", "Manager's monthly observation")]
+    rated = [
+        *GOOD[:2],
+        ("Coaching juniors", "4 rating", "20", "higher", "behaviour-leading", "", "Manager's monthly observation"),
+    ]
     values = _values(rated)
     values["kpi2_anchors"] = {"v": {"type": "plain_text_input", "value": "Never helps\nHelps when asked"}}
     _, body = bot.submit("U002", "kpi_setup", values, private_metadata=metadata)

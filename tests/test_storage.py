@@ -135,3 +135,33 @@ def test_sqlite_pragmas(engine: Engine, db_url: str) -> None:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 30000
+
+
+def test_migration_0007_moves_one_to_five_scores_to_rating(engine: Engine, db_url: str) -> None:
+    """A 1-5 KPI (level descriptions, or a target of at most 5) becomes `rating`; an NPS-style score stays."""
+    person_id = _person(engine)
+    command.downgrade(alembic_config(db_url), "0006")
+    rows = [("Teamwork", 4.0, '["a","b","c","d","e"]'), ("CSAT", 4.5, "[]"), ("NPS", 40.0, "[]")]
+    with engine.begin() as conn:
+        for name, target, anchors in rows:
+            conn.execute(
+                text(
+                    "INSERT INTO kpi (owner_id, name, aliases, unit, direction, target, period, period_start, period_end,"
+                    " aggregate, weight, kind, horizon, source, definition, status, anchors, forbidden, created_at, updated_at)"
+                    " VALUES (:owner, :name, '[]', 'score', 'higher', :target, '2026-Q4', :start, :end, 'average', 10,"
+                    " 'behaviour', 'leading', 'survey', '', 'active', :anchors, '[]', :now, :now)"
+                ),
+                {
+                    "owner": person_id,
+                    "name": name,
+                    "target": target,
+                    "anchors": anchors,
+                    "start": date(2026, 10, 1),
+                    "end": date(2026, 12, 31),
+                    "now": datetime.now(UTC),
+                },
+            )
+    upgrade(db_url)
+    with session_scope(engine) as session:
+        units = {k.name: k.unit for k in session.exec(select(Kpi)).all()}
+    assert units == {"Teamwork": "rating", "CSAT": "rating", "NPS": "score"}

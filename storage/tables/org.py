@@ -75,7 +75,9 @@ class Kpi(SQLModel, table=True):
     owner_id: int = Field(foreign_key="person.id", index=True)
     name: str = Field(max_length=200)
     aliases: list[str] = json_list()
-    unit: str = Field(max_length=16, description="count | percent | currency code | hours | score")
+    unit: str = Field(
+        max_length=16, description="count | percent | currency code | hours | minutes | days | score (any index) | rating (1-5)"
+    )
     direction: str = Field(default="higher", max_length=8, description="higher | lower")
     target: float
     baseline: float | None = None
@@ -98,7 +100,7 @@ class Kpi(SQLModel, table=True):
     @property
     def is_rating(self) -> bool:
         """A behaviour-anchored 1-5 scale rather than a measured number."""
-        return self.unit == "score" and len(self.anchors) == 5
+        return self.unit == "rating"
 
     def as_plain(self) -> dict[str, Any]:
         """The fields the domain needs, detached from the session."""
