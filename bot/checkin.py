@@ -31,28 +31,6 @@ YES = re.compile(
 NO = re.compile(r"^\s*(no|n|nope|wrong|不|不是|不对|错了)\s*[.!。！]?\s*$", re.IGNORECASE)
 SKIP = re.compile(r"^\s*(skip|skip this week|pass|跳过|本周跳过|这周跳过)\s*[.!。！]?\s*$", re.IGNORECASE)
 
-i18n.register(
-    {
-        "no_kpis": {
-            "en": "Thanks! You have no active KPIs yet, so there is nothing to record. Your manager can set them up with `/kpi setup`.",
-            "zh": "谢谢！你目前还没有生效的 KPI，所以没有需要记录的内容。你的经理可以用 `/kpi setup` 设置。",
-        },
-        "away_set": {
-            "en": "Got it, enjoy your time off! No check-ins until {date}.",
-            "zh": "收到，好好休息！{date} 之前不会再发签到提醒。",
-        },
-        "skipped": {"en": "No problem, this week is skipped.", "zh": "没问题，本周已跳过。"},
-        "truncated": {
-            "en": "That was a long message; I read the first 4,000 characters.",
-            "zh": "消息太长了，我只读取了前 4000 个字符。",
-        },
-        "nothing_understood": {
-            "en": "I couldn't find any numbers for your KPIs in that. Try something like: {example}",
-            "zh": "我没能从中读到 KPI 数字。可以这样回复：{example}",
-        },
-    }
-)
-
 
 @dataclass
 class Outgoing:

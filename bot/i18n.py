@@ -1,24 +1,23 @@
-"""User-facing text in English and Chinese; the person's Slack locale decides.
+"""User-facing text in English and Chinese; the reader's language decides.
 
-Keys, not sentences, live in the code; every key has both languages (a test
-checks), so nobody gets half a translation.
+Code names a message by its id (``i18n.t("fb_invite", locale, ratee=...)``);
+the words live in the gettext catalogs (bot/catalogs.py, ``bot/locale``), with
+plural forms through :func:`tn`. The domain returns message ids and parameters,
+and the Slack surface turns them into text with these functions. Parameters are
+``str.format`` fields (``{ratee}``). An id missing from the catalogs raises
+``KeyError``, so a test that reaches the text finds the gap.
+
+Mark ids that are built at run time (``f"cat_{cause}"``) with :func:`N_` where
+the possible ids are listed, so ``./dev i18n`` extracts them too.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-TEXT: dict[str, dict[str, str]] = {
-    "unknown_person": {
-        "en": "Hi! I'm kpibot: I help teams keep their KPIs a weekly conversation. You are not in this workspace's organisation file yet, so I have nothing to track for you. {admins} can add you.",
-        "zh": "你好！我是 kpibot，帮团队每周跟进 KPI。组织文件里还没有你，所以暂时没有需要跟踪的内容。请联系 {admins} 把你加进来。",
-    },
-    "no_admins": {"en": "your kpibot admin", "zh": "kpibot 管理员"},
-    "sorry_error": {
-        "en": "Sorry, something went wrong on my side and nothing was changed. Please try again in a minute.",
-        "zh": "抱歉，我这边出了点问题，什么都没有改动。请稍后再试。",
-    },
-}
+from bot.catalogs import translations
+
+PLURAL_SUFFIX = "_plural"
 
 
 def lang(locale: str | None) -> str:
@@ -26,17 +25,45 @@ def lang(locale: str | None) -> str:
     return "zh" if (locale or "").lower().startswith("zh") else "en"
 
 
+def N_(key: str) -> str:  # noqa: N802  (gettext's name for "mark, don't translate")
+    """Marks a message id for extraction where it is listed rather than translated."""
+    return key
+
+
+def has(key: str) -> bool:
+    """Whether ``key`` is a message id (for ids built at run time that may have no text)."""
+    return key in translations("en").ids or key in _PENDING
+
+
 def t(key: str, locale: str | None, **params: Any) -> str:
-    """The text for ``key`` in the person's language, filled with ``params``."""
-    entry = TEXT[key]
-    return entry[lang(locale)].format(**params)
+    """The text for ``key`` in the reader's language, filled with ``params``."""
+    if key in _PENDING:
+        return _PENDING[key][lang(locale)].format(**params)
+    catalog = translations(lang(locale))
+    if key not in catalog.ids:
+        raise KeyError(f"message id {key!r} is not in the catalogs (bot/locale/*/LC_MESSAGES/kpibot.po)")
+    return catalog.gettext(key).format(**params)
+
+
+def tn(key: str, n: int, locale: str | None, **params: Any) -> str:
+    """The plural-aware text for ``key`` and the count ``n`` (also passed to the text as ``{n}``)."""
+    catalog = translations(lang(locale))
+    if key not in catalog.ids:
+        raise KeyError(f"plural message id {key!r} is not in the catalogs (bot/locale/*/LC_MESSAGES/kpibot.po)")
+    return catalog.ngettext(key, key + PLURAL_SUFFIX, n).format(n=n, **params)
+
+
+# Transitional: texts still registered in Python dicts by code written before the
+# catalogs existed. `./dev i18n convert` moves them into the .po files; a test
+# fails while any remain.
+_PENDING: dict[str, dict[str, str]] = {}
 
 
 def register(texts: dict[str, dict[str, str]]) -> None:
-    """Modules add their own texts at import time, keeping each feature's words beside its code."""
+    """Deprecated: add texts to the catalogs instead (see README, "Texts and translations")."""
     for key, value in texts.items():
-        if key in TEXT:
+        if key in _PENDING or key in translations("en").ids:
             raise KeyError(f"text key {key!r} defined twice")
         if set(value) != {"en", "zh"}:
             raise KeyError(f"text key {key!r} needs both en and zh")
-        TEXT[key] = value
+        _PENDING[key] = value

@@ -36,17 +36,6 @@ from storage.tables import Blocker, Checkin, Person
 
 log = logging.getLogger(__name__)
 
-i18n.register(
-    {
-        "not_yours": {
-            "en": "That button belongs to someone else's check-in, so I left it alone.",
-            "zh": "这是别人的签到按钮，我没有做任何改动。",
-        },
-        "snoozed": {"en": "Snoozed: I'll ask again in 2 hours.", "zh": "好的，2 小时后再提醒你。"},
-        "category_set": {"en": "Blocker category set to {category}.", "zh": "阻碍分类已改为{category}。"},
-    }
-)
-
 
 def _owned_checkin(context: BoltContext, body: dict[str, Any]) -> tuple[Any, Any, Checkin | None]:
     services = services_of(context)
@@ -158,21 +147,6 @@ def on_blocker_category(ack: Ack, body: dict[str, Any], context: BoltContext, re
         response_type="ephemeral",
         replace_original=False,
     )
-
-
-i18n.register(
-    {
-        "form_title": {"en": "Weekly check-in", "zh": "每周签到"},
-        "form_submit": {"en": "Save", "zh": "保存"},
-        "form_cancel": {"en": "Cancel", "zh": "取消"},
-        "form_target": {"en": "target {target}", "zh": "目标 {target}"},
-        "form_not_number": {"en": "Please enter a number, e.g. 45000 or 0.8", "zh": "请输入数字，例如 45000 或 0.8"},
-        "form_not_yours": {"en": "This check-in belongs to someone else.", "zh": "这是别人的签到。"},
-        "away_title": {"en": "Time off", "zh": "休假"},
-        "away_label": {"en": "Back on", "zh": "返回日期"},
-        "away_past": {"en": "Pick a date after today.", "zh": "请选择今天之后的日期。"},
-    }
-)
 
 
 def checkin_modal(session: Session, *, person: Person, checkin: Checkin, now: Any) -> View:

@@ -58,97 +58,6 @@ from storage.tables import Person
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
-i18n.register(
-    {
-        "fb_invite": {
-            "en": "{ratee} would value your 360 feedback{closes}. It takes two minutes; your name is never shown to them.",
-            "zh": "{ratee} 希望得到你的 360 反馈{closes}。只需两分钟，对方永远看不到你的名字。",
-        },
-        "fb_invite_reminder": {
-            "en": "Reminder: your 360 feedback for {ratee} is still open{closes}.",
-            "zh": "提醒：你对 {ratee} 的 360 反馈还未提交{closes}。",
-        },
-        "fb_closes": {"en": " (until {date})", "zh": "（截止 {date}）"},
-        "fb_button": {"en": "Give feedback", "zh": "填写反馈"},
-        "fb_nominate": {
-            "en": "A 360 feedback round about you has started (closing {date}). Your teammates and manager are asked; you can add peers who know your work.",
-            "zh": "关于你的 360 反馈已开始（截止 {date}）。已邀请你的同事和经理；你也可以提名了解你工作的其他同事。",
-        },
-        "fb_nominate_button": {"en": "Nominate peers", "zh": "提名同事"},
-        "fb_nominate_label": {"en": "Peers to ask (your manager confirms)", "zh": "想邀请的同事（需经理确认）"},
-        "fb_confirm_nominees": {
-            "en": "<@{ratee}> nominated {names} for their 360. Confirm to invite them.",
-            "zh": "<@{ratee}> 为 360 提名了 {names}。确认后将发出邀请。",
-        },
-        "fb_confirm_button": {"en": "Confirm", "zh": "确认"},
-        "fb_confirmed": {
-            "en": "Confirmed: {count} nominated peers are invited.",
-            "zh": "已确认：已邀请 {count} 位被提名的同事。",
-        },
-        "fb_title": {"en": "360 feedback", "zh": "360 反馈"},
-        "fb_about": {
-            "en": "Feedback for *{ratee}*. Ratings are shown only as averages once enough people answered; comments without names.",
-            "zh": "对 *{ratee}* 的反馈。只有足够多的人回答后才会显示平均分；评论不署名。",
-        },
-        "fb_comment": {"en": "Comments (optional)", "zh": "评论（可选）"},
-        "fb_pick": {"en": "Pick the level that fits best", "zh": "选择最符合的等级"},
-        "fb_saved": {
-            "en": "Thank you, your feedback for {ratee} is saved. You can change it until the cycle closes.",
-            "zh": "谢谢，你对 {ratee} 的反馈已保存。截止前可以修改。",
-        },
-        "fb_replaced": {
-            "en": "Updated: your earlier answer for {ratee} was replaced.",
-            "zh": "已更新：你之前对 {ratee} 的回答已被替换。",
-        },
-        "fb_started": {
-            "en": "360 feedback for {ratee} started: {count} people invited, closing {date}.",
-            "zh": "{ratee} 的 360 反馈已开始：邀请了 {count} 人，截止 {date}。",
-        },
-        "fb_usage": {
-            "en": "Usage: `/kpi 360 start @person [closing date]`, `/kpi 360 start team [closing date]`, `/kpi 360 results @person`, `/kpi feedback @person`.",
-            "zh": "用法：`/kpi 360 start @某人 [截止日期]`、`/kpi 360 start team [截止日期]`、`/kpi 360 results @某人`、`/kpi feedback @某人`。",
-        },
-        "fb_unknown_person": {
-            "en": "I don't know that person; they need to be in the organisation file.",
-            "zh": "我不认识这个人，需要先把对方加入组织文件。",
-        },
-        "fb_inactive": {
-            "en": "That person is deactivated or a bot, so there is no feedback to give.",
-            "zh": "对方已停用或是机器人，无法反馈。",
-        },
-        "fb_self": {"en": "You can't rate yourself; ask your peers instead.", "zh": "不能给自己评分，请邀请同事来评。"},
-        "fb_not_manager": {
-            "en": "Only their manager or an admin can start a 360 for them.",
-            "zh": "只有对方的经理或管理员可以发起 360。",
-        },
-        "fb_past_date": {"en": "The closing date must be in the future.", "zh": "截止日期必须在未来。"},
-        "fb_already_open": {"en": "A 360 for {name} is already open.", "zh": "{name} 的 360 已经在进行中。"},
-        "fb_not_invited": {
-            "en": "This feedback request isn't yours, so nothing was saved.",
-            "zh": "这不是你的反馈请求，未保存任何内容。",
-        },
-        "fb_closed": {"en": "This 360 has closed; answers can no longer change.", "zh": "这次 360 已截止，无法再修改。"},
-        "fb_tampered": {
-            "en": "This form could not be verified; please open it again from the invitation.",
-            "zh": "无法验证此表单，请从邀请中重新打开。",
-        },
-        "fb_results_title": {"en": "*360 feedback for {ratee}* ({n} answers)", "zh": "*{ratee} 的 360 反馈*（{n} 份回答）"},
-        "fb_results_hidden": {
-            "en": "360 feedback for {ratee}: {n} answers so far. Results appear once at least {k} people answered, to keep raters anonymous.",
-            "zh": "{ratee} 的 360 反馈：目前 {n} 份回答。至少 {k} 人回答后才会显示结果，以保护匿名。",
-        },
-        "fb_comments": {"en": "*Comments* (no names, shuffled)", "zh": "*评论*（不署名，随机顺序）"},
-        "rel_peer": {"en": "peers", "zh": "同事"},
-        "rel_manager": {"en": "manager", "zh": "经理"},
-        "rel_report": {"en": "reports", "zh": "下属"},
-        "rel_other": {"en": "others", "zh": "其他"},
-        "comp_collaboration": {"en": "Collaboration", "zh": "协作"},
-        "comp_customer focus": {"en": "Customer focus", "zh": "客户导向"},
-        "comp_ownership": {"en": "Ownership", "zh": "主人翁精神"},
-        "comp_innovation": {"en": "Innovation", "zh": "创新"},
-    }
-)
-
 
 @render.register
 def _invite(message: FeedbackInvite, locale: str) -> Rendered:
@@ -163,7 +72,7 @@ def _invite(message: FeedbackInvite, locale: str) -> Rendered:
 
 def competency_label(name: str, locale: str) -> str:
     key = f"comp_{name}"
-    return i18n.t(key, locale) if key in i18n.TEXT else name.title()
+    return i18n.t(key, locale) if i18n.has(key) else name.title()
 
 
 def feedback_modal(request_id: int, ratee: str, locale: str, secret: str, competencies: list[str]) -> View:
@@ -265,7 +174,7 @@ def handle_360(session: Session, services: Services, person: Person, words: list
         except FeedbackRefused as refusal:
             replies.append(i18n.t(refusal.key, locale, **refusal.params))
             continue
-        replies.append(i18n.t("fb_started", locale, ratee=escape(ratee.name), count=len(invited), date=closes.date().isoformat()))
+        replies.append(i18n.tn("fb_started", len(invited), locale, ratee=escape(ratee.name), date=closes.date().isoformat()))
     return [SectionBlock(text=clip("\n".join(replies), 2900))]
 
 
@@ -361,9 +270,6 @@ def on_feedback_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], conte
     )
 
 
-i18n.register({"fb_plain": {"en": "{text}", "zh": "{text}"}})
-
-
 @render.register
 def _nominate(message: NominatePeers, locale: str) -> Rendered:
     text = i18n.t("fb_nominate", locale, date=message.closes)
@@ -444,7 +350,7 @@ def on_confirm_nominees(ack: Ack, body: dict[str, Any], context: BoltContext, re
             respond(text=i18n.t(refusal.key, locale, **refusal.params), response_type="ephemeral", replace_original=False)
             return
     send_pending(services, services.clock())
-    respond(text=i18n.t("fb_confirmed", locale, count=count), response_type="ephemeral", replace_original=False)
+    respond(text=i18n.tn("fb_confirmed", count, locale), response_type="ephemeral", replace_original=False)
 
 
 def register(app: App) -> None:

@@ -26,21 +26,6 @@ log = logging.getLogger(__name__)
 HOME_BLOCKS = 100
 MAX_HOME_TEAMS = 8
 
-i18n.register(
-    {
-        "home_title": {"en": "Your KPIs", "zh": "我的 KPI"},
-        "home_none": {
-            "en": "No active KPIs yet. Ask your manager, or try `/kpi setup`.",
-            "zh": "还没有生效的 KPI。可以问问经理，或试试 `/kpi setup`。",
-        },
-        "home_unknown": {
-            "en": "You're not in the organisation file yet; an admin can add you.",
-            "zh": "组织文件里还没有你，请联系管理员添加。",
-        },
-        "home_actions": {"en": "*Open action items*", "zh": "*待办行动项*"},
-    }
-)
-
 
 def home_view(services: Services, slack_id: str) -> View:
     now = services.clock()

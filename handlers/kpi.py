@@ -31,46 +31,6 @@ from storage.tables import Person
 
 SUBCOMMANDS = ("me", "team", "goals", "setup", "360", "feedback", "help")
 
-i18n.register(
-    {
-        "help": {
-            "en": "*kpibot commands*\n"
-            "• `/kpi me`: your KPIs with progress, forecast and status. Example: `/kpi me`\n"
-            "• `/kpi team [NAME]`: your team (or a sub-team), privately. Example: `/kpi team Sales East`\n"
-            "• `/kpi setup [@person]`: propose your KPI set (or, as a manager, counter-propose someone's) in a form; your manager approves. Example: `/kpi setup`\n"
-            "• `/kpi goals`: the goal pyramid with the KPIs that support each goal. Example: `/kpi goals`\n"
-            "• `/kpi team share`: post team-level totals (never one person's numbers) to this channel. Example: `/kpi team share`\n"
-            "• `/kpi me chart`, `/kpi team chart`: a trend picture with target lines, sent to our DM. Example: `/kpi me chart`\n"
-            "• `/kpi 360 start @person [closing date]`: a 360 round (managers, admins). Example: `/kpi 360 start @li.wei 18 Dec`\n"
-            "• `/kpi 360 results [@person]`: 360 results, once enough people answered. Example: `/kpi 360 results`\n"
-            "• `/kpi feedback @person`: give anyone feedback, anonymously. Example: `/kpi feedback @emma`\n"
-            "• `/kpi help`: this list. Example: `/kpi help`\n"
-            "To check in, just DM me your numbers, e.g. _revenue 45k, 2 new clients, waiting on leads_.",
-            "zh": "*kpibot 命令*\n"
-            "• `/kpi me`：我的 KPI、进度、预测和状态。例如：`/kpi me`\n"
-            "• `/kpi team [名称]`：查看我的团队（或下属团队），仅自己可见。例如：`/kpi team Sales East`\n"
-            "• `/kpi setup [@某人]`：在表单中提议自己的 KPI（经理可为下属提出修改），经理批准后生效。例如：`/kpi setup`\n"
-            "• `/kpi goals`：目标金字塔及支撑每个目标的 KPI。例如：`/kpi goals`\n"
-            "• `/kpi team share`：在本频道发布团队汇总（不含个人数据）。例如：`/kpi team share`\n"
-            "• `/kpi me chart`、`/kpi team chart`：带目标线的趋势图，发到私信。例如：`/kpi me chart`\n"
-            "• `/kpi 360 start @某人 [截止日期]`：发起 360（经理、管理员）。例如：`/kpi 360 start @li.wei 12月18日`\n"
-            "• `/kpi 360 results [@某人]`：足够多人回答后查看 360 结果。例如：`/kpi 360 results`\n"
-            "• `/kpi feedback @某人`：匿名给任何人反馈。例如：`/kpi feedback @emma`\n"
-            "• `/kpi help`：显示本列表。例如：`/kpi help`\n"
-            "签到时直接私信我数字即可，例如：_销售额4.5万，新客户2个，在等市场部线索_。",
-        },
-        "chart_coming": {
-            "en": "Drawing the chart; it will arrive in our DM in a moment.",
-            "zh": "正在生成图表，稍后会发到我们的私信里。",
-        },
-        "unknown_sub": {"en": "I don't know `/kpi {sub}`.", "zh": "我不认识 `/kpi {sub}`。"},
-        "not_in_org": {
-            "en": "You're not in the organisation file yet; an admin can add you.",
-            "zh": "组织文件里还没有你，请联系管理员添加。",
-        },
-    }
-)
-
 
 def help_blocks(locale: str, unknown: str | None = None) -> list[Block]:
     text = i18n.t("help", locale)

@@ -19,13 +19,6 @@ from handlers.render.escape import clip, escape
 from handlers.render.team import kpi_line
 from storage.tables import Evaluation, Person
 
-i18n.register(
-    {
-        "me_title": {"en": "*Your KPIs ({week})* · score {score}", "zh": "*我的 KPI（{week}）* · 得分 {score}"},
-        "me_forecast": {"en": "forecast {value}", "zh": "预计 {value}"},
-    }
-)
-
 
 def me_blocks(session: Session, person: Person, now: datetime) -> list[Block]:
     """The person's own KPIs: progress bar, forecast and status, nobody else's data."""

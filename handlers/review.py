@@ -33,55 +33,6 @@ from storage.engine import session_scope
 from storage.queries import person_by_slack_id
 from storage.tables import Kpi, KpiProposal, KpiReview, Person
 
-i18n.register(
-    {
-        "review_title": {"en": "Half-year KPI review: {team} ({half})", "zh": "半年 KPI 回顾：{team}（{half}）"},
-        "review_intro": {
-            "en": "For each KPI: does it still support the strategy, fit the people's capability, and fit the market? The evidence from its own history:",
-            "zh": "请逐个判断：这个 KPI 是否仍然支撑战略、符合团队能力、符合市场？以下是它自身历史的证据：",
-        },
-        "review_line": {
-            "en": "*{name}* ({owners} people, {horizon}): on pace {on_pace} of reported weeks, at least half way {half_way}, unreported {unreported}{corr}",
-            "zh": "*{name}*（{owners} 人，{horizon}）：达到进度的周 {on_pace}，至少完成一半的周 {half_way}，未填报 {unreported}{corr}",
-        },
-        "review_corr": {"en": ", moves with lagging KPIs r={r}", "zh": "，与滞后指标相关性 r={r}"},
-        "verdict_too_easy": {"en": ":zzz: always on pace: too easy?", "zh": ":zzz: 一直达标：目标太低？"},
-        "verdict_out_of_reach": {
-            "en": ":mountain: rarely even half way: out of reach?",
-            "zh": ":mountain: 很少完成一半：目标够不着？",
-        },
-        "verdict_unreported": {
-            "en": ":mag: often unreported: is the data source real?",
-            "zh": ":mag: 经常未填报：数据来源可靠吗？",
-        },
-        "verdict_weak_link": {
-            "en": ":link: barely moves with the results it should drive",
-            "zh": ":link: 与它应驱动的结果几乎不相关",
-        },
-        "verdict_fine": {"en": ":white_check_mark: doing its job", "zh": ":white_check_mark: 运转正常"},
-        "verdict_too_little_data": {"en": ":grey_question: too little data to judge", "zh": ":grey_question: 数据太少，无法判断"},
-        "decision_keep": {"en": "Keep", "zh": "保留"},
-        "decision_reweight": {"en": "Reweight", "zh": "调整权重"},
-        "decision_retire": {"en": "Retire", "zh": "停用"},
-        "review_decided": {"en": "{name}: {decision}.", "zh": "{name}：{decision}。"},
-        "review_retired": {
-            "en": "{name} retired for {n} people; its history is kept and nobody is asked for it any more.",
-            "zh": "{name} 已为 {n} 人停用；历史保留，不再询问。",
-        },
-        "review_not_found": {"en": "That review no longer exists.", "zh": "该回顾已不存在。"},
-        "reweight_title": {"en": "Reweight", "zh": "调整权重"},
-        "reweight_intro": {
-            "en": "New weights for the whole team (a strategy shift). Each person gets them as a counter-proposal to accept or answer.",
-            "zh": "为整个团队设置新权重（战略调整）。每个人会收到修改提议，可以接受或回复。",
-        },
-        "reweight_sent": {"en": "Sent to {n} people for agreement.", "zh": "已发给 {n} 人确认。"},
-        "reweight_sum": {
-            "en": "The weights add up to {total}; they must add up to 100.",
-            "zh": "权重合计为 {total}，必须等于 100。",
-        },
-    }
-)
-
 
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"

@@ -14,24 +14,6 @@ from handlers.render.escape import escape
 from handlers.render.team import overview_blocks, team_blocks
 from storage.tables import Person
 
-i18n.register(
-    {
-        "not_a_manager": {
-            "en": "Team views are for managers. {who} can see this team; ask them, or an admin, if you need it.",
-            "zh": "团队视图仅对经理开放。{who} 可以查看这个团队；如有需要请联系他们或管理员。",
-        },
-        "unknown_team": {
-            "en": 'There is no team called "{name}". Teams you can see: {known}.',
-            "zh": "没有名为“{name}”的团队。你可以查看的团队：{known}。",
-        },
-        "no_teams": {"en": "none", "zh": "无"},
-        "share_needs_channel": {
-            "en": "Run `/kpi team share` in a channel: it posts there.",
-            "zh": "请在频道中使用 `/kpi team share`，结果会发到该频道。",
-        },
-    }
-)
-
 
 def team_reply(session: Session, person: Person, words: list[str], channel_id: str, now: datetime) -> tuple[str, list[Block]]:
     """(response_type, blocks) for `/kpi team ...`: private unless shared, refusals polite."""

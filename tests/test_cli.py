@@ -99,13 +99,6 @@ def test_readme_documents_every_setting_and_command() -> None:
         assert f"kpibot {command}" in readme
 
 
-def test_every_text_has_english_and_chinese() -> None:
-    import handlers  # noqa: F401  (registers the handlers' texts)
-    from bot.i18n import TEXT
-
-    assert all(set(v) == {"en", "zh"} for v in TEXT.values())
-
-
 def test_serve_answers_signed_requests_over_http(tmp_path: Path) -> None:
     """The real `kpibot serve` process behind waitress, pointed at the stand-in."""
     import socket

@@ -23,68 +23,6 @@ from handlers.render.followup import prompt_blocks
 
 CATEGORIES = ("resources", "process", "capability", "other")
 
-i18n.register(
-    {
-        "prompt_title": {
-            "en": "Hi {name}! Time for your weekly check-in ({week}).",
-            "zh": "{name}你好！该做本周（{week}）的 KPI 签到了。",
-        },
-        "reminder_title": {
-            "en": "A gentle reminder: your check-in for {week} is still open.",
-            "zh": "温馨提醒：你 {week} 的签到还没有完成。",
-        },
-        "prompt_howto": {
-            "en": "Just reply in your own words, for example:\n>{example}",
-            "zh": "直接用自己的话回复就行，例如：\n>{example}",
-        },
-        "kpi_line": {
-            "en": "*{name}*: {so_far} so far of {target} target · on track would be {expected}",
-            "zh": "*{name}*：目前 {so_far}，目标 {target}，按进度应为 {expected}",
-        },
-        "kpi_line_lower": {
-            "en": "*{name}* (lower is better): now {so_far}, target {target}",
-            "zh": "*{name}*（越低越好）：当前 {so_far}，目标 {target}",
-        },
-        "action_items": {"en": "*Open action items*", "zh": "*待办行动项*"},
-        "forbidden": {"en": "*Not at any price*", "zh": "*不可触碰的底线*"},
-        "btn_form": {"en": "Fill in form", "zh": "填写表单"},
-        "btn_skip": {"en": "Skip this week", "zh": "本周跳过"},
-        "btn_snooze": {"en": "Snooze 2h", "zh": "稍后提醒（2小时）"},
-        "btn_away": {"en": "I'm away", "zh": "我在休假"},
-        "btn_ok": {"en": "Looks right", "zh": "没问题"},
-        "btn_edit": {"en": "Edit", "zh": "修改"},
-        "q_missing": {"en": "What was your *{name}* this week?", "zh": "本周的 *{name}* 是多少？"},
-        "q_ambiguous": {
-            "en": "I read {candidates} for *{name}*. Which one is right?",
-            "zh": "*{name}* 我读到了 {candidates}，哪个是对的？",
-        },
-        "q_implausible": {
-            "en": "*{name}*: {value} looks unusual ({reason}). Is that right? Reply yes, or send the correct number.",
-            "zh": "*{name}*：{value} 看起来不太寻常（{reason}）。确认吗？回复“是”，或者发正确的数字。",
-        },
-        "q_unmatched": {
-            "en": 'I saw {candidates} but couldn\'t tell which KPI {it} for. Could you name it, e.g. "{name} {first}"?',
-            "zh": "我看到了 {candidates}，但不确定对应哪个 KPI。能注明一下吗？例如“{name} {first}”",
-        },
-        "stored_now": {"en": "Got it: {items}.", "zh": "已记录：{items}。"},
-        "blocker_noted": {"en": "Noted blocker: {text} ({category})", "zh": "已记录阻碍：{text}（{category}）"},
-        "confirm_title": {"en": "Here is what I stored for {week}:", "zh": "这是我为 {week} 记录的内容："},
-        "confirm_updated": {"en": "Updated. Here is what I now have for {week}:", "zh": "已更新。{week} 的最新记录："},
-        "confirmed": {"en": "Confirmed, thank you!", "zh": "已确认，谢谢！"},
-        "blockers": {"en": "*Blockers*", "zh": "*阻碍*"},
-        "no_value": {"en": "not reported", "zh": "未填写"},
-        "cat_resources": {"en": "resources", "zh": "资源"},
-        "cat_process": {"en": "process", "zh": "流程"},
-        "cat_capability": {"en": "capability", "zh": "能力"},
-        "cat_other": {"en": "other", "zh": "其他"},
-        "change_category": {"en": "Change category", "zh": "修改分类"},
-        "r_negative": {"en": "it is negative", "zh": "是负数"},
-        "r_over 100%": {"en": "over 100%", "zh": "超过 100%"},
-        "r_not 1-5": {"en": "ratings go from 1 to 5", "zh": "评分范围是 1-5"},
-        "r_ten times your previous best": {"en": "ten times your previous best", "zh": "是你以往最好成绩的十倍"},
-    }
-)
-
 
 def _kpi_text(line: KpiLine, locale: str) -> str:
     key = "kpi_line_lower" if line.direction == "lower" else "kpi_line"
@@ -166,7 +104,7 @@ def _question(message: QuestionMessage, locale: str) -> Rendered:
     if message.kind == "ambiguous" and kpi:
         parts.append(i18n.t("q_ambiguous", locale, name=name, candidates=candidates))
     elif message.kind == "implausible" and kpi:
-        reason = i18n.t(f"r_{message.reason}", locale) if f"r_{message.reason}" in i18n.TEXT else message.reason
+        reason = i18n.t(f"r_{message.reason}", locale) if i18n.has(f"r_{message.reason}") else message.reason
         parts.append(i18n.t("q_implausible", locale, name=name, value=format_value(message.candidates[0], unit), reason=reason))
     elif message.kind == "unmatched":
         first = format_value(message.candidates[0], "count") if message.candidates else "1"

@@ -9,26 +9,6 @@ from bot.goals import GoalTree
 from handlers.render.escape import clip, escape
 from handlers.render.team import MESSAGE_BLOCKS, SECTION_TEXT, bar, kpi_line
 
-i18n.register(
-    {
-        "goals_title": {"en": "Goals and the KPIs that support them", "zh": "目标及支撑它们的 KPI"},
-        "goals_none": {
-            "en": "No goals yet: add them to the organisation file (`goals:`).",
-            "zh": "还没有目标：请在组织文件的 `goals:` 中添加。",
-        },
-        "goals_unsupported": {"en": ":warning: no KPI supports this goal", "zh": ":warning: 没有 KPI 支撑这个目标"},
-        "goals_more": {"en": "{n} more KPIs (not yours to see in detail)", "zh": "另有 {n} 个 KPI（无权查看明细）"},
-        "goals_orphans": {
-            "en": ":warning: *{n} KPIs support no goal*; link them with `goal:` in the organisation file",
-            "zh": ":warning: *{n} 个 KPI 没有关联任何目标*；请在组织文件中用 `goal:` 关联",
-        },
-        "level_company": {"en": "company", "zh": "公司"},
-        "level_department": {"en": "department", "zh": "部门"},
-        "level_team": {"en": "team", "zh": "团队"},
-        "level_person": {"en": "person", "zh": "个人"},
-    }
-)
-
 
 def goals_blocks(tree: GoalTree, locale: str) -> list[Block]:
     blocks: list[Block] = [HeaderBlock(text=i18n.t("goals_title", locale))]

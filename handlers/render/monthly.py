@@ -10,52 +10,6 @@ from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import escape
 from handlers.render.team import bar
 
-i18n.register(
-    {
-        "retro_title": {"en": "{team}: retro for {month}", "zh": "{team}：{month} 月度复盘"},
-        "retro_body": {
-            "en": "Check-ins answered: *{rate}* · KPIs: {on} on track, {risk} at risk, {off} off track\nBlockers raised: {blockers}\nAction items: {done} done, {open} open",
-            "zh": "签到完成率：*{rate}* · KPI：{on} 项正常，{risk} 项有风险，{off} 项落后\n新增阻碍：{blockers}\n行动项：已完成 {done}，未完成 {open}",
-        },
-        "retro_asks": {
-            "en": "The owners of the {n} KPIs that ended the month behind have been asked privately for the root cause and a next step.",
-            "zh": "本月落后的 {n} 个 KPI 的负责人已被私下询问原因和下一步。",
-        },
-        "retro_none": {"en": "none", "zh": "无"},
-        "eval_title": {"en": "Your evaluation for {period}", "zh": "你 {period} 的季度评估"},
-        "eval_scores": {
-            "en": "Weighted score *{total}* (results {result}, behaviour {behaviour}){feedback}",
-            "zh": "加权得分 *{total}*（结果 {result}，行为 {behaviour}）{feedback}",
-        },
-        "eval_feedback": {"en": " · 360 feedback {score} / 5", "zh": " · 360 反馈 {score} / 5"},
-        "eval_star": {
-            "en": ":star2: You are your team's star of the quarter. Thank you!",
-            "zh": ":star2: 你是本季度团队之星，谢谢你！",
-        },
-        "eval_tips": {"en": "*For next quarter*", "zh": "*下季度建议*"},
-        "eval_tip_resources": {
-            "en": "Most misses came down to resources: agree with your manager early what you need (leads, budget, people) and by when.",
-            "zh": "落后主要因为资源：尽早与经理商定需要什么（线索、预算、人手）以及何时需要。",
-        },
-        "eval_tip_process": {
-            "en": "Process was the main obstacle: map the approval or hand-off that slows you and propose one change to your manager.",
-            "zh": "流程是主要障碍：梳理拖慢你的审批或交接环节，向经理提出一项改进。",
-        },
-        "eval_tip_capability": {
-            "en": "Capability was the gap: pick one skill to build this quarter, with a course, a mentor or pairing.",
-            "zh": "能力是短板：本季度选择一项技能来提升，可以通过课程、导师或结对。",
-        },
-        "eval_tip_other": {
-            "en": "Look at the weeks you fell behind and talk them through with your manager: what would have helped?",
-            "zh": "回顾落后的那几周，和经理一起聊聊：什么会有帮助？",
-        },
-        "star_post": {
-            "en": ":star2: Star of {period} in {team}: <@{slack_id}> ({reason}). Congratulations!",
-            "zh": ":star2: {team} {period} 之星：<@{slack_id}>（{reason}）。恭喜！",
-        },
-    }
-)
-
 
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"

@@ -27,28 +27,6 @@ CHECKIN_ICON = {
     "skipped": ":fast_forward:",
 }
 
-i18n.register(
-    {
-        "team_title": {"en": "{team} · {week}", "zh": "{team} · {week}"},
-        "team_overview": {
-            "en": "Average score *{score}* · {checked}/{total} checked in · {on} on track, {risk} at risk, {off} off track",
-            "zh": "平均得分 *{score}* · 已签到 {checked}/{total} · {on} 项正常，{risk} 项有风险，{off} 项落后",
-        },
-        "team_not_in": {"en": "*Not checked in yet:* {names}", "zh": "*尚未签到：*{names}"},
-        "team_behind": {"en": "*Behind two weeks running:* {items}", "zh": "*连续两周落后：*{items}"},
-        "team_blockers": {"en": "*Open blockers:* {items}", "zh": "*未解决的阻碍：*{items}"},
-        "team_missed": {"en": "missed {n} weeks running", "zh": "连续 {n} 周未签到"},
-        "team_more": {
-            "en": "…and {n} more. The full list is in kpibot's Home tab.",
-            "zh": "……还有 {n} 人，完整列表见 kpibot 的主页。",
-        },
-        "team_subteams": {"en": "Sub-teams: {names} (`/kpi team NAME`)", "zh": "下属团队：{names}（`/kpi team 名称`）"},
-        "team_empty": {"en": "This team has no members yet.", "zh": "这个团队还没有成员。"},
-        "score": {"en": "score", "zh": "得分"},
-        "team_shared_title": {"en": "{team}: the week at a glance ({week})", "zh": "{team}：本周概览（{week}）"},
-    }
-)
-
 
 def bar(fraction: float | None, width: int = 8) -> str:
     """▓▓▓▓░░░░ 50%: a text bar, as Slack has no progress element."""

@@ -1,0 +1,89 @@
+"""The texts: gettext catalogs through Babel, complete in English and Chinese, with plurals."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot import i18n
+from bot.catalogs import LOCALE_DIR, po_path
+from bot.i18n_tool import check, compile_all, convert, extract, load
+
+
+def test_every_text_in_code_is_in_both_catalogs_translated_and_not_fuzzy() -> None:
+    assert check() == []
+
+
+def test_catalogs_hold_every_text_the_code_names() -> None:
+    keys = {u.key for u in extract()}
+    assert len(keys) > 100  # the extractor really reads the code
+    assert {"fb_started", "fb_title", "q_unmatched"} <= keys
+
+
+def _copy_catalogs(tmp_path: Path) -> Path:
+    locale_dir = tmp_path / "locale"
+    for lang in ("en", "zh"):
+        target = po_path(lang, locale_dir)
+        target.parent.mkdir(parents=True)
+        shutil.copy(po_path(lang), target)
+    return locale_dir
+
+
+def test_check_fails_on_a_missing_untranslated_or_fuzzy_text(tmp_path: Path) -> None:
+    locale_dir = _copy_catalogs(tmp_path)
+    zh = po_path("zh", locale_dir)
+    text = zh.read_text()
+    text = text.replace('msgid "fb_title"\nmsgstr "360 反馈"', 'msgid "fb_title"\nmsgstr ""')
+    text = text.replace('msgid "fb_button"', '#, fuzzy\nmsgid "fb_button"')
+    zh.write_text(text)
+    code = tmp_path / "bot"
+    code.mkdir()
+    (code / "new_feature.py").write_text(
+        'from bot import i18n\n\ndef hello(locale):\n    return i18n.t("brand_new_text", locale)\n'
+    )
+    problems = check(root=tmp_path, locale_dir=locale_dir)
+    assert "zh: 'fb_title' has no text" in problems
+    assert any("'fb_button' is marked fuzzy" in p for p in problems)
+    assert any("bot/new_feature.py:4: 'brand_new_text' is not in the catalogs" in p for p in problems)
+
+
+def test_convert_moves_registered_dicts_into_the_catalogs(tmp_path: Path) -> None:
+    locale_dir = _copy_catalogs(tmp_path)
+    code = tmp_path / "handlers"
+    code.mkdir()
+    module = code / "late.py"
+    module.write_text(
+        "from bot import i18n\n\n"
+        'i18n.register({"late_hello": {"en": "Hello {name}", "zh": "{name}，你好"}})\n\n\n'
+        "def hello(locale: str) -> str:\n"
+        '    return i18n.t("late_hello", locale, name="Li")\n'
+    )
+    assert convert(root=tmp_path, locale_dir=locale_dir) == ["late_hello"]
+    assert "register" not in module.read_text()
+    assert load("zh", locale_dir)["late_hello"].string == "{name}，你好"
+    assert load("en", locale_dir)["late_hello"].string == "Hello {name}"
+
+
+def test_plurals_follow_each_language() -> None:
+    assert i18n.tn("fb_started", 1, "en-US", ratee="Li Wei", date="Dec 7") == (
+        "360 feedback for Li Wei started: 1 person invited, closing Dec 7."
+    )
+    assert "3 people invited" in i18n.tn("fb_started", 3, "en-US", ratee="Li Wei", date="Dec 7")
+    assert "邀请了 3 人" in i18n.tn("fb_started", 3, "zh-CN", ratee="Li Wei", date="12月7日")
+
+
+def test_an_unknown_id_fails_loudly() -> None:
+    with pytest.raises(KeyError):
+        i18n.t("no_such_text", "en")
+    with pytest.raises(KeyError):
+        i18n.tn("no_such_text", 2, "zh-CN")
+
+
+def test_compiled_catalogs_are_used_and_match_the_sources() -> None:
+    compile_all()
+    i18n.translations.cache_clear()
+    for lang in ("en", "zh"):
+        assert (LOCALE_DIR / lang / "LC_MESSAGES" / "kpibot.mo").exists()
+    assert i18n.t("fb_title", "zh-CN") == "360 反馈"
