@@ -34,45 +34,6 @@ from storage.engine import session_scope
 from storage.queries import person_by_slack_id
 from storage.tables import ActionItem, Blocker, Person
 
-i18n.register(
-    {
-        "fu_resolved": {
-            "en": ":white_check_mark: Marked resolved after {days} days: {text}",
-            "zh": ":white_check_mark: 已标记为解决（持续 {days} 天）：{text}",
-        },
-        "fu_already_resolved": {"en": "That blocker was already resolved.", "zh": "这个阻碍已经解决了。"},
-        "fu_still": {
-            "en": "Noted: still blocked. I'll keep it in your check-ins; reply when it clears.",
-            "zh": "收到：仍然受阻。我会在签到中继续跟进，解决后告诉我。",
-        },
-        "fu_not_allowed": {
-            "en": "Only the person who raised it, their manager or an admin can change that blocker; nothing was changed.",
-            "zh": "只有提出人、其经理或管理员可以修改这个阻碍；没有做任何改动。",
-        },
-        "fu_unknown": {
-            "en": "I can't find that item any more, so nothing was changed.",
-            "zh": "找不到这一项，所以没有做任何改动。",
-        },
-        "fu_not_your_item": {
-            "en": "That action item belongs to someone else; nothing was changed.",
-            "zh": "这是别人的行动项；没有做任何改动。",
-        },
-        "fu_item_done": {
-            "en": ":white_check_mark: Done: {text}. Well done!",
-            "zh": ":white_check_mark: 已完成：{text}。干得好！",
-        },
-        "fu_item_not_yet": {
-            "en": "OK, it stays open: {text}",
-            "zh": "好的，继续保留：{text}",
-        },
-        "fu_item_dropped": {"en": "Dropped: {text}", "zh": "已放弃：{text}"},
-        "fu_item_closed": {"en": "That action item is already closed.", "zh": "这个行动项已经关闭了。"},
-        "fu_need_reason": {"en": "Please give a short reason.", "zh": "请简单说明原因。"},
-        "fu_need_comment": {"en": "Please write a comment.", "zh": "请填写评论。"},
-        "fu_commented": {"en": "Sent your comment to <@{slack_id}>.", "zh": "已把你的评论发给 <@{slack_id}>。"},
-    }
-)
-
 
 def _actor(services: Services, body: dict[str, Any]) -> tuple[Person | None, str]:
     with session_scope(services.engine) as session:

@@ -24,71 +24,6 @@ from handlers.render.escape import clip, escape
 
 TEAM_BLOCKERS_SHOWN = 8
 
-i18n.register(
-    {
-        "fu_blockers": {"en": "*Open blockers*", "zh": "未解决的阻碍"},
-        "fu_actions": {"en": "*Open action items*", "zh": "待办行动项"},
-        "fu_age": {"en": "open {days} days", "zh": "已 {days} 天"},
-        "fu_until": {"en": "until {date}", "zh": "预计 {date}"},
-        "fu_due": {"en": "due {date}", "zh": "截止 {date}"},
-        "fu_overdue": {"en": "overdue", "zh": "已逾期"},
-        "fu_done_on": {"en": "done {date}", "zh": "{date} 完成"},
-        "fu_dropped_on": {"en": "dropped {date}: {reason}", "zh": "{date} 放弃：{reason}"},
-        "fu_btn_resolved": {"en": "Resolved", "zh": "已解决"},
-        "fu_btn_still": {"en": "Still blocked", "zh": "仍受阻"},
-        "fu_btn_done": {"en": "Done", "zh": "已完成"},
-        "fu_btn_not_yet": {"en": "Not yet", "zh": "还没有"},
-        "fu_btn_drop": {"en": "Drop…", "zh": "放弃…"},
-        "fu_btn_comment": {"en": "Comment", "zh": "评论"},
-        "fu_date_passed": {
-            "en": ":hourglass: You expected this to be cleared by {date}. Is it resolved?",
-            "zh": ":hourglass: 你预计 {date} 前解决这个阻碍。现在解决了吗？",
-        },
-        "fu_which": {
-            "en": "Which blocker is resolved? Tap it below (or tell me in your words).",
-            "zh": "是哪个阻碍解决了？请点击下面对应的按钮（或者直接告诉我）。",
-        },
-        "fu_escalation": {
-            "en": ":rotating_light: <@{slack_id}> has been blocked for {days} days ({category}):\n>{text}\nCan you help clear it?",
-            "zh": ":rotating_light: <@{slack_id}> 已受阻 {days} 天（{category}）：\n>{text}\n你能帮忙解决吗？",
-        },
-        "fu_comment_note": {
-            "en": "<@{by}> commented on your blocker “{text}”:\n>{comment}",
-            "zh": "<@{by}> 评论了你的阻碍「{text}」：\n>{comment}",
-        },
-        "fu_action_due": {
-            "en": ":alarm_clock: Your action item was due {date}:\n>{text}\nHow is it going?",
-            "zh": ":alarm_clock: 你的行动项已于 {date} 到期：\n>{text}\n进展如何？",
-        },
-        "fu_channel_problem_not_in_channel": {
-            "en": "I couldn't post the {what} of {team} in <#{channel}>: I'm not a member. Invite me with `/invite @kpibot` in that channel, or change the team's `channel` in the organisation file.",
-            "zh": "我无法在 <#{channel}> 发布 {team} 的{what}：我不在这个频道里。请在该频道输入 `/invite @kpibot` 邀请我，或在组织文件中修改团队的 `channel` 设置。",
-        },
-        "fu_channel_problem_is_archived": {
-            "en": "I couldn't post the {what} of {team} in <#{channel}>: the channel is archived. Unarchive it, or set a new `channel` for the team in the organisation file.",
-            "zh": "我无法在 <#{channel}> 发布 {team} 的{what}：该频道已归档。请取消归档，或在组织文件中为团队设置新的 `channel` 值。",
-        },
-        "fu_channel_problem_channel_not_found": {
-            "en": "I couldn't post the {what} of {team}: channel {channel} doesn't exist (or I can't see it). Set the team's `channel` in the organisation file to a channel I'm invited to.",
-            "zh": "我无法发布 {team} 的{what}：找不到频道 {channel}（或我看不到它）。请在组织文件中把团队的 `channel` 设置改成已邀请我的频道。",
-        },
-        "fu_what_retro": {"en": "monthly retro", "zh": "月度复盘"},
-        "fu_team_blockers": {
-            "en": "*What blocks whom* (oldest first)",
-            "zh": "谁被什么阻碍（最早的在前）",
-        },
-        "fu_team_more": {"en": "…and {n} more open blockers.", "zh": "……还有 {n} 个未解决的阻碍。"},
-        "fu_manage_resolve": {"en": "Mark resolved", "zh": "标记为已解决"},
-        "fu_manage_comment": {"en": "Comment…", "zh": "评论…"},
-        "fu_comment_title": {"en": "Comment on a blocker", "zh": "评论阻碍"},
-        "fu_comment_label": {"en": "Your comment (sent to them)", "zh": "你的评论（会发给对方）"},
-        "fu_drop_title": {"en": "Drop an action item", "zh": "放弃行动项"},
-        "fu_drop_label": {"en": "Why drop it?", "zh": "为什么放弃？"},
-        "fu_save": {"en": "Save", "zh": "保存"},
-        "fu_your_actions": {"en": "*Your action items*", "zh": "我的行动项"},
-    }
-)
-
 
 def _category(category: str, locale: str) -> str:
     return i18n.t(f"cat_{category}", locale)
@@ -262,7 +197,7 @@ def _action_due(message: ActionDue, locale: str) -> Rendered:
 @render.register
 def _channel_problem(message: ChannelProblem, locale: str) -> Rendered:
     key = f"fu_channel_problem_{message.reason}"
-    if key not in i18n.TEXT:
+    if not i18n.has(key):
         key = "fu_channel_problem_channel_not_found"
     text = i18n.t(key, locale, what=i18n.t(f"fu_what_{message.what}", locale), team=escape(message.team), channel=message.channel)
     return text, [SectionBlock(text=text)]
