@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import date
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from sqlmodel import Session, col, select
 
-from bot.scoring import aggregate, expected_to_date
+from bot.kpi_state import KpiSpec, kpi_state, reporting_moment
 from storage.tables import Kpi, Measurement, Person
 
 
@@ -64,17 +64,17 @@ def team_series(session: Session, *, team_id: int, day: date) -> list[Series]:
 
 
 def _series(name: str, kpi: Kpi, points: list[tuple[date, float]], target_scale: int = 1) -> Series:
+    """Each week's value so far and on-pace value, from kpi_state at that week's end (what the prompt said then)."""
+    spec = replace(KpiSpec.of(kpi), target=kpi.target * target_scale)
     weeks, values, pace = [], [], []
-    so_far: list[float] = []
-    for week, value in points:
-        so_far.append(value)
-        end = min(week + timedelta(days=6), kpi.period_end)
+    for week, _ in points:
+        state = kpi_state(spec, points, reporting_moment(spec, week))
+        if state.so_far is None:
+            continue  # a week before the period
         weeks.append(week)
-        values.append(aggregate(so_far, kpi.aggregate) or 0.0)
-        pace.append(
-            expected_to_date(kpi.target * target_scale, kpi.aggregate, kpi.period_start, kpi.period_end, end, kpi.baseline)
-        )
-    return Series(name, kpi.unit, kpi.target * target_scale, weeks, values, pace)
+        values.append(state.so_far)
+        pace.append(state.on_pace)
+    return Series(name, kpi.unit, spec.target, weeks, values, pace)
 
 
 def render_png(series: list[Series], title: str) -> bytes:

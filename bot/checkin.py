@@ -14,11 +14,11 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot import i18n
+from bot.kpi_state import KpiSpec, in_period, state_for_week
 from bot.messages import BlockerLine, Confirmation, KpiLine, Notice, QuestionMessage
 from bot.people import current_kpis, local_now
-from bot.periods import week_key, week_start, week_start_of_key
+from bot.periods import week_key, week_start_of_key
 from bot.reply_parser import KpiRef, Question, Reading, parse_reply
-from bot.scoring import aggregate, expected_to_date
 from storage.queries import admin_ids, insert_if_absent
 from storage.tables import ActionItem, Blocker, Checkin, Kpi, Measurement, Person
 from storage.types import utc_now
@@ -108,24 +108,33 @@ def measurements_for(session: Session, kpi_ids: list[int]) -> dict[int, list[Mea
     return by_kpi
 
 
-def kpi_lines(session: Session, kpis: list[Kpi], *, period_key: str, today: date) -> list[KpiLine]:
-    """Each KPI with progress so far, the on-track pace and this week's stored value."""
+def kpis_for_week(session: Session, *, person_id: int, period_key: str, today: date) -> list[Kpi]:
+    """The KPIs a check-in week asks about: those current on ``today``, or on the week's last day if that is past."""
+    week_end = week_start_of_key(period_key) + timedelta(days=6)
+    return current_kpis(session, person_id=person_id, day=min(today, week_end))
+
+
+def kpi_lines(session: Session, kpis: list[Kpi], *, period_key: str) -> list[KpiLine]:
+    """Each KPI as kpi_state sees it at the end of the check-in week, with this week's stored value."""
     if not kpis:
         return []
-    return lines_from(kpis, measurements_for(session, [k.id or 0 for k in kpis]), period_key=period_key, today=today)
+    return lines_from(kpis, measurements_for(session, [k.id or 0 for k in kpis]), period_key=period_key)
 
 
-def lines_from(kpis: list[Kpi], by_kpi: dict[int, list[Measurement]], *, period_key: str, today: date) -> list[KpiLine]:
-    """The pure part of ``kpi_lines``, so a fan-out can fetch for thousands of people at once."""
+def lines_from(kpis: list[Kpi], by_kpi: dict[int, list[Measurement]], *, period_key: str) -> list[KpiLine]:
+    """The pure part of ``kpi_lines``, so a fan-out can fetch for thousands of people at once.
+
+    Figures come from ``state_for_week``: on pace at the end of the week the
+    reply is for, in the owner's own week, like every other view.
+    """
     lines = []
     for k in kpis:
-        history = [
-            m
-            for m in by_kpi.get(k.id or 0, [])
-            if k.period_start <= m.week_start <= k.period_end or week_start(k.period_start) == m.week_start
-        ]
+        history = by_kpi.get(k.id or 0, [])
+        state = state_for_week(k, [(m.week_start, m.value) for m in history], period_key)
         this_week = next((m.value for m in history if m.period_key == period_key), None)
-        previous = [m.value for m in history if m.period_key < period_key]
+        previous = [
+            m.value for m in history if m.period_key < period_key and in_period(KpiSpec.of(k), m.week_start, state.moment)
+        ]
         lines.append(
             KpiLine(
                 kpi_id=k.id or 0,
@@ -133,11 +142,15 @@ def lines_from(kpis: list[Kpi], by_kpi: dict[int, list[Measurement]], *, period_
                 unit=k.unit,
                 target=k.target,
                 direction=k.direction,
-                so_far=aggregate([m.value for m in history], k.aggregate),
-                expected=expected_to_date(k.target, k.aggregate, k.period_start, k.period_end, today, k.baseline),
+                so_far=state.so_far,
+                expected=state.on_pace,
                 value=this_week,
                 previous=previous[-1] if previous else None,
                 anchors=list(k.anchors),
+                aggregate=k.aggregate,
+                status=state.status,
+                pace_attainment=state.pace_attainment,
+                moment=state.moment,
             )
         )
     return lines
@@ -182,7 +195,7 @@ def handle_reply(session: Session, *, person: Person, text: str, ts: str, now: d
     assert person.id is not None
     checkin = open_checkin(session, person=person, now=now)
     today = local_now(person, now).date()
-    kpis = current_kpis(session, person_id=person.id, day=min(today, week_start_of_key(checkin.period_key) + timedelta(days=6)))
+    kpis = kpis_for_week(session, person_id=person.id, period_key=checkin.period_key, today=today)
     if not kpis:
         return [Outgoing(Notice("no_kpis"), locale)]
     if SKIP.match(text or ""):
@@ -218,7 +231,7 @@ def handle_reply(session: Session, *, person: Person, text: str, ts: str, now: d
     pending = _merge_pending(pending, questions, stored_ids)
     state["pending"] = pending
     checkin.state = state
-    lines = kpi_lines(session, kpis, period_key=checkin.period_key, today=today)
+    lines = kpi_lines(session, kpis, period_key=checkin.period_key)
     by_id = {line.kpi_id: line for line in lines}
     if pending:
         checkin.status = "answering"
@@ -391,7 +404,7 @@ def handle_edit(session: Session, *, person: Person, text: str, ts: str, now: da
         session.delete(b)
     session.flush()
     store_blockers(session, person=person, checkin=checkin, reading=reading, ts=ts, now=now)
-    lines = kpi_lines(session, kpis, period_key=checkin.period_key, today=local_now(person, now).date())
+    lines = kpi_lines(session, kpis, period_key=checkin.period_key)
     return [Outgoing(confirmation(session, checkin=checkin, lines=lines, updated=True), person.locale)]
 
 

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     kpibot_feedback_competencies: str = Field(
         default="collaboration,customer focus,ownership,innovation", description="360 competencies, comma-separated"
     )
+    kpibot_source_rate: float = Field(default=60.0, description="Requests a minute each source system may push (0 = no limit)")
     kpibot_languages: str = Field(default="en,zh", description="Languages dateparser may use, comma-separated")
 
     def require_slack(self) -> None:

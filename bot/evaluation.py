@@ -1,7 +1,10 @@
 """The quarterly evaluation: weighted results and behaviour, 360 feedback, recognition, development.
 
-Run once per person and quarter (the Evaluation row is unique), after the
-quarter ends. Results and behaviour are weighted separately and together
+Run once per person and quarter (the Evaluation row is unique), and only
+after the quarter is over: figures are the final "of target" of each KPI from
+bot.kpi_state at its period end. ``preview=True`` computes the same note at
+any time from the figures so far (for an admin), marked as a preview and
+stored nowhere. Results and behaviour are weighted separately and together
 (bot.scoring), the 360 average is added when enough people answered, the
 best total of each team is recognised as star of the quarter, and misses
 come with development suggestions chosen by their recorded root cause.
@@ -16,11 +19,12 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from bot.feedback import min_raters, results
+from bot.kpi_state import KpiSpec, kpi_state, local_day, reporting_moment, weekly_values
 from bot.messages import EvaluationNote, StarPost
 from bot.periods import period_bounds
-from bot.scoring import aggregate, kpi_attainment, split_totals
+from bot.scoring import split_totals
 from storage.queries import insert_if_absent
-from storage.tables import ActionItem, Evaluation, Kpi, Measurement, Person, Recognition, Team
+from storage.tables import ActionItem, Evaluation, Kpi, Person, Recognition, Team
 
 SUGGESTIONS = {
     "resources": "eval_tip_resources",
@@ -44,22 +48,39 @@ def last_quarter(day: date) -> str:
     return f"{previous.year}-Q{previous.month // 3}"
 
 
-def evaluate_quarter(session: Session, *, quarter: str, now: datetime, feedback_threshold: int) -> EvaluationWork:
-    if session.exec(select(Evaluation.id).where(Evaluation.period == quarter).limit(1)).first() is not None:
-        return EvaluationWork([], [])  # evaluated already (the whole quarter commits at once)
+class PeriodNotOverError(ValueError):
+    """An evaluation was asked for before its period ended; ``ends`` says when it may run."""
+
+    def __init__(self, period: str, ends: date) -> None:
+        super().__init__(f"{period} is not over until the end of {ends.isoformat()}; only a preview can be computed now")
+        self.period, self.ends = period, ends
+
+
+def period_over(period_end: date, now: datetime) -> bool:
+    """Over everywhere: the last day has ended even at UTC-12, the last timezone to finish a day."""
+    return local_day("Etc/GMT+12", now) > period_end
+
+
+def evaluate_quarter(
+    session: Session, *, quarter: str, now: datetime, feedback_threshold: int, preview: bool = False
+) -> EvaluationWork:
+    """The quarter's evaluation notes and stars; raises PeriodNotOverError before the quarter ended unless ``preview``.
+
+    A preview writes nothing (no Evaluation, no Recognition row) and every
+    note says it is a preview; the real run later is unaffected by it.
+    """
     start, end = period_bounds(quarter)
+    if not preview and not period_over(end, now):
+        raise PeriodNotOverError(quarter, end)
+    if not preview and session.exec(select(Evaluation.id).where(Evaluation.period == quarter).limit(1)).first() is not None:
+        return EvaluationWork([], [])  # evaluated already (the whole quarter commits at once)
     kpis = session.exec(
         select(Kpi).where(Kpi.period_start >= start, Kpi.period_end <= end, col(Kpi.status).in_(["active", "retired"]))
     ).all()
     by_owner: dict[int, list[Kpi]] = {}
     for kpi in kpis:
         by_owner.setdefault(kpi.owner_id, []).append(kpi)
-    values: dict[int, list[float]] = {}
-    if kpis:
-        for m in session.exec(
-            select(Measurement).where(col(Measurement.kpi_id).in_([k.id for k in kpis])).order_by(col(Measurement.week_start))
-        ).all():
-            values.setdefault(m.kpi_id, []).append(m.value)
+    values = weekly_values(session, [k.id for k in kpis if k.id is not None])
     notes: list[tuple[Person, EvaluationNote]] = []
     best: dict[int, tuple[float, Person]] = {}
     for owner_id, owned in by_owner.items():
@@ -69,14 +90,25 @@ def evaluate_quarter(session: Session, *, quarter: str, now: datetime, feedback_
         lines = []
         items = []
         for kpi in owned:
-            achieved = kpi_attainment(
-                aggregate(values.get(kpi.id or 0, []), kpi.aggregate), kpi.target, kpi.direction, kpi.baseline, kpi.unit
-            )
-            lines.append((kpi.name, achieved))
-            items.append((achieved, kpi.weight, kpi.kind))
+            spec = KpiSpec.of(kpi)
+            # the final figure at the period end; a preview: where it stands at the end of the owner's week
+            moment = reporting_moment(spec, local_day(person.tz, now)) if preview else spec.period_end
+            state = kpi_state(spec, values.get(kpi.id or 0, []), moment)
+            lines.append((kpi.name, state.score))
+            items.append((state.score, kpi.weight, kpi.kind))
         totals = split_totals(items)
         found = results(session, ratee=person, threshold=min_raters(feedback_threshold))
         feedback = sum(found.averages.values()) / len(found.averages) if found.shown and found.averages else None
+        if preview:
+            notes.append(
+                (
+                    person,
+                    EvaluationNote(
+                        quarter, totals["total"], totals["result"], totals["behaviour"], feedback, lines, [], preview=True
+                    ),
+                )
+            )
+            continue
         row_id = insert_if_absent(
             session,
             Evaluation,

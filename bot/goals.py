@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -38,17 +38,14 @@ class GoalTree:
     orphan_count: int
 
 
-def goal_tree(session: Session, *, asker: Person, today: date) -> GoalTree:
+def goal_tree(session: Session, *, asker: Person, now: datetime) -> GoalTree:
+    """The pyramid with each KPI as its owner's ``kpi_state`` at ``now`` (the same figures as every other view)."""
     goals = list(session.exec(select(Goal).order_by(col(Goal.id))).all())
-    kpi_goal = dict(
-        session.exec(
-            select(Kpi.id, Kpi.goal_id).where(Kpi.status == "active", Kpi.period_start <= today, Kpi.period_end >= today)
-        ).all()
-    )
+    kpi_goal = dict(session.exec(select(Kpi.id, Kpi.goal_id).where(Kpi.status == "active")).all())
     names = dict(session.exec(select(Person.id, Person.name)).all())
     visible = _visible_owners(session, asker)
     by_goal: dict[int | None, list[tuple[int, KpiProgress]]] = defaultdict(list)
-    for owner_id, progress in kpi_progress(session, team_id=None, today=today):
+    for owner_id, progress in kpi_progress(session, team_id=None, now=now):
         by_goal[kpi_goal.get(progress.kpi_id)].append((owner_id, progress))
     children: dict[int | None, list[Goal]] = defaultdict(list)
     for goal in goals:

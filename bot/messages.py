@@ -7,6 +7,7 @@ would be said without building Slack blocks.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 
@@ -32,6 +33,10 @@ class KpiLine:
     value: float | None = None
     previous: float | None = None
     anchors: list[str] = field(default_factory=list)
+    aggregate: str = "sum"  # sum: a reply is the week's amount; average: the week's rate; latest: the value now
+    status: str = "no_data"  # bot.kpi_state.Status, at the end of the check-in week
+    pace_attainment: float | None = None  # "on pace"
+    moment: date | None = None  # the day "on pace" is measured at: the end of the check-in week
 
 
 @dataclass
@@ -303,6 +308,7 @@ class EvaluationNote:
     lines: list[tuple[str, float | None]]
     suggestions: list[str]
     star: bool = False
+    preview: bool = False  # computed before the period ended (an admin's look): not the evaluation itself
 
 
 @dataclass

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.evaluation import evaluate_quarter, last_quarter
+from bot.evaluation import evaluate_quarter, last_quarter, period_over
+from bot.periods import period_bounds
 from bot.ports import UndeliverableError
 from bot.retro import due_retros
 from bot.services import Services
@@ -49,9 +50,12 @@ def retros(services: Services, now: datetime) -> int:
 def evaluations(services: Services, now: datetime) -> int:
     if now.month not in (1, 4, 7, 10) or now.day > EVALUATION_WINDOW_DAYS:
         return 0
+    quarter = last_quarter(now.date())
+    if not period_over(period_bounds(quarter)[1], now):
+        return 0  # the quarter's last day is still running somewhere: wait, never evaluate on partial data
     with session_scope(services.engine) as session:
         work = evaluate_quarter(
-            session, quarter=last_quarter(now.date()), now=now, feedback_threshold=services.settings.kpibot_feedback_min_raters
+            session, quarter=quarter, now=now, feedback_threshold=services.settings.kpibot_feedback_min_raters
         )
     for person, note in work.notes:
         try:

@@ -64,6 +64,7 @@ class TeamSpec(_Strict):
 class PersonSpec(_Strict):
     slack_id: str
     name: str
+    email: str | None = None
     job_family: Literal["business", "functional", "technical"] = "business"
     level: Literal["staff", "manager", "executive"] = "staff"
     tz: str | None = None
@@ -249,6 +250,7 @@ def import_org(session: Session, text: str) -> ImportReport:
             "level": p.level,
             "is_admin": p.slack_id in admins,
             "active": p.active,
+            "email": p.email.casefold() if p.email else None,
         }
         if p.tz:
             values["tz"] = p.tz

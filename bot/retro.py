@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.kpi_state import Status
 from bot.messages import EarlyWarning, RetroPost
 from bot.people import local_now
 from bot.periods import week_key
@@ -71,7 +72,7 @@ def _build(session: Session, team: Team, month: str, first: date, last: date, re
     )
     answered = sum(1 for s in states if s in {"stored", "confirmed", "answering"})
     counted = sum(1 for s in states if s not in {"away", "skipped"})
-    progress = kpi_progress(session, team_id=team.id, today=last)
+    progress = kpi_progress(session, team_id=team.id, day=last)  # at the end of the reporting week holding the month end
     counts: dict[str, int] = {}
     for _, p in progress:
         counts[p.status] = counts.get(p.status, 0) + 1
@@ -108,7 +109,7 @@ def _build(session: Session, team: Team, month: str, first: date, last: date, re
     asks = [
         (by_id[owner], EarlyWarning(0, p.kpi_id, p.name, p.unit, 0, p.actual, p.expected, origin="retro"))
         for owner, p in progress
-        if p.status == "off_track" and owner in by_id
+        if p.status is Status.BEHIND and owner in by_id
     ]
     post = RetroPost(
         team.name,

@@ -19,8 +19,8 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from bot.feedback import can_manage
-from bot.periods import week_key, week_start
-from bot.scoring import aggregate, attainment, expected_to_date
+from bot.kpi_state import Status, state_for_week
+from bot.periods import week_key, week_start, week_start_of_key
 from storage.queries import insert_if_absent
 from storage.tables import Kpi, KpiReview, Measurement, Person, Team
 
@@ -93,13 +93,12 @@ def evidence(session: Session, *, team_id: int, start: date, end: date, today: d
             series = values.get(kpi.id or 0, {})
             keys = sorted(k for k in series if k in weeks)
             reported += len(keys)
-            for i, key in enumerate(keys):
-                so_far = aggregate([series[k] for k in keys[: i + 1]], kpi.aggregate)
-                pace = expected_to_date(kpi.target, kpi.aggregate, kpi.period_start, kpi.period_end, weeks[key], kpi.baseline)
-                ratio = attainment(so_far, pace, kpi.direction)
-                if ratio is not None:
-                    on_pace += ratio >= 1
-                    half_way += ratio >= 0.5
+            weekly = [(week_start_of_key(k), v) for k, v in series.items()]
+            for key in keys:
+                state = state_for_week(kpi, weekly, key)  # what the prompt and /kpi team said that week
+                ratio = state.pace_attainment
+                on_pace += state.status is Status.ON_TRACK
+                half_way += state.status is Status.ON_TRACK if ratio is None else ratio >= 0.5
             if kpi.horizon == "leading":
                 for lagging in lagging_by_owner.get(kpi.owner_id, []):
                     other = values.get(lagging.id or 0, {})

@@ -269,7 +269,7 @@ def prepare(session: Session, checkin_ids: list[int], *, now: datetime, reminder
         kpis = [k for k in kpis_by_person.get(person.id or 0, []) if k.period_start <= today <= k.period_end]
         prompt = None
         if kpis:
-            lines = lines_from(kpis, measurements, period_key=checkin.period_key, today=today)
+            lines = lines_from(kpis, measurements, period_key=checkin.period_key)
             prompt = CheckinPrompt(
                 checkin_id=checkin.id or 0,
                 name=person.name,

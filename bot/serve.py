@@ -1,5 +1,7 @@
 """``kpibot serve``: HTTP mode behind waitress, or Socket Mode when SLACK_APP_TOKEN is set.
 
+In HTTP mode the same server answers source systems at ``/sources/NAME/values``.
+
 waitress is a production WSGI server (pure Python, no fork model), so the
 in-process scheduler runs exactly once per process.
 """
@@ -47,8 +49,11 @@ def serve(settings: Settings) -> int:
             from slack_bolt.adapter.wsgi import SlackRequestHandler
             from waitress import serve as waitress_serve
 
-            log.info("listening on http://0.0.0.0:%d/slack/events", settings.port)
-            waitress_serve(SlackRequestHandler(app), host="0.0.0.0", port=settings.port, threads=8, ident="kpibot")
+            from bot.source_api import Router, SourceApi
+
+            log.info("listening on http://0.0.0.0:%d/slack/events and /sources/NAME/values", settings.port)
+            wsgi = Router(SlackRequestHandler(app), SourceApi(services.engine, per_minute=settings.kpibot_source_rate))
+            waitress_serve(wsgi, host="0.0.0.0", port=settings.port, threads=8, ident="kpibot")
     finally:
         scheduler.shutdown(wait=False)
     return 0
@@ -61,17 +66,24 @@ class LocalServer:
     work in flight, so nothing runs against a stand-in that has gone.
     """
 
-    def __init__(self, app: App, *, threads: int = 8, executor: Executor | None = None) -> None:
+    def __init__(self, app: App, *, threads: int = 8, executor: Executor | None = None, sources: Any = None) -> None:
         from slack_bolt.adapter.wsgi import SlackRequestHandler
         from waitress.server import create_server
 
-        self.server: Any = create_server(SlackRequestHandler(app), host="127.0.0.1", port=0, threads=threads, ident="kpibot")
+        from bot.source_api import Router
+
+        wsgi: Any = SlackRequestHandler(app) if sources is None else Router(SlackRequestHandler(app), sources)
+        self.server: Any = create_server(wsgi, host="127.0.0.1", port=0, threads=threads, ident="kpibot")
         self.executor = executor
         self.thread = threading.Thread(target=self.server.run, name="kpibot-http", daemon=True)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.effective_port}/slack/events"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.effective_port}"
 
     def __enter__(self) -> LocalServer:
         self.thread.start()

@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, and_, bindparam, func
+from sqlalchemy import Date, bindparam, func
 from sqlmodel import Session, col, select
 
 from bot.followup import open_blockers
+from bot.kpi_state import KpiSpec, KpiState, Status, kpi_state, local_day, reporting_moment, weighted_pace
 from bot.messages import OpenBlocker
 from bot.periods import week_key, week_start
-from bot.scoring import elapsed_fraction, expected_to_date, kpi_attainment, split_totals, status
+from bot.scoring import split_totals
 from storage.tables import Checkin, Kpi, KpiWarning, Measurement, Person, Team
 
 HISTORY_WEEKS = 6
@@ -24,6 +25,8 @@ HISTORY_WEEKS = 6
 
 @dataclass
 class KpiProgress:
+    """One KPI as the team view, goals and retro show it: its identity plus its ``KpiState``."""
+
     kpi_id: int
     name: str
     unit: str
@@ -31,11 +34,28 @@ class KpiProgress:
     kind: str
     weight: float
     target: float
-    actual: float | None
-    expected: float | None
-    projected: float | None
-    attainment: float | None
-    status: str
+    state: KpiState
+
+    @property
+    def actual(self) -> float | None:
+        return self.state.so_far
+
+    @property
+    def expected(self) -> float:
+        return self.state.on_pace
+
+    @property
+    def projected(self) -> float | None:
+        return self.state.forecast
+
+    @property
+    def attainment(self) -> float | None:
+        """Of target (the weighted score's input)."""
+        return self.state.target_attainment
+
+    @property
+    def status(self) -> Status:
+        return self.state.status
 
 
 @dataclass
@@ -43,7 +63,8 @@ class MemberRow:
     slack_id: str
     name: str
     kpis: list[KpiProgress] = field(default_factory=list)
-    score: float | None = None
+    score: float | None = None  # weighted "of target"
+    pace_score: float | None = None  # weighted "on pace"
     result_score: float | None = None
     behaviour_score: float | None = None
     checkin: str = "none"
@@ -62,8 +83,19 @@ class TeamSummary:
 
     @property
     def average_score(self) -> float | None:
+        """The mean of the members' weighted "of target" scores (members without figures left out)."""
         scores = [m.score for m in self.members if m.score is not None]
         return sum(scores) / len(scores) if scores else None
+
+    @property
+    def average_pace(self) -> float | None:
+        """The mean of the members' weighted "on pace" figures (members without figures left out)."""
+        scores = [m.pace_score for m in self.members if m.pace_score is not None]
+        return sum(scores) / len(scores) if scores else None
+
+    @property
+    def scored_members(self) -> int:
+        return sum(1 for m in self.members if m.score is not None)
 
     @property
     def not_checked_in(self) -> list[MemberRow]:
@@ -156,17 +188,9 @@ def _managers_up(session: Session, team: Team) -> list[str]:
     return ids
 
 
-def _progress_statement(scoped_to_team: bool) -> Any:
-    """The aggregate query, built once: with bind parameters, not rebuilt per request."""
-    latest = (
-        select(Measurement.value)
-        .where(Measurement.kpi_id == Kpi.id)
-        .order_by(col(Measurement.period_key).desc())  # ISO week keys sort in time order; served by the unique index
-        .limit(1)
-        .correlate(Kpi)
-        .scalar_subquery()
-    )
-    fields = (
+def _kpi_statement(scoped_to_team: bool) -> Any:
+    """Active KPIs around a day, with their owner's timezone; built once, with bind parameters."""
+    columns: list[Any] = [
         Kpi.id,
         Kpi.owner_id,
         Kpi.name,
@@ -179,80 +203,79 @@ def _progress_statement(scoped_to_team: bool) -> Any:
         Kpi.aggregate,
         Kpi.period_start,
         Kpi.period_end,
-    )
-    today = bindparam("today", type_=Date)
-    columns: list[Any] = [
-        *fields,
-        func.sum(Measurement.value),
-        func.avg(Measurement.value),
-        func.count(col(Measurement.id)),
-        latest,
+        Person.tz,
     ]
     statement = (
         select(*columns)
         .join(Person, col(Person.id) == Kpi.owner_id)
-        .outerjoin(Measurement, and_(col(Measurement.kpi_id) == Kpi.id))
-        .where(Kpi.status == "active", Kpi.period_start <= today, Kpi.period_end >= today)
-        .group_by(col(Kpi.id))  # the other columns depend on the primary key (PostgreSQL accepts this too)
+        .where(
+            Kpi.status == "active",
+            Kpi.period_start <= bindparam("last", type_=Date),
+            Kpi.period_end >= bindparam("first", type_=Date),
+        )
         .order_by(col(Kpi.owner_id), col(Kpi.weight).desc(), col(Kpi.id))
     )
     return statement.where(Person.team_id == bindparam("team_id")) if scoped_to_team else statement
 
 
-_STATEMENTS = {True: _progress_statement(True), False: _progress_statement(False)}
+def _values_statement(scoped_to_team: bool) -> Any:
+    """The weekly values of the same KPIs, as plain columns (no ORM objects: that was most of the time)."""
+    statement = (
+        select(col(Measurement.kpi_id), col(Measurement.week_start), col(Measurement.value))
+        .join(Kpi, col(Kpi.id) == Measurement.kpi_id)
+        .join(Person, col(Person.id) == Kpi.owner_id)
+        .where(
+            Kpi.status == "active",
+            Kpi.period_start <= bindparam("last", type_=Date),
+            Kpi.period_end >= bindparam("first", type_=Date),
+        )
+    )
+    return statement.where(Person.team_id == bindparam("team_id")) if scoped_to_team else statement
 
 
-def kpi_progress(session: Session, *, team_id: int | None, today: date) -> list[tuple[int, KpiProgress]]:
-    """(owner id, progress) for every active KPI of a team (or of everyone), in one query.
+_STATEMENTS = {scoped: (_kpi_statement(scoped), _values_statement(scoped)) for scoped in (True, False)}
 
-    Aggregates are computed in SQL (sum, average and the latest value per
-    KPI); plain columns, not ORM entities: building objects and parsing
-    their JSON columns was most of the time of a 50-person view.
+
+def kpi_progress(
+    session: Session, *, team_id: int | None, now: datetime | None = None, day: date | None = None
+) -> list[tuple[int, KpiProgress]]:
+    """(owner id, progress) for every active KPI of a team (or of everyone): two queries.
+
+    With ``now``: each KPI at the end of its owner's current reporting week,
+    in the owner's timezone, so every viewer sees the same. With ``day``: at
+    the end of the reporting week containing that calendar day (a retro's
+    month end).
     """
-    params: dict[str, Any] = {"today": today}
+    if (now is None) == (day is None):
+        raise ValueError("kpi_progress needs exactly one of now= or day=")
+    around = day if day is not None else (now or datetime.min).date()
+    params: dict[str, Any] = {"first": around - timedelta(days=1), "last": around + timedelta(days=1)}
     if team_id is not None:
         params["team_id"] = team_id
-    rows = session.execute(_STATEMENTS[team_id is not None], params).all()
+    kpi_sql, values_sql = _STATEMENTS[team_id is not None]
+    weekly: dict[int, list[tuple[date, float]]] = defaultdict(list)
+    for kpi_id, week, value in session.execute(values_sql, params).all():
+        weekly[kpi_id].append((week, value))
     result = []
-    for (
-        kpi_id,
-        owner_id,
-        name,
-        unit,
-        direction,
-        kind,
-        weight,
-        target,
-        baseline,
-        how,
-        start,
-        end,
-        total,
-        average,
-        count,
-        last,
-    ) in rows:
-        actual = None if not count else {"sum": total, "average": average, "latest": last}[how]
-        actual = None if actual is None else float(actual)
-        expected = expected_to_date(target, how, start, end, today, baseline)
-        fraction = elapsed_fraction(start, end, today)
-        projected = (actual / fraction if how == "sum" and fraction else actual) if actual is not None else None
-        achieved = kpi_attainment(actual, target, direction, baseline, unit)
-        state = status(actual, expected, projected, target, direction, baseline)
-        result.append(
-            (
-                owner_id,
-                KpiProgress(kpi_id, name, unit, direction, kind, weight, target, actual, expected, projected, achieved, state),
-            )
-        )
+    for kpi_id, owner_id, name, unit, direction, kind, weight, target, baseline, how, start, end, tz in session.execute(
+        kpi_sql, params
+    ).all():
+        local = day if day is not None else local_day(tz, now or datetime.min)
+        if not start <= local <= end:
+            continue  # the window above is +-1 day for timezones; the owner's own date decides
+        spec = KpiSpec(unit, direction, how, target, baseline, start, end)
+        state = kpi_state(spec, weekly.get(kpi_id, []), reporting_moment(spec, local))
+        result.append((owner_id, KpiProgress(kpi_id, name, unit, direction, kind, weight, target, state)))
     return result
 
 
-def team_summary(session: Session, *, team: Team, today: date, now: datetime | None = None) -> TeamSummary:
+def team_summary(session: Session, *, team: Team, now: datetime, today: date) -> TeamSummary:
     """Members with KPI progress, score, check-in state, miss streaks, blockers and warnings.
 
-    Six queries whatever the team size: members, KPI aggregates, recent
-    check-ins, open blockers, recent warnings, sub-teams.
+    Seven queries whatever the team size: members, KPIs, their weekly values,
+    recent check-ins, open blockers, recent warnings, sub-teams. KPI figures
+    are each owner's (``now`` on their clock); ``today`` is the viewer's date
+    and only picks the check-in week shown.
     """
     this_week = week_key(today)
     members = session.exec(
@@ -263,14 +286,15 @@ def team_summary(session: Session, *, team: Team, today: date, now: datetime | N
     rows = {person_id: MemberRow(slack_id, name) for person_id, slack_id, name in members}
     ids = list(rows)
     scored: dict[int, list[tuple[float | None, float, str]]] = defaultdict(list)
-    for owner_id, progress in kpi_progress(session, team_id=team.id, today=today):
+    for owner_id, progress in kpi_progress(session, team_id=team.id, now=now):
         if owner_id in rows:
             rows[owner_id].kpis.append(progress)
-            scored[owner_id].append((progress.attainment, progress.weight, progress.kind))
+            scored[owner_id].append((progress.state.score, progress.weight, progress.kind))
     for person_id, items in scored.items():
         totals = split_totals(items)
         row = rows[person_id]
         row.score, row.result_score, row.behaviour_score = totals["total"], totals["result"], totals["behaviour"]
+        row.pace_score = weighted_pace([(p.state, p.weight) for p in row.kpis])
     since = week_key(week_start(today) - timedelta(weeks=HISTORY_WEEKS))
     history: dict[int | None, dict[str, str]] = defaultdict(dict)
     for owner, key, state in session.exec(
@@ -289,9 +313,7 @@ def team_summary(session: Session, *, team: Team, today: date, now: datetime | N
             streak += 1
         row.missed_streak = streak
     # what blocks whom, oldest first: the rows themselves (the manager reads each), counted per member
-    blocking = open_blockers(
-        session, person_ids=[i for i in ids if i is not None], now=now or datetime.combine(today, time(12), tzinfo=UTC)
-    )
+    blocking = open_blockers(session, person_ids=[i for i in ids if i is not None], now=now)
     by_slack = {row.slack_id: row for row in rows.values()}
     for blocker in blocking:
         member = by_slack.get(blocker.owner_slack_id)

@@ -1,4 +1,8 @@
-"""Early warnings: a KPI behind its expected pace two weeks running, raised once per streak.
+"""Early warnings: a KPI *behind* (bot.kpi_state) two reported weeks running, raised once per streak.
+
+"Behind" is exactly what every other view shows in red: more than 10% behind
+the on-pace value at the end of that check-in week. An "at risk" week does
+not count, so the warning never contradicts /kpi team.
 
 Checked right after a person's values are stored (cheap: one person's
 history), so the warning arrives while the week is still fresh.
@@ -6,34 +10,29 @@ history), so the warning arrives while the week is still fresh.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from bot.kpi_state import Status, state_for_week
 from bot.messages import EarlyWarning, ManagerNote
 from bot.people import manager_of
 from bot.periods import week_key, week_start_of_key
-from bot.scoring import aggregate, attainment, expected_to_date
 from storage.queries import insert_if_absent
 from storage.tables import Kpi, KpiWarning, Measurement, Person
 
 STREAK = 2
-BEHIND = 0.95  # under 95% of the on-track value counts as behind: a hair under pace is noise, not news
 
 
 def behind_weeks(kpi: Kpi, values: dict[str, float], upto: str) -> list[str]:
-    """The run of weeks, ending at ``upto``, in which the KPI was behind its pace (oldest first)."""
+    """The run of reported weeks, ending at ``upto``, whose state was BEHIND at the week's end (oldest first)."""
+    weekly = [(week_start_of_key(k), v) for k, v in values.items()]
     keys = sorted(k for k in values if k <= upto)
     run: list[str] = []
-    for i in range(len(keys) - 1, -1, -1):
-        key = keys[i]
+    for key in reversed(keys):
         if run and key != week_key(week_start_of_key(run[0]) - timedelta(weeks=1)):
             break  # a week without a report ends the run
-        end_of_week = min(week_start_of_key(key) + timedelta(days=6), kpi.period_end)
-        so_far = aggregate([values[k] for k in keys[: i + 1]], kpi.aggregate)
-        expected = expected_to_date(kpi.target, kpi.aggregate, kpi.period_start, kpi.period_end, end_of_week, kpi.baseline)
-        pace = attainment(so_far, expected, kpi.direction)
-        if pace is None or pace >= BEHIND:
+        if state_for_week(kpi, weekly, key).status is not Status.BEHIND:
             break
         run.insert(0, key)
     return run
@@ -61,16 +60,9 @@ def check_streaks(
         )
         if not warning_id:
             continue  # already raised for this streak
-        actual = aggregate([values[kpi.id or 0][k] for k in sorted(values[kpi.id or 0]) if k <= period_key], kpi.aggregate)
-        expected = expected_to_date(
-            kpi.target, kpi.aggregate, kpi.period_start, kpi.period_end, _end(period_key, kpi), kpi.baseline
-        )
-        out.append((person, EarlyWarning(warning_id, kpi.id or 0, kpi.name, kpi.unit, len(run), actual, expected)))
+        state = state_for_week(kpi, [(week_start_of_key(k), v) for k, v in values[kpi.id or 0].items()], period_key)
+        out.append((person, EarlyWarning(warning_id, kpi.id or 0, kpi.name, kpi.unit, len(run), state.so_far, state.on_pace)))
         behind.append(kpi.name)
     if behind and manager is not None and manager.slack_id != person.slack_id:
         out.append((manager, ManagerNote(person.slack_id, person.name, behind, STREAK)))  # one note, not one per KPI
     return out
-
-
-def _end(period_key: str, kpi: Kpi) -> date:
-    return min(week_start_of_key(period_key) + timedelta(days=6), kpi.period_end)

@@ -23,9 +23,17 @@ from slack_sdk.models.views import View
 from sqlmodel import Session
 
 from bot import i18n
-from bot.checkin import Outgoing, confirmation, format_value, kpi_lines, mark_confirmed, store_values, warnings_after
-from bot.people import current_kpis, local_now
-from bot.periods import week_start_of_key
+from bot.checkin import (
+    Outgoing,
+    confirmation,
+    format_value,
+    kpi_lines,
+    kpis_for_week,
+    mark_confirmed,
+    store_values,
+    warnings_after,
+)
+from bot.people import local_now
 from handlers.context import services_of
 from handlers.conversation import deliver
 from handlers.render import render
@@ -63,12 +71,8 @@ def on_confirm(ack: Ack, body: dict[str, Any], context: BoltContext, client: Web
             say_not_yours(respond, person)
             return
         today = local_now(person, services.clock()).date()
-        kpis = current_kpis(
-            session, person_id=person.id or 0, day=min(today, week_start_of_key(checkin.period_key) + timedelta(days=6))
-        )
-        message = confirmation(
-            session, checkin=checkin, lines=kpi_lines(session, kpis, period_key=checkin.period_key, today=today)
-        )
+        kpis = kpis_for_week(session, person_id=person.id or 0, period_key=checkin.period_key, today=today)
+        message = confirmation(session, checkin=checkin, lines=kpi_lines(session, kpis, period_key=checkin.period_key))
         locale = person.locale
     text, blocks = render(message, locale)
     client.chat_update(channel=body["container"]["channel_id"], ts=body["container"]["message_ts"], text=text, blocks=blocks)
@@ -151,9 +155,9 @@ def on_blocker_category(ack: Ack, body: dict[str, Any], context: BoltContext, re
 
 def checkin_modal(session: Session, *, person: Person, checkin: Checkin, now: Any) -> View:
     locale = person.locale
-    day = min(local_now(person, now).date(), week_start_of_key(checkin.period_key) + timedelta(days=6))
-    kpis = current_kpis(session, person_id=person.id or 0, day=day)
-    lines = kpi_lines(session, kpis, period_key=checkin.period_key, today=day)
+    today = local_now(person, now).date()
+    kpis = kpis_for_week(session, person_id=person.id or 0, period_key=checkin.period_key, today=today)
+    lines = kpi_lines(session, kpis, period_key=checkin.period_key)
     blocks: list[InputBlock] = []
     for line in lines[:20]:
         hint = i18n.t("form_target", locale, target=format_value(line.target, line.unit))
@@ -218,13 +222,13 @@ def on_checkin_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        day = min(local_now(person, now).date(), week_start_of_key(checkin.period_key) + timedelta(days=6))
-        kpis = current_kpis(session, person_id=person.id or 0, day=day)
+        today = local_now(person, now).date()
+        kpis = kpis_for_week(session, person_id=person.id or 0, period_key=checkin.period_key, today=today)
         store_values(session, checkin=checkin, kpis=kpis, values=values, ts="form", text="(form)", now=now)
         checkin.status, checkin.answered_at = "stored", checkin.answered_at or now
         checkin.state = {"pending": []}
         message = confirmation(
-            session, checkin=checkin, lines=kpi_lines(session, kpis, period_key=checkin.period_key, today=day), updated=True
+            session, checkin=checkin, lines=kpi_lines(session, kpis, period_key=checkin.period_key), updated=True
         )
         outgoing = [Outgoing(message, person.locale), *warnings_after(session, person, kpis, checkin, now)]
         channel, slack_id = person.dm_channel_id, person.slack_id

@@ -11,14 +11,15 @@ from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlo
 from slack_sdk.models.views import View
 
 from bot import i18n
-from bot.checkin import format_value, kpi_lines, open_action_items
+from bot.checkin import open_action_items
+from bot.kpi_state import states_for
 from bot.people import current_kpis, local_now
 from bot.periods import week_key
 from bot.services import Services
-from bot.team_view import team_summary, visible_teams
+from bot.team_view import KpiProgress, team_summary, visible_teams
 from handlers.context import ack_event, services_of
 from handlers.render.escape import clip, escape
-from handlers.render.team import bar, overview_blocks, team_blocks
+from handlers.render.team import kpi_line, legend_block, overview_blocks, team_blocks
 from storage.engine import session_scope
 from storage.queries import person_by_slack_id
 
@@ -38,22 +39,16 @@ def home_view(services: Services, slack_id: str) -> View:
             return View(type="home", blocks=blocks)
         today = local_now(person, now).date()
         kpis = current_kpis(session, person_id=person.id or 0, day=today)
-        lines = kpi_lines(session, kpis, period_key=week_key(today), today=today)
-        if not lines:
+        states = states_for(session, kpis, now=now)  # the same figures as /kpi me, /kpi team and the prompt
+        if not kpis:
             blocks.append(SectionBlock(text=i18n.t("home_none", locale)))
-        for line in lines[:20]:
-            progress = None
-            if line.so_far is not None and line.target:
-                progress = (
-                    line.so_far / line.target
-                    if line.direction == "higher"
-                    else (line.target / line.so_far if line.so_far else 1.0)
-                )
-            blocks.append(
-                SectionBlock(
-                    text=f"*{escape(line.name)}*\n`{bar(progress)}`  {format_value(line.so_far, line.unit)} / {format_value(line.target, line.unit)}"
-                )
+        for kpi in kpis[:20]:
+            progress = KpiProgress(
+                kpi.id or 0, kpi.name, kpi.unit, kpi.direction, kpi.kind, kpi.weight, kpi.target, states[kpi.id or 0]
             )
+            blocks.append(SectionBlock(text=kpi_line(progress, locale)))
+        if kpis:
+            blocks.append(legend_block(locale))
         items = open_action_items(session, person_id=person.id or 0)
         if items:
             text = i18n.t("home_actions", locale) + "\n" + "\n".join(f"• {escape(clip(i.next_step, 200))}" for i in items[:10])
@@ -61,7 +56,7 @@ def home_view(services: Services, slack_id: str) -> View:
         managed = [t for t in visible_teams(session, asker=person) if t.manager_id == person.id or person.is_admin]
         for index, team in enumerate(managed[:MAX_HOME_TEAMS]):
             # the first team in full; the others as totals, so several teams still fit in 100 blocks
-            summary = team_summary(session, team=team, today=today, now=now)
+            summary = team_summary(session, team=team, now=now, today=today)
             room = HOME_BLOCKS - len(blocks) - 2 - 3 * (min(len(managed), MAX_HOME_TEAMS) - index - 1)
             if room < 4:
                 break

@@ -66,7 +66,7 @@ def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext, client: 
         elif sub == "team":
             response_type, blocks = team_reply(session, person, words[1:], command.get("channel_id", ""), services.clock())
         elif sub == "goals":
-            blocks = goals_blocks(goal_tree(session, asker=person, today=local_now(person, services.clock()).date()), locale)
+            blocks = goals_blocks(goal_tree(session, asker=person, now=services.clock()), locale)
         elif sub == "360":
             blocks = handle_360(session, services, person, words[1:], services.clock())
         elif sub == "setup":

@@ -9,62 +9,53 @@ from sqlmodel import Session, col, select
 
 from bot import i18n
 from bot.checkin import format_value, measurements_for, nice
+from bot.kpi_state import states_for, weighted_pace, weighted_score
 from bot.messages import EvaluationNote
 from bot.people import current_kpis, local_now
-from bot.periods import week_key
-from bot.scoring import aggregate, expected_to_date, forecast, kpi_attainment, split_totals, status
 from bot.team_view import KpiProgress
 from handlers.render import render
 from handlers.render.escape import clip, escape
-from handlers.render.team import kpi_line
-from storage.tables import Evaluation, Person
+from handlers.render.team import kpi_line, legend_block
+from storage.tables import Evaluation, Kpi, Person
 
 
 def me_blocks(session: Session, person: Person, now: datetime) -> list[Block]:
-    """The person's own KPIs: progress bar, forecast and status, nobody else's data."""
+    """The person's own KPIs as ``kpi_state`` sees them: the same figures as every other view."""
     today = local_now(person, now).date()
-    kpis = current_kpis(session, person_id=person.id or 0, day=today)
+    kpis = current_kpis(session, person_id=_id(person), day=today)
     locale = person.locale
     if not kpis:
         return [SectionBlock(text=i18n.t("home_none", locale))]
-    history = measurements_for(session, [k.id or 0 for k in kpis])
+    states = states_for(session, kpis, now=now)
+    history = measurements_for(session, [_id(k) for k in kpis])
     rows = []
-    items = []
     for kpi in kpis:
-        values = [m.value for m in history.get(kpi.id or 0, [])]
-        actual = aggregate(values, kpi.aggregate)
-        expected = expected_to_date(kpi.target, kpi.aggregate, kpi.period_start, kpi.period_end, today, kpi.baseline)
-        projected = forecast(values, kpi.aggregate, kpi.period_start, kpi.period_end, today)
-        achieved = kpi_attainment(actual, kpi.target, kpi.direction, kpi.baseline, kpi.unit)
-        items.append((achieved, kpi.weight, kpi.kind))
-        state = status(actual, expected, projected, kpi.target, kpi.direction, kpi.baseline)
-        trend = " ".join(format_value(v, kpi.unit) for v in values[-4:]) or "–"
-        progress = KpiProgress(
-            kpi.id or 0,
-            kpi.name,
-            kpi.unit,
-            kpi.direction,
-            kpi.kind,
-            kpi.weight,
-            kpi.target,
-            actual,
-            expected,
-            projected,
-            achieved,
-            state,
-        )
-        rows.append(
-            f"{kpi_line(progress)} · {i18n.t('me_forecast', locale, value=format_value(nice(projected) if projected is not None else None, kpi.unit))}\n      _{trend}_"
-        )
-    score = split_totals(items)["total"]
-    title = i18n.t("me_title", locale, week=week_key(today), score="–" if score is None else f"{score:.0%}")
-    blocks: list[Block] = [SectionBlock(text=clip(title + "\n" + "\n".join(rows), 2900))]
+        state = states[_id(kpi)]
+        progress = KpiProgress(_id(kpi), kpi.name, kpi.unit, kpi.direction, kpi.kind, kpi.weight, kpi.target, state)
+        trend = " ".join(format_value(m.value, kpi.unit) for m in history.get(_id(kpi), [])[-4:]) or "–"
+        projected = format_value(nice(state.forecast) if state.forecast is not None else None, kpi.unit)
+        rows.append(f"{kpi_line(progress, locale)} · {i18n.t('me_forecast', locale, value=projected)}\n      _{trend}_")
+    weighted = [(states[_id(k)], k.weight) for k in kpis]
+    pace, score = weighted_pace(weighted), weighted_score(weighted)
+    week = next(iter(states.values())).week
+    title = i18n.t("me_title", locale, week=week, pace=_pct(pace), score=_pct(score))
+    blocks: list[Block] = [SectionBlock(text=clip(title + "\n" + "\n".join(rows), 2900)), legend_block(locale)]
     forbidden = list(dict.fromkeys(rule for k in kpis for rule in k.forbidden))
     if forbidden:
         blocks.append(
             SectionBlock(text=clip(i18n.t("forbidden", locale) + "\n" + "\n".join(f"• {escape(r)}" for r in forbidden), 2900))
         )
     return blocks
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _id(row: Person | Kpi) -> int:
+    if row.id is None:
+        raise ValueError("a stored row has an id")
+    return row.id
 
 
 def last_evaluation(session: Session, person: Person) -> list[Block]:

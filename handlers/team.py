@@ -30,7 +30,7 @@ def team_reply(session: Session, person: Person, words: list[str], channel_id: s
     except UnknownTeam as unknown:
         known = ", ".join(escape(k) for k in unknown.known) or i18n.t("no_teams", locale)
         return "ephemeral", [SectionBlock(text=i18n.t("unknown_team", locale, name=escape(unknown.name[:100]), known=known))]
-    summary = team_summary(session, team=team, today=local_now(person, now).date(), now=now)
+    summary = team_summary(session, team=team, now=now, today=local_now(person, now).date())
     if share:
         if not channel_id.startswith(("C", "G")):
             return "ephemeral", [SectionBlock(text=i18n.t("share_needs_channel", locale))]

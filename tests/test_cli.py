@@ -28,7 +28,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     )
 
 
-@pytest.mark.parametrize("command", ["demo", "serve", "db", "parse", "org"])
+@pytest.mark.parametrize("command", ["demo", "serve", "db", "parse", "org", "values", "source", "report"])
 def test_every_command_has_help_with_an_example(command: str) -> None:
     result = run(command, "--help")
     assert result.returncode == 0

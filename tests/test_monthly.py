@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlmodel import select
 
 from bot.periods import week_key
@@ -32,7 +33,7 @@ def test_the_retro_posts_team_totals_once_and_asks_owners_of_missed_kpis(bot: Ha
     assert report.retros == 1 and tick(services).retros == 0
     post = bot.last_to("C0SALES")
     text = json.dumps(post["blocks"], ensure_ascii=False)
-    assert "retro for 2026-11" in text and "off track" in text
+    assert "retro for 2026-11" in text and "behind" in text
     for private in ("Li Wei", "Emma", "10k", "U001"):
         assert private not in text  # team totals only
     asks = [p for p in bot.slack.posted(bot.slack.dm_channel("U001")) if "月度复盘" in p["text"]]  # Li Wei reads Chinese
@@ -94,3 +95,28 @@ def test_me_shows_the_latest_evaluation(bot: Harness, services: Services) -> Non
     _, body = bot.command("U003", "me")
     assert "Your evaluation for 2026-Q4" in json.dumps(body)  # Sam's own, with no data behind it
     assert "120%" not in json.dumps(body)  # and never Emma's
+
+
+def test_the_evaluation_waits_for_the_quarter_to_end_and_a_preview_says_so(bot: Harness, services: Services) -> None:
+    """Three weeks into Q4 there is no evaluation, only an admin's preview, which stores nothing."""
+    from bot.evaluation import PeriodNotOverError, evaluate_quarter
+    from handlers.render import render
+
+    _weekly(bot, "U002", "Revenue", 9_000, weeks=4)  # 36k of 90k by the end of W43
+    now = datetime(2026, 10, 21, 9, tzinfo=UTC)
+    with session_scope(bot.engine) as session, pytest.raises(PeriodNotOverError):
+        evaluate_quarter(session, quarter="2026-Q4", now=now, feedback_threshold=3)
+    # 1 Jan 05:00 UTC is still 31 Dec at UTC-12: not over yet; the job waits
+    bot.clock.now = datetime(2027, 1, 1, 5, tzinfo=UTC)
+    assert tick(services).evaluations == 0
+    with session_scope(bot.engine) as session:
+        work = evaluate_quarter(session, quarter="2026-Q4", now=now, feedback_threshold=3, preview=True)
+        assert session.exec(select(Evaluation)).all() == [] and session.exec(select(Recognition)).all() == []
+    emma = next(note for person, note in work.notes if person.slack_id == "U002")
+    assert emma.preview and emma.suggestions == []
+    # her reporting week W43 ends Sun 25 Oct: 36k of 90k so far = 40% of target
+    assert dict(emma.lines)["Revenue"] == pytest.approx(0.4)
+    title, _ = render(emma, "en-US")
+    assert "Preview of 2026-Q4" in title and "not an evaluation" in title
+    bot.clock.now = datetime(2027, 1, 2, 9, tzinfo=UTC)
+    assert tick(services).evaluations >= 1  # the real one, once the quarter is over everywhere

@@ -17,6 +17,8 @@ from storage.engine import session_scope
 from storage.tables import ActionItem, Kpi, KpiWarning, Measurement, Person, Team
 from tests.conftest import MONDAY, Harness
 
+NOON_30_NOV = datetime(2026, 11, 30, 12, tzinfo=UTC)
+
 
 def _text(blocks: list[dict]) -> str:
     """Every piece of text in the blocks, as one string to search."""
@@ -103,7 +105,7 @@ def test_queries_per_team_view_do_not_grow_with_team_size(engine: Engine) -> Non
         statements.clear()
         event.listen(engine, "before_cursor_execute", listener)
         with session_scope(engine) as session:
-            summary = team_summary(session, team=session.get(Team, team_id), today=date(2026, 11, 30))
+            summary = team_summary(session, team=session.get(Team, team_id), now=NOON_30_NOV, today=date(2026, 11, 30))
         event.remove(engine, "before_cursor_execute", listener)
         counts.append(len(statements))
         assert len(summary.members) == (50 if team_id == 1 else 10)
@@ -113,7 +115,7 @@ def test_queries_per_team_view_do_not_grow_with_team_size(engine: Engine) -> Non
 def test_a_60_person_team_fits_slacks_limits(engine: Engine) -> None:
     build_org(engine, None, people=60, team_size=60)
     with session_scope(engine) as session:
-        summary = team_summary(session, team=session.get(Team, 1), today=date(2026, 11, 30))
+        summary = team_summary(session, team=session.get(Team, 1), now=NOON_30_NOV, today=date(2026, 11, 30))
     message = team_blocks(summary, "en-US")
     assert len(message) <= 50
     assert all(len(b.to_dict().get("text", {}).get("text", "")) <= 3000 for b in message)

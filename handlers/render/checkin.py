@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -16,23 +18,44 @@ from slack_sdk.models.blocks import (
 
 from bot import i18n
 from bot.checkin import format_value, nice
+from bot.kpi_state import Status
 from bot.messages import BlockerLine, CheckinPrompt, Confirmation, KpiLine, QuestionMessage
+from bot.periods import week_start_of_key
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
 from handlers.render.followup import prompt_blocks
+from handlers.render.team import STATUS_ICON
 
 CATEGORIES = ("resources", "process", "capability", "other")
 
 
-def _kpi_text(line: KpiLine, locale: str) -> str:
-    key = "kpi_line_lower" if line.direction == "lower" else "kpi_line"
+def _day(day: date | None, locale: str) -> str:
+    if day is None:
+        return "-"
+    return f"{day.day} {day:%b}" if i18n.lang(locale) == "en" else f"{day.month}月{day.day}日"
+
+
+def standing(line: KpiLine, locale: str) -> str:
+    """ "total so far 147k CNY of 600k CNY target · on pace by 25 Oct: 131k CNY 🟢": kpi_state's figures in words."""
+    how = line.aggregate if line.aggregate in {"sum", "average", "latest"} else "sum"
     return i18n.t(
-        key,
+        "standing",
         locale,
-        name=escape(line.name),
-        so_far=format_value(line.so_far or 0, line.unit) if line.so_far is not None else "-",
+        label=i18n.t(f"so_far_{how}", locale),
+        so_far=format_value(line.so_far, line.unit) if line.so_far is not None else "-",
         target=format_value(line.target, line.unit),
-        expected=format_value(nice(line.expected or 0), line.unit),
+        day=_day(line.moment, locale),
+        expected=format_value(nice(line.expected) if line.expected is not None else None, line.unit),
+        icon=STATUS_ICON.get(line.status, STATUS_ICON[Status.NO_DATA]),
+    )
+
+
+def _kpi_text(line: KpiLine, locale: str) -> str:
+    """One KPI in the prompt: what a reply means for it (the week's amount or the value now), then where it stands."""
+    how = line.aggregate if line.aggregate in {"sum", "average", "latest"} else "sum"
+    lower = i18n.t("lower_better", locale) if line.direction == "lower" else ""
+    return i18n.t(
+        "kpi_line", locale, name=escape(line.name), ask=i18n.t(f"ask_{how}", locale), lower=lower, standing=standing(line, locale)
     )
 
 
@@ -52,7 +75,11 @@ def _buttons(checkin_id: int, locale: str) -> ActionsBlock:
 @render.register
 def _prompt(message: CheckinPrompt, locale: str) -> Rendered:
     title_key = "reminder_title" if message.reminder else "prompt_title"
-    title = i18n.t(title_key, locale, name=escape(message.name), week=message.week)
+    first = week_start_of_key(message.week)
+    last = first + timedelta(days=6)
+    title = i18n.t(
+        title_key, locale, name=escape(message.name), week=message.week, first=_day(first, locale), last=_day(last, locale)
+    )
     blocks: list[Block] = [SectionBlock(text=title)]
     kpi_text = "\n".join(f"• {_kpi_text(line, locale)}" for line in message.kpis)
     blocks.append(SectionBlock(text=clip(kpi_text, 3000)))
@@ -128,7 +155,7 @@ def _confirmation(message: Confirmation, locale: str) -> Rendered:
     lines = []
     for line in message.kpis:
         value = format_value(line.value, line.unit) if line.value is not None else i18n.t("no_value", locale)
-        lines.append(f"• *{escape(line.name)}*: {value}")
+        lines.append(i18n.t("confirm_line", locale, name=escape(line.name), value=value, standing=standing(line, locale)))
     body = clip(title + "\n" + "\n".join(lines), 3000)
     blocks: list[Block] = [SectionBlock(text=body)]
     if message.blockers:

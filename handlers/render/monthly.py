@@ -41,7 +41,7 @@ def _retro(message: RetroPost, locale: str) -> Rendered:
 
 @render.register
 def _evaluation(message: EvaluationNote, locale: str) -> Rendered:
-    title = i18n.t("eval_title", locale, period=message.period)
+    title = i18n.t("eval_preview" if message.preview else "eval_title", locale, period=message.period)
     feedback = i18n.t("eval_feedback", locale, score=f"{message.feedback:.1f}") if message.feedback is not None else ""
     scores = i18n.t(
         "eval_scores",
@@ -52,7 +52,8 @@ def _evaluation(message: EvaluationNote, locale: str) -> Rendered:
         feedback=feedback,
     )
     lines = "\n".join(f"• {escape(name)} `{bar(achieved)}`" for name, achieved in message.lines)
-    blocks: list[Block] = [HeaderBlock(text=title), SectionBlock(text=f"{scores}\n{lines}")]
+    header: Block = SectionBlock(text=f":eyes: {title}") if message.preview else HeaderBlock(text=title)
+    blocks: list[Block] = [header, SectionBlock(text=f"{scores}\n{lines}")]
     if message.star:
         blocks.append(SectionBlock(text=i18n.t("eval_star", locale)))
     if message.suggestions:

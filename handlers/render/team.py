@@ -5,7 +5,8 @@ from __future__ import annotations
 from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
 from bot import i18n
-from bot.checkin import format_value
+from bot.checkin import format_value, nice
+from bot.kpi_state import KpiState, Status
 from bot.team_view import KpiProgress, MemberRow, TeamSummary
 from handlers.render.escape import clip, escape
 from handlers.render.followup import team_blocker_blocks
@@ -13,11 +14,11 @@ from handlers.render.followup import team_blocker_blocks
 MESSAGE_BLOCKS = 50  # Slack's limit for a message; 100 for App Home and modals
 SECTION_TEXT = 2900  # under the 3,000-character limit of a section's text
 
-STATUS_ICON = {
-    "on_track": ":large_green_circle:",
-    "at_risk": ":large_yellow_circle:",
-    "off_track": ":red_circle:",
-    "no_data": ":white_circle:",
+STATUS_ICON: dict[str, str] = {
+    Status.ON_TRACK: ":large_green_circle:",
+    Status.AT_RISK: ":large_yellow_circle:",
+    Status.BEHIND: ":red_circle:",
+    Status.NO_DATA: ":white_circle:",
 }
 CHECKIN_ICON = {
     "stored": ":white_check_mark:",
@@ -28,29 +29,52 @@ CHECKIN_ICON = {
 }
 
 
-def bar(fraction: float | None, width: int = 8) -> str:
-    """▓▓▓▓░░░░ 50%: a text bar, as Slack has no progress element."""
+def bar(fraction: float | None, width: int = 8, *, label: bool = True) -> str:
+    """▓▓▓▓░░░░ 50%: a text bar, as Slack has no progress element (``label=False``: the bar alone)."""
     if fraction is None:
-        return "░" * width + " –"
+        return "░" * width + (" –" if label else "")
     fraction = max(0.0, fraction)  # worse than the baseline shows as 0%, not "-0%"
     filled = min(width, round(fraction * width))
-    return "▓" * filled + "░" * (width - filled) + f" {fraction:.0%}"
+    return "▓" * filled + "░" * (width - filled) + (f" {fraction:.0%}" if label else "")
 
 
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
-def kpi_line(kpi: KpiProgress) -> str:
-    return f"{STATUS_ICON[kpi.status]} {escape(kpi.name)} `{bar(kpi.attainment)}` {format_value(kpi.actual, kpi.unit)} / {format_value(kpi.target, kpi.unit)}"
+def figures(state: KpiState, unit: str, locale: str) -> str:
+    """ "on pace 112% (131k CNY by 25 Oct) · of target 24%": the two labelled figures every view shows."""
+    return i18n.t(
+        "figures",
+        locale,
+        pace=_pct(state.pace_attainment),
+        on_pace=format_value(nice(state.on_pace), unit),
+        day=f"{state.moment.day} {state.moment:%b}"
+        if i18n.lang(locale) == "en"
+        else f"{state.moment.month}月{state.moment.day}日",
+        target=_pct(state.target_attainment),
+    )
+
+
+def kpi_line(kpi: KpiProgress, locale: str = "en-US") -> str:
+    """Icon, name, a bar of "of target", value so far / target, then on pace and of target in words."""
+    head = f"{STATUS_ICON[kpi.status]} {escape(kpi.name)} `{bar(kpi.attainment, label=False)}` "
+    amounts = f"{format_value(kpi.actual, kpi.unit)} / {format_value(kpi.target, kpi.unit)}"
+    return f"{head}{amounts} · {figures(kpi.state, kpi.unit, locale)}"
+
+
+def legend_block(locale: str) -> ContextBlock:
+    """One line that says what the icons and the two figures mean."""
+    return ContextBlock(elements=[MarkdownTextObject(text=i18n.t("legend", locale))])
 
 
 def member_text(member: MemberRow, locale: str) -> str:
     state = CHECKIN_ICON.get(member.checkin, ":hourglass:")
-    head = f"{state} *{escape(member.name)}* · {i18n.t('score', locale)} {_pct(member.score)}"
+    scores = i18n.t("member_scores", locale, pace=_pct(member.pace_score), score=_pct(member.score))
+    head = f"{state} *{escape(member.name)}* · {scores}"
     if member.missed_streak >= 2:
         head += " · :rotating_light: " + i18n.t("team_missed", locale, n=member.missed_streak)
-    lines = [head, *(f"    {kpi_line(k)}" for k in member.kpis)]
+    lines = [head, *(f"    {kpi_line(k, locale)}" for k in member.kpis)]
     if member.blockers:
         lines.append(
             "    :construction: " + ", ".join(f"{i18n.t(f'cat_{c}', locale)} {n}" for c, n in sorted(member.blockers.items()))
@@ -66,14 +90,17 @@ def overview_blocks(summary: TeamSummary, locale: str, *, shared: bool = False) 
     text = i18n.t(
         "team_overview",
         locale,
+        n=summary.scored_members,
+        pace=_pct(summary.average_pace),
         score=_pct(summary.average_score),
         checked=checked,
         total=len(summary.members),
-        on=counts.get("on_track", 0),
-        risk=counts.get("at_risk", 0),
-        off=counts.get("off_track", 0),
+        on=counts.get(Status.ON_TRACK, 0),
+        risk=counts.get(Status.AT_RISK, 0),
+        off=counts.get(Status.BEHIND, 0),
+        none=counts.get(Status.NO_DATA, 0),
     )
-    blocks: list[Block] = [HeaderBlock(text=clip(title, 150)), SectionBlock(text=text)]
+    blocks: list[Block] = [HeaderBlock(text=clip(title, 150)), SectionBlock(text=text), legend_block(locale)]
     blockers = summary.blockers_by_category
     if blockers:
         items = ", ".join(f"{i18n.t(f'cat_{c}', locale)} {n}" for c, n in sorted(blockers.items()))

@@ -6,6 +6,7 @@ from storage.tables.org import Goal, Kpi, Person, Team
 from storage.tables.proposals import KpiProposal
 from storage.tables.reviews import Evaluation, KpiReview, KpiWarning, Recognition, Retro, RetroAsk
 from storage.tables.slack import OutboundMessage, ProcessedEvent
+from storage.tables.sources import SourceRequest, SourceSystem, ValueAudit, ValueDispute
 
 __all__ = [
     "ActionItem",
@@ -28,5 +29,9 @@ __all__ = [
     "Recognition",
     "Retro",
     "RetroAsk",
+    "SourceRequest",
+    "SourceSystem",
     "Team",
+    "ValueAudit",
+    "ValueDispute",
 ]

@@ -67,6 +67,8 @@ class Measurement(SQLModel, table=True):
     checkin_id: int | None = Field(default=None, foreign_key="checkin.id", index=True)
     source_ts: str | None = Field(default=None, max_length=32, description="Slack ts of the message it came from")
     source_text: str = Field(default="", max_length=500)
+    origin: str = Field(default="checkin", max_length=10, description="checkin | import | source: who typed it")
+    source: str | None = Field(default=None, max_length=100, description="the source system's name, for fed values")
     recorded_at: datetime = utc_timestamp()
     updated_at: datetime = utc_timestamp()
 
