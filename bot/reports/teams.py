@@ -7,6 +7,7 @@ computed as of the period's last day (or today while it runs).
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -76,7 +77,8 @@ def _report(session: Session, request: ReportRequest, teams: list[Team], title: 
     charts: list[Chart] = []
     for team in teams:
         assert team.id is not None
-        for member in team_summary(session, team=team, today=request.as_of).members:
+        as_of_end = datetime.combine(request.as_of, time(23, 59), tzinfo=UTC)  # the figures as at the end of as_of
+        for member in team_summary(session, team=team, now=as_of_end, today=request.as_of).members:
             for k in member.kpis:
                 statuses[k.status] += 1
                 kpis.rows.append(
