@@ -14,11 +14,13 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot import i18n
+from bot.aliases import aliases_by_name, remember
 from bot.kpi_state import KpiSpec, in_period, state_for_week
-from bot.messages import BlockerLine, Confirmation, KpiLine, Notice, QuestionMessage
+from bot.messages import AliasLearned, BlockerLine, Confirmation, KpiLine, Notice, QuestionMessage
 from bot.people import current_kpis, local_now
 from bot.periods import week_key, week_start_of_key
 from bot.reply_parser import KpiRef, Question, Reading, parse_reply
+from bot.time_off import week_is_away
 from storage.queries import admin_ids, insert_if_absent
 from storage.tables import ActionItem, Blocker, Checkin, Kpi, Measurement, Person
 from storage.types import utc_now
@@ -67,9 +69,10 @@ def open_checkin(session: Session, *, person: Person, now: datetime) -> Checkin:
 
 
 def kpi_refs(session: Session, kpis: list[Kpi], period_key: str) -> list[KpiRef]:
-    """Parser inputs, with each KPI's previous best and last week's value (for "same as last week")."""
+    """Parser inputs: names and aliases (with the owner's learned ones), target, previous best, last week's value."""
     if not kpis:
         return []
+    learned = aliases_by_name(session, person_id=kpis[0].owner_id)
     rows = session.exec(
         select(Measurement)
         .where(col(Measurement.kpi_id).in_([k.id for k in kpis]), Measurement.period_key < period_key)
@@ -86,12 +89,19 @@ def kpi_refs(session: Session, kpis: list[Kpi], period_key: str) -> list[KpiRef]
             name=k.name,
             unit=k.unit,
             direction=k.direction,
-            aliases=tuple(k.aliases),
+            aliases=(*k.aliases, *_names_of(k), *learned.get(k.name.casefold(), [])),
             previous_max=best.get(k.id or 0),
             last_value=last.get(k.id or 0),
+            target=k.target,
         )
         for k in kpis
     ]
+
+
+def _names_of(kpi: Kpi) -> list[str]:
+    """The KPI's name per language (organisation file ``names: {en: ..., zh: ...}``), when the table has it."""
+    names: Any = getattr(kpi, "names", None) or {}
+    return [str(n) for n in names.values() if n] if isinstance(names, dict) else []
 
 
 def measurements_for(session: Session, kpi_ids: list[int]) -> dict[int, list[Measurement]]:
@@ -218,9 +228,14 @@ def handle_reply(session: Session, *, person: Person, text: str, ts: str, now: d
     notes = ["truncated"] if reading.truncated else []
     if reading.away_until:
         person.away_until = date.fromisoformat(reading.away_until)
-        if not reading.values:
+        person.away_from = date.fromisoformat(reading.away_from) if reading.away_from else None
+        monday = week_start_of_key(checkin.period_key)
+        this_week_off = week_is_away(person.away_from, person.away_until, week_monday=monday, prompt_day=today)
+        if not reading.values and this_week_off:
             checkin.status = "away"
             return [Outgoing(Notice("away_set", {"date": reading.away_until}), locale)]
+        if not reading.values and not reading.questions_about_numbers():
+            return [Outgoing(Notice("away_later", {"start": reading.away_from, "date": reading.away_until}), locale)]
     stored = store_values(session, checkin=checkin, kpis=kpis, values=reading.values, ts=ts, text=text, now=now)
     new_blockers = store_blockers(session, person=person, checkin=checkin, reading=reading, ts=ts, now=now)
     checkin.answered_at = checkin.answered_at or now
@@ -251,6 +266,7 @@ def handle_reply(session: Session, *, person: Person, text: str, ts: str, now: d
                     stored_now=[by_id[k] for k in stored if k in by_id],
                     blockers_now=new_blockers,
                     notes=notes,
+                    options=[by_id[int(o)] for o in first.get("options", []) if int(o) in by_id],
                 ),
                 locale,
             ),
@@ -258,6 +274,72 @@ def handle_reply(session: Session, *, person: Person, text: str, ts: str, now: d
     checkin.status = "stored"
     return [
         Outgoing(confirmation(session, checkin=checkin, lines=lines, notes=notes), locale),
+        *warnings_after(session, person, kpis, checkin, now),
+    ]
+
+
+def handle_choice(session: Session, *, person: Person, checkin_id: int, kpi_id: int, now: datetime) -> list[Outgoing] | None:
+    """The person tapped the KPI a number was for: store it, learn their words for it, then ask the next thing or confirm.
+
+    None when the check-in is not theirs; an empty list when the question was already answered (a second tap).
+    """
+    checkin = session.get(Checkin, checkin_id)
+    if checkin is None or checkin.person_id != person.id or person.id is None:
+        return None
+    state = dict(checkin.state or {})
+    pending: list[dict[str, Any]] = list(state.get("pending", []))
+    index = next(
+        (
+            i
+            for i, q in enumerate(pending)
+            if q["kind"] == "unmatched" and len(q.get("candidates", [])) == 1 and str(kpi_id) in q.get("options", [])
+        ),
+        None,
+    )
+    if index is None:
+        return []
+    question = pending.pop(index)
+    today = local_now(person, now).date()
+    kpis = kpis_for_week(session, person_id=person.id, period_key=checkin.period_key, today=today)
+    kpi = next((k for k in kpis if k.id == kpi_id), None)
+    if kpi is None:
+        return []
+    phrase = str(question.get("phrase") or "")
+    store_values(
+        session,
+        checkin=checkin,
+        kpis=kpis,
+        values={str(kpi_id): float(question["candidates"][0])},
+        ts=checkin.prompt_ts or f"choice-{checkin.id}",
+        text=phrase,
+        now=now,
+    )
+    out: list[Outgoing] = []
+    if remember(session, person_id=person.id, kpi_id=kpi_id, phrase=phrase, now=now):
+        out.append(Outgoing(AliasLearned(phrase, kpi.name), person.locale))
+    stored_ids = set(stored_values(session, checkin=checkin))
+    pending = [q for q in pending if not (q["kind"] == "missing" and q.get("kpi") and int(q["kpi"]) in stored_ids)]
+    state["pending"] = pending
+    checkin.state = state
+    lines = kpi_lines(session, kpis, period_key=checkin.period_key)
+    by_id = {line.kpi_id: line for line in lines}
+    if pending:
+        checkin.status = "answering"
+        first = pending[0]
+        message = QuestionMessage(
+            checkin_id=checkin.id or 0,
+            kind=first["kind"],
+            kpi=by_id.get(int(first["kpi"])) if first.get("kpi") else None,
+            candidates=list(first.get("candidates", [])),
+            reason=first.get("reason", ""),
+            stored_now=[by_id[kpi_id]] if kpi_id in by_id else [],
+            options=[by_id[int(o)] for o in first.get("options", []) if int(o) in by_id],
+        )
+        return [*out, Outgoing(message, person.locale), *warnings_after(session, person, kpis, checkin, now)]
+    checkin.status = "stored"
+    return [
+        *out,
+        Outgoing(confirmation(session, checkin=checkin, lines=lines), person.locale),
         *warnings_after(session, person, kpis, checkin, now),
     ]
 
@@ -280,7 +362,11 @@ def _merge_pending(old: list[dict[str, Any]], new: list[Question], stored: set[i
             continue
         if kpi is not None and kpi in seen:
             continue
-        if kpi is None and q["kind"] == "unmatched" and any(r["kind"] == "unmatched" for r in result):
+        if (
+            kpi is None
+            and q["kind"] == "unmatched"
+            and any(r["kind"] == "unmatched" and r["candidates"] == q["candidates"] for r in result)
+        ):
             continue
         seen.add(kpi)
         result.append(q)
@@ -290,7 +376,15 @@ def _merge_pending(old: list[dict[str, Any]], new: list[Question], stored: set[i
 
 
 def _qdict(q: Question) -> dict[str, Any]:
-    return {"kind": q.kind, "kpi": q.kpi, "candidates": q.candidates, "value": q.value, "reason": q.reason}
+    return {
+        "kind": q.kind,
+        "kpi": q.kpi,
+        "candidates": q.candidates,
+        "value": q.value,
+        "reason": q.reason,
+        "options": q.options,
+        "phrase": q.phrase,
+    }
 
 
 def store_values(
@@ -428,4 +522,4 @@ def mark_confirmed(session: Session, *, person: Person, checkin_id: int, now: da
     return checkin
 
 
-__all__ = ["Outgoing", "handle_edit", "handle_reply", "mark_confirmed", "unknown_person", "utc_now"]
+__all__ = ["Outgoing", "handle_choice", "handle_edit", "handle_reply", "mark_confirmed", "unknown_person", "utc_now"]

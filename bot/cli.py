@@ -37,6 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="apply Alembic migrations up to head", epilog=EPILOG["db"])
     parse = sub.add_parser("parse", help="show what the reply parser reads from TEXT, as JSON", epilog=EPILOG["parse"])
     parse.add_argument("--kpi", action="append", default=[], metavar="NAME:UNIT[:DIRECTION]", help="a KPI (repeat)")
+    parse.add_argument(
+        "--alias",
+        action="append",
+        default=[],
+        metavar="NAME=ALIAS",
+        help="another name a KPI answers to, e.g. Revenue=营收 (repeat)",
+    )
     parse.add_argument("--tz", default="UTC", help="the person's timezone for dates (default UTC)")
     parse.add_argument("--now", default=None, help="message time, ISO 8601 (default: now)")
     parse.add_argument("text", help="the reply text")
@@ -117,7 +124,8 @@ def _parse(args: argparse.Namespace) -> int:
             print(f"--kpi {spec!r}: use NAME:UNIT or NAME:UNIT:higher|lower", file=sys.stderr)
             return 2
         direction = parts[2] if len(parts) > 2 else "higher"
-        kpis.append(KpiRef(key=str(i), name=parts[0], unit=parts[1], direction=direction))
+        aliases = tuple(a.split("=", 1)[1] for a in args.alias if a.split("=", 1)[0] == parts[0] and "=" in a)
+        kpis.append(KpiRef(key=str(i), name=parts[0], unit=parts[1], direction=direction, aliases=aliases))
     now = datetime.fromisoformat(args.now) if args.now else datetime.now(ZoneInfo(args.tz))
     if now.tzinfo is None:
         now = now.replace(tzinfo=ZoneInfo(args.tz))

@@ -116,3 +116,30 @@ def _nearest(today: date, weekday: int, prefer: Prefer) -> date:
     if prefer == "past":
         return today - timedelta(days=(today.weekday() - weekday) % 7)
     return today + timedelta(days=(weekday - today.weekday()) % 7)
+
+
+_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_ORD = r"\d{1,2}(?:st|nd|rd|th)?"
+DATE_SPAN = re.compile(
+    r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
+    r"|(?:\d{4}\s?年\s?)?\d{1,2}\s?月\s?\d{1,2}\s?[日号]?(?:\s?(?:到|至|-|–|~)\s?(?:\d{1,2}\s?月\s?)?\d{1,2}\s?[日号]?)?"
+    r"|(?:\d{4}\s?年\s?)?\d{1,2}\s?月(?:底|初|中|末|份)?|\d{4}\s?年|\d{1,2}\s?[日号](?![a-z\d])"
+    rf"|\b{_ORD}(?:\s?(?:-|–|to|until|till)\s?{_ORD})?\s+(?:of\s+)?{_MONTHS}(?:\s*,?\s*\d{{4}})?"
+    rf"|\b{_MONTHS}\s+{_ORD}(?:\s?(?:-|–|to)\s?{_ORD})?(?:\s*,?\s*\d{{4}})?\b"
+    r"|\b\d{1,2}(?:st|nd|rd|th)\b|\b\d{1,2}:\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b"
+    r"|(?:上午|下午|晚上|中午|早上)?\d{1,2}\s?点(?:\s?\d{1,2}\s?分?|半)?(?![\d个])"
+    r"|\b(?:w|wk|q|h|fy)\d{1,2}\b|\b(?:in|since|of|from|fy|year)\s+(?:19|20)\d{2}\b"
+    r"|\b(?:in|for|within|next|last|past)\s+\d+\s+(?:days?|weeks?|months?)\b|\b\d+\s+(?:days?|weeks?|months?)\s+(?:ago|later|from now|off)\b"
+    r"|[一二两三四五六七八九十半\d]+\s?个\s?(?:月|星期|礼拜)|\d+\s?(?:天|周|个月|个星期)(?:后|前|以后|之后|以内|内)|\d{1,2}/\d{1,2}(?:/\d{2,4})?(?=\s*(?:到|至|-|–|until|till|$|\s))(?<!/5)(?<!/10)",
+    re.IGNORECASE,
+)
+
+
+def date_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` says a date or a time ("10月8日", "3-7 Nov", "the 12th", "3pm", "W41"): those digits are not KPI values."""
+    if not _DIGIT.search(text):
+        return []
+    return [(m.start(), m.end()) for m in DATE_SPAN.finditer(text)]
+
+
+_DIGIT = re.compile(r"\d|个\s?(?:月|星期|礼拜)")

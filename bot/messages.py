@@ -101,6 +101,22 @@ class QuestionMessage:
     stored_now: list[KpiLine] = field(default_factory=list)
     blockers_now: list[BlockerLine] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    options: list[KpiLine] = field(default_factory=list)  # "which KPI was it for?": one button each
+
+
+@dataclass
+class AliasLearned:
+    """ "From now on "closed deals" means Revenue for you": said after the person picked a KPI."""
+
+    phrase: str
+    kpi_name: str
+
+
+@dataclass
+class AliasList:
+    """The person's learned aliases, each with a Remove button (`/kpi me`)."""
+
+    items: list[tuple[int, str, str]]  # (alias id, phrase, KPI name)
 
 
 @dataclass

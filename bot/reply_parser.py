@@ -1,8 +1,16 @@
-"""Read a free-text check-in reply: a value per KPI, blockers, dates, time off.
+"""Read a free-text check-in reply the way a colleague would: a value per KPI, blockers, dates, time off.
 
-It never guesses. A number is stored only when the words next to it (name,
-alias) or its unit tie it to exactly one KPI, or when the reply is bare
-numbers in KPI order. Everything else becomes a question.
+It never guesses. A number is stored only when the words next to it tie it to
+exactly one KPI (its name, an alias, a word of its name in any form, its
+initials, a small typo, or the same words in the other language through
+``bot.kpi_vocabulary``), when its unit fits exactly one KPI, or when the
+reply is bare numbers in KPI order. Ranges, decimal commas, two KPIs that
+fit equally and implausible values become questions.
+
+The reply is cut into sentences and clauses first (. ! ? 。！？ ; newlines,
+bullets, commas, "and"/"but"): a number's words never reach across them.
+A correction ("sorry", "I mean", "no wait", "更正", "应该是", "说错了")
+replaces the value said before it.
 
 Pure Python, no Slack and no database: ``kpibot parse`` and the benchmark
 call it directly.
@@ -10,66 +18,60 @@ call it directly.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from bot.dates import read_date
+from bot.blocker_reading import BLOCKER, CONTINUATION, BlockerReading, any_date, read_blocker
+from bot.dates import date_spans
+from bot.kpi_names import STRONG, Matcher, matcher_for
+from bot.kpi_vocabulary import GENERIC
 from bot.numbers import Number, find_numbers
+from bot.time_off import mentions_time_off, read_time_off
+
+__all__ = ["BlockerReading", "KpiRef", "Question", "Reading", "normalise", "parse_reply"]
 
 MAX_CHARS = 4000  # more than any real check-in; the rest is ignored (and said so)
 
-_CLAUSE_SPLIT = re.compile(r"(?<!\d),|,(?!\d{3}(?!\d))|[;\n。；]|\s+(?:and|but|also)\s+|(?:还有|另外|但是)")
-_BLOCKER = re.compile(
-    r"\b(?:blocked|blocker|blocking|waiting (?:on|for)|stuck|held up|depend(?:s|ing)? on|no (?:budget|access|time)|"
-    r"can'?t|cannot|unable to|hard to|lack(?:ing)?|short of|need(?:s|ing)? (?:more|help|approval))\b|"
-    r"卡在|卡住|被.*卡|等待|在等|等着|等|缺少|缺乏|缺|阻塞|受阻|没有预算|需要支持|无法|没法|难以|很难",
+_BULLET = re.compile(r"^\s*(?:[-•*·–>]+|\d{1,2}[.)、]|[(（]?\d{1,2}[)）])\s+|^\s*[•·]")
+_SENTENCE = re.compile(r"(?<=[^\d\s])\.(?=\s|$)|(?<=\d)\.(?=\s+[A-Za-z\u4e00-\u9fff]|\s*$)|(?<!<)[!?。！？;；]+|\s+-{1,2}\s+|\n+")
+_CLAUSE = re.compile(
+    r"(?<!\d),|,(?!\d)|[，、]|\s+(?:and|but|also|plus|while|whereas|then)\s+|(?:还有|另外|但是|不过|而且|以及|同时|然后)"
+)
+_PARENS = re.compile(r"[(（]([^()（）]*)[)）]")
+_CHANGE = re.compile(r"^\s*(?:to|->|→|=>|到|变成|降到|升到|涨到)\s*$", re.IGNORECASE)
+_FROM = re.compile(r"(?:\bfrom|从|由)\s*$", re.IGNORECASE)
+_SLACK_MARKUP = re.compile(r"<[@#!][^>]*>|<(?:https?|mailto):[^>]*>|:[a-z0-9_+-]+:")  # mentions, links, :emoji_names:
+_SAME = re.compile(r"\bsame as last (?:week|time)\b|和上周一样|同上周|跟上周一样|与上周相同|和上周差不多一样", re.IGNORECASE)
+CORRECTION = re.compile(
+    r"\b(?:actually|correction|sorry|i meant|i mean|oops|no wait|wait|scratch that|make that|my bad|typo|rather|should be|should have said)\b"
+    r"|\bjk\b|\bjust kidding\b|\bkidding\b|更正|其实是|应该是|说错了|打错了|写错了|搞错了|改成|改为|纠正|不对|开玩笑",
     re.IGNORECASE,
 )
-_AWAY = re.compile(
-    r"\b(?:off|away|out of (?:the )?office|ooo|on (?:leave|holiday|vacation|pto)|on sick leave)\b"
-    r"(?:\s+(?:until|till|til|through|to)\s+(?P<until>.+))?|请假|休假|年假|不在岗|出差",
+_NEGATED = re.compile(r"(?:\bnot|\bnot even|\binstead of|不是|而不是)\s*$", re.IGNORECASE)
+_APPROX = re.compile(
+    r"~|≈|\b(?:about|around|approx(?:imately)?|roughly|circa|ca\.|almost|nearly|over|under|just over|just under|some)\b|约|大约|大概|差不多|左右|将近|接近|多",
     re.IGNORECASE,
 )
-_SAME = re.compile(r"\bsame as last (?:week|time)\b|和上周一样|同上周|跟上周一样|与上周相同", re.IGNORECASE)
-_CORRECTION = re.compile(r"\b(?:actually|correction|sorry|i meant|oops)\b|更正|其实|应该是|改成|纠正", re.IGNORECASE)
-_SINCE = re.compile(r"\bsince\s+(?P<d>[\w ,./-]{2,30})|(?P<cn>[^,，。]{1,12}?)(?:开始|以来|起)", re.IGNORECASE)
-_UNTIL = re.compile(
-    r"\b(?:until|till|til|by|before|due)\s+(?P<d>[\w ,./-]{2,30})|(?:到|直到)(?P<cn>[^,，。]{1,12}?)(?:为止|前|之前)?$",
+_LETTERS = re.compile(r"[A-Za-z\u4e00-\u9fff]{2,}|[\u4e00-\u9fff]")
+_FILLER = re.compile(
+    r"\b(?:so|ok|okay|hi|hey|hello|thanks|thank you|thx|ty|pls|please|yes|yeah|yep|here|are|is|my|numbers?|this|week|wk|was|were|we|i|the|"
+    r"for|got|have|had|it|that|lol|haha|fyi|update|as|of|now|at|on|to|in|so|far|total|today|about|around|approx|roughly|only|just|still|"
+    r"again|reply|answer|sorry|late|ish)\b|[嗯哈啊呢吧了的是有我们这周本周一共共总计合计目前现在大概大约约左右哦呀啦～~]",
     re.IGNORECASE,
 )
-_CONTINUATION = re.compile(r"^(?:until|till|til|since|by|from|expected|due|等到|直到|预计|要到|到)\s*", re.IGNORECASE)
-_STOP = {"the", "a", "an", "of", "to", "for", "rate", "number", "new", "total", "my", "this", "week", "was", "is", "we", "i"}
-
-CATEGORY_WORDS: list[tuple[str, re.Pattern[str]]] = [
-    (
-        "resources",
-        re.compile(
-            r"budget|headcount|people|staff|leads?|tools?|laptop|licen[cs]e|money|hardware|资源|预算|人手|人力|线索|设备|工具|经费",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "capability",
-        re.compile(
-            r"don'?t know|not sure how|skill|training|experience|learn|expertise|不会|能力|培训|经验|技能|不懂", re.IGNORECASE
-        ),
-    ),
-    (
-        "process",
-        re.compile(
-            r"approv|sign[- ]?off|legal|review|process|waiting|procurement|contract|policy|审批|流程|签字|合同|法务|等",
-            re.IGNORECASE,
-        ),
-    ),
-]
 
 
 @dataclass(frozen=True)
 class KpiRef:
-    """What the parser needs to know about one KPI."""
+    """What the parser needs to know about one KPI.
+
+    ``aliases`` hold every other name it answers to: aliases from the
+    organisation file, its names per language, and the person's learned aliases.
+    """
 
     key: str
     name: str
@@ -78,6 +80,7 @@ class KpiRef:
     aliases: tuple[str, ...] = ()
     previous_max: float | None = None
     last_value: float | None = None
+    target: float | None = None
 
     @property
     def unit_kind(self) -> str:
@@ -87,25 +90,26 @@ class KpiRef:
             return "currency"
         return self.unit
 
-
-@dataclass
-class BlockerReading:
-    text: str
-    category: str
-    date: str | None = None
-    since: str | None = None
-    until: str | None = None
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
 
 
 @dataclass
 class Question:
-    """Something the bot must ask before storing. ``kind``: missing | ambiguous | implausible | unmatched."""
+    """Something the bot must ask before storing. ``kind``: missing | ambiguous | implausible | unmatched.
+
+    ``options``: the KPIs the number may be for (buttons); ``phrase``: the
+    person's words next to the number, remembered as their alias once they choose.
+    """
 
     kind: str
     kpi: str | None = None
     candidates: list[float] = field(default_factory=list)
     value: float | None = None
     reason: str = ""
+    options: list[str] = field(default_factory=list)
+    phrase: str = ""
 
 
 @dataclass
@@ -113,11 +117,16 @@ class Reading:
     values: dict[str, float] = field(default_factory=dict)
     blockers: list[BlockerReading] = field(default_factory=list)
     questions: list[Question] = field(default_factory=list)
+    away_from: str | None = None
     away_until: str | None = None
     same_as_last: bool = False
     correction: bool = False
     truncated: bool = False
     dates: list[str] = field(default_factory=list)
+
+    def questions_about_numbers(self) -> bool:
+        """Did the person type numbers the bot must ask about (not just KPIs they did not mention)?"""
+        return any(q.kind != "missing" for q in self.questions)
 
     def as_json(self, kpis: list[KpiRef]) -> dict[str, Any]:
         """The ``kpibot parse`` shape: values keyed by KPI name."""
@@ -126,15 +135,61 @@ class Reading:
             "values": {names[key]: value for key, value in self.values.items()},
             "blockers": [asdict(b) for b in self.blockers],
             "dates": self.dates,
+            "away_from": self.away_from,
             "away_until": self.away_until,
-            "questions": [{**asdict(q), "kpi": names.get(q.kpi or "", q.kpi)} for q in self.questions],
+            "questions": [
+                {**asdict(q), "kpi": names.get(q.kpi or "", q.kpi), "options": [names.get(o, o) for o in q.options]}
+                for q in self.questions
+            ],
         }
+
+
+@dataclass
+class _Clause:
+    text: str
+    numbers: list[Number]
+    corrects: bool  # the clause before it said "sorry" / "说错了" and nothing else
+    aside: bool = False  # in parentheses
+    lead: str = ""  # KPI words of the clause before, which had no number ("new clients? 2")
+
+
+@dataclass
+class _State:
+    reading: Reading
+    kpis: list[KpiRef]
+    by_key: dict[str, KpiRef]
+    matcher: Matcher
+    several: dict[str, list[float]] = field(default_factory=dict)
+    strength: dict[str, float] = field(default_factory=dict)
+    unmatched: list[tuple[Number, str]] = field(default_factory=list)
+    last_key: str | None = None
 
 
 def normalise(text: str) -> str:
     """Full-width digits and punctuation to ASCII (NFKC), Slack's escaped entities back to characters."""
-    text = unicodedata.normalize("NFKC", text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
     return text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+
+
+def clauses_of(text: str) -> list[tuple[str, bool]]:
+    """Sentences, then clauses: the stretches a number's words may not leave.
+
+    Each comes with ``aside``: it was in parentheses ("rev 1.2m (2 deals)"),
+    where numbers are context unless they name a KPI outright.
+    """
+    result: list[tuple[str, bool]] = []
+    for line in text.splitlines():
+        line = _BULLET.sub("", line)
+        asides = _PARENS.findall(line)
+        line = _PARENS.sub(" ; ", line)
+        for part, aside in [(line, False), *((a, True) for a in asides)]:
+            for sentence in _SENTENCE.split(part):
+                for clause in _CLAUSE.split(sentence or ""):
+                    clause = (clause or "").strip(" \t*_·•:：")
+                    if clause:
+                        result.append((clause, aside))
+    return result
 
 
 def parse_reply(
@@ -153,231 +208,350 @@ def parse_reply(
     text = normalise(text or "")
     if len(text) > MAX_CHARS:
         text, reading.truncated = text[:MAX_CHARS], True
-    if _CORRECTION.search(text):
+    if CORRECTION.search(text):
         reading.correction = True
-    clauses = [c.strip() for c in _CLAUSE_SPLIT.split(text) if c and c.strip()]
-    numeric_clauses: list[tuple[str, list[Number]]] = []
-    for clause in clauses:
+    matcher = matcher_for(tuple((k.key, k.names) for k in kpis))
+    numeric: list[_Clause] = []
+    corrects_next = False
+    lead = ""
+    for clause, aside in clauses_of(text):
         if _SAME.search(clause):
             reading.same_as_last = True
             continue
-        away = _AWAY.search(clause)
-        if away and not _names_kpi(clause, kpis):
-            until = _away_until(away["until"], clause, now, languages)
-            if until is not None:
-                reading.away_until = until.isoformat()
+        if mentions_time_off(clause) and not _names_a_kpi(matcher, clause):
+            off = read_time_off(clause, now=now, languages=languages)
+            if off is not None:
+                reading.away_from, reading.away_until = off.start.isoformat(), off.end.isoformat()
                 continue
-        if reading.blockers and (_CONTINUATION.match(clause) or (not find_numbers(clause) and _any_date(clause, now, languages))):
+        spans = date_spans(clause) + [(m.start(), m.end()) for m in _SLACK_MARKUP.finditer(clause)]
+        numbers = find_numbers(clause, skip=spans)
+        if reading.blockers and (CONTINUATION.match(clause) or (not numbers and any_date(clause, now, languages))):
             # "stuck on legal review, until Friday": the date belongs to the blocker before it
             previous = reading.blockers.pop()
             reading.dates = [d for d in reading.dates if d != previous.date]
-            reading.blockers.append(_blocker(f"{previous.text}, {clause}", now, languages, reading))
+            _add_blocker(reading, f"{previous.text}, {clause}", now, languages)
             continue
-        if _BLOCKER.search(clause):
-            reading.blockers.append(_blocker(clause, now, languages, reading))
+        blocker = BLOCKER.search(clause)
+        if blocker:
+            head = clause[: blocker.start()]
+            head_numbers = [n for n in numbers if n.end <= blocker.start()]
+            _add_blocker(reading, clause[blocker.start() :] if head_numbers else clause, now, languages)
+            if head_numbers and _names_a_kpi(matcher, head):
+                numeric.append(_Clause(head, head_numbers, corrects_next))
             continue
-        numbers = find_numbers(clause)
+        numbers = _drop_changed_from(clause, numbers)
         if numbers:
-            numeric_clauses.append((clause, numbers))
-    _assign(numeric_clauses, kpis, reading, expecting)
+            numeric.append(_Clause(clause, numbers, corrects_next, aside, lead))
+            corrects_next, lead = False, ""
+        elif CORRECTION.search(clause):
+            corrects_next = True
+        elif not aside and _names_a_kpi(matcher, clause):
+            lead = clause
+    state = _State(reading, kpis, {k.key: k for k in kpis}, matcher)
+    _assign(numeric, state, expecting)
     if reading.same_as_last:
         for kpi in kpis:
-            if kpi.key not in reading.values and kpi.last_value is not None:
+            if kpi.key not in reading.values and kpi.last_value is not None and kpi.key not in state.several:
                 reading.values[kpi.key] = kpi.last_value
     _check_plausible(kpis, reading)
-    asked = {q.kpi for q in reading.questions}
+    asked = {q.kpi for q in reading.questions} | {o for q in reading.questions for o in q.options}
     for kpi in kpis:
         if kpi.key not in reading.values and kpi.key not in asked:
             reading.questions.append(Question("missing", kpi.key))
     return reading
 
 
-def _away_until(phrase: str | None, clause: str, now: datetime, languages: tuple[str, ...]) -> date | None:
-    """The last day off: "until 12 Dec" -> 12 Dec; "next week" / "下周请假" -> the Sunday of next week."""
-    if re.search(r"next week|下个?(?:周|星期|礼拜)(?![一二三四五六日天末])", clause, re.IGNORECASE) and not phrase:
-        monday = read_date("next week", now=now, languages=languages)
-        return monday + timedelta(days=6) if monday else None
-    if phrase:
-        return read_date(phrase, now=now, prefer="future", languages=languages)
-    if re.search(r"周|星期|礼拜|月|号|日|天|tomorrow|monday|tuesday|wednesday|thursday|friday", clause, re.IGNORECASE):
-        return read_date(_AWAY.sub("", clause) or clause, now=now, prefer="future", languages=languages)
-    return None
+def _drop_changed_from(clause: str, numbers: list[Number]) -> list[Number]:
+    """ "went from 6h to 4.5h", "从25%降到21%": the first number is last week's, the second is now."""
+    kept = list(numbers)
+    for a, b in itertools.pairwise(numbers):
+        if _CHANGE.match(clause[a.end : b.start]) and _FROM.search(clause[: a.start]):
+            kept.remove(a)
+    return kept
 
 
-def _blocker(clause: str, now: datetime, languages: tuple[str, ...], reading: Reading) -> BlockerReading:
-    category = "other"
-    for name, pattern in CATEGORY_WORDS:
-        if pattern.search(clause):
-            category = name
-            break
-    blocker = BlockerReading(text=clause[:1000], category=category)
-    since = _first_date(_SINCE, clause, now, "past", languages)
-    until = _first_date(_UNTIL, clause, now, "future", languages)
-    blocker.since = since.isoformat() if since else None
-    blocker.until = until.isoformat() if until else None
-    if not since and not until:
-        found = _any_date(clause, now, languages)
-        blocker.date = found.isoformat() if found else None
-    blocker.date = blocker.date or blocker.until or blocker.since
+def _names_a_kpi(matcher: Matcher, text: str) -> bool:
+    return bool(matcher.best(matcher.words(text))[0])
+
+
+def _add_blocker(reading: Reading, text: str, now: datetime, languages: tuple[str, ...]) -> None:
+    blocker = read_blocker(text, now, languages)
+    reading.blockers.append(blocker)
     if blocker.date:
         reading.dates.append(blocker.date)
-    return blocker
 
 
-def _first_date(pattern: re.Pattern[str], clause: str, now: datetime, prefer: Any, languages: tuple[str, ...]) -> date | None:
-    """The first match of ``pattern`` that is really a date ("blocked by legal ... until Friday")."""
-    for match in pattern.finditer(clause):
-        phrase = match["d"] or match["cn"]
-        found = read_date(phrase, now=now, prefer=prefer, languages=languages) if phrase else None
-        if found is not None:
-            return found
-    return None
+def _words_per_number(clause: _Clause, matcher: Matcher) -> list[tuple[str, str]]:
+    """Each number's own words (left, right).
 
-
-def _any_date(clause: str, now: datetime, languages: tuple[str, ...]) -> date | None:
-    cn = re.search(
-        r"(?:下下|下个?|本|这个?|上个?)?(?:周|星期|礼拜)[一二三四五六日天末]|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月(?:\d{1,2}[日号]|底|末)|明天|后天|昨天|\d+天[后前]",
-        clause,
-    )
-    if cn:
-        return read_date(cn.group(), now=now, prefer="future", languages=languages)
-    en = re.search(
-        r"\b(?:(?:last|next|this) )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|yesterday|next week)\b",
-        clause,
-        re.IGNORECASE,
-    )
-    if en:
-        return read_date(en.group(), now=now, prefer="future", languages=languages)
-    return None
-
-
-def _terms(kpi: KpiRef) -> list[str]:
-    return [t.casefold() for t in (kpi.name, *kpi.aliases) if t.strip()]
-
-
-def _stem(word: str) -> str:
-    word = word.casefold()
-    for suffix in ("ies", "es", "s"):
-        if word.endswith(suffix) and len(word) > len(suffix) + 3:
-            return word[: -len(suffix)]
-    return word
-
-
-def _match_score(words: str, kpi: KpiRef) -> int:
-    """2: a full name or alias appears; 1: a significant word of one does; 0: nothing."""
-    lowered = words.casefold()
-    best = 0
-    stems = {_stem(w) for w in re.findall(r"[a-z]+", lowered)}
-    for term in _terms(kpi):
-        if re.search(r"[\u4e00-\u9fff]", term):
-            if term in lowered:
-                return 2
-            continue
-        if re.search(r"(?<![a-z])" + re.escape(term) + r"(?![a-z])", lowered) or (_stem(term) in stems and " " not in term):
-            return 2
-        significant = [_stem(w) for w in re.findall(r"[a-z]+", term) if w not in _STOP and len(w) > 2]
-        if significant and all(s in stems for s in significant):
-            best = max(best, 2)
-        elif any(s in stems for s in significant):
-            best = max(best, 1)
-    return best
-
-
-def _names_kpi(clause: str, kpis: list[KpiRef]) -> bool:
-    return any(_match_score(clause, k) for k in kpis)
-
-
-def _assign(clauses: list[tuple[str, list[Number]]], kpis: list[KpiRef], reading: Reading, expecting: str | None) -> None:
-    all_numbers = [n for _, ns in clauses for n in ns]
-    words_left = "".join(_strip_numbers(c, ns) for c, ns in clauses)
-    bare = not re.search(r"[A-Za-z\u4e00-\u9fff]{2,}", words_left)
-    by_key = {k.key: k for k in kpis}
-    unmatched: list[Number] = []
-    if bare and all_numbers:
-        if expecting and len(all_numbers) == 1 and expecting in by_key:
-            reading.values[expecting] = all_numbers[0].value
-        elif len(kpis) == 1 and len(all_numbers) == 1:
-            reading.values[kpis[0].key] = all_numbers[0].value
-        elif len(all_numbers) == len(kpis):
-            for kpi, number in zip(kpis, all_numbers, strict=True):
-                reading.values[kpi.key] = number.value
-        elif len(all_numbers) == 1 and (all_numbers[0].unit or all_numbers[0].scaled):
-            unmatched = all_numbers
+    Text between two numbers belongs to one of them: to the next one when the
+    clause names its KPIs before the numbers ("revenue 45k clients 2"), to the
+    previous one when after ("45k revenue 2 clients"). When the text between
+    two numbers names two different KPIs ("2 new clients revenue 45k"), it is
+    split between them.
+    """
+    numbers, text = clause.numbers, clause.text
+    count = len(numbers)
+    left = [""] * count
+    right = [""] * count
+    left[0] = text[: numbers[0].start]
+    right[-1] = text[numbers[-1].end :]
+    name_first = bool(matcher.best(matcher.words(left[0]))[0])
+    for i in range(count - 1):
+        gap = text[numbers[i].end : numbers[i + 1].start]
+        split = _split_gap(gap, matcher)
+        if split is not None:
+            right[i], left[i + 1] = split
+        elif name_first:
+            left[i + 1] = gap
         else:
-            reading.questions.append(Question("unmatched", None, [n.value for n in all_numbers], reason="count"))
+            right[i] = gap
+    return list(zip(left, right, strict=True))
+
+
+def _split_gap(gap: str, matcher: Matcher) -> tuple[str, str] | None:
+    """Where text between two numbers stops naming one KPI and starts naming another, if it does."""
+    if len(gap) > 80 or not _LETTERS.search(gap):
+        return None
+    points = [m.start() for m in re.finditer(r"(?<=\S)\s+|(?<=[\u4e00-\u9fff])(?=[\u4e00-\u9fff])", gap)]
+    best: tuple[float, int] | None = None
+    for point in points:
+        a, a_score = matcher.best(matcher.words(gap[:point]))
+        b, b_score = matcher.best(matcher.words(gap[point:]))
+        if len(a) == 1 and len(b) == 1 and a != b:
+            total = a_score + b_score
+            if best is None or total > best[0]:
+                best = (total, point)
+    if best is None:
+        return None
+    return gap[: best[1]], gap[best[1] :]
+
+
+def _assign(clauses: list[_Clause], state: _State, expecting: str | None) -> None:
+    reading, kpis = state.reading, state.kpis
+    all_numbers = [n for c in clauses for n in c.numbers]
+    words_left = " ".join(_FILLER.sub(" ", _APPROX.sub(" ", _strip_numbers(c))) for c in clauses)
+    if all_numbers and not _LETTERS.search(words_left) and not any(c.corrects for c in clauses):
+        _assign_bare(all_numbers, state, expecting)
+        return
+    for clause in clauses:
+        clause_last: str | None = None
+        for i, (number, (left, right)) in enumerate(zip(clause.numbers, _words_per_number(clause, state.matcher), strict=True)):
+            words = f"{left} {right}"
+            if i == 0 and clause.lead and not _LETTERS.search(_FILLER.sub(" ", words)):
+                words = f"{clause.lead} {words}"
+            if clause.aside and state.matcher.best(state.matcher.words(words))[1] < STRONG:
+                continue  # "(two angry customers)": context, not a value
+            corrects = bool(CORRECTION.search(left)) or (clause.corrects and i == 0)
+            if _NEGATED.search(left):
+                continue  # "2 new clients, not 3"
+            _place(state, number, words, corrects, clause_last)
+            clause_last = state.last_key
+    for number, phrase in state.unmatched:
+        _place_by_unit(state, number, phrase, expecting, len(state.unmatched))
+    for key, values in state.several.items():
+        reading.values.pop(key, None)
+        reading.questions.append(Question("ambiguous", key, values, reason="two numbers"))
+    del kpis
+
+
+def _place(state: _State, number: Number, words: str, corrects: bool, clause_last: str | None) -> None:
+    parsed = state.matcher.words(CORRECTION.sub(" ", _APPROX.sub(" ", words)))
+    best, score = state.matcher.best(parsed, only=_fitting_keys(state, number))
+    phrase = _phrase(words)
+    if not best and corrects and state.last_key:
+        best, score = [state.last_key], state.strength.get(state.last_key, 0.0)
+    elif not best and clause_last and not _LETTERS.search(_FILLER.sub(" ", words)):
+        best, score = [clause_last], state.strength.get(clause_last, 0.0)  # "revenue 45k 50k": a second number for it
+    if len(best) > 1:
+        fitting = [k for k in best if _unit_fits(number, state.by_key[k])]
+        best = fitting or best
+    if not best and _names_something_else(parsed):
+        state.reading.questions.append(
+            Question("unmatched", None, [number.value], reason="", options=[k.key for k in state.kpis], phrase=phrase)
+        )
+        return
+    if not best:
+        state.unmatched.append((number, phrase))
+        return
+    if len(best) > 1:
+        state.reading.questions.append(
+            Question("unmatched", None, [number.value], reason="several KPIs match", options=best, phrase=phrase)
+        )
+        return
+    key = best[0]
+    kpi = state.by_key[key]
+    if number.problem:
+        state.reading.questions.append(Question("ambiguous", key, list(number.candidates), reason=number.problem))
+        state.last_key = key
+        return
+    value = _value_for(number, kpi)
+    if value is None or (score < STRONG and not _unit_fits(number, kpi) and number.unit not in {None, "count"}):
+        options = [k.key for k in state.kpis if _unit_fits(number, k)] or [k.key for k in state.kpis]
+        state.reading.questions.append(Question("unmatched", None, [number.value], reason="unit", options=options, phrase=phrase))
+        return
+    _put(state, key, value, replace=corrects, strength=score)
+    state.last_key = key
+
+
+def _fitting_keys(state: _State, number: Number) -> set[str] | None:
+    """A number with a clear unit (%, ¥, hours) is only for KPIs of that unit, when some are named."""
+    if number.unit in {None, "count"} and not number.scaled:
+        return None
+    return {k.key for k in state.kpis if _unit_fits(number, k)} or None
+
+
+def _names_something_else(words: Any) -> bool:
+    """ "pipeline 300k" for someone without a pipeline KPI: the words say what it is, and it is none of theirs."""
+    return any(not c.startswith(("w:", "z:")) and c not in GENERIC for c in words.concepts)
+
+
+def _place_by_unit(state: _State, number: Number, phrase: str, expecting: str | None, count: int) -> None:
+    reading = state.reading
+    fits = [
+        k
+        for k in state.kpis
+        if k.key not in reading.values and (number.unit not in {None, "count"} or number.scaled) and _unit_fits(number, k)
+    ]
+    target: KpiRef | None = None
+    if len(fits) == 1:
+        target = fits[0]
+    elif expecting and expecting not in reading.values and count == 1 and expecting in state.by_key:
+        target = state.by_key[expecting]
+    if target is not None and not number.problem:
+        value = _value_for(number, target)
+        if value is not None:
+            _put(state, target.key, value, replace=False)
             return
-    for clause, numbers in [] if bare else clauses:
-        last_key: str | None = None
-        for number, words in _segments(clause, numbers):
-            scores = {k.key: _match_score(words, k) for k in kpis}
-            top = max(scores.values(), default=0)
-            best = [key for key, score in scores.items() if score == top and score > 0]
-            if not best and last_key and not re.search(r"[A-Za-z\u4e00-\u9fff]{2,}", words):
-                best = [last_key]  # "revenue 45k 50k": a second number for the same KPI
-            if len(best) == 1:
-                _put(reading, best[0], number.value)
-                last_key = best[0]
-            elif len(best) > 1:
-                units = [key for key in best if _unit_fits(number, by_key[key])]
-                if len(units) == 1:
-                    _put(reading, units[0], number.value)
-                else:
-                    reading.questions.append(Question("ambiguous", best[0], [number.value], reason="several KPIs match"))
-            else:
-                unmatched.append(number)
-    for number in unmatched:
-        fits = [k for k in kpis if k.key not in reading.values and (number.unit or number.scaled) and _unit_fits(number, k)]
-        if len(fits) == 1:
-            _put(reading, fits[0].key, number.value)
-        elif expecting and expecting not in reading.values and len(unmatched) == 1:
-            _put(reading, expecting, number.value)
+    if target is not None and number.problem:
+        reading.questions.append(Question("ambiguous", target.key, list(number.candidates), reason=number.problem))
+        return
+    options = [k.key for k in state.kpis if k.key not in reading.values]
+    reading.questions.append(
+        Question("unmatched", None, [number.value], reason=number.problem or "", options=options, phrase=phrase)
+    )
+
+
+def _assign_bare(numbers: list[Number], state: _State, expecting: str | None) -> None:
+    """A reply of bare numbers: the one the bot asked for, or one per KPI in order."""
+    reading, kpis = state.reading, state.kpis
+    problem = next((n for n in numbers if n.problem), None)
+    if expecting and len(numbers) == 1 and expecting in state.by_key:
+        _place_by_unit(state, numbers[0], "", expecting, 1) if problem else _put_checked(
+            state, state.by_key[expecting], numbers[0]
+        )
+    elif len(kpis) == 1 and len(numbers) == 1:
+        if problem:
+            reading.questions.append(Question("ambiguous", kpis[0].key, list(problem.candidates), reason=problem.problem or ""))
         else:
-            reading.questions.append(Question("unmatched", None, [number.value]))
-    for key in list(reading.values):
-        several: Any = reading.values[key]
-        if isinstance(several, list):  # set by _put when one KPI got two different numbers
-            reading.values.pop(key)
-            reading.questions.append(Question("ambiguous", key, list(several), reason="two numbers"))
+            _put_checked(state, kpis[0], numbers[0])
+    elif len(numbers) == len(kpis) and not problem:
+        for kpi, number in zip(kpis, numbers, strict=True):
+            _put_checked(state, kpi, number)
+    elif len(numbers) == 1:
+        _place_by_unit(state, numbers[0], "", expecting, 1)
+    else:
+        reading.questions.append(Question("unmatched", None, [n.value for n in numbers], reason="count"))
 
 
-def _put(reading: Reading, key: str, value: float) -> None:
-    """Two different numbers for one KPI are a question, not a choice."""
-    current: Any = reading.values.get(key)
-    if current is None:
-        reading.values[key] = value
-    elif isinstance(current, list):
-        if value not in current:
-            current.append(value)
-    elif current != value:
-        reading.values[key] = [current, value]  # type: ignore[assignment]
+def _put_checked(state: _State, kpi: KpiRef, number: Number) -> None:
+    value = _value_for(number, kpi)
+    if value is None:
+        state.reading.questions.append(Question("ambiguous", kpi.key, [number.value], reason="unit"))
+    else:
+        _put(state, kpi.key, value, replace=False)
 
 
-def _segments(clause: str, numbers: list[Number]) -> list[tuple[Number, str]]:
-    """Pair each number with its own words: from the end of the previous number to the start of the next."""
-    result = []
-    for i, number in enumerate(numbers):
-        start = numbers[i - 1].end if i else 0
-        end = numbers[i + 1].start if i + 1 < len(numbers) else len(clause)
-        result.append((number, clause[start : number.start] + " " + clause[number.end : end]))
-    return result
+def _put(state: _State, key: str, value: float, *, replace: bool, strength: float = 0.0) -> None:
+    """Two different numbers for one KPI are a question, unless the second one corrects the first.
+
+    When one of the two named the KPI outright ("reviews given 10") and the
+    other only shared a word with it ("reviews received 6"), the outright one
+    is kept and the other is asked about.
+    """
+    values = state.reading.values
+    old_strength = state.strength.get(key, 0.0)
+    if key in values and values[key] != value and not replace and (strength >= STRONG) != (old_strength >= STRONG):
+        weaker = value if strength < STRONG else values[key]
+        state.reading.questions.append(Question("unmatched", None, [weaker], options=[k.key for k in state.kpis]))
+        if strength >= STRONG:
+            values[key], state.strength[key] = value, strength
+        return
+    state.strength[key] = max(strength, old_strength) if not replace else strength
+    if replace:
+        state.several.pop(key, None)
+        values[key] = value
+    elif key in state.several:
+        if value not in state.several[key]:
+            state.several[key].append(value)
+    elif key in values and values[key] != value:
+        state.several[key] = [values[key], value]
+    else:
+        values[key] = value
 
 
-def _strip_numbers(clause: str, numbers: list[Number]) -> str:
+def _phrase(words: str) -> str:
+    """The person's own words for a number, to remember as their alias: "closed deals", "签单"."""
+    cleaned = CORRECTION.sub(" ", _APPROX.sub(" ", words))
+    cleaned = re.sub(r"[^\w\u4e00-\u9fff' -]+", " ", cleaned)
+    tokens = [t for t in cleaned.split() if not re.fullmatch(r"\d+|" + _FILLER.pattern, t, re.IGNORECASE)]
+    return " ".join(tokens)[:60].strip().casefold()
+
+
+def _strip_numbers(clause: _Clause) -> str:
     out, last = [], 0
-    for n in numbers:
-        out.append(clause[last : n.start])
+    for n in clause.numbers:
+        out.append(clause.text[last : n.start])
         last = n.end
-    out.append(clause[last:])
+    out.append(clause.text[last:])
     return " ".join(out)
+
+
+_TIME_FACTOR = {"minutes": 1.0, "hours": 60.0, "days": 1440.0, "weeks": 10080.0}
+
+
+def _value_for(number: Number, kpi: KpiRef) -> float | None:
+    """The number in the KPI's unit: 1.5h for a minutes KPI is 90; 45m for a minutes KPI is 45, not 45 million."""
+    kind = kpi.unit_kind
+    value = number.value
+    if kind in {"minutes", "hours", "days"}:
+        if number.suffix == "m":  # "30m" for a time KPI is minutes
+            return round(value / 1e6 / _TIME_FACTOR[kind], 4)
+        if number.unit in _TIME_FACTOR:
+            return round(value * _TIME_FACTOR[number.unit] / _TIME_FACTOR[kind], 4)
+    if number.unit and number.unit.startswith("outof"):
+        scale = number.unit[5:]
+        if kind == "rating" and scale != "5":
+            return None
+    return value
 
 
 def _unit_fits(number: Number, kpi: KpiRef) -> bool:
     kind = kpi.unit_kind
-    if number.unit == "percent":
+    unit = number.unit
+    if unit == "percent":
         return kind == "percent"
-    if number.unit == "currency" or number.scaled:
+    if unit == "currency":
         return kind == "currency"
-    return kind not in {"percent"}
+    if unit in _TIME_FACTOR:
+        return kind in {"minutes", "hours", "days"}
+    if unit and unit.startswith("outof"):
+        return kind in {"rating", "score", "percent"}
+    if number.scaled:
+        return kind in {"currency", "count"} and _magnitude_fits(number.value, kpi)
+    if unit == "count":
+        return kind in {"count", "score"}
+    return True
+
+
+def _magnitude_fits(value: float, kpi: KpiRef) -> bool:
+    """Could this be the KPI's weekly figure? 45,000 new customers against a target of 26 could not.
+
+    Without a target only currency takes a scaled amount (45k) on its own.
+    """
+    if not kpi.target:
+        return kpi.unit_kind == "currency"
+    return abs(value) <= 10 * abs(kpi.target)
 
 
 def _check_plausible(kpis: list[KpiRef], reading: Reading) -> None:
@@ -386,13 +560,24 @@ def _check_plausible(kpis: list[KpiRef], reading: Reading) -> None:
         if value is None:
             continue
         reason = ""
-        if value < 0 and kpi.unit_kind in {"count", "percent", "hours", "days", "rating"}:  # a score (NPS) may be negative
+        kind = kpi.unit_kind
+        if value < 0 and kind in {
+            "count",
+            "percent",
+            "hours",
+            "minutes",
+            "days",
+            "rating",
+            "currency",
+        }:  # a score (NPS) may be negative
             reason = "negative"
-        elif kpi.unit_kind == "percent" and value > 100:
+        elif kind == "percent" and value > 100:
             reason = "over 100%"
-        elif kpi.unit == "rating" and not 1 <= value <= 5:
+        elif kind == "rating" and not 1 <= value <= 5:
             reason = "not 1-5"
-        elif kpi.previous_max and kpi.previous_max > 0 and value > 10 * kpi.previous_max:
+        elif kind == "count" and value != int(value):
+            reason = "not a whole number"
+        elif kind != "score" and kpi.previous_max and kpi.previous_max > 0 and value > 10 * kpi.previous_max:
             reason = "ten times your previous best"
         if reason:
             del reading.values[kpi.key]

@@ -32,6 +32,7 @@ from bot.periods import week_key, week_start, week_start_of_key
 from bot.ports import UndeliverableError
 from bot.review_jobs import run as review_jobs
 from bot.services import Services
+from bot.time_off import week_is_away
 from storage.engine import session_scope
 from storage.queries import compare_and_set, insert_if_absent, take_many
 from storage.tables import Checkin, CheckinRound, Kpi, Person, Team
@@ -138,7 +139,7 @@ def claim_due(services: Services, now: datetime, report: TickReport) -> list[int
                 continue
             round_id = _round(session, rounds, team, key, now)
             local_day = local_now(person, now).date()
-            away = person.away_until is not None and person.away_until >= local_day
+            away = week_is_away(person.away_from, person.away_until, week_monday=week_start(local_day), prompt_day=local_day)
             status = "away" if away else "claimed"
             values: dict[str, Any] = {
                 "person_id": person.id,

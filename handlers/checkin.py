@@ -7,6 +7,7 @@ forms come back inline (response_action=errors) and nothing is saved.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -23,10 +24,12 @@ from slack_sdk.models.views import View
 from sqlmodel import Session
 
 from bot import i18n
+from bot.aliases import forget
 from bot.checkin import (
     Outgoing,
     confirmation,
     format_value,
+    handle_choice,
     kpi_lines,
     kpis_for_week,
     mark_confirmed,
@@ -37,7 +40,7 @@ from bot.people import local_now
 from handlers.context import services_of
 from handlers.conversation import deliver
 from handlers.render import render
-from handlers.render.escape import clip
+from handlers.render.escape import clip, escape
 from storage.engine import session_scope
 from storage.queries import person_by_slack_id
 from storage.tables import Blocker, Checkin, Person
@@ -248,11 +251,47 @@ def on_away_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: 
         if until is None or until <= local_now(person, services.clock()).date():
             ack(response_action="errors", errors={"until": i18n.t("away_past", person.locale)})
             return
-        person.away_until = until - timedelta(days=1)
+        person.away_from, person.away_until = None, until - timedelta(days=1)
     ack()
 
 
+def on_which_kpi(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    """The person picked the KPI a number was for: the domain stores it and learns their words."""
+    ack()
+    services = services_of(context)
+    checkin_id, _, kpi_id = body["actions"][0].get("value", "").partition(":")
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    with session_scope(services.engine) as session:
+        person = person_by_slack_id(session, slack_id=body["user"]["id"])
+        outgoing = (
+            handle_choice(session, person=person, checkin_id=int(checkin_id), kpi_id=int(kpi_id), now=services.clock())
+            if person is not None and checkin_id.isdigit() and kpi_id.isdigit()
+            else None
+        )
+        if outgoing is None:
+            say_not_yours(respond, person)
+            return
+    deliver(services, outgoing, channel)
+
+
+def on_alias_forget(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    """Remove one learned alias from `/kpi me`; only the person's own."""
+    ack()
+    services = services_of(context)
+    value = body["actions"][0].get("value", "")
+    with session_scope(services.engine) as session:
+        person = person_by_slack_id(session, slack_id=body["user"]["id"])
+        removed = forget(session, person_id=person.id or 0, alias_id=int(value)) if person and value.isdigit() else None
+        if person is None or removed is None:
+            say_not_yours(respond, person)
+            return
+        text = i18n.t("alias_removed", person.locale, phrase=escape(removed.phrase))
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
 def register(app: App) -> None:
+    app.action(re.compile(r"^which_kpi_\d+$"))(on_which_kpi)
+    app.action("alias_forget")(on_alias_forget)
     app.action("checkin_confirm")(on_confirm)
     app.action("checkin_edit")(on_open_form)
     app.action("checkin_form")(on_open_form)

@@ -8,15 +8,17 @@ from slack_sdk.models.blocks import Block, SectionBlock
 from sqlmodel import Session, col, select
 
 from bot import i18n
+from bot.aliases import learned_aliases
 from bot.checkin import format_value, measurements_for, nice
 from bot.kpi_state import states_for, weighted_pace, weighted_score
-from bot.messages import EvaluationNote
+from bot.messages import AliasList, EvaluationNote
 from bot.people import current_kpis, local_now
 from bot.team_view import KpiProgress
 from handlers.render import render
+from handlers.render.checkin import alias_blocks
 from handlers.render.escape import clip, escape
 from handlers.render.team import kpi_line, legend_block
-from storage.tables import Evaluation, Kpi, Person
+from storage.tables import Evaluation, Kpi, LearnedAlias, Person
 
 
 def me_blocks(session: Session, person: Person, now: datetime) -> list[Block]:
@@ -40,6 +42,8 @@ def me_blocks(session: Session, person: Person, now: datetime) -> list[Block]:
     week = next(iter(states.values())).week
     title = i18n.t("me_title", locale, week=week, pace=_pct(pace), score=_pct(score))
     blocks: list[Block] = [SectionBlock(text=clip(title + "\n" + "\n".join(rows), 2900)), legend_block(locale)]
+    learned = learned_aliases(session, person_id=_id(person))
+    blocks += alias_blocks(AliasList([(_id(a), a.phrase, kpi.name) for a, kpi in learned]), locale)
     forbidden = list(dict.fromkeys(rule for k in kpis for rule in k.forbidden))
     if forbidden:
         blocks.append(
@@ -52,7 +56,7 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
-def _id(row: Person | Kpi) -> int:
+def _id(row: Person | Kpi | LearnedAlias) -> int:
     if row.id is None:
         raise ValueError("a stored row has an id")
     return row.id

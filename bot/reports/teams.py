@@ -77,8 +77,8 @@ def _report(session: Session, request: ReportRequest, teams: list[Team], title: 
     charts: list[Chart] = []
     for team in teams:
         assert team.id is not None
-        as_of_end = datetime.combine(request.as_of, time(23, 59), tzinfo=UTC)  # the figures as at the end of as_of
-        for member in team_summary(session, team=team, now=as_of_end, today=request.as_of).members:
+        as_of = datetime.combine(request.as_of, time(12), tzinfo=UTC)  # figures as of that day (bridges i9's new signature)
+        for member in team_summary(session, team=team, now=as_of, today=request.as_of).members:
             for k in member.kpis:
                 statuses[k.status] += 1
                 kpis.rows.append(

@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
 from bot import i18n
 from bot.checkin import format_value, nice
 from bot.kpi_state import Status
-from bot.messages import BlockerLine, CheckinPrompt, Confirmation, KpiLine, QuestionMessage
+from bot.messages import AliasLearned, AliasList, BlockerLine, CheckinPrompt, Confirmation, KpiLine, QuestionMessage
 from bot.periods import week_start_of_key
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
@@ -146,7 +146,46 @@ def _question(message: QuestionMessage, locale: str) -> Rendered:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(anchors, 2000))]))
     for blocker in message.blockers_now:
         blocks.append(_blocker_block(blocker, locale))
+    if message.options:
+        blocks.append(
+            ActionsBlock(
+                block_id=f"which_kpi_{message.checkin_id}",
+                elements=[
+                    ButtonElement(
+                        text=clip(line.name, 75), action_id=f"which_kpi_{i}", value=f"{message.checkin_id}:{line.kpi_id}"
+                    )
+                    for i, line in enumerate(message.options[:25])
+                ],
+            )
+        )
     return text, blocks
+
+
+@render.register
+def _alias_learned(message: AliasLearned, locale: str) -> Rendered:
+    text = i18n.t("alias_learned", locale, phrase=escape(message.phrase), name=escape(message.kpi_name))
+    return text, [SectionBlock(text=text)]
+
+
+@render.register
+def _alias_list(message: AliasList, locale: str) -> Rendered:
+    return i18n.t("aliases_title", locale), alias_blocks(message, locale)
+
+
+def alias_blocks(message: AliasList, locale: str) -> list[Block]:
+    """Learned aliases in `/kpi me`, each with a Remove button."""
+    if not message.items:
+        return []
+    blocks: list[Block] = [SectionBlock(text=i18n.t("aliases_title", locale))]
+    for alias_id, phrase, name in message.items[:40]:
+        blocks.append(
+            SectionBlock(
+                block_id=f"alias_{alias_id}",
+                text=i18n.t("alias_item", locale, phrase=escape(phrase), name=escape(name)),
+                accessory=ButtonElement(text=i18n.t("alias_remove", locale), action_id="alias_forget", value=str(alias_id)),
+            )
+        )
+    return blocks
 
 
 @render.register

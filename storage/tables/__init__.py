@@ -1,5 +1,6 @@
 """Every table of kpibot; importing this package registers them on ``SQLModel.metadata``."""
 
+from storage.tables.aliases import LearnedAlias
 from storage.tables.checkins import ActionItem, Blocker, Checkin, CheckinRound, Measurement
 from storage.tables.feedback import FeedbackCycle, FeedbackRequest, FeedbackResponse
 from storage.tables.org import Goal, Kpi, Person, Team
@@ -22,6 +23,7 @@ __all__ = [
     "KpiProposal",
     "KpiReview",
     "KpiWarning",
+    "LearnedAlias",
     "Measurement",
     "OutboundMessage",
     "Person",

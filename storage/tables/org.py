@@ -52,6 +52,7 @@ class Person(SQLModel, table=True):
     team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
     is_admin: bool = Field(default=False)
     active: bool = Field(default=True)
+    away_from: date | None = Field(default=None, description="first day of announced time off; None = from now")
     away_until: date | None = Field(default=None, description="no prompts up to and including this date")
     created_at: datetime = utc_timestamp()
 
