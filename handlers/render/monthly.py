@@ -1,11 +1,11 @@
-"""Block Kit for the monthly retro, the quarterly evaluation and recognition."""
+"""Block Kit for the quarterly evaluation and recognition (the monthly retro is in handlers.render.retro)."""
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import Block, HeaderBlock, SectionBlock
 
 from bot import i18n
-from bot.messages import EvaluationNote, RetroPost, StarPost
+from bot.messages import EvaluationNote, StarPost
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import escape
 from handlers.render.team import bar
@@ -13,30 +13,6 @@ from handlers.render.team import bar
 
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
-
-
-@render.register
-def _retro(message: RetroPost, locale: str) -> Rendered:
-    title = i18n.t("retro_title", locale, team=escape(message.team), month=message.month)
-    blockers = ", ".join(f"{i18n.t(f'cat_{c}', locale)} {n}" for c, n in sorted(message.blockers.items())) or i18n.t(
-        "retro_none", locale
-    )
-    counts = message.status_counts
-    body = i18n.t(
-        "retro_body",
-        locale,
-        rate=_pct(message.checkin_rate),
-        on=counts.get("on_track", 0),
-        risk=counts.get("at_risk", 0),
-        off=counts.get("off_track", 0),
-        blockers=blockers,
-        done=message.actions_done,
-        open=message.actions_open,
-    )
-    blocks: list[Block] = [HeaderBlock(text=title[:150]), SectionBlock(text=body)]
-    if message.missed_kpis:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=i18n.t("retro_asks", locale, n=message.missed_kpis))]))
-    return title, blocks
 
 
 @render.register
