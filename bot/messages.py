@@ -226,6 +226,14 @@ class BlockerCheck:
 
 
 @dataclass
+class BlockerResolved:
+    """To the owner: a reply's words resolved this blocker."""
+
+    text: str
+    days: int
+
+
+@dataclass
 class BlockerEscalation:
     """To the manager: a blocker open for more than two weeks, with its text."""
 

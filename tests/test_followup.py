@@ -223,10 +223,10 @@ def test_escalations_and_reminders_survive_a_crash_between_claim_and_send(bot: H
 
 
 def test_a_send_that_happened_before_the_crash_is_found_not_repeated(bot: Harness, services: Services) -> None:
-    _blocker(bot, "U002", "Stuck on pricing approval", days_ago=20)
+    blocker = _blocker(bot, "U002", "Stuck on pricing approval", days_ago=20)
     tick(services)
     with session_scope(bot.engine) as session:  # as if the process died before recording the send
-        row = session.exec(select(OutboundMessage)).one()
+        row = session.get(OutboundMessage, f"escalate:{blocker}")
         row.ts = None
     bot.clock.advance(minutes=5)
     assert tick(services).followups.recovered
@@ -273,3 +273,36 @@ def test_resolution_time_is_kept_in_utc(bot: Harness, services: Services) -> Non
     with session_scope(bot.engine) as session:
         row = session.get(Blocker, blocker)
         assert row.resolved_at.tzinfo is not None and row.resolved_at.hour == 12
+
+
+def test_words_in_a_reply_resolve_the_blocker_they_are_about(bot: Harness, services: Services) -> None:
+    only = _blocker(bot, "U001", "卡在法务审批，等到下周三", days_ago=6)
+    bot.dm("U001", "审批下来了")
+    with session_scope(bot.engine) as session:
+        assert session.get(Blocker, only).resolved_at is not None
+        assert len(session.exec(select(Blocker)).all()) == 1  # not read as a new blocker
+    assert "Marked resolved after 6 days" in bot.last_to("U001")["text"]  # Li Wei's locale is refreshed later
+
+    legal = _blocker(bot, "U002", "Waiting on legal approval of the contract", days_ago=3)
+    budget = _blocker(bot, "U002", "No budget for travel", days_ago=2)
+    bot.dm("U002", "legal approved it")
+    with session_scope(bot.engine) as session:
+        assert session.get(Blocker, legal).resolved_at is not None
+        assert session.get(Blocker, budget).resolved_at is None
+
+
+def test_the_bot_asks_which_blocker_when_a_reply_does_not_say(bot: Harness, services: Services) -> None:
+    first = _blocker(bot, "U002", "Waiting on legal approval", days_ago=3)
+    second = _blocker(bot, "U002", "No budget for travel", days_ago=2)
+    bot.dm("U002", "blocker resolved")
+    question = bot.last_to("U002")
+    assert "Which blocker is resolved?" in question["text"]
+    values = [e["value"] for b in question["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert values == [str(first), str(second)]
+    with session_scope(bot.engine) as session:
+        assert all(b.resolved_at is None for b in session.exec(select(Blocker)).all())  # never a guess
+        assert len(session.exec(select(Blocker)).all()) == 2
+    bot.click("U002", "blocker_resolved", str(second))
+    with session_scope(bot.engine) as session:
+        assert session.get(Blocker, second).resolved_at is not None
+        assert session.get(Blocker, first).resolved_at is None

@@ -125,7 +125,9 @@ def test_the_retro_posts_once_in_the_team_language_and_follows_up_in_one_modal(b
         retro = session.exec(select(Retro)).one()
         mgr = session.exec(select(Person).where(Person.slack_id == "U0MGR")).one()
         assert len(items) == 2 and {i.person_id for i in items} == {mgr.id}
-        assert all(i.retro_id == retro.id and i.root_cause == "process" and i.due == date(2026, 12, 11) for i in items)  # 下周五: next week's Friday
+        assert all(
+            i.retro_id == retro.id and i.root_cause == "process" and i.due == date(2026, 12, 11) for i in items
+        )  # 下周五: next week's Friday
     thread = [p for p in bot.slack.posted("C0SALES") if p.get("thread_ts")]
     assert len(thread) == 1 and thread[0]["thread_ts"] == retro.ts
     assert "<@U001> 的复盘跟进" in thread[0]["text"] and "负责人 <@U0MGR>" in thread[0]["text"]

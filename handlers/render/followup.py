@@ -18,7 +18,16 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import i18n
-from bot.messages import ActionDue, ActionLine, BlockerCheck, BlockerComment, BlockerEscalation, ChannelProblem, OpenBlocker
+from bot.messages import (
+    ActionDue,
+    ActionLine,
+    BlockerCheck,
+    BlockerComment,
+    BlockerEscalation,
+    BlockerResolved,
+    ChannelProblem,
+    OpenBlocker,
+)
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
 
@@ -157,6 +166,12 @@ def _check(message: BlockerCheck, locale: str) -> Rendered:
             )
         )
     return title, blocks
+
+
+@render.register
+def _resolved(message: BlockerResolved, locale: str) -> Rendered:
+    text = i18n.t("fu_resolved", locale, days=message.days, text=escape(clip(message.text, 200)))
+    return text, [SectionBlock(text=text)]
 
 
 @render.register

@@ -51,8 +51,6 @@ def _retro(message: RetroPost, locale: str) -> Rendered:
         risk=counts.get("at_risk", 0),
         off=counts.get("off_track", 0),
         blockers=blockers,
-        done=message.actions_done,
-        open=message.actions_open,
     )
     lines = [
         i18n.t(
