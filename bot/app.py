@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
-from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.services import Services
+from bot.signing import metadata_secret
 from handlers import register
 from handlers.context import services_middleware
+from handlers.errors import on_error
 from handlers.gateway import SlackGateway, make_client
 from storage.engine import make_engine
 
@@ -32,6 +33,7 @@ def create_app(settings: Settings, services: Services | None = None, *, executor
     ``executor`` runs the lazy listeners; pass one to be able to wait for them (tests, the demo).
     """
     services = services or create_services(settings)
+    metadata_secret(services)  # generated and stored on the first start without a signing secret
     gateway = services.gateway
     client: WebClient = gateway.client  # type: ignore[attr-defined]
     app = App(
@@ -42,11 +44,6 @@ def create_app(settings: Settings, services: Services | None = None, *, executor
         listener_executor=executor or ThreadPoolExecutor(max_workers=8, thread_name_prefix="kpibot-lazy"),
     )
     app.use(services_middleware(services))
-    app.error(_log_error)
+    app.error(on_error)
     register(app)
     return app
-
-
-def _log_error(error: Exception, body: dict[str, Any]) -> None:
-    """One place that logs listener failures with the traceback (never the request's token)."""
-    log.error("listener failed for %s", body.get("type") or body.get("command"), exc_info=error)

@@ -10,12 +10,20 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cache
+from importlib.util import find_spec
+from pathlib import Path
 
+from matplotlib import font_manager, rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from sqlmodel import Session, col, select
 
+from bot import i18n
+from bot.checkin import nice
+from bot.formats import format_day, format_value
 from bot.kpi_state import KpiSpec, kpi_state, reporting_moment
+from bot.names import local_name
 from storage.tables import Kpi, Measurement, Person
 
 
@@ -31,17 +39,20 @@ class Series:
     pace: list[float]
 
 
-def person_series(session: Session, *, person_id: int, kpis: list[Kpi]) -> list[Series]:
+def person_series(session: Session, *, person_id: int, kpis: list[Kpi], locale: str | None = None) -> list[Series]:
     rows = session.exec(
         select(Measurement).where(col(Measurement.kpi_id).in_([k.id for k in kpis])).order_by(col(Measurement.week_start))
     ).all()
     by_kpi: dict[int, list[Measurement]] = defaultdict(list)
     for m in rows:
         by_kpi[m.kpi_id].append(m)
-    return [_series(kpi.name, kpi, [(m.week_start, m.value) for m in by_kpi.get(kpi.id or 0, [])]) for kpi in kpis]
+    return [
+        _series(local_name(kpi.name, kpi.names, locale), kpi, [(m.week_start, m.value) for m in by_kpi.get(kpi.id or 0, [])])
+        for kpi in kpis
+    ]
 
 
-def team_series(session: Session, *, team_id: int, day: date) -> list[Series]:
+def team_series(session: Session, *, team_id: int, day: date, locale: str | None = None) -> list[Series]:
     """Per KPI name across the team: the team total (sum KPIs) or mean (others) per week."""
     rows = session.exec(
         select(Kpi, Measurement)
@@ -59,7 +70,7 @@ def team_series(session: Session, *, team_id: int, day: date) -> list[Series]:
     for name, (kpi, weeks, owners) in grouped.items():
         points = [(w, sum(v) if kpi.aggregate == "sum" else sum(v) / len(v)) for w, v in sorted(weeks.items())]
         scale = len(owners) if kpi.aggregate == "sum" else 1
-        series.append(_series(name, kpi, points, target_scale=scale))
+        series.append(_series(local_name(name, kpi.names, locale), kpi, points, target_scale=scale))
     return series
 
 
@@ -77,23 +88,67 @@ def _series(name: str, kpi: Kpi, points: list[tuple[date, float]], target_scale:
     return Series(name, kpi.unit, spec.target, weeks, values, pace)
 
 
-def render_png(series: list[Series], title: str) -> bytes:
+# Okabe-Ito colours, told apart with every kind of colour blindness; each line also
+# has its own style and marker, so the chart reads in greyscale too.
+ACTUAL_COLOUR, PACE_COLOUR, TARGET_COLOUR = "#0072B2", "#E69F00", "#555555"
+CJK_FAMILY = "Noto Sans CJK SC"
+
+
+@cache
+def _fonts() -> list[str]:
+    """Latin glyphs from matplotlib's own DejaVu Sans, Chinese from the Noto Sans CJK SC that the
+    mplfonts package ships: a dependency, so no chart depends on fonts installed on the machine."""
+    spec = find_spec("mplfonts")  # located, not imported: the package's import pulls in its CLI
+    assert spec is not None and spec.origin is not None, "mplfonts (a dependency) is not installed"
+    path = Path(spec.origin).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
+    font_manager.fontManager.addfont(str(path))
+    return ["DejaVu Sans", CJK_FAMILY]
+
+
+def render_png(series: list[Series], title: str, locale: str | None = None) -> bytes:
     """One small panel per KPI: actual (solid), on-track pace (dashed), target (dotted)."""
     count = max(1, len(series))
-    figure = Figure(figsize=(7, 2.2 * count), dpi=100)
-    FigureCanvasAgg(figure)
-    axes = figure.subplots(count, 1, squeeze=False)[:, 0]
-    for ax, s in zip(axes, series or [Series("no data yet", "", 0, [], [], [])], strict=False):
-        if s.weeks:
-            ax.plot(s.weeks, s.values, marker="o", label="actual")
-            ax.plot(s.weeks, s.pace, linestyle="--", label="on track")
-            ax.set_xticks(s.weeks, [w.strftime("%d %b") for w in s.weeks])
-        ax.axhline(s.target, linestyle=":", color="grey", label="target")
-        ax.set_title(f"{s.name} ({s.unit})", fontsize=9, loc="left")
-        ax.tick_params(labelsize=7)
-        ax.legend(fontsize=7, loc="upper left")
-    figure.suptitle(title, fontsize=10)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    with rc_context({"font.family": _fonts()}):
+        figure = Figure(figsize=(7, 2.2 * count), dpi=100)
+        FigureCanvasAgg(figure)
+        axes = figure.subplots(count, 1, squeeze=False)[:, 0]
+        empty = Series(i18n.t("chart_no_data", locale), "", 0, [], [], [])
+        for ax, s in zip(axes, series or [empty], strict=False):
+            if s.weeks:
+                ax.plot(s.weeks, s.values, marker="o", color=ACTUAL_COLOUR, label=i18n.t("chart_actual", locale))
+                ax.plot(s.weeks, s.pace, linestyle="--", marker="^", color=PACE_COLOUR, label=i18n.t("chart_on_track", locale))
+                ax.set_xticks(s.weeks, [format_day(w, locale) for w in s.weeks])
+            ax.axhline(s.target, linestyle=":", color=TARGET_COLOUR, label=i18n.t("chart_target", locale))
+            unit = unit_label(s.unit, locale)
+            ax.set_title(i18n.t("chart_panel", locale, name=s.name, unit=unit) if unit else s.name, fontsize=9, loc="left")
+            ax.tick_params(labelsize=7)
+            ax.legend(fontsize=7, loc="upper left")
+        figure.suptitle(title, fontsize=10)
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def unit_label(unit: str, locale: str | None) -> str:
+    """CNY stays a code; count, percent, hours... are words in the reader's language."""
+    key = f"unit_{unit}"
+    return i18n.t(key, locale) if i18n.has(key) else unit
+
+
+def alt_text(series: list[Series], title: str, locale: str | None = None) -> str:
+    """What the image shows, in words, for screen readers (Slack's alt_txt)."""
+    if not series:
+        return i18n.t("chart_alt_empty", locale, title=title)
+    lines = [
+        i18n.t(
+            "chart_alt_kpi",
+            locale,
+            name=s.name,
+            value=format_value(s.values[-1] if s.values else None, s.unit, locale),
+            pace=format_value(nice(s.pace[-1]) if s.pace else None, s.unit, locale),
+            target=format_value(s.target, s.unit, locale),
+        )
+        for s in series
+    ]
+    return i18n.t("chart_alt", locale, title=title, kpis=" ".join(lines))[:1000]

@@ -16,8 +16,10 @@ from sqlmodel import Session, col, select
 from bot import i18n
 from bot.aliases import aliases_by_name, remember
 from bot.blocker_words import read_closings
+from bot.formats import format_value
 from bot.kpi_state import KpiSpec, in_period, state_for_week
 from bot.messages import AliasLearned, BlockerLine, Confirmation, KpiLine, Notice, QuestionMessage
+from bot.names import local_name
 from bot.people import current_kpis, local_now
 from bot.periods import week_key, week_start_of_key
 from bot.reply_parser import KpiRef, Question, Reading, parse_reply
@@ -162,6 +164,7 @@ def lines_from(kpis: list[Kpi], by_kpi: dict[int, list[Measurement]], *, period_
                 status=state.status,
                 pace_attainment=state.pace_attainment,
                 moment=state.moment,
+                names=dict(k.names or {}),
             )
         )
     return lines
@@ -172,7 +175,8 @@ def example_reply(lines: list[KpiLine], locale: str) -> str:
     parts = []
     for line in lines:
         sample = line.previous if line.previous is not None else _sample(line)
-        parts.append(f"{line.name.lower() if i18n.lang(locale) == 'en' else line.name} {format_value(sample, line.unit)}")
+        name = local_name(line.name, line.names, locale)
+        parts.append(f"{name.lower() if i18n.lang(locale) == 'en' else name} {format_value(sample, line.unit, locale)}")
     blocker = "waiting on leads from marketing" if i18n.lang(locale) == "en" else "在等市场部的线索"
     return ", ".join([*parts, blocker])
 
@@ -188,16 +192,6 @@ def nice(value: float) -> float:
     if abs(value) >= 1000:
         return float(round(value, -3 if abs(value) >= 100_000 else -2))
     return round(value, 1)
-
-
-def format_value(value: float | None, unit: str) -> str:
-    """45000 CNY -> "45k CNY"-style short forms people would type back."""
-    if value is None:
-        return "-"
-    if unit == "percent":
-        return f"{round(value, 2):g}%"
-    text = f"{value / 1000:g}k" if abs(value) >= 10000 and value % 1000 == 0 else f"{value:,.2f}".rstrip("0").rstrip(".")
-    return f"{text} {unit}" if re.fullmatch(r"[A-Z]{3}", unit) else text
 
 
 def handle_reply(session: Session, *, person: Person, text: str, ts: str, now: datetime) -> list[Outgoing]:
@@ -532,4 +526,13 @@ def mark_confirmed(session: Session, *, person: Person, checkin_id: int, now: da
     return checkin
 
 
-__all__ = ["Outgoing", "handle_choice", "handle_edit", "handle_reply", "mark_confirmed", "unknown_person", "utc_now"]
+__all__ = [
+    "Outgoing",
+    "format_value",
+    "handle_choice",
+    "handle_edit",
+    "handle_reply",
+    "mark_confirmed",
+    "unknown_person",
+    "utc_now",
+]

@@ -29,6 +29,7 @@ class GoalNode:
     attainment: float | None = None
     lines: list[tuple[str, KpiProgress]] = field(default_factory=list)  # (owner name, progress), visible ones only
     unsupported: bool = False
+    names: dict[str, str] = field(default_factory=dict)  # the title per language
 
 
 @dataclass
@@ -54,7 +55,7 @@ def goal_tree(session: Session, *, asker: Person, now: datetime) -> GoalTree:
 
     def walk(goal: Goal, depth: int) -> list[float | None]:
         own = by_goal.get(goal.id, [])
-        node = GoalNode(goal.key, goal.title, goal.level, depth, kpi_count=len(own))
+        node = GoalNode(goal.key, goal.title, goal.level, depth, kpi_count=len(own), names=dict(goal.names or {}))
         node.lines = [(names.get(owner, "?"), p) for owner, p in own if visible is None or owner in visible]
         nodes.append(node)
         scores = [p.attainment for _, p in own]

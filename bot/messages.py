@@ -37,6 +37,7 @@ class KpiLine:
     status: str = "no_data"  # bot.kpi_state.Status, at the end of the check-in week
     pace_attainment: float | None = None  # "on pace"
     moment: date | None = None  # the day "on pace" is measured at: the end of the check-in week
+    names: dict[str, str] = field(default_factory=dict)  # the name per language (bot.names.local_name)
 
 
 @dataclass

@@ -75,6 +75,7 @@ class PersonSpec(_Strict):
 class GoalSpec(_Strict):
     id: str
     title: str
+    names: dict[Literal["en", "zh"], str] = {}  # the title per language
     level: Literal["company", "department", "team", "person"]
     parent: str | None = None
 
@@ -82,6 +83,7 @@ class GoalSpec(_Strict):
 class KpiSpec(_Strict):
     owner: str
     name: str
+    names: dict[Literal["en", "zh"], str] = {}  # the name per language; the reply parser knows every one
     aliases: list[str] = []
     unit: str
     direction: Literal["higher", "lower"] = "higher"
@@ -285,7 +287,13 @@ def import_org(session: Session, text: str) -> ImportReport:
     goals: dict[str, Goal] = {g.key: g for g in session.exec(select(Goal)).all()}
     for g in spec.goals:
         goals[g.id] = _upsert(
-            session, report, "goals", goals.get(g.id), Goal, {"key": g.id}, {"title": g.title, "level": g.level}
+            session,
+            report,
+            "goals",
+            goals.get(g.id),
+            Goal,
+            {"key": g.id},
+            {"title": g.title, "level": g.level, "names": dict(g.names)},
         )
     session.flush()
     for g in spec.goals:
@@ -297,6 +305,7 @@ def import_org(session: Session, text: str) -> ImportReport:
         start, end = period_bounds(k.period)
         values = {
             "name": k.name,
+            "names": dict(k.names),
             "aliases": list(k.aliases),
             "unit": k.unit,
             "direction": k.direction,

@@ -21,7 +21,7 @@ from bot.smart import KpiDraft, check_kpi, check_kpi_set, valid_unit
 from storage.tables import Goal, Kpi, KpiProposal, Person
 
 MAX_KPIS = 5
-FIELDS = ("name", "target", "weight", "direction", "type", "goal", "source", "anchors")
+FIELDS = ("name", "target", "weight", "direction", "type", "goal", "source", "anchors", "names")
 KINDS = {
     "result-lagging": ("result", "lagging"),
     "result-leading": ("result", "leading"),
@@ -156,6 +156,28 @@ class Row:
     goal: str = ""
     source: str = ""
     anchors: str = ""  # a behaviour-anchored 1-5 rating: one line per level
+    names: str = ""  # the name in other languages, "zh: 营收" (one per line)
+
+
+_NAME_LINE = re.compile(r"^\s*(en|zh)\s*[:：]\s*(\S.*?)\s*$", re.IGNORECASE)
+
+
+def parse_names(text: str) -> dict[str, str] | None:
+    """ "zh: 营收" / "en: Revenue", one per line (or separated by ; ；) -> {"zh": "营收"}; None if a line is not like that."""
+    names: dict[str, str] = {}
+    for line in re.split(r"[\n;；]", text or ""):
+        if not line.strip():
+            continue
+        match = _NAME_LINE.match(line)
+        if match is None:
+            return None
+        names[match[1].lower()] = match[2][:200]
+    return names
+
+
+def names_text(names: dict[str, str] | None) -> str:
+    """The form's way of showing ``names`` again."""
+    return "\n".join(f"{lang}: {name}" for lang, name in sorted((names or {}).items()))
 
 
 def template_for(person: Person) -> list[dict[str, Any]]:
@@ -225,6 +247,10 @@ def validate(rows: list[Row], *, end_text: str, goals: set[str], today: date) ->
         if anchors and unit_name != "rating":
             errors[f"{block}_anchors"] = "err_anchors_unit"
             continue
+        names = parse_names(row.names)
+        if names is None:
+            errors[f"{block}_names"] = "err_names"
+            continue
         draft = KpiDraft(
             row.name.strip(),
             unit_name,
@@ -252,6 +278,7 @@ def validate(rows: list[Row], *, end_text: str, goals: set[str], today: date) ->
                 "goal": row.goal or None,
                 "source": draft.source,
                 "anchors": anchors,
+                "names": names,
             }
         )
     if not errors:
@@ -329,6 +356,7 @@ def agree(session: Session, *, proposal_id: int, by: Person, now: datetime) -> l
             source=item["source"],
             forbidden=list(proposal.forbidden),
             anchors=list(item.get("anchors") or []),
+            names=dict(item.get("names") or {}),
             created_at=now,
             updated_at=now,
         )

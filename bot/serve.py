@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 from bot.app import create_app, create_services
 from bot.config import Settings
 from bot.scheduler import start_scheduler
+from handlers.http import slack_wsgi
 from storage.migrate import upgrade
 
 log = logging.getLogger("kpibot")
@@ -46,13 +47,12 @@ def serve(settings: Settings) -> int:
 
             SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
         else:
-            from slack_bolt.adapter.wsgi import SlackRequestHandler
             from waitress import serve as waitress_serve
 
             from bot.source_api import Router, SourceApi
 
             log.info("listening on http://0.0.0.0:%d/slack/events and /sources/NAME/values", settings.port)
-            wsgi = Router(SlackRequestHandler(app), SourceApi(services.engine, per_minute=settings.kpibot_source_rate))
+            wsgi = Router(slack_wsgi(app), SourceApi(services.engine, per_minute=settings.kpibot_source_rate))
             waitress_serve(wsgi, host="0.0.0.0", port=settings.port, threads=8, ident="kpibot")
     finally:
         scheduler.shutdown(wait=False)
@@ -67,12 +67,11 @@ class LocalServer:
     """
 
     def __init__(self, app: App, *, threads: int = 8, executor: Executor | None = None, sources: Any = None) -> None:
-        from slack_bolt.adapter.wsgi import SlackRequestHandler
         from waitress.server import create_server
 
         from bot.source_api import Router
 
-        wsgi: Any = SlackRequestHandler(app) if sources is None else Router(SlackRequestHandler(app), sources)
+        wsgi: Any = slack_wsgi(app) if sources is None else Router(slack_wsgi(app), sources)
         self.server: Any = create_server(wsgi, host="127.0.0.1", port=0, threads=threads, ident="kpibot")
         self.executor = executor
         self.thread = threading.Thread(target=self.server.run, name="kpibot-http", daemon=True)

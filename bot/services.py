@@ -19,6 +19,7 @@ class Services:
     engine: Engine
     gateway: Gateway
     clock: Callable[[], datetime] = field(default=utc_now)
+    metadata_secret: str | None = field(default=None, repr=False)  # set by bot.signing, never logged
 
     def __deepcopy__(self, memo: dict[int, object]) -> Services:
         """Shared, never copied: Bolt deep-copies the context for lazy listeners, and an engine

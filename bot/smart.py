@@ -68,7 +68,9 @@ class Rule:
     params: tuple[tuple[str, Any], ...] = ()
 
     def text(self, locale: str | None = "en") -> str:
-        return i18n.t(self.key, locale, **dict(self.params))
+        """Parameters that are themselves words ("msg:kind_result") are translated too."""
+        params = {k: i18n.t(v[4:], locale) if isinstance(v, str) and v.startswith("msg:") else v for k, v in self.params}
+        return i18n.t(self.key, locale, **params)
 
     def __str__(self) -> str:
         return self.text("en")
@@ -132,5 +134,5 @@ def check_kpi_set(drafts: list[KpiDraft]) -> list[Rule]:
     kinds = {d.kind for d in drafts}
     if drafts and kinds != {"result", "behaviour"}:
         missing = ({"result", "behaviour"} - kinds).pop()
-        problems.append(Rule("smart_mix", "type", (("missing", missing),)))
+        problems.append(Rule("smart_mix", "type", (("missing", f"msg:kind_{missing}"),)))
     return problems

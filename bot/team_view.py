@@ -35,6 +35,7 @@ class KpiProgress:
     weight: float
     target: float
     state: KpiState
+    names: dict[str, str] = field(default_factory=dict)  # the name per language (bot.names.local_name)
 
     @property
     def actual(self) -> float | None:
@@ -204,6 +205,7 @@ def _kpi_statement(scoped_to_team: bool) -> Any:
         Kpi.period_start,
         Kpi.period_end,
         Person.tz,
+        Kpi.names,
     ]
     statement = (
         select(*columns)
@@ -257,7 +259,7 @@ def kpi_progress(
     for kpi_id, week, value in session.execute(values_sql, params).all():
         weekly[kpi_id].append((week, value))
     result = []
-    for kpi_id, owner_id, name, unit, direction, kind, weight, target, baseline, how, start, end, tz in session.execute(
+    for kpi_id, owner_id, name, unit, direction, kind, weight, target, baseline, how, start, end, tz, names in session.execute(
         kpi_sql, params
     ).all():
         local = day if day is not None else local_day(tz, now or datetime.min)
@@ -265,7 +267,7 @@ def kpi_progress(
             continue  # the window above is +-1 day for timezones; the owner's own date decides
         spec = KpiSpec(unit, direction, how, target, baseline, start, end)
         state = kpi_state(spec, weekly.get(kpi_id, []), reporting_moment(spec, local))
-        result.append((owner_id, KpiProgress(kpi_id, name, unit, direction, kind, weight, target, state)))
+        result.append((owner_id, KpiProgress(kpi_id, name, unit, direction, kind, weight, target, state, dict(names or {}))))
     return result
 
 

@@ -7,8 +7,9 @@ forms come back inline (response_action=errors) and nothing is saved.
 from __future__ import annotations
 
 import logging
+import math
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -37,12 +38,13 @@ from bot.checkin import (
     warnings_after,
 )
 from bot.people import local_now
+from handlers import payload
 from handlers.context import services_of
 from handlers.conversation import deliver
 from handlers.render import render
 from handlers.render.escape import clip, escape
 from storage.engine import session_scope
-from storage.queries import person_by_slack_id
+from storage.queries import by_id, person_by_slack_id
 from storage.tables import Blocker, Checkin, Person
 
 log = logging.getLogger(__name__)
@@ -50,11 +52,11 @@ log = logging.getLogger(__name__)
 
 def _owned_checkin(context: BoltContext, body: dict[str, Any]) -> tuple[Any, Any, Checkin | None]:
     services = services_of(context)
-    user_id = body["user"]["id"]
-    value = body["actions"][0].get("value", "")
+    user_id = payload.user_id(body)
+    value = payload.action_value(body)
     with session_scope(services.engine) as session:
         person = person_by_slack_id(session, slack_id=user_id)
-        checkin = session.get(Checkin, int(value)) if value.isdigit() else None
+        checkin = by_id(session, Checkin, payload.optional_id(value))
         if person is None or checkin is None or checkin.person_id != person.id:
             return services, person, None
         return services, person, checkin
@@ -64,10 +66,11 @@ def on_confirm(ack: Ack, body: dict[str, Any], context: BoltContext, client: Web
     ack()
     services = services_of(context)
     with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=body["user"]["id"])
+        person = person_by_slack_id(session, slack_id=payload.user_id(body))
+        checkin_id = payload.optional_id(payload.action_value(body))
         checkin = (
-            mark_confirmed(session, person=person, checkin_id=int(body["actions"][0]["value"]), now=services.clock())
-            if person
+            mark_confirmed(session, person=person, checkin_id=checkin_id, now=services.clock())
+            if person and checkin_id is not None
             else None
         )
         if checkin is None or person is None:
@@ -78,7 +81,8 @@ def on_confirm(ack: Ack, body: dict[str, Any], context: BoltContext, client: Web
         message = confirmation(session, checkin=checkin, lines=kpi_lines(session, kpis, period_key=checkin.period_key))
         locale = person.locale
     text, blocks = render(message, locale)
-    client.chat_update(channel=body["container"]["channel_id"], ts=body["container"]["message_ts"], text=text, blocks=blocks)
+    channel, ts = payload.message_location(body)
+    client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
 
 
 def on_open_form(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
@@ -90,7 +94,7 @@ def on_open_form(ack: Ack, body: dict[str, Any], context: BoltContext, client: W
         return
     with session_scope(services.engine) as session:
         view = checkin_modal(session, person=person, checkin=checkin, now=services.clock())
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    client.views_open(trigger_id=payload.trigger_id(body), view=view)
 
 
 def _update_own_checkin(body: dict[str, Any], context: BoltContext, respond: Respond, text_key: str, **changes: Any) -> None:
@@ -126,19 +130,19 @@ def on_away(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebCli
     ack()
     services = services_of(context)
     with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=body["user"]["id"])
+        person = person_by_slack_id(session, slack_id=payload.user_id(body))
         locale = person.locale if person else "en-US"
-    client.views_open(trigger_id=body["trigger_id"], view=away_modal(locale))
+    client.views_open(trigger_id=payload.trigger_id(body), view=away_modal(locale))
 
 
 def on_blocker_category(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     """The person corrects the guessed root-cause category of their own blocker."""
     ack()
     services = services_of(context)
-    blocker_id, _, category = body["actions"][0]["selected_option"]["value"].partition(":")
+    blocker_id, _, category = payload.selected_value(body).partition(":")
     with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=body["user"]["id"])
-        blocker = session.get(Blocker, int(blocker_id)) if blocker_id.isdigit() else None
+        person = person_by_slack_id(session, slack_id=payload.user_id(body))
+        blocker = by_id(session, Blocker, payload.optional_id(blocker_id))
         if (
             person is None
             or blocker is None
@@ -163,7 +167,7 @@ def checkin_modal(session: Session, *, person: Person, checkin: Checkin, now: An
     lines = kpi_lines(session, kpis, period_key=checkin.period_key)
     blocks: list[InputBlock] = []
     for line in lines[:20]:
-        hint = i18n.t("form_target", locale, target=format_value(line.target, line.unit))
+        hint = i18n.t("form_target", locale, target=format_value(line.target, line.unit, locale))
         if line.anchors:
             options = [Option(text=clip(f"{i + 1} – {a}", 75), value=str(i + 1)) for i, a in enumerate(line.anchors)]
             initial = next((o for o in options if line.value is not None and o.value == str(int(line.value))), None)
@@ -199,29 +203,36 @@ def away_modal(locale: str) -> View:
 def on_checkin_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     services = services_of(context)
     now = services.clock()
-    metadata = view.get("private_metadata", "")
+    metadata = payload.private_metadata(view)
     with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=body["user"]["id"])
-        checkin = session.get(Checkin, int(metadata)) if metadata.isdigit() else None
+        person = person_by_slack_id(session, slack_id=payload.user_id(body))
+        checkin = by_id(session, Checkin, payload.optional_id(metadata))
         if person is None or checkin is None or checkin.person_id != person.id:
-            first = next(iter(view.get("state", {}).get("values", {})), "kpi")
+            first = next(iter(payload.state_values(view)), "kpi")
             ack(response_action="errors", errors={first: i18n.t("form_not_yours", person.locale if person else None)})
             return
         values: dict[str, float] = {}
         errors: dict[str, str] = {}
-        for block_id, fields in view["state"]["values"].items():
+        state = payload.state_values(view)
+        for block_id in state:
             if not block_id.startswith("kpi_"):
                 continue
-            field = fields.get("value", {})
+            field = payload.element(state, block_id, "value")
             raw = (
-                field.get("value") if field.get("type") != "static_select" else (field.get("selected_option") or {}).get("value")
+                payload.selected(state, block_id, "value")
+                if field.get("type") == "static_select"
+                else payload.input_text(state, block_id, "value")
             )
-            if raw in (None, ""):
+            if raw == "":
                 continue
             try:
-                values[block_id.removeprefix("kpi_")] = float(raw)
+                number = float(raw)
             except ValueError:
+                number = math.nan
+            if not math.isfinite(number):
                 errors[block_id] = i18n.t("form_not_number", person.locale)
+            else:
+                values[block_id.removeprefix("kpi_")] = number
         if errors:
             ack(response_action="errors", errors=errors)
             return
@@ -241,13 +252,12 @@ def on_checkin_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
 
 def on_away_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     services = services_of(context)
-    picked = view["state"]["values"]["until"]["date"].get("selected_date")
+    until = payload.picked_date(payload.state_values(view), "until", "date")
     with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=body["user"]["id"])
+        person = person_by_slack_id(session, slack_id=payload.user_id(body))
         if person is None:
             ack()
             return
-        until = date.fromisoformat(picked) if picked else None
         if until is None or until <= local_now(person, services.clock()).date():
             ack(response_action="errors", errors={"until": i18n.t("away_past", person.locale)})
             return
@@ -259,13 +269,14 @@ def on_which_kpi(ack: Ack, body: dict[str, Any], context: BoltContext, respond: 
     """The person picked the KPI a number was for: the domain stores it and learns their words."""
     ack()
     services = services_of(context)
-    checkin_id, _, kpi_id = body["actions"][0].get("value", "").partition(":")
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    checkin_text, _, kpi_text = payload.action_value(body).partition(":")
+    checkin_id, kpi_id = payload.optional_id(checkin_text), payload.optional_id(kpi_text)
+    channel, _ = payload.message_location(body)
     with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=body["user"]["id"])
+        person = person_by_slack_id(session, slack_id=payload.user_id(body))
         outgoing = (
-            handle_choice(session, person=person, checkin_id=int(checkin_id), kpi_id=int(kpi_id), now=services.clock())
-            if person is not None and checkin_id.isdigit() and kpi_id.isdigit()
+            handle_choice(session, person=person, checkin_id=checkin_id, kpi_id=kpi_id, now=services.clock())
+            if person is not None and checkin_id is not None and kpi_id is not None
             else None
         )
         if outgoing is None:
@@ -278,10 +289,10 @@ def on_alias_forget(ack: Ack, body: dict[str, Any], context: BoltContext, respon
     """Remove one learned alias from `/kpi me`; only the person's own."""
     ack()
     services = services_of(context)
-    value = body["actions"][0].get("value", "")
+    alias_id = payload.optional_id(payload.action_value(body))
     with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=body["user"]["id"])
-        removed = forget(session, person_id=person.id or 0, alias_id=int(value)) if person and value.isdigit() else None
+        person = person_by_slack_id(session, slack_id=payload.user_id(body))
+        removed = forget(session, person_id=person.id or 0, alias_id=alias_id) if person and alias_id is not None else None
         if person is None or removed is None:
             say_not_yours(respond, person)
             return

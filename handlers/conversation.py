@@ -31,22 +31,36 @@ def classify(event: dict[str, Any]) -> str | None:
     subtypes, and message_changed events that only add a link preview (the
     text is unchanged).
     """
-    if event.get("channel_type") != "im":
+    if event.get("channel_type") != "im" or not isinstance(event.get("channel"), str):
         return None
     subtype = event.get("subtype")
     if subtype is None or subtype == "file_share":
-        if event.get("bot_id") or event.get("user") in IGNORED_USERS or not event.get("user"):
+        if event.get("bot_id") or not _from_a_person(event):
             return None
         return "reply"
     if subtype == "message_changed":
         message = event.get("message") or {}
         previous = event.get("previous_message") or {}
-        if message.get("bot_id") or message.get("user") in IGNORED_USERS or not message.get("user"):
+        if not isinstance(message, dict) or not isinstance(previous, dict):
+            return None
+        if message.get("bot_id") or not _from_a_person(message):
             return None
         if message.get("text") == previous.get("text"):
             return None
         return "edit"
     return None
+
+
+def _from_a_person(message: dict[str, Any]) -> bool:
+    """A person's message with what a reply needs: a user id, a ts and text (when any) as strings."""
+    user, ts, text = message.get("user"), message.get("ts"), message.get("text")
+    return (
+        isinstance(user, str)
+        and bool(user)
+        and user not in IGNORED_USERS
+        and isinstance(ts, str)
+        and (text is None or isinstance(text, str))
+    )
 
 
 def on_message(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:

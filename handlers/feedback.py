@@ -44,10 +44,13 @@ from bot.feedback import (
     unsolicited_request,
 )
 from bot.feedback_jobs import send_pending
+from bot.formats import format_day
 from bot.messages import ConfirmNominees, FeedbackInvite, NominatePeers, Notice
 from bot.people import local_now, manager_of, zone
+from bot.refusal import BadRequest
 from bot.services import Services
 from bot.team_view import NotAllowed, UnknownTeam, resolve_team
+from handlers import payload
 from handlers.context import services_of
 from handlers.metadata import secret_of, sign, verify
 from handlers.render.dispatch import Rendered, render
@@ -174,7 +177,9 @@ def handle_360(session: Session, services: Services, person: Person, words: list
         except FeedbackRefused as refusal:
             replies.append(i18n.t(refusal.key, locale, **refusal.params))
             continue
-        replies.append(i18n.tn("fb_started", len(invited), locale, ratee=escape(ratee.name), date=closes.date().isoformat()))
+        replies.append(
+            i18n.tn("fb_started", len(invited), locale, ratee=escape(ratee.name), date=format_day(closes.date(), locale))
+        )
     return [SectionBlock(text=clip("\n".join(replies), 2900))]
 
 
@@ -210,13 +215,14 @@ def own_results(session: Session, services: Services, person: Person) -> list[Bl
 def on_feedback_open(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
     ack()
     services = services_of(context)
-    value = body["actions"][0].get("value", "")
+    value = payload.action_value(body)
     with session_scope(services.engine) as session:
-        rater = person_by_slack_id(session, slack_id=body["user"]["id"])
+        rater = person_by_slack_id(session, slack_id=payload.user_id(body))
         try:
-            if rater is None or not value.isdigit():
+            ident = payload.optional_id(value)
+            if rater is None or ident is None:
                 raise FeedbackRefused("fb_not_invited")
-            request, ratee = request_for(session, request_id=int(value), rater=rater, now=services.clock())
+            request, ratee = request_for(session, request_id=ident, rater=rater, now=services.clock())
         except FeedbackRefused as refusal:
             respond(
                 text=i18n.t(refusal.key, rater.locale if rater else None, **refusal.params),
@@ -227,32 +233,31 @@ def on_feedback_open(ack: Ack, body: dict[str, Any], context: BoltContext, clien
         view = feedback_modal(
             request.id or 0, ratee.name, rater.locale, secret_of(services), services.settings.feedback_competencies
         )
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    client.views_open(trigger_id=payload.trigger_id(body), view=view)
 
 
 def on_feedback_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     services = services_of(context)
-    values = view.get("state", {}).get("values", {})
+    values = payload.state_values(view)
     first = next((b for b in values if b.startswith("c_")), "comment")
-    request_id = verify(secret_of(services), view.get("private_metadata", ""))
+    request_id = payload.optional_id(verify(secret_of(services), payload.private_metadata(view)))
     with session_scope(services.engine) as session:
-        rater = person_by_slack_id(session, slack_id=body["user"]["id"])
+        rater = person_by_slack_id(session, slack_id=payload.user_id(body))
         locale = rater.locale if rater else None
-        if request_id is None or not request_id.isdigit():
+        if request_id is None:
             ack(response_action="errors", errors={first: i18n.t("fb_tampered", locale)})
             return
         try:
             if rater is None:
                 raise FeedbackRefused("fb_not_invited")
-            request, ratee = request_for(session, request_id=int(request_id), rater=rater, now=services.clock())
+            request, ratee = request_for(session, request_id=request_id, rater=rater, now=services.clock())
         except FeedbackRefused as refusal:
             ack(response_action="errors", errors={first: i18n.t(refusal.key, locale, **refusal.params)})
             return
         ratings: dict[str, int] = {}
         errors: dict[str, str] = {}
         for competency in scales(services.settings.feedback_competencies):
-            selected = (values.get(f"c_{competency}", {}).get("level", {}) or {}).get("selected_option") or {}
-            level = str(selected.get("value", ""))
+            level = payload.selected(values, f"c_{competency}", "level")
             if level not in {"1", "2", "3", "4", "5"}:
                 errors[f"c_{competency}"] = i18n.t("fb_pick", locale)
             else:
@@ -260,7 +265,7 @@ def on_feedback_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], conte
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        comment = str((values.get("comment", {}).get("text", {}) or {}).get("value") or "")[:3000]
+        comment = payload.input_text(values, "comment", "text")[:3000]
         replaced = save_response(session, request=request, ratings=ratings, comment=comment, now=services.clock())
         thanks = i18n.t("fb_replaced" if replaced else "fb_saved", locale, ratee=escape(ratee.name))
         channel, slack_id = rater.dm_channel_id, rater.slack_id
@@ -291,12 +296,12 @@ def on_nominate_open(ack: Ack, body: dict[str, Any], context: BoltContext, clien
     ack()
     services = services_of(context)
     with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=body["user"]["id"])
+        person = person_by_slack_id(session, slack_id=payload.user_id(body))
         locale = person.locale if person else "en-US"
     view = View(
         type="modal",
         callback_id="feedback_nominees",
-        private_metadata=sign(secret_of(services), body["actions"][0].get("value", "")),
+        private_metadata=sign(secret_of(services), payload.action_value(body)),
         title=i18n.t("fb_title", locale),
         submit=i18n.t("form_submit", locale),
         blocks=[
@@ -307,28 +312,30 @@ def on_nominate_open(ack: Ack, body: dict[str, Any], context: BoltContext, clien
             )
         ],
     )
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    client.views_open(trigger_id=payload.trigger_id(body), view=view)
 
 
 def on_nominees(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     """The ratee's nominees wait for their manager's confirmation."""
     services = services_of(context)
-    cycle_id = verify(secret_of(services), view.get("private_metadata", ""))
-    picked = view.get("state", {}).get("values", {}).get("peers", {}).get("users", {}).get("selected_users") or []
+    cycle_id = payload.optional_id(verify(secret_of(services), payload.private_metadata(view)))
+    picked = payload.element(payload.state_values(view), "peers", "users").get("selected_users") or []
+    if not isinstance(picked, list) or not all(isinstance(u, str) for u in picked):
+        raise BadRequest("peers", field="peers")
     with session_scope(services.engine) as session:
-        ratee = person_by_slack_id(session, slack_id=body["user"]["id"])
+        ratee = person_by_slack_id(session, slack_id=payload.user_id(body))
         locale = ratee.locale if ratee else None
-        if ratee is None or cycle_id is None or not cycle_id.isdigit():
+        if ratee is None or cycle_id is None:
             ack(response_action="errors", errors={"peers": i18n.t("fb_tampered", locale)})
             return
         nominees = [p for p in (person_by_slack_id(session, slack_id=u) for u in picked) if p is not None]
         try:
-            added = nominate(session, ratee=ratee, cycle_id=int(cycle_id), nominees=nominees, now=services.clock())
+            added = nominate(session, ratee=ratee, cycle_id=cycle_id, nominees=nominees, now=services.clock())
         except FeedbackRefused as refusal:
             ack(response_action="errors", errors={"peers": i18n.t(refusal.key, locale, **refusal.params)})
             return
         manager = manager_of(session, ratee)
-        note = ConfirmNominees(int(cycle_id), ratee.slack_id, [p.slack_id for p in added]) if added and manager else None
+        note = ConfirmNominees(cycle_id, ratee.slack_id, [p.slack_id for p in added]) if added and manager else None
         target = (manager.dm_channel_id, manager.slack_id, manager.locale) if manager else None
     ack()
     if note is not None and target is not None:
@@ -338,14 +345,15 @@ def on_nominees(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: B
 def on_confirm_nominees(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ack()
     services = services_of(context)
-    value = body["actions"][0].get("value", "")
+    value = payload.action_value(body)
     with session_scope(services.engine) as session:
-        manager = person_by_slack_id(session, slack_id=body["user"]["id"])
+        manager = person_by_slack_id(session, slack_id=payload.user_id(body))
         locale = manager.locale if manager else None
         try:
-            if manager is None or not value.isdigit():
+            ident = payload.optional_id(value)
+            if manager is None or ident is None:
                 raise FeedbackRefused("fb_not_manager")
-            count = confirm_nominations(session, manager=manager, cycle_id=int(value), now=services.clock())
+            count = confirm_nominations(session, manager=manager, cycle_id=ident, now=services.clock())
         except FeedbackRefused as refusal:
             respond(text=i18n.t(refusal.key, locale, **refusal.params), response_type="ephemeral", replace_original=False)
             return

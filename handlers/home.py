@@ -44,7 +44,15 @@ def home_view(services: Services, slack_id: str) -> View:
             blocks.append(SectionBlock(text=i18n.t("home_none", locale)))
         for kpi in kpis[:20]:
             progress = KpiProgress(
-                kpi.id or 0, kpi.name, kpi.unit, kpi.direction, kpi.kind, kpi.weight, kpi.target, states[kpi.id or 0]
+                kpi.id or 0,
+                kpi.name,
+                kpi.unit,
+                kpi.direction,
+                kpi.kind,
+                kpi.weight,
+                kpi.target,
+                states[kpi.id or 0],
+                dict(kpi.names),
             )
             blocks.append(SectionBlock(text=kpi_line(progress, locale)))
         if kpis:
@@ -75,7 +83,7 @@ def refresh_home(services: Services, slack_id: str) -> None:
 
 
 def on_app_home_opened(event: dict[str, Any], context: BoltContext) -> None:
-    if event.get("tab") == "home":
+    if event.get("tab") == "home" and isinstance(event.get("user"), str):
         refresh_home(services_of(context), event["user"])
 
 

@@ -10,13 +10,14 @@ from slack_sdk.models.blocks import Block, SectionBlock
 from sqlmodel import Session
 
 from bot import i18n
-from bot.charts import person_series, render_png, team_series
+from bot.charts import alt_text, person_series, render_png, team_series
 from bot.feedback_jobs import send_pending
 from bot.followup import my_actions
 from bot.goals import goal_tree
 from bot.people import current_kpis, local_now
 from bot.periods import week_key
 from bot.team_view import NotAllowed, UnknownTeam, resolve_team
+from handlers import payload
 from handlers.context import services_of
 from handlers.feedback import handle_360, open_unsolicited, own_results
 from handlers.me import last_evaluation, me_blocks
@@ -46,7 +47,7 @@ def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext, client: 
     services = services_of(context)
     response_type = "ephemeral"
     with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=command["user_id"])
+        person = person_by_slack_id(session, slack_id=payload.text(command.get("user_id"), "user_id"))
         locale = person.locale if person else "en-US"
         if sub == "help":
             blocks = help_blocks(locale)
@@ -118,13 +119,16 @@ def draw_chart(command: dict[str, Any], context: BoltContext, client: WebClient)
     services = services_of(context)
     now = services.clock()
     with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=command["user_id"])
+        person = person_by_slack_id(session, slack_id=payload.text(command.get("user_id"), "user_id"))
         if person is None:
             return
         today = local_now(person, now).date()
         if words[0].lower() == "me":
             series = person_series(
-                session, person_id=person.id or 0, kpis=current_kpis(session, person_id=person.id or 0, day=today)
+                session,
+                person_id=person.id or 0,
+                kpis=current_kpis(session, person_id=person.id or 0, day=today),
+                locale=person.locale,
             )
             title = f"{person.name} · {week_key(today)}"
         else:
@@ -132,12 +136,14 @@ def draw_chart(command: dict[str, Any], context: BoltContext, client: WebClient)
                 team = resolve_team(session, asker=person, name=" ".join(words[1:-1]) or None)
             except (NotAllowed, UnknownTeam):
                 return  # the ack already said why
-            series = team_series(session, team_id=team.id or 0, day=today)
+            series = team_series(session, team_id=team.id or 0, day=today, locale=person.locale)
             title = f"{team.name} · {week_key(today)}"
-        slack_id = person.slack_id
-    png = render_png(series, title)
+        slack_id, locale = person.slack_id, person.locale
+    png = render_png(series, title, locale)
     channel = services.gateway.open_dm(slack_id)
-    client.files_upload_v2(channel=channel, file=png, filename="kpi-trend.png", title=title)
+    client.files_upload_v2(
+        channel=channel, file=png, filename="kpi-trend.png", title=title, alt_txt=alt_text(series, title, locale)
+    )
 
 
 def needs_background(command: dict[str, Any]) -> bool:

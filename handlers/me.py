@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from bot import i18n
 from bot.aliases import learned_aliases
 from bot.checkin import format_value, measurements_for, nice
+from bot.formats import format_share
 from bot.kpi_state import states_for, weighted_pace, weighted_score
 from bot.messages import AliasList, EvaluationNote
 from bot.people import current_kpis, local_now
@@ -33,14 +34,16 @@ def me_blocks(session: Session, person: Person, now: datetime) -> list[Block]:
     rows = []
     for kpi in kpis:
         state = states[_id(kpi)]
-        progress = KpiProgress(_id(kpi), kpi.name, kpi.unit, kpi.direction, kpi.kind, kpi.weight, kpi.target, state)
-        trend = " ".join(format_value(m.value, kpi.unit) for m in history.get(_id(kpi), [])[-4:]) or "–"
-        projected = format_value(nice(state.forecast) if state.forecast is not None else None, kpi.unit)
+        progress = KpiProgress(
+            _id(kpi), kpi.name, kpi.unit, kpi.direction, kpi.kind, kpi.weight, kpi.target, state, dict(kpi.names)
+        )
+        trend = " ".join(format_value(m.value, kpi.unit, locale) for m in history.get(_id(kpi), [])[-4:]) or "–"
+        projected = format_value(nice(state.forecast) if state.forecast is not None else None, kpi.unit, locale)
         rows.append(f"{kpi_line(progress, locale)} · {i18n.t('me_forecast', locale, value=projected)}\n      _{trend}_")
     weighted = [(states[_id(k)], k.weight) for k in kpis]
     pace, score = weighted_pace(weighted), weighted_score(weighted)
     week = next(iter(states.values())).week
-    title = i18n.t("me_title", locale, week=week, pace=_pct(pace), score=_pct(score))
+    title = i18n.t("me_title", locale, week=week, pace=format_share(pace, locale), score=format_share(score, locale))
     blocks: list[Block] = [SectionBlock(text=clip(title + "\n" + "\n".join(rows), 2900)), legend_block(locale)]
     learned = learned_aliases(session, person_id=_id(person))
     blocks += alias_blocks(AliasList([(_id(a), a.phrase, kpi.name) for a, kpi in learned]), locale)
@@ -50,10 +53,6 @@ def me_blocks(session: Session, person: Person, now: datetime) -> list[Block]:
             SectionBlock(text=clip(i18n.t("forbidden", locale) + "\n" + "\n".join(f"• {escape(r)}" for r in forbidden), 2900))
         )
     return blocks
-
-
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
 
 
 def _id(row: Person | Kpi | LearnedAlias) -> int:

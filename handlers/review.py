@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -21,21 +22,19 @@ from slack_sdk.models.views import View
 from sqlmodel import col, select
 
 from bot import i18n
+from bot.formats import format_share
 from bot.messages import ReviewMessage
 from bot.proposals import ProposalError
 from bot.review import KpiEvidence, ReviewError, batch_reweight, decide
+from handlers import payload
 from handlers.context import services_of
 from handlers.metadata import secret_of, sign, verify
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
 from handlers.setup import proposal_message
 from storage.engine import session_scope
-from storage.queries import person_by_slack_id
+from storage.queries import by_id, person_by_slack_id
 from storage.tables import Kpi, KpiProposal, KpiReview, Person
-
-
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
 
 
 def evidence_text(item: KpiEvidence, locale: str) -> str:
@@ -45,10 +44,10 @@ def evidence_text(item: KpiEvidence, locale: str) -> str:
         locale,
         name=escape(item.name),
         owners=item.owners,
-        horizon=item.horizon,
-        on_pace=_pct(item.on_pace_share),
-        half_way=_pct(item.half_way_share),
-        unreported=_pct(item.unreported_share),
+        horizon=i18n.t(f"horizon_{item.horizon}", locale),
+        on_pace=format_share(item.on_pace_share, locale),
+        half_way=format_share(item.half_way_share, locale),
+        unreported=format_share(item.unreported_share, locale),
         corr=corr,
     )
     return f"{line}\n{i18n.t(f'verdict_{item.verdict}', locale)}"
@@ -75,11 +74,11 @@ def _review(message: ReviewMessage, locale: str) -> Rendered:
 def on_decide(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
     ack()
     services = services_of(context)
-    review_id, index, decision = ([*body["actions"][0]["selected_option"]["value"].split(":"), "", "", ""])[:3]
+    review_id, index, decision = ([*payload.selected_value(body).split(":"), "", "", ""])[:3]
     with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=body["user"]["id"])
+        person = person_by_slack_id(session, slack_id=payload.user_id(body))
         locale = person.locale if person else None
-        review = session.get(KpiReview, int(review_id)) if review_id.isdigit() else None
+        review = by_id(session, KpiReview, payload.optional_id(review_id))
         names = (review.decisions.get("_kpis") or []) if review else []
         name = names[int(index)] if index.isdigit() and int(index) < len(names) else None
         try:
@@ -94,7 +93,7 @@ def on_decide(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebC
         weights = _team_weights(session, team_id) if decision == "reweight" else {}
     if decision == "reweight":
         client.views_open(
-            trigger_id=body["trigger_id"], view=reweight_modal(team_id, weights, locale or "en-US", secret_of(services))
+            trigger_id=payload.trigger_id(body), view=reweight_modal(team_id, weights, locale or "en-US", secret_of(services))
         )
         return
     text = (
@@ -124,31 +123,41 @@ def reweight_modal(team_id: int, weights: dict[str, float], locale: str, secret:
             )
         )
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text="100%")]))
-    names = "|".join(name for name, _ in sorted(weights.items())[:20])
     return View(
         type="modal",
         callback_id="review_reweight",
-        private_metadata=sign(secret, f"{team_id}|{names}")[:3000],
+        private_metadata=sign(secret, f"{team_id}:{_digest(sorted(weights)[:20])}"),
         title=i18n.t("reweight_title", locale),
         submit=i18n.t("form_submit", locale),
         blocks=blocks,
     )
 
 
+def _digest(names: list[str]) -> str:
+    """A short fingerprint of the KPI names the modal listed, in order: the metadata stays small
+    (Slack keeps 3,000 characters of it) and a KPI set that changed meanwhile is noticed."""
+    return hashlib.sha256("\x1f".join(names).encode()).hexdigest()[:16]
+
+
 def on_reweight(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     services = services_of(context)
-    payload = verify(secret_of(services), view.get("private_metadata", ""))
-    values = view.get("state", {}).get("values", {})
+    signed = verify(secret_of(services), payload.private_metadata(view))
+    values = payload.state_values(view)
     with session_scope(services.engine) as session:
-        manager = person_by_slack_id(session, slack_id=body["user"]["id"])
+        manager = person_by_slack_id(session, slack_id=payload.user_id(body))
         locale = manager.locale if manager else None
-        if manager is None or payload is None:
+        team_id, _, digest = (signed or "").partition(":")
+        team = payload.optional_id(team_id)
+        if manager is None or team is None:
             ack(response_action="errors", errors={"w0": i18n.t("fb_tampered", locale)})
             return
-        team_id, *names = payload.split("|")
+        names = sorted(_team_weights(session, team))[:20]
+        if _digest(names) != digest:
+            ack(response_action="errors", errors={"w0": i18n.t("reweight_changed", locale)})
+            return
         weights: dict[str, float] = {}
         for index, name in enumerate(names):
-            raw = (values.get(f"w{index}", {}).get("v", {}) or {}).get("value") or ""
+            raw = payload.input_text(values, f"w{index}", "v")
             try:
                 weights[name] = float(raw)
             except ValueError:
@@ -159,7 +168,7 @@ def on_reweight(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: B
             ack(response_action="errors", errors={"w0": i18n.t("reweight_sum", locale, total=f"{total:g}")})
             return
         try:
-            created = batch_reweight(session, team_id=int(team_id), weights=weights, by=manager, now=services.clock())
+            created = batch_reweight(session, team_id=team, weights=weights, by=manager, now=services.clock())
         except ProposalError as refusal:
             ack(response_action="errors", errors={"w0": i18n.t(refusal.key, locale)})
             return

@@ -32,16 +32,30 @@ from bot.checkin import format_value
 from bot.feedback import can_manage
 from bot.messages import AgreedMessage, Notice, ProposalMessage
 from bot.people import current_kpis, local_now, manager_of
-from bot.proposals import KINDS, MAX_KPIS, ProposalError, Row, agree, comment, latest_round, propose, template_for, validate
+from bot.proposals import (
+    FIELDS,
+    KINDS,
+    MAX_KPIS,
+    ProposalError,
+    Row,
+    agree,
+    comment,
+    latest_round,
+    names_text,
+    propose,
+    template_for,
+    validate,
+)
 from bot.services import Services
 from bot.smart import Rule
+from handlers import payload
 from handlers.context import services_of
 from handlers.feedback import MENTION
 from handlers.metadata import secret_of, sign, verify
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
 from storage.engine import session_scope
-from storage.queries import person_by_slack_id
+from storage.queries import by_id, person_by_slack_id
 from storage.tables import Goal, KpiProposal, Person
 
 
@@ -60,6 +74,7 @@ def _rows_for(session: Session, owner: Person, today: Any) -> tuple[list[dict[st
                 "goal": k.get("goal") or "",
                 "source": k["source"],
                 "anchors": k.get("anchors") or [],
+                "names": names_text(k.get("names")),
             }
             for k in latest.kpis
         ]
@@ -76,6 +91,7 @@ def _rows_for(session: Session, owner: Person, today: Any) -> tuple[list[dict[st
                 "goal": goals.get(k.goal_id or 0, ""),
                 "source": k.source,
                 "anchors": k.anchors,
+                "names": names_text(k.names),
             }
             for k in current
         ]
@@ -121,6 +137,7 @@ def setup_modal(session: Session, *, owner: Person, locale: str, secret: str, to
             _select(f"kpi{i}_type", i18n.t("setup_type", locale), type_options, row.get("type", "result-lagging")),
             _text(f"kpi{i}_source", i18n.t("setup_source", locale), row.get("source"), 500),
             _text(f"kpi{i}_anchors", i18n.t("setup_anchors", locale), "\n".join(row.get("anchors") or []), 1500, multiline=True),
+            _text(f"kpi{i}_names", i18n.t("setup_names", locale), row.get("names"), 500, multiline=True),
         ]
         if goal_options:
             blocks.append(_select(f"kpi{i}_goal", i18n.t("setup_goal", locale), goal_options, row.get("goal")))
@@ -152,10 +169,9 @@ def setup_modal(session: Session, *, owner: Person, locale: str, secret: str, to
 
 
 def _value(values: dict[str, Any], block: str) -> str:
-    field = values.get(block, {}).get("v", {}) or {}
-    if field.get("type") == "static_select":
-        return str((field.get("selected_option") or {}).get("value") or "")
-    return str(field.get("value") or "")
+    if payload.element(values, block, "v").get("type") == "static_select":
+        return payload.selected(values, block, "v")
+    return payload.input_text(values, block, "v")
 
 
 def open_setup(services: Services, client: WebClient, person: Person, words: list[str], trigger_id: str) -> list[Block] | None:
@@ -184,25 +200,17 @@ def open_setup(services: Services, client: WebClient, person: Person, words: lis
 
 def on_setup_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     services = services_of(context)
-    values = view.get("state", {}).get("values", {})
-    owner_id = verify(secret_of(services), view.get("private_metadata", ""))
+    values = payload.state_values(view)
+    owner_id = verify(secret_of(services), payload.private_metadata(view))
     now = services.clock()
     with session_scope(services.engine) as session:
-        by = person_by_slack_id(session, slack_id=body["user"]["id"])
+        by = person_by_slack_id(session, slack_id=payload.user_id(body))
         locale = by.locale if by else None
-        owner = session.get(Person, int(owner_id)) if owner_id and owner_id.isdigit() else None
+        owner = by_id(session, Person, payload.optional_id(owner_id))
         if by is None or owner is None:
             ack(response_action="errors", errors={"kpi0_name": i18n.t("fb_tampered", locale)})
             return
-        rows = [
-            Row(
-                *(
-                    _value(values, f"kpi{i}_{f}")
-                    for f in ("name", "target", "weight", "direction", "type", "goal", "source", "anchors")
-                )
-            )
-            for i in range(MAX_KPIS)
-        ]
+        rows = [Row(*(_value(values, f"kpi{i}_{f}") for f in FIELDS)) for i in range(MAX_KPIS)]
         goals = {g.key for g in session.exec(select(Goal)).all()}
         kpis, period, errors = validate(rows, end_text=_value(values, "period_end"), goals=goals, today=local_now(by, now).date())
         if errors:
@@ -260,7 +268,7 @@ def _proposal(message: ProposalMessage, locale: str) -> Rendered:
         round=message.round,
     )
     lines = [
-        f"• *{escape(k['name'])}* {format_value(k['target'], k['unit'])} · {k['weight']:g}% · {i18n.t('type_' + k['kind'] + '-' + k['horizon'], locale)}"
+        f"• *{escape(k['name'])}* {format_value(k['target'], k['unit'], locale)} · {k['weight']:g}% · {i18n.t('type_' + k['kind'] + '-' + k['horizon'], locale)}"
         + (" · ↓" if k["direction"] == "lower" else "")
         + f"\n      _{escape(clip(k['source'], 120))}_"
         for k in message.kpis
@@ -298,9 +306,9 @@ def _agreed(message: AgreedMessage, locale: str) -> Rendered:
 
 
 def _proposal_and_people(session: Session, body: dict[str, Any]) -> tuple[Person | None, KpiProposal | None, Person | None]:
-    value = body["actions"][0].get("value", "")
-    clicker = person_by_slack_id(session, slack_id=body["user"]["id"])
-    proposal = session.get(KpiProposal, int(value)) if value.isdigit() else None
+    value = payload.action_value(body)
+    clicker = person_by_slack_id(session, slack_id=payload.user_id(body))
+    proposal = by_id(session, KpiProposal, payload.optional_id(value))
     owner = session.get(Person, proposal.owner_id) if proposal else None
     return clicker, proposal, owner
 
@@ -351,18 +359,18 @@ def on_change(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebC
             secret=secret_of(services),
             today=local_now(clicker, services.clock()).date(),
         )
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    client.views_open(trigger_id=payload.trigger_id(body), view=view)
 
 
 def on_comment_open(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     ack()
     services = services_of(context)
     with session_scope(services.engine) as session:
-        clicker = person_by_slack_id(session, slack_id=body["user"]["id"])
+        clicker = person_by_slack_id(session, slack_id=payload.user_id(body))
         locale = clicker.locale if clicker else "en-US"
-    value = body["actions"][0].get("value", "")
+    value = payload.action_value(body)
     client.views_open(
-        trigger_id=body["trigger_id"],
+        trigger_id=payload.trigger_id(body),
         view=View(
             type="modal",
             callback_id="proposal_comment",
@@ -382,15 +390,16 @@ def on_comment_open(ack: Ack, body: dict[str, Any], context: BoltContext, client
 
 def on_comment_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     services = services_of(context)
-    proposal_id = verify(secret_of(services), view.get("private_metadata", ""))
-    text = _value(view.get("state", {}).get("values", {}), "comment").strip()
+    proposal_id = verify(secret_of(services), payload.private_metadata(view))
+    text = _value(payload.state_values(view), "comment").strip()
     with session_scope(services.engine) as session:
-        by = person_by_slack_id(session, slack_id=body["user"]["id"])
+        by = person_by_slack_id(session, slack_id=payload.user_id(body))
         locale = by.locale if by else None
         try:
-            if by is None or not proposal_id or not proposal_id.isdigit():
+            ident = payload.optional_id(proposal_id)
+            if by is None or ident is None:
                 raise ProposalError("prop_not_allowed")
-            proposal = comment(session, proposal_id=int(proposal_id), by=by, text=text)
+            proposal = comment(session, proposal_id=ident, by=by, text=text)
         except ProposalError as refusal:
             ack(response_action="errors", errors={"comment": i18n.t(refusal.key, locale)})
             return

@@ -13,13 +13,14 @@ from bot.checkin import Outgoing
 from bot.dates import read_date
 from bot.messages import Notice
 from bot.people import local_now
+from handlers import payload
 from handlers.checkin import say_not_yours
 from handlers.context import services_of
 from handlers.conversation import deliver
 from handlers.render.escape import escape
 from handlers.render.warnings import CAUSES, plan_modal
 from storage.engine import session_scope
-from storage.queries import person_by_slack_id
+from storage.queries import by_id, person_by_slack_id
 from storage.tables import ActionItem, Kpi
 
 
@@ -27,29 +28,29 @@ def on_warning_cause(ack: Ack, body: dict[str, Any], context: BoltContext, clien
     """A root cause was picked for an early warning: ask for the next step in a modal."""
     ack()
     services = services_of(context)
-    kpi_id, cause, origin = ([*body["actions"][0]["value"].split(":"), "", ""])[:3]
+    kpi_id, cause, origin = ([*payload.action_value(body).split(":"), "", ""])[:3]
     origin = "retro" if origin == "retro" else "warning"
     with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=body["user"]["id"])
-        kpi = session.get(Kpi, int(kpi_id)) if kpi_id.isdigit() else None
+        person = person_by_slack_id(session, slack_id=payload.user_id(body))
+        kpi = by_id(session, Kpi, payload.optional_id(kpi_id))
         if person is None or kpi is None or kpi.owner_id != person.id or cause not in CAUSES:
             say_not_yours(respond, person)
             return
         locale = person.locale
-    client.views_open(trigger_id=body["trigger_id"], view=plan_modal(int(kpi_id), cause, locale, origin))
+    client.views_open(trigger_id=payload.trigger_id(body), view=plan_modal(kpi.id or 0, cause, locale, origin))
 
 
 def on_warning_plan(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     """Store the next step for a KPI behind pace as an action item; the date is read with dateparser."""
     services = services_of(context)
-    kpi_id, cause, origin = ([*view.get("private_metadata", "").split(":"), "", ""])[:3]
+    kpi_id, cause, origin = ([*payload.private_metadata(view).split(":"), "", ""])[:3]
     origin = "retro" if origin == "retro" else "warning"
-    values = view["state"]["values"]
-    step = (values["step"]["text"].get("value") or "").strip()
-    due_text = (values["due"]["text"].get("value") or "").strip()
+    values = payload.state_values(view)
+    step = payload.input_text(values, "step", "text").strip()
+    due_text = payload.input_text(values, "due", "text").strip()
     with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=body["user"]["id"])
-        kpi = session.get(Kpi, int(kpi_id)) if kpi_id.isdigit() else None
+        person = person_by_slack_id(session, slack_id=payload.user_id(body))
+        kpi = by_id(session, Kpi, payload.optional_id(kpi_id))
         if person is None or kpi is None or kpi.owner_id != person.id or cause not in CAUSES:
             ack(response_action="errors", errors={"step": i18n.t("form_not_yours", person.locale if person else None)})
             return

@@ -116,23 +116,25 @@ class SlackDriver:
 
     def command(self, user: str, text: str, channel: str = "C0SALES") -> tuple[int, dict[str, Any]]:
         """``user`` types ``/kpi TEXT`` in ``channel``; returns (status, the JSON answer or {})."""
-        status, body = self.sender.form(
-            {
-                "token": "unused",
-                "team_id": TEAM_ID,
-                "team_domain": "kpibot",
-                "channel_id": channel,
-                "channel_name": "sales",
-                "user_id": user,
-                "user_name": user.lower(),
-                "command": "/kpi",
-                "text": text,
-                "api_app_id": APP_ID,
-                "response_url": self.slack.response_url(),
-                "trigger_id": self.trigger_id(),
-            }
-        )
+        status, body = self.sender.form(self.command_fields(user, text, channel))
         return status, _json(status, body)
+
+    def command_fields(self, user: str, text: str, channel: str = "C0SALES") -> dict[str, str]:
+        """The form fields of :meth:`command`, for tests that bend them."""
+        return {
+            "token": "unused",
+            "team_id": TEAM_ID,
+            "team_domain": "kpibot",
+            "channel_id": channel,
+            "channel_name": "sales",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": "/kpi",
+            "text": text,
+            "api_app_id": APP_ID,
+            "response_url": self.slack.response_url(),
+            "trigger_id": self.trigger_id(),
+        }
 
     def click(
         self,
@@ -145,6 +147,22 @@ class SlackDriver:
         channel: str | None = None,
     ) -> int:
         """``user`` clicks a button (or picks ``selected`` in a menu) on a message in their DM (or ``channel``)."""
+        status, _ = self.sender.interaction(
+            self.click_payload(user, action_id, value, message=message, selected=selected, channel=channel)
+        )
+        return status
+
+    def click_payload(
+        self,
+        user: str,
+        action_id: str,
+        value: str,
+        *,
+        message: dict[str, Any] | None = None,
+        selected: str | None = None,
+        channel: str | None = None,
+    ) -> dict[str, Any]:
+        """The block_actions payload of :meth:`click`, for tests that bend it."""
         action: dict[str, Any] = {"action_id": action_id, "block_id": "b", "type": "button", "value": value, "action_ts": "1"}
         if selected is not None:
             action = {
@@ -155,7 +173,7 @@ class SlackDriver:
                 "action_ts": "1",
             }
         channel = channel or self.slack.dm_channel(user)
-        payload = {
+        return {
             "type": "block_actions",
             "user": _user(user),
             "api_app_id": APP_ID,
@@ -173,14 +191,21 @@ class SlackDriver:
             "response_url": self.slack.response_url("action"),
             "actions": [action],
         }
-        status, _ = self.sender.interaction(payload)
-        return status
 
     def submit(
         self, user: str, callback_id: str, values: dict[str, Any], *, private_metadata: str = ""
     ) -> tuple[int, dict[str, Any]]:
         """``user`` submits the modal ``callback_id`` with ``values`` (view.state.values); returns (status, JSON answer or {})."""
-        payload = {
+        status, body = self.sender.interaction(
+            self.submission_payload(user, callback_id, values, private_metadata=private_metadata)
+        )
+        return status, _json(status, body)
+
+    def submission_payload(
+        self, user: str, callback_id: str, values: dict[str, Any], *, private_metadata: str = ""
+    ) -> dict[str, Any]:
+        """The view_submission payload of :meth:`submit`, for tests that bend it."""
+        return {
             "type": "view_submission",
             "team": {"id": TEAM_ID, "domain": "kpibot"},
             "user": _user(user),
@@ -200,8 +225,6 @@ class SlackDriver:
             },
             "response_urls": [],
         }
-        status, body = self.sender.interaction(payload)
-        return status, _json(status, body)
 
 
 def _json(status: int, body: bytes) -> dict[str, Any]:

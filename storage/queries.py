@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, select
 
-from storage.tables import Person, ProcessedEvent
+from storage.tables import AppSecret, Person, ProcessedEvent
 from storage.types import utc_now
+
+_Row = TypeVar("_Row", bound=SQLModel)
 
 
 def insert_if_absent(session: Session, model: type[SQLModel], values: dict[str, Any]) -> Any:
@@ -59,3 +61,17 @@ def take_many(session: Session, model: type[SQLModel], ids: list[Any], where: li
     key = next(iter(table.primary_key.columns))
     statement = update(table).where(key.in_(ids), *where).values(**values).returning(key)
     return [row[0] for row in session.execute(statement).all()]
+
+
+def by_id(session: Session, model: type[_Row], ident: int | None) -> _Row | None:
+    """The row with primary key ``ident``; None when there is none or ``ident`` is None (an id that did not parse)."""
+    return None if ident is None else session.get(model, ident)
+
+
+def app_secret(session: Session, *, name: str, candidate: str) -> str:
+    """The stored secret ``name``; ``candidate`` becomes it when there is none yet.
+
+    Insert-if-absent then read: two replicas starting at once agree on one value.
+    """
+    insert_if_absent(session, AppSecret, {"name": name, "value": candidate, "created_at": utc_now()})
+    return session.exec(select(AppSecret.value).where(AppSecret.name == name)).one()

@@ -48,7 +48,7 @@ def test_prompt_goes_out_at_each_members_local_time(bot: Harness, services: Serv
     assert "2026-W49" in prompt["text"]
     assert _buttons(prompt) == ["checkin_form", "checkin_skip", "checkin_snooze", "checkin_away"]
     body = " ".join(b["text"]["text"] for b in prompt["blocks"] if b["type"] == "section")
-    assert "600k CNY" in body and "例如" in body  # target shown, Chinese for a zh-CN user
+    assert "¥60万" in body and "例如" in body  # target shown, Chinese for a zh-CN user
     assert "revenue" in bot.last_to("U002")["blocks"][-2]["text"]["text"].lower()  # example from own KPIs
 
 
@@ -57,7 +57,7 @@ def test_partial_reply_asks_only_for_what_is_missing_then_confirms(bot: Harness,
     tick(services)
     bot.dm("U002", "revenue 7.5k, waiting on leads from marketing since last Tuesday")
     question = bot.last_to("U002")["text"]
-    assert "Revenue 7,500 USD" in question and "New customers" in question
+    assert "Revenue USD 7,500" in question and "New customers" in question
     assert _values(bot, "U002") == {"Revenue": 7500.0}
     bot.dm("U002", "2")
     confirmation = bot.last_to("U002")
@@ -124,7 +124,7 @@ def test_editing_the_slack_message_updates_the_stored_value(bot: Harness) -> Non
 
 def test_ambiguous_and_implausible_values_are_asked_not_stored(bot: Harness) -> None:
     bot.dm("U002", "revenue 45k 50k, 2 new clients")
-    assert "45k USD / 50k USD" in bot.last_to("U002")["text"]
+    assert "USD 45k / USD 50k" in bot.last_to("U002")["text"]
     assert _values(bot, "U002") == {"New customers": 2.0}
     bot.dm("U002", "50k")
     assert _values(bot, "U002") == {"Revenue": 50000.0, "New customers": 2.0}

@@ -10,6 +10,10 @@ import pytest
 from bot import i18n
 from bot.catalogs import LOCALE_DIR, po_path
 from bot.i18n_tool import check, compile_all, convert, extract, load
+from bot.rounds import tick
+from bot.services import Services
+from tests.conftest import Harness
+from tests.mrkdwn import markers_touching_cjk
 
 
 def test_every_text_in_code_is_in_both_catalogs_translated_and_not_fuzzy() -> None:
@@ -87,3 +91,44 @@ def test_compiled_catalogs_are_used_and_match_the_sources() -> None:
     for lang in ("en", "zh"):
         assert (LOCALE_DIR / lang / "LC_MESSAGES" / "kpibot.mo").exists()
     assert i18n.t("fb_title", "zh-CN") == "360 反馈"
+
+
+def test_no_chinese_text_puts_a_mrkdwn_marker_against_cjk() -> None:
+    offenders = []
+    for message in load("zh"):
+        forms = message.string if isinstance(message.string, tuple | list) else (message.string,)
+        offenders += [f"{message.id}: {bad}" for form in forms if form for bad in markers_touching_cjk(form)]
+    assert offenders == []
+
+
+def test_the_marker_scan_catches_what_slack_would_show_literally() -> None:
+    assert markers_touching_cjk("*未解决的阻碍：*流程")
+    assert markers_touching_cjk("*Revenue*：目前")
+    assert markers_touching_cjk("用法：`/kpi me`")
+    assert markers_touching_cjk("例如 _销售额4.5万_。")
+    assert markers_touching_cjk("*李伟* 目前 ¥4.5万") == []
+    assert markers_touching_cjk("*营收* · 目标 ¥60万\n_在等市场部线索_") == []
+    assert markers_touching_cjk(":white_check_mark: 运转正常") == []
+
+
+def _texts(node: object) -> list[str]:
+    """Every string inside a recorded Web API call (text, blocks, views)."""
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [t for v in node.values() for t in _texts(v)]
+    if isinstance(node, list):
+        return [t for v in node for t in _texts(v)]
+    return []
+
+
+def test_what_a_chinese_reader_is_sent_renders_its_markers(bot: Harness, services: Services) -> None:
+    """Li Wei (zh-CN) goes through a week: prompt, reply, question, confirmation, /kpi me, team, goals, help."""
+    bot.clock.now = bot.clock.now.replace(hour=1)  # 09:00 Shanghai
+    tick(services)
+    bot.dm("U001", "销售额4.5万，卡在审批")
+    bot.dm("U001", "新客户2个，投诉率1.5%")
+    bodies = [bot.command("U001", text)[1] for text in ("me", "help", "goals", "team", "nonsense", "360 start", "me chart")]
+    sent = [t for c in bot.slack.calls for t in _texts(c.args)] + [t for body in bodies for t in _texts(body)]
+    assert sum("周报" in t for t in sent) >= 2  # the prompt and the help really went out in Chinese
+    assert [bad for t in sent for bad in markers_touching_cjk(t)] == []

@@ -52,7 +52,7 @@ def test_the_quarterly_evaluation_runs_once_with_a_star_and_suggestions(bot: Har
     assert rows["U002"].total_score == 1.2 and rows["U002"].period == "2026-Q4"
     assert rows["U001"].total_score < 0.5
     assert len(stars) == 1
-    note = next(p for p in bot.slack.posted(bot.slack.dm_channel("U001")) if "2026-Q4 的季度评估" in p["text"])  # in Chinese
+    note = next(p for p in bot.slack.posted(bot.slack.dm_channel("U001")) if "2026-Q4 季度评估" in p["text"])  # in Chinese
     assert "选择一项技能来提升" in json.dumps(note["blocks"], ensure_ascii=False)  # capability was the recorded root cause
     emma = next(p for p in bot.slack.posted(bot.slack.dm_channel("U002")) if "evaluation for 2026-Q4" in p["text"])
     assert "star of the quarter" in json.dumps(emma["blocks"])

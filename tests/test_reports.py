@@ -58,7 +58,7 @@ def test_csv_is_the_kpi_table_with_the_same_status_as_kpi_team(history: Engine, 
     assert len(rows) == 6
     with session_scope(history) as session:
         team = session.exec(select(Team)).one()
-        shown = team_summary(session, team=team, today=date(2026, 12, 31))
+        shown = team_summary(session, team=team, now=datetime(2026, 12, 31, 12, tzinfo=UTC), today=date(2026, 12, 31))
         expected = {(m.slack_id, k.name): k.status for m in shown.members for k in m.kpis}
     assert {(r["slack_id"], r["kpi"]): r["status"] for r in rows} == expected
     revenue = next(r for r in rows if r["slack_id"] == "U001" and r["kpi"] == "Revenue")

@@ -37,7 +37,7 @@ def test_manager_sees_the_team_privately(bot: Harness) -> None:
     assert status == 200 and body["response_type"] == "ephemeral"
     text = _text(body["blocks"])
     assert "Sales East" in text and "Li Wei" in text and "Emma Brown" in text
-    assert "45k CNY / 600k CNY" in text and ("▓" in text or "░" in text)
+    assert "CNY 45k / CNY 600k" in text and ("▓" in text or "░" in text)
     assert "Not checked in yet" in text and "Emma Brown" in text.split("Not checked in yet")[1]
     assert "process 1" in text
 
@@ -71,7 +71,7 @@ def test_me_help_and_unknown_subcommands(bot: Harness) -> None:
     bot.dm("U002", "revenue 9k, 2 new clients")
     _, body = bot.command("U002", "me")
     text = _text(body["blocks"])
-    assert "Revenue" in text and "9,000 USD / 90k USD" in text and "forecast" in text
+    assert "Revenue" in text and "USD 9,000 / USD 90k" in text and "forecast" in text
     assert "Li Wei" not in text
     _, body = bot.command("U002", "help")
     for example in ("/kpi me", "/kpi team", "/kpi team share", "/kpi help"):

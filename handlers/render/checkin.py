@@ -18,8 +18,10 @@ from slack_sdk.models.blocks import (
 
 from bot import i18n
 from bot.checkin import format_value, nice
+from bot.formats import format_day
 from bot.kpi_state import Status
 from bot.messages import AliasLearned, AliasList, BlockerLine, CheckinPrompt, Confirmation, KpiLine, QuestionMessage
+from bot.names import local_name
 from bot.periods import week_start_of_key
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
@@ -32,7 +34,7 @@ CATEGORIES = ("resources", "process", "capability", "other")
 def _day(day: date | None, locale: str) -> str:
     if day is None:
         return "-"
-    return f"{day.day} {day:%b}" if i18n.lang(locale) == "en" else f"{day.month}月{day.day}日"
+    return format_day(day, locale)
 
 
 def standing(line: KpiLine, locale: str) -> str:
@@ -42,10 +44,10 @@ def standing(line: KpiLine, locale: str) -> str:
         "standing",
         locale,
         label=i18n.t(f"so_far_{how}", locale),
-        so_far=format_value(line.so_far, line.unit) if line.so_far is not None else "-",
-        target=format_value(line.target, line.unit),
+        so_far=format_value(line.so_far, line.unit, locale) if line.so_far is not None else "-",
+        target=format_value(line.target, line.unit, locale),
         day=_day(line.moment, locale),
-        expected=format_value(nice(line.expected) if line.expected is not None else None, line.unit),
+        expected=format_value(nice(line.expected) if line.expected is not None else None, line.unit, locale),
         icon=STATUS_ICON.get(line.status, STATUS_ICON[Status.NO_DATA]),
     )
 
@@ -55,7 +57,12 @@ def _kpi_text(line: KpiLine, locale: str) -> str:
     how = line.aggregate if line.aggregate in {"sum", "average", "latest"} else "sum"
     lower = i18n.t("lower_better", locale) if line.direction == "lower" else ""
     return i18n.t(
-        "kpi_line", locale, name=escape(line.name), ask=i18n.t(f"ask_{how}", locale), lower=lower, standing=standing(line, locale)
+        "kpi_line",
+        locale,
+        name=escape(local_name(line.name, line.names, locale)),
+        ask=i18n.t(f"ask_{how}", locale),
+        lower=lower,
+        standing=standing(line, locale),
     )
 
 
@@ -114,7 +121,10 @@ def _blocker_block(blocker: BlockerLine, locale: str) -> SectionBlock:
 def _question(message: QuestionMessage, locale: str) -> Rendered:
     parts: list[str] = []
     if message.stored_now:
-        items = ", ".join(f"{escape(line.name)} {format_value(line.value, line.unit)}" for line in message.stored_now)
+        items = ", ".join(
+            f"{escape(local_name(line.name, line.names, locale))} {format_value(line.value, line.unit, locale)}"
+            for line in message.stored_now
+        )
         parts.append(i18n.t("stored_now", locale, items=items))
     for blocker in message.blockers_now:
         parts.append(
@@ -125,16 +135,18 @@ def _question(message: QuestionMessage, locale: str) -> Rendered:
             continue
         parts.append(i18n.t(note, locale))
     kpi = message.kpi
-    name = escape(kpi.name) if kpi else ""
+    name = escape(local_name(kpi.name, kpi.names, locale)) if kpi else ""
     unit = kpi.unit if kpi else "count"
-    candidates = " / ".join(format_value(c, unit) for c in message.candidates)
+    candidates = " / ".join(format_value(c, unit, locale) for c in message.candidates)
     if message.kind == "ambiguous" and kpi:
         parts.append(i18n.t("q_ambiguous", locale, name=name, candidates=candidates))
     elif message.kind == "implausible" and kpi:
         reason = i18n.t(f"r_{message.reason}", locale) if i18n.has(f"r_{message.reason}") else message.reason
-        parts.append(i18n.t("q_implausible", locale, name=name, value=format_value(message.candidates[0], unit), reason=reason))
+        parts.append(
+            i18n.t("q_implausible", locale, name=name, value=format_value(message.candidates[0], unit, locale), reason=reason)
+        )
     elif message.kind == "unmatched":
-        first = format_value(message.candidates[0], "count") if message.candidates else "1"
+        first = format_value(message.candidates[0], "count", locale) if message.candidates else "1"
         it = "it is" if len(message.candidates) == 1 else "they are"
         parts.append(i18n.t("q_unmatched", locale, candidates=candidates, it=it, name=name or "revenue", first=first))
     elif kpi:
@@ -193,8 +205,16 @@ def _confirmation(message: Confirmation, locale: str) -> Rendered:
     title = i18n.t("confirm_updated" if message.updated else "confirm_title", locale, week=message.week)
     lines = []
     for line in message.kpis:
-        value = format_value(line.value, line.unit) if line.value is not None else i18n.t("no_value", locale)
-        lines.append(i18n.t("confirm_line", locale, name=escape(line.name), value=value, standing=standing(line, locale)))
+        value = format_value(line.value, line.unit, locale) if line.value is not None else i18n.t("no_value", locale)
+        lines.append(
+            i18n.t(
+                "confirm_line",
+                locale,
+                name=escape(local_name(line.name, line.names, locale)),
+                value=value,
+                standing=standing(line, locale),
+            )
+        )
     body = clip(title + "\n" + "\n".join(lines), 3000)
     blocks: list[Block] = [SectionBlock(text=body)]
     if message.blockers:

@@ -5,14 +5,11 @@ from __future__ import annotations
 from slack_sdk.models.blocks import Block, HeaderBlock, SectionBlock
 
 from bot import i18n
+from bot.formats import format_share
 from bot.messages import EvaluationNote, StarPost
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import escape
 from handlers.render.team import bar
-
-
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
 
 
 @render.register
@@ -22,9 +19,9 @@ def _evaluation(message: EvaluationNote, locale: str) -> Rendered:
     scores = i18n.t(
         "eval_scores",
         locale,
-        total=_pct(message.total),
-        result=_pct(message.result),
-        behaviour=_pct(message.behaviour),
+        total=format_share(message.total, locale),
+        result=format_share(message.result, locale),
+        behaviour=format_share(message.behaviour, locale),
         feedback=feedback,
     )
     lines = "\n".join(f"• {escape(name)} `{bar(achieved)}`" for name, achieved in message.lines)

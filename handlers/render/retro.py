@@ -19,16 +19,13 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import i18n
+from bot.formats import format_share
 from bot.messages import RetroAnswers, RetroAskMessage, RetroKpi, RetroPost
 from bot.retro import CAUSES
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
 
 MAX_KPIS_IN_MODAL = 20  # 4 inputs each: under a modal's 100 blocks
-
-
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
 
 
 def _names(names: list[str]) -> str:
@@ -46,7 +43,7 @@ def _retro(message: RetroPost, locale: str) -> Rendered:
     body = i18n.t(
         "retro_body",
         locale,
-        rate=_pct(message.checkin_rate),
+        rate=format_share(message.checkin_rate, locale),
         on=counts.get("on_track", 0),
         risk=counts.get("at_risk", 0),
         off=counts.get("off_track", 0),

@@ -6,7 +6,9 @@ from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTe
 
 from bot import i18n
 from bot.checkin import format_value, nice
+from bot.formats import format_day, format_share
 from bot.kpi_state import KpiState, Status
+from bot.names import local_name
 from bot.team_view import KpiProgress, MemberRow, TeamSummary
 from handlers.render.escape import clip, escape
 from handlers.render.followup import team_blocker_blocks
@@ -38,28 +40,22 @@ def bar(fraction: float | None, width: int = 8, *, label: bool = True) -> str:
     return "▓" * filled + "░" * (width - filled) + (f" {fraction:.0%}" if label else "")
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
-
-
 def figures(state: KpiState, unit: str, locale: str) -> str:
     """ "on pace 112% (131k CNY by 25 Oct) · of target 24%": the two labelled figures every view shows."""
     return i18n.t(
         "figures",
         locale,
-        pace=_pct(state.pace_attainment),
-        on_pace=format_value(nice(state.on_pace), unit),
-        day=f"{state.moment.day} {state.moment:%b}"
-        if i18n.lang(locale) == "en"
-        else f"{state.moment.month}月{state.moment.day}日",
-        target=_pct(state.target_attainment),
+        pace=format_share(state.pace_attainment, locale),
+        on_pace=format_value(nice(state.on_pace), unit, locale),
+        day=format_day(state.moment, locale),
+        target=format_share(state.target_attainment, locale),
     )
 
 
 def kpi_line(kpi: KpiProgress, locale: str = "en-US") -> str:
     """Icon, name, a bar of "of target", value so far / target, then on pace and of target in words."""
-    head = f"{STATUS_ICON[kpi.status]} {escape(kpi.name)} `{bar(kpi.attainment, label=False)}` "
-    amounts = f"{format_value(kpi.actual, kpi.unit)} / {format_value(kpi.target, kpi.unit)}"
+    head = f"{STATUS_ICON[kpi.status]} {escape(local_name(kpi.name, kpi.names, locale))} `{bar(kpi.attainment, label=False)}` "
+    amounts = f"{format_value(kpi.actual, kpi.unit, locale)} / {format_value(kpi.target, kpi.unit, locale)}"
     return f"{head}{amounts} · {figures(kpi.state, kpi.unit, locale)}"
 
 
@@ -70,7 +66,9 @@ def legend_block(locale: str) -> ContextBlock:
 
 def member_text(member: MemberRow, locale: str) -> str:
     state = CHECKIN_ICON.get(member.checkin, ":hourglass:")
-    scores = i18n.t("member_scores", locale, pace=_pct(member.pace_score), score=_pct(member.score))
+    scores = i18n.t(
+        "member_scores", locale, pace=format_share(member.pace_score, locale), score=format_share(member.score, locale)
+    )
     head = f"{state} *{escape(member.name)}* · {scores}"
     if member.missed_streak >= 2:
         head += " · :rotating_light: " + i18n.t("team_missed", locale, n=member.missed_streak)
@@ -91,8 +89,8 @@ def overview_blocks(summary: TeamSummary, locale: str, *, shared: bool = False) 
         "team_overview",
         locale,
         n=summary.scored_members,
-        pace=_pct(summary.average_pace),
-        score=_pct(summary.average_score),
+        pace=format_share(summary.average_pace, locale),
+        score=format_share(summary.average_score, locale),
         checked=checked,
         total=len(summary.members),
         on=counts.get(Status.ON_TRACK, 0),

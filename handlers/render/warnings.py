@@ -21,8 +21,8 @@ def _warning(message: EarlyWarning, locale: str) -> Rendered:
         locale,
         kpi=escape(message.kpi),
         weeks=message.weeks,
-        actual=format_value(message.actual, message.unit),
-        expected=format_value(nice(message.expected or 0), message.unit),
+        actual=format_value(message.actual, message.unit, locale),
+        expected=format_value(nice(message.expected or 0), message.unit, locale),
     )
     buttons = [
         ButtonElement(

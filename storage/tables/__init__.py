@@ -6,11 +6,12 @@ from storage.tables.feedback import FeedbackCycle, FeedbackRequest, FeedbackResp
 from storage.tables.org import Goal, Kpi, Person, Team
 from storage.tables.proposals import KpiProposal
 from storage.tables.reviews import Evaluation, KpiReview, KpiWarning, Recognition, Retro, RetroAsk
-from storage.tables.slack import OutboundMessage, ProcessedEvent
+from storage.tables.slack import AppSecret, OutboundMessage, ProcessedEvent
 from storage.tables.sources import SourceRequest, SourceSystem, ValueAudit, ValueDispute
 
 __all__ = [
     "ActionItem",
+    "AppSecret",
     "Blocker",
     "Checkin",
     "CheckinRound",

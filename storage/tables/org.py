@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.tables._columns import json_list, nullable_timestamp, utc_timestamp
+from storage.tables._columns import json_dict, json_list, nullable_timestamp, utc_timestamp
 
 
 class Team(SQLModel, table=True):
@@ -65,6 +65,7 @@ class Goal(SQLModel, table=True):
     title: str = Field(max_length=500)
     level: str = Field(max_length=16)
     parent_id: int | None = Field(default=None, foreign_key="goal.id", index=True)
+    names: dict[str, str] = json_dict()  # the title per language, {"en": ..., "zh": ...}; title is the fallback
     created_at: datetime = utc_timestamp()
 
 
@@ -97,6 +98,7 @@ class Kpi(SQLModel, table=True):
     status: str = Field(default="active", max_length=10, description="active | proposed | retired")
     anchors: list[str] = json_list()
     forbidden: list[str] = json_list()  # the negative list: shortcuts that must not be taken to hit it
+    names: dict[str, str] = json_dict()  # the name per language, {"en": ..., "zh": ...}; name is the fallback
     created_at: datetime = utc_timestamp()
     updated_at: datetime = utc_timestamp()
 

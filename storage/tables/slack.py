@@ -39,3 +39,14 @@ class OutboundMessage(SQLModel, table=True):
     payload: dict[str, Any] = json_dict()
     claimed_at: datetime | None = nullable_timestamp()
     failure: str | None = Field(default=None, max_length=64, description="Slack's reason when it can never be delivered")
+
+
+class AppSecret(SQLModel, table=True):
+    """A secret the app generated for itself, e.g. the key that signs modal metadata when no
+    signing secret is configured (Socket Mode): it must exist, and be the same for every replica."""
+
+    __tablename__ = "app_secret"
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=128)
+    created_at: datetime = utc_timestamp()

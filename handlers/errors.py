@@ -1,0 +1,79 @@
+"""The app's one error handler: refusals get a polite answer, real failures a logged traceback.
+
+A ``Refusal`` raised by a listener (or by a payload reader, as ``BadRequest``)
+is an expected outcome: the person is told why in their language, in the
+form the request kind allows (the slash command's answer, an inline modal
+error, an ephemeral message for a click), nothing was changed (the session
+rolled back), and the log gets one line. Anything else is a bug: logged with
+its traceback (never the request's token) and answered with HTTP 500.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import BoltContext, BoltResponse
+from slack_bolt.context.respond import Respond
+
+from bot import i18n
+from bot.refusal import BadRequest, Refusal
+from handlers.context import KEY
+from storage.engine import session_scope
+from storage.queries import person_by_slack_id
+
+log = logging.getLogger("kpibot")
+
+
+def on_error(error: Exception, body: dict[str, Any], context: BoltContext, respond: Respond | None) -> BoltResponse | None:
+    if not isinstance(error, Refusal):
+        log.error("listener failed for %s", _kind(body), exc_info=error)
+        return None
+    if isinstance(error, BadRequest):
+        log.info("refused a malformed %s: %s", _kind(body), error.what)
+    locale = _locale(context, body)
+    message = i18n.t(error.key, locale, **error.params)
+    kind = body.get("type") if isinstance(body, dict) else None
+    if kind == "view_submission":
+        field = getattr(error, "field", None) or _first_block(body)
+        if field is None:
+            return BoltResponse(status=200, body="")
+        return _json({"response_action": "errors", "errors": {field: message}})
+    if kind == "block_actions":
+        if respond is not None and getattr(respond, "response_url", None):
+            respond(text=message, response_type="ephemeral", replace_original=False)
+        return BoltResponse(status=200, body="")
+    if isinstance(body, dict) and body.get("command"):
+        return _json({"response_type": "ephemeral", "text": message})
+    return BoltResponse(status=200, body="")
+
+
+def _json(content: dict[str, Any]) -> BoltResponse:
+    return BoltResponse(status=200, body=json.dumps(content), headers={"content-type": "application/json;charset=utf-8"})
+
+
+def _kind(body: Any) -> str:
+    if not isinstance(body, dict):
+        return "request"
+    return str(body.get("type") or body.get("command") or "request")[:40]
+
+
+def _first_block(body: dict[str, Any]) -> str | None:
+    view = body.get("view")
+    state = view.get("state") if isinstance(view, dict) else None
+    values = state.get("values") if isinstance(state, dict) else None
+    if isinstance(values, dict) and values:
+        return str(next(iter(values)))
+    return None
+
+
+def _locale(context: BoltContext, body: dict[str, Any]) -> str | None:
+    """The asker's locale when they are in the organisation; English otherwise."""
+    user = context.user_id
+    services = context.get(KEY)
+    if not isinstance(user, str) or services is None:
+        return None
+    with session_scope(services.engine) as session:
+        person = person_by_slack_id(session, slack_id=user)
+        return person.locale if person else None
