@@ -25,6 +25,7 @@ from bot.followup import (
 )
 from bot.messages import BlockerComment
 from bot.services import Services
+from handlers import payload
 from handlers.context import services_of
 from handlers.home import refresh_home
 from handlers.metadata import secret_of, sign, verify
@@ -33,16 +34,6 @@ from handlers.render.followup import comment_modal, drop_modal
 from storage.engine import session_scope
 from storage.queries import person_by_slack_id
 from storage.tables import ActionItem, Blocker, Person
-
-
-def _actor(services: Services, body: dict[str, Any]) -> tuple[Person | None, str]:
-    with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=body["user"]["id"])
-        return person, person.locale if person else "en-US"
-
-
-def _number(value: str) -> int | None:
-    return int(value) if value.isdigit() and len(value) < 12 else None
 
 
 def _say(respond: Respond, text: str) -> None:
@@ -74,16 +65,16 @@ def resolve(services: Services, slack_id: str, blocker_id: int | None) -> str:
 def on_blocker_resolved(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ack()
     services = services_of(context)
-    _say(respond, resolve(services, body["user"]["id"], _number(body["actions"][0].get("value", ""))))
-    refresh_home(services, body["user"]["id"])
+    _say(respond, resolve(services, payload.user_id(body), payload.optional_id(payload.action_value(body))))
+    refresh_home(services, payload.user_id(body))
 
 
 def on_blocker_still(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ack()
     services = services_of(context)
-    blocker_id = _number(body["actions"][0].get("value", ""))
+    blocker_id = payload.optional_id(payload.action_value(body))
     with session_scope(services.engine) as session:
-        actor = person_by_slack_id(session, slack_id=body["user"]["id"])
+        actor = person_by_slack_id(session, slack_id=payload.user_id(body))
         locale = actor.locale if actor else "en-US"
         if actor is None or blocker_id is None:
             _say(respond, i18n.t("fu_unknown", locale))
@@ -95,7 +86,7 @@ def on_blocker_still(ack: Ack, body: dict[str, Any], context: BoltContext, respo
 def _open_comment(services: Services, client: WebClient, body: dict[str, Any], blocker_id: int | None, respond: Respond) -> None:
     """Check the clicker may comment before opening the modal; the modal's metadata is signed."""
     with session_scope(services.engine) as session:
-        actor = person_by_slack_id(session, slack_id=body["user"]["id"])
+        actor = person_by_slack_id(session, slack_id=payload.user_id(body))
         locale = actor.locale if actor else "en-US"
         blocker = session.get(Blocker, blocker_id) if blocker_id is not None else None
         owner = session.get(Person, blocker.person_id) if blocker else None
@@ -105,35 +96,35 @@ def _open_comment(services: Services, client: WebClient, body: dict[str, Any], b
         if not may_act_for(session, actor, owner):
             _say(respond, i18n.t("fu_not_allowed", locale))
             return
-    client.views_open(trigger_id=body["trigger_id"], view=comment_modal(sign(secret_of(services), str(blocker_id)), locale))
+    client.views_open(trigger_id=payload.trigger_id(body), view=comment_modal(sign(secret_of(services), str(blocker_id)), locale))
 
 
 def on_blocker_comment(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
     ack()
-    _open_comment(services_of(context), client, body, _number(body["actions"][0].get("value", "")), respond)
+    _open_comment(services_of(context), client, body, payload.optional_id(payload.action_value(body)), respond)
 
 
 def on_blocker_manage(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
     """The overflow menu beside each blocker in /kpi team and App Home: Mark resolved / Comment…"""
     ack()
     services = services_of(context)
-    what, _, raw = (body["actions"][0].get("selected_option") or {}).get("value", "").partition(":")
+    what, _, raw = payload.selected_value(body).partition(":")
     if what == "comment":
-        _open_comment(services, client, body, _number(raw), respond)
+        _open_comment(services, client, body, payload.optional_id(raw), respond)
         return
-    _say(respond, resolve(services, body["user"]["id"], _number(raw) if what == "resolve" else None))
-    refresh_home(services, body["user"]["id"])
+    _say(respond, resolve(services, payload.user_id(body), payload.optional_id(raw) if what == "resolve" else None))
+    refresh_home(services, payload.user_id(body))
 
 
 def on_comment_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     services = services_of(context)
     now = services.clock()
-    payload = verify(secret_of(services), view.get("private_metadata", "")) or ""
-    text = (view["state"]["values"].get("comment", {}).get("text", {}).get("value") or "").strip()
+    signed = verify(secret_of(services), payload.private_metadata(view)) or ""
+    text = payload.input_text(payload.state_values(view), "comment", "text").strip()
     with session_scope(services.engine) as session:
-        actor = person_by_slack_id(session, slack_id=body["user"]["id"])
+        actor = person_by_slack_id(session, slack_id=payload.user_id(body))
         locale = actor.locale if actor else "en-US"
-        blocker_id = _number(payload)
+        blocker_id = payload.optional_id(signed)
         if actor is None or blocker_id is None:
             ack(response_action="errors", errors={"comment": i18n.t("fu_unknown", locale)})
             return
@@ -170,15 +161,15 @@ def _close_answer(result: Result, locale: str, how: str) -> str:
 def on_action_done(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ack()
     services = services_of(context)
-    result, locale = _close(services, body["user"]["id"], _number(body["actions"][0].get("value", "")), "done")
+    result, locale = _close(services, payload.user_id(body), payload.optional_id(payload.action_value(body)), "done")
     _say(respond, _close_answer(result, locale, "done"))
-    refresh_home(services, body["user"]["id"])
+    refresh_home(services, payload.user_id(body))
 
 
 def on_action_not_yet(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ack()
     services = services_of(context)
-    result, locale = _close(services, body["user"]["id"], _number(body["actions"][0].get("value", "")), "not_yet")
+    result, locale = _close(services, payload.user_id(body), payload.optional_id(payload.action_value(body)), "not_yet")
     _say(respond, _close_answer(result, locale, "not_yet"))
 
 
@@ -186,9 +177,9 @@ def on_action_drop(ack: Ack, body: dict[str, Any], context: BoltContext, client:
     """Drop asks for a reason first: a modal, opened only for the item's owner."""
     ack()
     services = services_of(context)
-    item_id = _number(body["actions"][0].get("value", ""))
+    item_id = payload.optional_id(payload.action_value(body))
     with session_scope(services.engine) as session:
-        actor = person_by_slack_id(session, slack_id=body["user"]["id"])
+        actor = person_by_slack_id(session, slack_id=payload.user_id(body))
         locale = actor.locale if actor else "en-US"
         item = session.get(ActionItem, item_id) if item_id is not None else None
         if actor is None or item is None:
@@ -197,14 +188,14 @@ def on_action_drop(ack: Ack, body: dict[str, Any], context: BoltContext, client:
         if item.person_id != actor.id:
             _say(respond, i18n.t("fu_not_your_item", locale))
             return
-    client.views_open(trigger_id=body["trigger_id"], view=drop_modal(sign(secret_of(services), str(item_id)), locale))
+    client.views_open(trigger_id=payload.trigger_id(body), view=drop_modal(sign(secret_of(services), str(item_id)), locale))
 
 
 def on_drop_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     services = services_of(context)
-    payload = verify(secret_of(services), view.get("private_metadata", "")) or ""
-    reason = (view["state"]["values"].get("reason", {}).get("text", {}).get("value") or "").strip()
-    result, locale = _close(services, body["user"]["id"], _number(payload), "drop", reason)
+    signed = verify(secret_of(services), payload.private_metadata(view)) or ""
+    reason = payload.input_text(payload.state_values(view), "reason", "text").strip()
+    result, locale = _close(services, payload.user_id(body), payload.optional_id(signed), "drop", reason)
     if result.outcome is Outcome.NEEDS_REASON:
         ack(response_action="errors", errors={"reason": i18n.t("fu_need_reason", locale)})
         return
@@ -213,7 +204,7 @@ def on_drop_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], cont
         ack(response_action="errors", errors={"reason": refusal})
         return
     ack()
-    refresh_home(services, body["user"]["id"])
+    refresh_home(services, payload.user_id(body))
 
 
 def _short(text: str) -> str:

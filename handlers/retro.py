@@ -17,6 +17,7 @@ from bot.messages import RetroKpi
 from bot.outbox import send_claimed
 from bot.people import local_now
 from bot.retro import AnswerInput, ask_for, store_answers
+from handlers import payload
 from handlers.context import services_of
 from handlers.home import refresh_home
 from handlers.metadata import secret_of, sign, verify
@@ -29,11 +30,11 @@ from storage.tables import Retro
 def on_answer_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
     ack()
     services = services_of(context)
-    raw = body["actions"][0].get("value", "")
+    ask_id = payload.optional_id(payload.action_value(body))
     with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=body["user"]["id"])
+        person = person_by_slack_id(session, slack_id=payload.user_id(body))
         locale = person.locale if person else "en-US"
-        ask = ask_for(session, ask_id=int(raw), person=person) if person and raw.isdigit() and len(raw) < 12 else None
+        ask = ask_for(session, ask_id=ask_id, person=person) if person and ask_id is not None else None
         if person is None or ask is None:
             respond(text=i18n.t("retro_not_yours", locale), response_type="ephemeral", replace_original=False)
             return
@@ -43,28 +44,29 @@ def on_answer_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, clie
         retro = session.get(Retro, ask.retro_id)
         kpis = [RetroKpi(int(k["kpi_id"]), str(k["name"]), str(k["status"])) for k in ask.kpis]
         view = answer_modal(sign(secret_of(services), str(ask.id)), retro.month if retro else "", kpis, person.slack_id, locale)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    client.views_open(trigger_id=payload.trigger_id(body), view=view)
 
 
 def _value(values: dict[str, Any], block: str) -> str:
-    field = (values.get(block) or {}).get("v") or {}
-    if field.get("type") == "static_select" or "selected_option" in field:
-        return str((field.get("selected_option") or {}).get("value") or "")
-    if field.get("type") == "users_select" or "selected_user" in field:
-        return str(field.get("selected_user") or "")
-    return str(field.get("value") or "")
+    """A cause (select), an owner (user select) or a text, read defensively (wrong types are refused)."""
+    field = payload.element(values, block, "v")
+    if "selected_option" in field:
+        return payload.selected(values, block, "v")
+    if "selected_user" in field:
+        return payload.text(field.get("selected_user"), block, required=False)
+    return payload.input_text(values, block, "v")
 
 
 def on_answers_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     services = services_of(context)
     now = services.clock()
-    values = view.get("state", {}).get("values", {})
+    values = payload.state_values(view)
     first_block = next(iter(values), "k0_cause")
-    payload = verify(secret_of(services), view.get("private_metadata", "")) or ""
+    ask_id = payload.optional_id(verify(secret_of(services), payload.private_metadata(view)) or "")
     with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=body["user"]["id"])
+        person = person_by_slack_id(session, slack_id=payload.user_id(body))
         locale = person.locale if person else "en-US"
-        ask = ask_for(session, ask_id=int(payload), person=person) if person and payload.isdigit() else None
+        ask = ask_for(session, ask_id=ask_id, person=person) if person and ask_id is not None else None
         if person is None or ask is None:
             ack(response_action="errors", errors={first_block: i18n.t("retro_not_yours", locale)})
             return
