@@ -7,6 +7,8 @@ import re
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from storage.engine import DEFAULT_DATABASE_URL
+
 SLACK_API_DEFAULT = "https://slack.com/api/"
 _PLACEHOLDERS = {"", "changeme", "xoxb-your-token", "xoxb-...", "xapp-...", "your-signing-secret", "secret"}
 
@@ -23,7 +25,7 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = Field(default=None, description="Bot token, xoxb-...")
     slack_signing_secret: SecretStr | None = Field(default=None, description="Signing secret from Basic Information")
     slack_app_token: SecretStr | None = Field(default=None, description="App-level token xapp-...; enables Socket Mode")
-    database_url: str = Field(default="sqlite:///kpibot.db", description="SQLAlchemy URL of the database")
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, description="SQLAlchemy URL of the database")
     slack_api_url: str = Field(default=SLACK_API_DEFAULT, description="Base URL of Slack's Web API")
     port: int = Field(default=3000, description="HTTP port for /slack/events")
     kpibot_post_rate: float = Field(default=20.0, description="Messages per second the bot sends at most (0 = no pacing)")

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
+from babel import Locale
 from babel.dates import format_skeleton
-from babel.numbers import format_compact_decimal, format_currency, format_decimal, get_currency_symbol
+from babel.numbers import format_compact_decimal, format_currency, format_decimal, get_currency_symbol, parse_pattern
 
 from bot.i18n import lang
 from bot.numbers import find_numbers
@@ -20,8 +22,17 @@ from bot.numbers import find_numbers
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
 
-def _babel_locale(locale: str | None) -> str:
-    return "zh_Hans_CN" if lang(locale) == "zh" else "en_US"
+# Babel parses a locale name and a number pattern on every call; a team view formats
+# thousands of numbers, so both are parsed once here, and whole results are memoised
+# per (value, language): the same targets and percentages recur on every line.
+_LOCALES = {"zh": Locale.parse("zh_Hans_CN"), "en": Locale.parse("en_US")}
+_DECIMAL = parse_pattern("#,##0.##")
+_WHOLE = parse_pattern("#,##0")
+_CACHE = 8192
+
+
+def _babel_locale(locale: str | None) -> Locale:
+    return _LOCALES[lang(locale)]
 
 
 def _is_currency(unit: str) -> bool:
@@ -37,11 +48,22 @@ def _money(number: str, unit: str, locale: str | None) -> str:
 
 def format_number(value: float, locale: str | None) -> str:
     """1234.5 -> 1,234.5 (at most two decimals, none when whole)."""
-    return format_decimal(round(value, 2), format="#,##0.##", locale=_babel_locale(locale))
+    return _number(value, lang(locale))
+
+
+@lru_cache(maxsize=_CACHE)
+def _number(value: float, language: str) -> str:
+    return format_decimal(round(value, 2), format=_DECIMAL, locale=_LOCALES[language])
 
 
 def format_short(value: float, locale: str | None) -> str:
     """45000 -> 4.5万 / 45K when that short form is exact, else the full number."""
+    return _short(value, lang(locale))
+
+
+@lru_cache(maxsize=_CACHE)
+def _short(value: float, language: str) -> str:
+    locale = language
     if abs(value) >= 10_000:
         short = format_compact_decimal(value, locale=_babel_locale(locale), fraction_digits=2)
         read = find_numbers(short)
@@ -77,9 +99,19 @@ def format_share(share: float | None, locale: str | None = None) -> str:
     """0.953 -> 95%: a fraction as a whole percent."""
     if share is None:
         return "-"
-    return f"{format_decimal(round(share * 100), format='#,##0', locale=_babel_locale(locale))}%"
+    return _share(round(share * 100), lang(locale))
+
+
+@lru_cache(maxsize=_CACHE)
+def _share(percent: int, language: str) -> str:
+    return f"{format_decimal(percent, format=_WHOLE, locale=_LOCALES[language])}%"
 
 
 def format_day(day: date, locale: str | None = None, *, with_year: bool = False) -> str:
     """2026-11-30 -> 11月30日 / Nov 30 (2026年11月30日 / Nov 30, 2026 with the year)."""
-    return format_skeleton("yMMMd" if with_year else "MMMd", day, locale=_babel_locale(locale))
+    return _day(day, lang(locale), with_year)
+
+
+@lru_cache(maxsize=_CACHE)
+def _day(day: date, language: str, with_year: bool) -> str:
+    return format_skeleton("yMMMd" if with_year else "MMMd", day, locale=_LOCALES[language])

@@ -10,6 +10,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+DEFAULT_DATABASE_URL = "sqlite:///kpibot.db"  # the DATABASE_URL default (bot.config uses it too)
+
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine tuned for the backend behind ``url``.

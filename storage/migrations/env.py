@@ -1,19 +1,21 @@
-"""Alembic environment: the URL comes from kpibot's settings unless the caller set one."""
+"""Alembic environment: the URL comes from the caller (``storage.migrate``, which ``kpibot db upgrade``
+and the tests use, passes the settings' URL); run by hand, from DATABASE_URL as kpibot reads it.
+
+Storage imports nothing of bot/ (``./dev lint`` checks it), so not bot.config either.
+"""
 
 from __future__ import annotations
+
+import os
 
 from alembic import context
 from sqlmodel import SQLModel
 
 import storage.tables  # noqa: F401  (registers every table on the metadata)
-from storage.engine import make_engine
+from storage.engine import DEFAULT_DATABASE_URL, make_engine
 
 config = context.config
-url: str = config.get_main_option("sqlalchemy.url") or ""
-if not url:
-    from bot.config import Settings
-
-    url = Settings().database_url
+url: str = config.get_main_option("sqlalchemy.url") or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
 
 target_metadata = SQLModel.metadata
 
