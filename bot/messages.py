@@ -145,6 +145,7 @@ class EarlyWarning:
     actual: float | None
     expected: float | None
     origin: str = "warning"  # "retro": asked by the monthly retro about a missed KPI
+    names: dict[str, str] = field(default_factory=dict)  # the KPI's name per language
 
 
 @dataclass
@@ -272,6 +273,7 @@ class RetroKpi:
     kpi_id: int
     name: str
     status: str  # off_track | at_risk
+    names: dict[str, str] = field(default_factory=dict)  # the name per language (bot.names.local_name)
 
 
 @dataclass

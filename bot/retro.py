@@ -95,7 +95,7 @@ def _claim_retro(
     missed: dict[int, list[RetroKpi]] = {}
     for owner, p in progress:
         if p.state.status in MISSED and owner in by_id:
-            missed.setdefault(owner, []).append(RetroKpi(p.kpi_id, p.name, str(p.state.status)))
+            missed.setdefault(owner, []).append(RetroKpi(p.kpi_id, p.name, str(p.state.status), p.names))
     post.missed_kpis = sum(len(v) for v in missed.values())
     if team.channel_id:
         item = Outbound(post_key(retro_id), post, team_locale(team), channel=team.channel_id)

@@ -21,6 +21,7 @@ from slack_sdk.models.views import View
 from bot import i18n
 from bot.formats import format_share
 from bot.messages import RetroAnswers, RetroAskMessage, RetroKpi, RetroPost
+from bot.names import local_name
 from bot.retro import CAUSES
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
@@ -83,7 +84,8 @@ def _retro(message: RetroPost, locale: str) -> Rendered:
 
 def _kpi_line(kpi: RetroKpi, locale: str) -> str:
     status = f"rt_status_{kpi.status}"
-    return f"• {escape(kpi.name)} ({i18n.t(status, locale) if i18n.has(status) else kpi.status})"
+    name = local_name(kpi.name, kpi.names, locale)
+    return f"• {escape(name)} ({i18n.t(status, locale) if i18n.has(status) else kpi.status})"
 
 
 @render.register
@@ -137,7 +139,7 @@ def answer_modal(metadata: str, month: str, kpis: list[RetroKpi], owner_slack_id
             [
                 InputBlock(
                     block_id=f"k{kpi.kpi_id}_cause",
-                    label=clip(i18n.t("rt_cause", locale, kpi=kpi.name), 2000),
+                    label=clip(i18n.t("rt_cause", locale, kpi=local_name(kpi.name, kpi.names, locale)), 2000),
                     element=StaticSelectElement(action_id="v", options=options),
                 ),
                 InputBlock(
