@@ -27,6 +27,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.followup import MAX_SHOWN
+from bot.gaming_watch import watch_questions
 from bot.kpi_state import Status
 from bot.messages import ChannelProblem, RetroAnswer, RetroAnswers, RetroAskMessage, RetroKpi, RetroPost
 from bot.outbox import Outbound, claim, sent_ts
@@ -97,6 +98,15 @@ def _claim_retro(
         if p.state.status in MISSED and owner in by_id:
             missed.setdefault(owner, []).append(RetroKpi(p.kpi_id, p.name, str(p.state.status), p.names))
     post.missed_kpis = sum(len(v) for v in missed.values())
+    # the gaming watch (issue 13): its questions go to the manager privately, never to the channel
+    for n, question in enumerate(
+        watch_questions(session, team_id=team.id, month=month, first=first, last=last) if team.id else []
+    ):
+        watch = Outbound(
+            f"retro-watch:{retro_id}:{n}", question, manager.locale, channel=manager.dm_channel_id, slack_id=manager.slack_id
+        )
+        if claim(session, watch, now=now):
+            keys.append(watch.key)
     if team.channel_id:
         item = Outbound(post_key(retro_id), post, team_locale(team), channel=team.channel_id)
         if claim(session, item, now=now):

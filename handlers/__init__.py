@@ -4,10 +4,40 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import checkin, conversation, feedback, followup, home, kpi, people, retro, review, setup, warnings
+from handlers import (
+    checkin,
+    conversation,
+    feedback,
+    followup,
+    history,
+    home,
+    kpi,
+    people,
+    recognition,
+    retro,
+    review,
+    settings,
+    setup,
+    warnings,
+)
 
 
 def register(app: App) -> None:
     """Attach every listener to ``app``."""
-    for surface in (conversation, home, people, kpi, checkin, warnings, feedback, setup, review, followup, retro):
+    for surface in (
+        conversation,
+        home,
+        people,
+        kpi,
+        checkin,
+        warnings,
+        feedback,
+        setup,
+        review,
+        settings,
+        history,
+        recognition,
+        followup,
+        retro,
+    ):
         surface.register(app)

@@ -2,7 +2,7 @@
 the team's language for channel posts, and outbound claims that a restart can finish.
 
 Revision ID: 0010
-Revises: 0012
+Revises: 0011
 Create Date: 2026-11-30 15:00:00
 """
 
@@ -15,7 +15,7 @@ import storage.types
 
 
 revision: str = '0010'
-down_revision: str | None = '0012'
+down_revision: str | None = '0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
