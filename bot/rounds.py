@@ -33,6 +33,7 @@ from bot.ports import UndeliverableError
 from bot.review_jobs import run as review_jobs
 from bot.schedule import due_this_week, locale_for
 from bot.services import Services
+from bot.source_jobs import report_silent_sources
 from bot.time_off import week_is_away
 from storage.engine import session_scope
 from storage.queries import compare_and_set, insert_if_absent, take_many
@@ -65,6 +66,7 @@ class TickReport:
     retros: int = 0
     evaluations: int = 0
     followups: FollowupReport = field(default_factory=FollowupReport)
+    silent_sources: list[str] = field(default_factory=list)
 
 
 def tick(services: Services, now: datetime | None = None, *, workers: int = 8) -> TickReport:
@@ -82,6 +84,7 @@ def tick(services: Services, now: datetime | None = None, *, workers: int = 8) -
     report.reviews = review_jobs(services, now)
     report.retros, report.evaluations = monthly_jobs(services, now)
     report.followups = followup_jobs(services, now)
+    report.silent_sources = report_silent_sources(services, now)
     return report
 
 

@@ -7,6 +7,7 @@ from slack_bolt import App
 from handlers import (
     checkin,
     conversation,
+    disputes,
     feedback,
     followup,
     history,
@@ -39,5 +40,6 @@ def register(app: App) -> None:
         recognition,
         followup,
         retro,
+        disputes,
     ):
         surface.register(app)
