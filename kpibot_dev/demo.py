@@ -160,25 +160,12 @@ def run_demo(*, weeks: int, out: Path, database_url: str | None = None) -> int:
         with LocalServer(app, executor=executor) as server:
             driver = SlackDriver(server.url, SIGNING_SECRET, slack)
             end = START + timedelta(weeks=weeks) - timedelta(days=3)  # the last Friday
-            look = min(end, LOOK)  # managers look on a Friday while Q4 still runs
+            story = _story(services, slack, driver, clock)
             answered: set[tuple[str, int]] = set()
-            _simulate(services, slack, driver, clock, look, answered)
-            _feedback_round(services, slack, driver)
-            _close_round(slack, driver)
-            _kudos(slack, driver)
-            _agree_kpis(services, slack, driver)
-            _simulate(services, slack, driver, clock, min(look, CRM_DAY), answered)
-            crm_done = clock.now >= CRM_DAY
-            if crm_done:
-                _crm_november(services)
-            _simulate(services, slack, driver, clock, look, answered)
-            _feedback_round(services, slack, driver)
-            _close_round(slack, driver)
-            _kudos(slack, driver)
-            _agree_kpis(services, slack, driver)
-            _managers_look(driver, clock)
-            _simulate(services, slack, driver, clock, end, answered)
-            _after_the_quarter(services, clock, crm_done=crm_done)
+            _simulate(services, slack, driver, clock, end, answered, story)
+            for when, step in story:  # what the simulated weeks did not reach, fast-forwarded in order
+                clock.now = max(clock.now, when)
+                step()
             _quarter_end(services, slack, driver, clock)
         _print_transcripts(slack)
         _write_charts(services, out)
@@ -326,9 +313,103 @@ def _agree_kpis(services: Services, slack: SlackStandIn, driver: SlackDriver) ->
         slack.wait_for(lambda calls: any("Agreed" in str(c.args.get("text")) for c in calls), timeout=10)
 
 
+def _story(services: Services, slack: SlackStandIn, driver: SlackDriver, clock: SimClock) -> list[tuple[datetime, Any]]:
+    """What happens besides the weekly check-ins, each at its moment: the simulation runs a step when its
+    clock passes it (the scheduler's own jobs, retros and follow-ups included, run in every tick); a
+    shorter run fast-forwards through the rest. Every job is idempotent, so calling it again is safe."""
+    from bot.followup_jobs import run as followups
+    from bot.monthly_jobs import evaluations, retros
+    from bot.review_jobs import run as review_jobs
+
+    def escalation() -> None:  # Li Wei's "卡在法务审批" is 16 days old: escalated to Chen Jie; then resolved
+        followups(services, clock.now)
+        _say(slack, driver, "U101", "法务审批下来了", "EvLoop0001", clock)
+
+    def october_retro() -> None:
+        retros(services, clock.now)
+        _answer_retro(services, driver)
+
+    def november_items() -> None:
+        _close_items(services, driver)
+
+    def november_retro() -> None:
+        followups(services, clock.now)  # one reminder for items left open past their due date
+        retros(services, clock.now)
+
+    def managers_week() -> None:
+        _feedback_round(services, slack, driver)
+        _close_round(slack, driver)
+        _kudos(slack, driver)
+        _agree_kpis(services, slack, driver)
+        _managers_look(driver, clock)
+
+    return [
+        (datetime(2026, 10, 28, 1, tzinfo=UTC), escalation),
+        (datetime(2026, 11, 1, 10, tzinfo=UTC), october_retro),
+        (datetime(2026, 11, 18, 3, tzinfo=UTC), november_items),
+        (CRM_DAY, lambda: _crm_november(services)),
+        (datetime(2026, 12, 1, 10, tzinfo=UTC), november_retro),
+        (datetime(2026, 12, 18, 9, tzinfo=UTC), lambda: review_jobs(services, clock.now)),
+        (LOOK, managers_week),
+        (datetime(2027, 1, 2, 9, tzinfo=UTC), lambda: evaluations(services, clock.now)),  # once Q4 is over everywhere
+    ]
+
+
+def _answer_retro(services: Services, driver: SlackDriver) -> None:
+    """The October retro asked: three people answer in the modal (root cause, change, owner, due date)."""
+    from sqlmodel import col, select
+
+    from handlers.metadata import secret_of, sign
+    from storage.tables import Person, RetroAsk
+
+    with session_scope(services.engine) as session:
+        asks = [
+            (a.id, p.slack_id, list(a.kpis))
+            for a, p in session.exec(
+                select(RetroAsk, Person).join(Person, col(Person.id) == RetroAsk.person_id).order_by(col(RetroAsk.id))
+            ).all()
+        ]
+    secret = secret_of(services)
+    steps = ["请法务预先审核合同模板", "Pair with a senior rep on two calls a week", "Ask marketing for 20 warm leads"]
+    for n, (ask_id, slack_id, kpis) in enumerate(asks[:3]):
+        driver.click(slack_id, "retro_answer", str(ask_id))
+        values: dict[str, Any] = {}
+        for k in kpis:
+            i = k["kpi_id"]
+            values[f"k{i}_cause"] = {
+                "v": {"type": "static_select", "selected_option": {"value": "process" if n == 0 else "capability"}}
+            }
+            values[f"k{i}_change"] = {"v": {"type": "plain_text_input", "value": steps[n % len(steps)]}}
+            values[f"k{i}_owner"] = {"v": {"type": "users_select", "selected_user": slack_id}}
+            values[f"k{i}_due"] = {"v": {"type": "plain_text_input", "value": "11月20日" if n == 0 else "20 Nov"}}
+        driver.submit(slack_id, "retro_answers", values, private_metadata=sign(secret, str(ask_id)))
+
+
+def _close_items(services: Services, driver: SlackDriver) -> None:
+    """One action item is done, one dropped with a reason."""
+    from sqlmodel import col, select
+
+    from handlers.metadata import secret_of, sign
+    from storage.tables import ActionItem, Person
+
+    with session_scope(services.engine) as session:
+        items = [
+            (i.id, p.slack_id)
+            for i, p in session.exec(
+                select(ActionItem, Person).join(Person, col(Person.id) == ActionItem.person_id).order_by(col(ActionItem.id))
+            ).all()
+        ]
+    if items:
+        driver.click(items[0][1], "action_done", str(items[0][0]))
+    if len(items) > 1:
+        item_id, owner = items[-1]
+        reason = {"reason": {"text": {"type": "plain_text_input", "value": "Marketing now runs the lead campaign"}}}
+        driver.submit(owner, "action_drop", reason, private_metadata=sign(secret_of(services), str(item_id)))
+
+
 def _crm_november(services: Services) -> None:
-    """November's figures for Liam Wilson arrive from the CRM (revenue up, complaints up too), so the
-    November retro on 1 December asks his manager about it (the gaming watch)."""
+    """November's figures for Liam Wilson arrive from the CRM (revenue up, complaints up too): the gaming
+    watch asks his manager about it with the November retro."""
     from bot.values import ValueRow, store, validate
 
     november = [f"2026-11-{d:02d}" for d in (2, 9, 16, 23)]
@@ -336,29 +417,6 @@ def _crm_november(services: Services) -> None:
     rows += [ValueRow(f"row {i + 4}", "U204", "Complaint rate", day, 2.6) for i, day in enumerate(november)]
     with session_scope(services.engine) as session:
         store(session, validate(session, rows), origin="import", now=CRM_DAY)
-
-
-def _after_the_quarter(services: Services, clock: SimClock, *, crm_done: bool) -> None:
-    """Whatever the simulated weeks did not reach, fast-forwarded: the retros on the 1st of November
-    and December (with November's CRM figures before the second), the half-year review on 18 December,
-    and the Q4 evaluation drafts on 2 January, once Q4 is over everywhere (never on a quarter under way)."""
-    from bot.monthly_jobs import evaluations, retros
-    from bot.review_jobs import run as review_jobs
-
-    if clock.now < datetime(2026, 11, 1, 10, tzinfo=UTC):
-        clock.now = datetime(2026, 11, 1, 10, tzinfo=UTC)
-        retros(services, clock.now)
-    if not crm_done:
-        clock.now = max(clock.now, CRM_DAY)
-        _crm_november(services)
-    if clock.now < datetime(2026, 12, 1, 10, tzinfo=UTC):
-        clock.now = datetime(2026, 12, 1, 10, tzinfo=UTC)
-        retros(services, clock.now)
-    if clock.now < datetime(2026, 12, 18, 9, tzinfo=UTC):
-        clock.now = datetime(2026, 12, 18, 9, tzinfo=UTC)
-        review_jobs(services, clock.now)
-    clock.now = max(clock.now, datetime(2027, 1, 2, 9, tzinfo=UTC))
-    evaluations(services, clock.now)
 
 
 def _managers_look(driver: SlackDriver, clock: SimClock) -> None:
@@ -405,12 +463,21 @@ def _counts(counts: dict[str, int]) -> str:
 
 
 def _simulate(
-    services: Services, slack: SlackStandIn, driver: SlackDriver, clock: SimClock, end: datetime, answered: set[tuple[str, int]]
+    services: Services,
+    slack: SlackStandIn,
+    driver: SlackDriver,
+    clock: SimClock,
+    end: datetime,
+    answered: set[tuple[str, int]],
+    story: list[tuple[datetime, Any]],
 ) -> None:
-    """Tick the scheduler every simulated hour until ``end``; people answer their prompts two hours later."""
+    """Tick the scheduler every simulated hour until ``end``; people answer their prompts two hours later,
+    and each story step runs (and leaves the list) when the clock passes its moment."""
     step = timedelta(hours=1)
     while clock.now < end:
         report = tick(services, clock.now)
+        while story and story[0][0] <= clock.now:
+            story.pop(0)[1]()
         for slack_id in report.missed:
             slack.calls.append(
                 Call("missed", {"channel": "D" + slack_id[1:], "user": slack_id}, clock.epoch(), 200, {"ok": True})
