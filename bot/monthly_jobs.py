@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 
 from bot.evaluation import evaluate_quarter, last_quarter, period_over
+from bot.names import channel_locale
 from bot.periods import period_bounds
 from bot.ports import UndeliverableError
 from bot.retro import due_retros
@@ -65,7 +66,7 @@ def evaluations(services: Services, now: datetime) -> int:
     for team, star in work.stars:
         if team.channel_id:
             try:
-                services.gateway.send(team.channel_id, star, locale="en-US")
+                services.gateway.send(team.channel_id, star, locale=channel_locale(team))
             except UndeliverableError as exc:
                 log.warning("the star of %s could not be posted (%s)", team.name, exc.reason)
     return len(work.notes)

@@ -97,3 +97,13 @@ def test_the_setup_form_takes_names_per_language(bot: Harness) -> None:
         emma = session.exec(select(Person).where(Person.slack_id == "U002")).one()
         revenue = session.exec(select(Kpi).where(Kpi.owner_id == emma.id, Kpi.name == "Revenue", Kpi.weight == 50)).one()
         assert revenue.names == {"zh": "营收"}
+
+
+def test_channel_posts_use_the_teams_language_else_english() -> None:
+    from types import SimpleNamespace
+
+    from bot.names import channel_locale
+
+    assert channel_locale(SimpleNamespace(locale="zh-CN")) == "zh-CN"
+    assert channel_locale(SimpleNamespace(locale=None)) == "en-US"
+    assert channel_locale(SimpleNamespace()) == "en-US"
