@@ -121,6 +121,7 @@ class KpiSpec(_Strict):
     definition: str = ""
     anchors: list[str] = []
     forbidden: list[str] = []
+    watch_with: list[str] = []  # the gaming watch: the owner's behaviour KPIs that must not worsen while this improves
     status: Literal["active", "retired"] = "active"
 
     @field_validator("period")
@@ -250,6 +251,15 @@ def _cross_check(spec: OrgSpec, lines: dict[Any, int]) -> tuple[list[Problem], l
             problems.append(Problem(at("kpis", i), f"KPI '{kpi.name}': {rule}"))
         if kpi.status == "active":
             sets.setdefault((kpi.owner, kpi.period), []).append(draft)
+    for i, kpi in enumerate(spec.kpis):
+        for j, partner in enumerate(kpi.watch_with):
+            if (kpi.owner, partner.casefold(), kpi.period) not in names:
+                problems.append(
+                    Problem(
+                        at("kpis", i, "watch_with", j),
+                        f"KPI '{kpi.name}' watches '{partner}', which is not a KPI of {kpi.owner} in {kpi.period}",
+                    )
+                )
     for (owner, period), drafts in sets.items():
         for issue in check_kpi_set(drafts):
             warnings.append(f"{owner} {period}: {issue}")
@@ -345,6 +355,7 @@ def import_org(session: Session, text: str) -> ImportReport:
             "definition": k.definition,
             "anchors": list(k.anchors),
             "forbidden": list(k.forbidden),
+            "watch_with": list(k.watch_with),
             "status": k.status,
         }
         key = (owner.id or 0, k.name.casefold(), k.period)

@@ -47,8 +47,11 @@ def history(services: object, org: None, engine: Engine, db_url: str, monkeypatc
                 reported_at=datetime(2026, 11, 3, tzinfo=UTC),
             )
         )
-        session.add(Evaluation(person_id=people["U001"].id, period="2026-Q3", total_score=0.9))  # another quarter
-        session.add(Evaluation(person_id=people["U002"].id, period="2026-Q4", total_score=0.75))
+        session.add(
+            Evaluation(person_id=people["U001"].id, period="2026-Q3", total_score=0.9, status="released")
+        )  # another quarter
+        session.add(Evaluation(person_id=people["U002"].id, period="2026-Q4", total_score=0.75, status="released"))
+        session.add(Evaluation(person_id=people["U001"].id, period="2026-Q4", total_score=0.5))  # a draft: not reported
     return engine
 
 

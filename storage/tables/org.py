@@ -109,6 +109,7 @@ class Kpi(SQLModel, table=True):
     status: str = Field(default="active", max_length=10, description="active | proposed | retired")
     anchors: list[str] = json_list()
     forbidden: list[str] = json_list()  # the negative list: shortcuts that must not be taken to hit it
+    watch_with: list[str] = json_list()  # the gaming watch: the owner's behaviour KPIs that must not worsen as this improves
     names: dict[str, str] = json_dict()  # the name per language, {"en": ..., "zh": ...}; name is the fallback
     created_at: datetime = utc_timestamp()
     updated_at: datetime = utc_timestamp()
