@@ -23,12 +23,3 @@ def every_name(name: str, names: Mapping[str, str] | None) -> list[str]:
         if other and other.casefold() not in {n.casefold() for n in found}:
             found.append(other)
     return found
-
-
-def channel_locale(team: object) -> str:
-    """The language of a team's channel posts (retro, share, announcements): the team's ``locale``, else English.
-
-    Reads the attribute by name because the column arrives with i12's migration 0010;
-    once it is on main this becomes ``team.locale or "en-US"``.
-    """
-    return getattr(team, "locale", None) or "en-US"

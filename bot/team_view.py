@@ -13,10 +13,12 @@ from typing import Any
 from sqlalchemy import Date, bindparam, func
 from sqlmodel import Session, col, select
 
+from bot.followup import open_blockers
 from bot.kpi_state import KpiSpec, KpiState, Status, kpi_state, local_day, reporting_moment, weighted_pace
+from bot.messages import OpenBlocker
 from bot.periods import week_key, week_start
 from bot.scoring import split_totals
-from storage.tables import Blocker, Checkin, Kpi, KpiWarning, Measurement, Person, Team
+from storage.tables import Checkin, Kpi, KpiWarning, Measurement, Person, Team
 
 HISTORY_WEEKS = 6
 
@@ -78,6 +80,7 @@ class TeamSummary:
     week: str
     members: list[MemberRow]
     subteams: list[str] = field(default_factory=list)
+    open_blockers: list[OpenBlocker] = field(default_factory=list)  # oldest first; never in a shared view
 
     @property
     def average_score(self) -> float | None:
@@ -311,14 +314,13 @@ def team_summary(session: Session, *, team: Team, now: datetime, today: date) ->
                 break
             streak += 1
         row.missed_streak = streak
-    for blocker_owner, category, count in session.exec(
-        select(Blocker.person_id, Blocker.category, func.count(col(Blocker.id)))
-        .join(Person, col(Person.id) == Blocker.person_id)
-        .where(Person.team_id == team.id, col(Blocker.resolved_at).is_(None))
-        .group_by(col(Blocker.person_id), col(Blocker.category))
-    ).all():
-        if blocker_owner in rows:
-            rows[blocker_owner].blockers[category] = count
+    # what blocks whom, oldest first: the rows themselves (the manager reads each), counted per member
+    blocking = open_blockers(session, person_ids=[i for i in ids if i is not None], now=now)
+    by_slack = {row.slack_id: row for row in rows.values()}
+    for blocker in blocking:
+        member = by_slack.get(blocker.owner_slack_id)
+        if member is not None:
+            member.blockers[blocker.category] = member.blockers.get(blocker.category, 0) + 1
     recent = week_key(week_start(today) - timedelta(weeks=3))
     for owner_id, name in session.exec(
         select(Kpi.owner_id, Kpi.name)
@@ -329,7 +331,7 @@ def team_summary(session: Session, *, team: Team, now: datetime, today: date) ->
         if owner_id in rows and name not in rows[owner_id].warnings:
             rows[owner_id].warnings.append(name)
     subteams = list(session.exec(select(Team.name).where(Team.parent_id == team.id).order_by(col(Team.name))).all())
-    return TeamSummary(team=team.name, week=this_week, members=[rows[i] for i in ids], subteams=subteams)
+    return TeamSummary(team=team.name, week=this_week, members=[rows[i] for i in ids], subteams=subteams, open_blockers=blocking)
 
 
 def utc_today(now: datetime) -> date:

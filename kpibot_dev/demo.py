@@ -126,6 +126,7 @@ def run_demo(*, weeks: int, out: Path, database_url: str | None = None) -> int:
             _kudos(slack, driver)
             _agree_kpis(services, slack, driver)
             _managers_look(driver)
+            _close_the_loop(services, slack, driver, clock)
             _half_year_review(services, clock)
             _quarter_end(services, slack, driver, clock)
         _print_transcripts(slack)
@@ -274,21 +275,76 @@ def _agree_kpis(services: Services, slack: SlackStandIn, driver: SlackDriver) ->
         slack.wait_for(lambda calls: any("Agreed" in str(c.args.get("text")) for c in calls), timeout=10)
 
 
-def _half_year_review(services: Services, clock: SimClock) -> None:
-    """Fast-forward: the October retro on 1 November; November's figures for Liam Wilson arrive from the CRM
-    (revenue up, complaints up too), so the November retro on 1 December asks his manager about it; the
-    half-year review on 18 December and the Q4 evaluation drafts on 2 January (three weeks of data behind them)."""
-    from bot.monthly_jobs import evaluations, retros
-    from bot.review_jobs import run as review_jobs
-    from bot.values import ValueRow, store, validate
+def _close_the_loop(services: Services, slack: SlackStandIn, driver: SlackDriver, clock: SimClock) -> None:
+    """Fast-forward through the loop closing: Li Wei's blocker is escalated to Chen Jie after two weeks
+    and resolved by her reply; the October retro asks, people answer in the modal (action items), one
+    item is done and one dropped; the November retro reports them."""
+    from sqlmodel import col, select
 
-    retros(services, datetime(2026, 11, 1, 10, tzinfo=UTC))
+    from bot.followup_jobs import run as followups
+    from bot.monthly_jobs import retros
+    from bot.values import ValueRow, store, validate
+    from handlers.metadata import secret_of, sign
+    from storage.tables import ActionItem, Person, RetroAsk
+
+    clock.now = datetime(2026, 10, 28, 1, tzinfo=UTC)  # Li Wei's "卡在法务审批" is 16 days old
+    followups(services, clock.now)
+    _say(slack, driver, "U101", "法务审批下来了", "EvLoop0001", clock)
+    clock.now = datetime(2026, 11, 1, 10, tzinfo=UTC)
+    retros(services, clock.now)
+    with session_scope(services.engine) as session:
+        asks = [
+            (a.id, p.slack_id, list(a.kpis))
+            for a, p in session.exec(
+                select(RetroAsk, Person).join(Person, col(Person.id) == RetroAsk.person_id).order_by(col(RetroAsk.id))
+            ).all()
+        ]
+    secret = secret_of(services)
+    steps = ["请法务预先审核合同模板", "Pair with a senior rep on two calls a week", "Ask marketing for 20 warm leads"]
+    for n, (ask_id, slack_id, kpis) in enumerate(asks[:3]):
+        driver.click(slack_id, "retro_answer", str(ask_id))
+        values: dict[str, Any] = {}
+        for k in kpis:
+            i = k["kpi_id"]
+            values[f"k{i}_cause"] = {
+                "v": {"type": "static_select", "selected_option": {"value": "process" if n == 0 else "capability"}}
+            }
+            values[f"k{i}_change"] = {"v": {"type": "plain_text_input", "value": steps[n % len(steps)]}}
+            values[f"k{i}_owner"] = {"v": {"type": "users_select", "selected_user": slack_id}}
+            values[f"k{i}_due"] = {"v": {"type": "plain_text_input", "value": "11月20日" if n == 0 else "20 Nov"}}
+        driver.submit(slack_id, "retro_answers", values, private_metadata=sign(secret, str(ask_id)))
+    clock.now = datetime(2026, 11, 18, 3, tzinfo=UTC)
+    with session_scope(services.engine) as session:
+        items = [
+            (i.id, p.slack_id)
+            for i, p in session.exec(
+                select(ActionItem, Person).join(Person, col(Person.id) == ActionItem.person_id).order_by(col(ActionItem.id))
+            ).all()
+        ]
+    if items:
+        driver.click(items[0][1], "action_done", str(items[0][0]))
+    if len(items) > 1:
+        item_id, owner = items[-1]
+        reason = {"reason": {"text": {"type": "plain_text_input", "value": "Marketing now runs the lead campaign"}}}
+        driver.submit(owner, "action_drop", reason, private_metadata=sign(secret, str(item_id)))
+    # November's figures for Liam Wilson arrive from the CRM (revenue up, complaints up too): the gaming
+    # watch asks his manager about it with the November retro
     november = [f"2026-11-{d:02d}" for d in (2, 9, 16, 23)]
     rows = [ValueRow(f"row {i}", "U204", "Revenue", day, 9000) for i, day in enumerate(november)]
     rows += [ValueRow(f"row {i + 4}", "U204", "Complaint rate", day, 2.6) for i, day in enumerate(november)]
     with session_scope(services.engine) as session:
         store(session, validate(session, rows), origin="import", now=datetime(2026, 11, 30, 9, tzinfo=UTC))
-    retros(services, datetime(2026, 12, 1, 10, tzinfo=UTC))
+    clock.now = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    followups(services, clock.now)  # one reminder for items left open past their due date
+    retros(services, clock.now)
+
+
+def _half_year_review(services: Services, clock: SimClock) -> None:
+    """Fast-forward: the half-year review on 18 December and the Q4 evaluation drafts on 2 January
+    (three weeks of data behind them). The retros ran in _close_the_loop."""
+    from bot.monthly_jobs import evaluations
+    from bot.review_jobs import run as review_jobs
+
     review_jobs(services, datetime(2026, 12, 18, 9, tzinfo=UTC))
     evaluations(services, datetime(2027, 1, 2, 9, tzinfo=UTC))
 
