@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, select
 
@@ -64,7 +64,7 @@ class TeamSpec(_Strict):
     retro_day: int = 1
     locale: str | None = None  # language of the team's channel posts (retro), e.g. zh-CN; default en-US
     holidays: str | None = None
-    members: list[str] = []
+    members: list[str] = Field(default_factory=list)
 
     @field_validator("holidays")
     @classmethod
@@ -99,7 +99,7 @@ class PersonSpec(_Strict):
 class GoalSpec(_Strict):
     id: str
     title: str
-    names: dict[Literal["en", "zh"], str] = {}  # the title per language
+    names: dict[Literal["en", "zh"], str] = Field(default_factory=dict)  # the title per language
     level: Literal["company", "department", "team", "person"]
     parent: str | None = None
 
@@ -107,8 +107,9 @@ class GoalSpec(_Strict):
 class KpiSpec(_Strict):
     owner: str
     name: str
-    names: dict[Literal["en", "zh"], str] = {}  # the name per language; the reply parser knows every one
-    aliases: list[str] = []
+    # the name per language; the reply parser knows every one
+    names: dict[Literal["en", "zh"], str] = Field(default_factory=dict)
+    aliases: list[str] = Field(default_factory=list)
     unit: str
     direction: Literal["higher", "lower"] = "higher"
     target: float
@@ -121,9 +122,12 @@ class KpiSpec(_Strict):
     goal: str | None = None
     source: str
     definition: str = ""
-    anchors: list[str] = []
-    forbidden: list[str] = []
-    watch_with: list[str] = []  # the gaming watch: the owner's behaviour KPIs that must not worsen while this improves
+    # (default_factory, not []: pydantic deep-copies a mutable default for each of 30,000 KPIs)
+    anchors: list[str] = Field(default_factory=list)
+    forbidden: list[str] = Field(default_factory=list)
+    watch_with: list[str] = Field(
+        default_factory=list
+    )  # the gaming watch: the owner's behaviour KPIs that must not worsen while this improves
     status: Literal["active", "retired"] = "active"
 
     @field_validator("period")
