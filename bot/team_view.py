@@ -252,11 +252,13 @@ def kpi_progress(
     if team_id is not None:
         params["team_id"] = team_id
     kpi_sql, values_sql = _STATEMENTS[team_id is not None]
+    # Core rows through the session's connection: same transaction, none of the ORM's per-row result work.
+    connection = session.connection()
     weekly: dict[int, list[tuple[date, float]]] = defaultdict(list)
-    for kpi_id, week, value in session.execute(values_sql, params).all():
+    for kpi_id, week, value in connection.execute(values_sql, params).all():
         weekly[kpi_id].append((week, value))
     result = []
-    for kpi_id, owner_id, name, unit, direction, kind, weight, target, baseline, how, start, end, tz, names in session.execute(
+    for kpi_id, owner_id, name, unit, direction, kind, weight, target, baseline, how, start, end, tz, names in connection.execute(
         kpi_sql, params
     ).all():
         local = day if day is not None else local_day(tz, now or datetime.min)
@@ -277,7 +279,8 @@ def team_summary(session: Session, *, team: Team, now: datetime, today: date) ->
     and only picks the check-in week shown.
     """
     this_week = week_key(today)
-    members = session.exec(
+    db = session.connection()  # Core rows: these are plain columns, the ORM's per-row work bought nothing
+    members = db.execute(
         select(Person.id, Person.slack_id, Person.name)
         .where(Person.team_id == team.id, col(Person.active))
         .order_by(col(Person.name))
@@ -296,7 +299,7 @@ def team_summary(session: Session, *, team: Team, now: datetime, today: date) ->
         row.pace_score = weighted_pace([(p.state, p.weight) for p in row.kpis])
     since = week_key(week_start(today) - timedelta(weeks=HISTORY_WEEKS))
     history: dict[int | None, dict[str, str]] = defaultdict(dict)
-    for owner, key, state in session.exec(
+    for owner, key, state in db.execute(
         select(Checkin.person_id, Checkin.period_key, Checkin.status)
         .join(Person, col(Person.id) == Checkin.person_id)
         .where(Person.team_id == team.id, Checkin.period_key >= since)
@@ -311,7 +314,7 @@ def team_summary(session: Session, *, team: Team, now: datetime, today: date) ->
                 break
             streak += 1
         row.missed_streak = streak
-    for blocker_owner, category, count in session.exec(
+    for blocker_owner, category, count in db.execute(
         select(Blocker.person_id, Blocker.category, func.count(col(Blocker.id)))
         .join(Person, col(Person.id) == Blocker.person_id)
         .where(Person.team_id == team.id, col(Blocker.resolved_at).is_(None))
@@ -320,7 +323,7 @@ def team_summary(session: Session, *, team: Team, now: datetime, today: date) ->
         if blocker_owner in rows:
             rows[blocker_owner].blockers[category] = count
     recent = week_key(week_start(today) - timedelta(weeks=3))
-    for owner_id, name in session.exec(
+    for owner_id, name in db.execute(
         select(Kpi.owner_id, Kpi.name)
         .join(KpiWarning, col(KpiWarning.kpi_id) == Kpi.id)
         .join(Person, col(Person.id) == Kpi.owner_id)
@@ -328,7 +331,7 @@ def team_summary(session: Session, *, team: Team, now: datetime, today: date) ->
     ).all():
         if owner_id in rows and name not in rows[owner_id].warnings:
             rows[owner_id].warnings.append(name)
-    subteams = list(session.exec(select(Team.name).where(Team.parent_id == team.id).order_by(col(Team.name))).all())
+    subteams = list(db.execute(select(Team.name).where(Team.parent_id == team.id).order_by(col(Team.name))).scalars())
     return TeamSummary(team=team.name, week=this_week, members=[rows[i] for i in ids], subteams=subteams)
 
 
