@@ -75,11 +75,13 @@ def read_blocker(clause: str, now: datetime, languages: tuple[str, ...]) -> Bloc
 
 def _first_date(pattern: re.Pattern[str], clause: str, now: datetime, prefer: Any, languages: tuple[str, ...]) -> date | None:
     """The first match of ``pattern`` that is really a date ("blocked by legal ... until Friday")."""
-    for match in pattern.finditer(clause):
+    position = 0
+    while (match := pattern.search(clause, position)) is not None:
         phrase = match["d"] or match["cn"]
         found = read_date(phrase, now=now, prefer=prefer, languages=languages) if phrase else None
         if found is not None:
             return found
+        position = match.start() + 1  # "by the CAB until Thursday": the "until" inside the first match is tried too
     return None
 
 

@@ -31,6 +31,9 @@ from bot.kpi_vocabulary import GENERIC, concepts
 
 TYPO_THRESHOLD = 80.0
 STRONG = 5.0  # a full name, alias or initials: beats any number of shared words
+# words that say how a KPI is measured, not what: sharing only these names nothing
+MEASURES = frozenset({"average", "time", "per", "total", "number", "week", "month", "quarter", "year", "size"})
+UNIT_NUDGE = 0.11  # more than the coverage tie-break (<= 0.1), less than a shared generic word
 
 _WORD = re.compile(r"[a-z][a-z0-9&'+]*(?:-[a-z0-9]+)*|#")
 _CJK = re.compile(r"[\u3400-\u9fff]+")
@@ -122,6 +125,8 @@ def stem(word: str) -> str:
     w = word.lower().strip("'-")
     if w.endswith("'s"):
         w = w[:-2]
+    if re.fullmatch(r"[a-z]+\d+s", w):
+        return w[:-1]  # "p1s", "sev1s"
     if len(w) <= 3:
         return w
     if w.endswith("ies") and len(w) > 4:
@@ -186,8 +191,12 @@ def read_words(text: str, *, extra_chinese: frozenset[str] = frozenset()) -> Wor
             if hit:
                 found.update(hit)
     for token in tokens:
-        if token not in english and token not in STOP and len(token) > 2:
-            found.add("w:" + token)
+        if token in STOP or len(token) <= 2:
+            continue
+        if token not in english and token.endswith("s") and token[:-1] in english:
+            found.update(english[token[:-1]])  # "pos", "prs": plurals of abbreviations too short to stem
+        elif token not in english or not set(english[token]) <= GENERIC:
+            found.add("w:" + token)  # the word itself: "invoices" names "Invoices processed" more than "payments" does
     for run in _CJK.findall(lowered):
         lengths = _lengths(extra_chinese)
         i = 0
@@ -246,7 +255,8 @@ class Matcher:
             initials: set[str] = set()
             words: set[str] = set()
             for n in names:
-                found |= read_words(n, extra_chinese=cjk_names).concepts
+                # "工单解决数" is a name of its own and also ticket + resolve + number: "工单118" names it
+                found |= read_words(n, extra_chinese=cjk_names).concepts | read_words(n).concepts
                 initials |= _initials(n)
                 words |= {w for w in re.findall(r"[a-z]+", n.casefold()) if len(w) >= 4 and w not in STOP}
             for concept in found:
@@ -303,11 +313,25 @@ class Matcher:
             result[p.key] = score
         return result
 
-    def best(self, words: Words, *, only: set[str] | None = None) -> tuple[list[str], float]:
-        """The KPIs with the top score (several = a tie) and that score; ``only``: prefer these when any is named."""
+    def only_generic(self, words: Words, key: str) -> bool:
+        """Do these words share only how-it-is-measured words (average, time, total) with the KPI?
+
+        "avg so ~15" names no KPI, not even "Mean time to restore"; "2 new" still names "New clients".
+        """
+        profile = next(p for p in self.profiles if p.key == key)
+        return (profile.concepts & words.concepts) <= MEASURES
+
+    def best(self, words: Words, *, only: set[str] | None = None, prefer: set[str] | None = None) -> tuple[list[str], float]:
+        """The KPIs with the top score (several = a tie) and that score; ``only``: prefer these when any is named.
+
+        ``prefer``: the KPIs whose unit the number has ("POs 40" is a count: POs issued, not PO cycle time);
+        the nudge decides between KPIs named by the same words, never against a word that names one better.
+        """
         scores = self.scores(words)
         if only is not None and any(scores[k] > 0 for k in only):
             scores = {k: s for k, s in scores.items() if k in only}
+        if prefer:
+            scores = {k: s + (UNIT_NUDGE if s > 0 and k in prefer else 0.0) for k, s in scores.items()}
         top = max(scores.values(), default=0.0)
         if top <= 0:
             return [], 0.0

@@ -33,7 +33,7 @@ user, member | 用户, 会员
 active, dau, mau, wau | 活跃, 日活, 月活, 周活
 new, newly, fresh | 新, 新增, 新签, 新开
 repeat, returning, recurring, repurchase | 复购, 回头客, 重复购买, 回购
-retention, retain, renewal, renew | 留存, 续约, 续费, 保留, 留存率
+retention, retain, renewal, renew, nrr, grr, net retention, net revenue retention | 留存, 续约, 续费, 保留, 留存率, 净留存, 净收入留存, 收入留存
 churn, attrition, cancel, cancellation, lost | 流失, 流失率, 退订, 取消
 upsell, cross-sell, expansion | 增购, 追加销售, 交叉销售
 arr, annual recurring revenue | 年度经常性收入
@@ -49,6 +49,7 @@ quote, quotation, proposal, rfp | 报价, 报价单, 方案, 提案
 discount | 折扣, 优惠
 price, pricing | 价格, 单价, 定价
 average, avg, mean, median | 平均, 均值, 平均值
+average transaction value, atv, average order value, aov, avg ticket, average ticket, basket size, average sale | 客单价, 平均客单价, 笔单价
 size, value, amount | 金额, 额, 规模, 价值
 margin, gross margin, profit margin | 毛利, 毛利率, 利润率
 profit, earnings, ebitda | 利润, 净利, 盈利
@@ -57,7 +58,8 @@ budget | 预算
 cash, cash flow | 现金, 现金流
 receivable, ar, collection, collect | 应收, 应收账款, 回款, 收款, 催收
 days sales outstanding, dso | 应收账款周转天数, 应收周转天数, 应收天数, 回款周期, 应收账款天数
-payable, ap, payment, invoice, bill | 应付, 付款, 发票, 账单
+payable, ap, payment, pmt, pmts, paid, pay, payout | 应付, 付款, 付款金额, 支付
+invoice, bill, inv | 发票, 账单
 overdue, late, delay, delayed | 逾期, 延迟, 延误, 超期, 拖延
 month-end close, month end, book close | 关账, 结账, 月结
 reconciliation, reconcile, recon | 对账, 核对
@@ -74,10 +76,10 @@ satisfaction, csat, sat, satisfied, happiness | 满意度, 满意, 满意率
 nps, net promoter, promoter, recommend | 净推荐值, 推荐, 推荐值
 ces, effort | 费力度, 客户费力度
 response, respond, reply, first response, frt, answer | 响应, 回复, 首次响应, 应答, 回应, 响应时间, 首响
-resolve, resolution, resolved, fix, fixed, solve, solved, ttr | 解决, 处理, 修复, 处置, 解决率
+resolve, resolution, resolved, fix, fixed, solve, solved, ttr, restore, recover, recovery | 解决, 处理, 修复, 处置, 解决率
 first contact resolution, fcr | 一次解决, 首次解决
 time, duration, hour, minute, day | 时间, 时长, 用时, 耗时, 小时, 分钟, 天数
-mean time to resolve, mttr, mean time to repair, mean time to recovery | 平均修复时间, 平均解决时长, 平均恢复时间, 平均解决时间
+mean time to resolve, mttr, mean time to repair, mean time to recovery, mean time to restore, time to restore | 平均修复时间, 平均解决时长, 平均恢复时间, 平均解决时间
 mean time to detect, mttd | 平均发现时间
 sla, service level, within sla, on time, ontime, punctual | 时效, 达标, 按时, 准时, 及时, 服务水平
 backlog, queue, pending, open | 积压, 待办, 未结, 排队, 待处理
@@ -90,7 +92,7 @@ abandon, abandoned, abandonment | 放弃, 挂断
 quality, qa | 质量, 质检, 品质
 defect, bug, bugs, fault | 缺陷, 缺陷数, bug数, 故障, 问题
 escape, escaped, leak | 漏测, 逃逸, 泄漏
-incident, outage, sev, p0, p1, downtime | 事故, 事件, 宕机, 停机, 线上问题
+incident, outage, sev, sev0, sev1, sev2, p0, p1, p2, downtime | 事故, 事件, 宕机, 停机, 线上问题
 availability, uptime, sla uptime | 可用性, 可用率, 在线率
 latency, p95, p99, slow | 延迟, 时延
 deploy, deployment, deployments, deploy frequency, release, ship, shipped, launch, rollout | 发布, 部署, 上线, 发版, 交付
@@ -104,7 +106,7 @@ test, testing, qa test | 测试, 测例
 coverage, covered | 覆盖, 覆盖率
 automation, automated, automate | 自动化
 build, ci, pipeline run | 构建, 流水线
-lead time, cycle time | 交付周期, 前置时间, 周期时间, 研发周期
+lead time, cycle time, cycle | 交付周期, 前置时间, 周期时间, 研发周期, 周期, 采购周期
 tech debt, technical debt, debt | 技术债, 技术债务
 security, vulnerability, vuln, cve | 安全, 漏洞
 patent, invention | 专利, 发明
@@ -123,7 +125,7 @@ engagement, interaction rate, like, share | 互动, 参与度, 点赞, 分享, �
 follower, fan, subscriber | 粉丝, 关注, 订阅, 关注者
 signup, sign-up, registration, register, trial signup | 注册, 注册数, 试用注册
 download, install | 下载, 安装
-content, post, article, blog, video | 内容, 文章, 帖子, 视频, 推文
+content, post, article, blog, video, publish, published | 内容, 文章, 帖子, 视频, 推文, 博客, 博文
 email, newsletter, edm | 邮件, 邮件营销
 open rate | 打开率
 seo, organic, search ranking | 搜索排名, 自然流量, 排名
@@ -148,8 +150,13 @@ absence, absenteeism, sick, leave day | 缺勤, 请假天数, 病假
 safety, accident, injury, lti | 安全事故, 工伤, 事故数
 compliance, policy, violation | 合规, 违规, 政策
 inventory, stock | 库存, 存货
+pick, picking, picker | 拣货, 拣选, 分拣, 拣货量
+damage, damaged, breakage | 破损, 损坏, 货损
+shrinkage, shrink | 损耗, 损耗率, 货损率
+health, health score, account health | 健康, 健康度, 健康分
+find, found, discover, discovered, detect, detected | 发现, 检出, 找到
 supplier, vendor | 供应商, 供货商
-procurement, sourcing, buy | 采购, 寻源
+procurement, sourcing, buy, purchase, purchasing | 采购, 寻源
 delivery, deliver, delivered, fulfilment, fulfillment, shipment | 交货, 发货, 送达, 配送, 履约
 on-time delivery, otd, otif | 准时交付, 准时交货, 准交率
 production, output, throughput, yield, unit produced | 产量, 产出, 吞吐, 良率, 产能

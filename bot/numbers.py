@@ -81,7 +81,7 @@ _SUFFIX = (
     rf"[{COUNTERS}]|/\s?(?:5|10|100)(?!\d))?"
 )
 NUMBER = re.compile(
-    r"(?<![A-Za-z_@#])(?P<sign>(?<![\w.])[-−])?"
+    r"(?<![A-Za-z_@#\d])(?P<sign>(?<![\w.])[-−])?"
     r"(?:(?P<cur>[$¥€£]|us\$|rmb|cny|usd|eur)\s?)?"
     rf"(?P<num>{_MIXED})\s?" + _SUFFIX,
     re.IGNORECASE,
@@ -124,11 +124,19 @@ _WORD_NUMBERS = {
     "none": 0,
     "no": 0,
     "nil": 0,
+    "nothing": 0,
 }
+_ZERO_WORDS = frozenset({"none", "no", "nil", "nothing"})
+# "two hundred", "three thousand": a number word times its scale word
+_WORD_SCALE = re.compile(r"[\s-]*(hundred|thousand)\b", re.IGNORECASE)
+# "2h 10m", "1h30", "2小时10分钟": one duration, in minutes
+_MINUTES_AFTER = re.compile(
+    r"(?:\s?(?:and\s)?(?P<n>\d{1,2})\s?(?:m|mins?|minutes?|分钟|分)|(?P<n2>\d{2}))(?![\d.%a-z])", re.IGNORECASE
+)
 # "no" is a zero only before a noun: "no new clients", not "no wait", "no idea", "no budget"
 WORD_NUMBER = re.compile(
     r"(?<=[:=]\s)("
-    + "|".join(k for k in _WORD_NUMBERS if k.isalpha() and k not in {"no", "none", "nil"})
+    + "|".join(k for k in _WORD_NUMBERS if k.isalpha() and k not in _ZERO_WORDS)
     + r")\b(?=\s*(?:[.,;!?]|$))|\b("
     + "|".join(_WORD_NUMBERS)
     + r")\b(?!\s+(?:wait|sorry|idea|problem|worries|budget|access|time|way|change|longer|more|update|news|luck|"
@@ -141,7 +149,8 @@ WORD_NUMBER = re.compile(
 _RANGE_HINT = re.compile(r"\d\s?[kmw万千]?\s?(?:[-–—~到至]|to\b)", re.IGNORECASE)
 _CN_HINT = re.compile(rf"[{_CN_ALL}]")
 _WORD_HINT = re.compile(
-    r"\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fifteen|twenty|thirty|forty|fifty|a|none|no|nil)\b",
+    r"\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fifteen|twenty|thirty|forty|fifty|a|none|no|nil|"
+    r"nothing)\b",
     re.IGNORECASE,
 )
 
@@ -249,8 +258,31 @@ def find_numbers(text: str, *, skip: list[tuple[int, int]] | None = None) -> lis
         if _overlaps(taken, m.start(), m.end()):
             continue
         word = (m.group(1) or m.group(2)).lower()
-        found.append(Number(float(_WORD_NUMBERS[word]), m.start(), m.end()))
-    return sorted(found, key=lambda n: n.start)
+        value, end = float(_WORD_NUMBERS[word]), m.end()
+        scale = _WORD_SCALE.match(text, end) if word not in _ZERO_WORDS else None
+        if scale:
+            value, end = value * (100 if scale.group(1).lower() == "hundred" else 1000), scale.end()
+        found.append(Number(value, m.start(), end, suffix="no" if word in _ZERO_WORDS else ""))
+    return _join_durations(sorted(found, key=lambda n: n.start), text)
+
+
+def _join_durations(found: list[Number], text: str) -> list[Number]:
+    """ "2h 10m", "1h30", "2小时10分钟" are one duration in minutes, not 2 hours and 10 million."""
+    if not any(n.unit == "hours" for n in found):
+        return found
+    joined: list[Number] = []
+    skip_until = -1
+    for n in found:
+        if n.start < skip_until:
+            continue
+        m = _MINUTES_AFTER.match(text, n.end) if n.unit == "hours" and not n.problem else None
+        digits = (m["n"] or m["n2"]) if m else ""
+        if m and int(digits) < 60:
+            joined.append(Number(n.value * 60 + int(digits), n.start, m.end(), "minutes"))
+            skip_until = m.end()
+            continue
+        joined.append(n)
+    return joined
 
 
 def _arabic(m: re.Match[str], text: str) -> Number | None:

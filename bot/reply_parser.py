@@ -21,16 +21,16 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from bot.blocker_reading import BLOCKER, CONTINUATION, BlockerReading, any_date, read_blocker
 from bot.dates import date_spans
-from bot.kpi_names import STRONG, Matcher, matcher_for
+from bot.kpi_names import STRONG, Matcher, matcher_for, read_words
 from bot.kpi_vocabulary import GENERIC
 from bot.numbers import Number, find_numbers
-from bot.time_off import mentions_time_off, read_time_off
+from bot.time_off import AWAY, mentions_time_off, read_time_off
 
 __all__ = ["BlockerReading", "KpiRef", "Question", "Reading", "normalise", "parse_reply"]
 
@@ -43,6 +43,7 @@ _CLAUSE = re.compile(
 )
 _PARENS = re.compile(r"[(（]([^()（）]*)[)）]")
 _CHANGE = re.compile(r"^\s*(?:to|->|→|=>|到|变成|降到|升到|涨到)\s*$", re.IGNORECASE)
+_ARROW = re.compile(r"^\s*(?:->|→|=>)\s*$")
 _FROM = re.compile(r"(?:\bfrom|从|由)\s*$", re.IGNORECASE)
 _SLACK_MARKUP = re.compile(r"<[@#!][^>]*>|<(?:https?|mailto):[^>]*>|:[a-z0-9_+-]+:")  # mentions, links, :emoji_names:
 _SAME = re.compile(r"\bsame as last (?:week|time)\b|和上周一样|同上周|跟上周一样|与上周相同|和上周差不多一样", re.IGNORECASE)
@@ -51,6 +52,22 @@ CORRECTION = re.compile(
     r"|\bjk\b|\bjust kidding\b|\bkidding\b|更正|其实是|应该是|说错了|打错了|写错了|搞错了|改成|改为|纠正|不对|开玩笑",
     re.IGNORECASE,
 )
+# A number said next to these is for comparison, a plan or a rate, not this week's figure:
+# "115k vs 98k last week", "target was 110k", "¥150k YTD", "3 deploys per day", "4 booked for next week".
+_REFERENCE_AFTER = re.compile(
+    r"\s*(?:[a-z\u4e00-\u9fff]+\s+){0,2}?(?P<marker>last (?:week|wk|time|month|year|quarter)|the week before|previous(?:ly)?|prev\b|"
+    r"ytd|mtd|qtd|yoy|year to date|so far this (?:month|quarter|year)|per (?:day|hour|person|head|rep)|a day\b|/\s?day|each day|"
+    r"daily|planned|booked|scheduled|forecast(?:ed)?|(?:for |in )?next (?:week|wk|month)|"
+    r"上周|上个?月|去年|累计|每天|一天|计划|预计|下周|下个?月)",
+    re.IGNORECASE,
+)
+_REFERENCE_BEFORE = re.compile(
+    r"(?:\bvs\.?|\bversus|\bcompared (?:to|with)|\bagainst|\btarget(?: was| is| of)?|\bgoal(?: was| is| of)?|\bquota(?: was| is| of)?|"
+    r"\bplan(?: was| is)?|\blast (?:week|wk|month)(?: was| it was)?|\bytd|目标是?|上周是?|比上周|环比|同比|累计)\s*:?\s*[$¥€£]?\s*$",
+    re.IGNORECASE,
+)
+# Percent KPIs that may pass 100%: net revenue retention, growth, attainment, ROI
+_UNBOUNDED = frozenset({"retention", "growth", "attainment", "roi", "target", "increase", "efficiency", "utilization"})
 _NEGATED = re.compile(r"(?:\bnot|\bnot even|\binstead of|不是|而不是)\s*$", re.IGNORECASE)
 _APPROX = re.compile(
     r"~|≈|\b(?:about|around|approx(?:imately)?|roughly|circa|ca\.|almost|nearly|over|under|just over|just under|some)\b|约|大约|大概|差不多|左右|将近|接近|多",
@@ -163,6 +180,7 @@ class _State:
     strength: dict[str, float] = field(default_factory=dict)
     unmatched: list[tuple[Number, str]] = field(default_factory=list)
     last_key: str | None = None
+    typed: set[str] = field(default_factory=set)  # KPIs whose value came with their unit (%, ¥, hours)
 
 
 def normalise(text: str) -> str:
@@ -218,11 +236,13 @@ def parse_reply(
         if _SAME.search(clause):
             reading.same_as_last = True
             continue
-        if mentions_time_off(clause) and not _names_a_kpi(matcher, clause):
-            off = read_time_off(clause, now=now, languages=languages)
+        if mentions_time_off(clause):
+            names_kpi = _names_a_kpi(matcher, clause)
+            off = read_time_off(clause, now=now, languages=languages) if not names_kpi or _says_i_am_away(clause) else None
             if off is not None:
                 reading.away_from, reading.away_until = off.start.isoformat(), off.end.isoformat()
-                continue
+                if not names_kpi:
+                    continue
         spans = date_spans(clause) + [(m.start(), m.end()) for m in _SLACK_MARKUP.finditer(clause)]
         numbers = find_numbers(clause, skip=spans)
         if reading.blockers and (CONTINUATION.match(clause) or (not numbers and any_date(clause, now, languages))):
@@ -265,9 +285,37 @@ def _drop_changed_from(clause: str, numbers: list[Number]) -> list[Number]:
     """ "went from 6h to 4.5h", "从25%降到21%": the first number is last week's, the second is now."""
     kept = list(numbers)
     for a, b in itertools.pairwise(numbers):
-        if _CHANGE.match(clause[a.end : b.start]) and _FROM.search(clause[: a.start]):
+        between = clause[a.end : b.start]
+        if _CHANGE.match(between) and (_FROM.search(clause[: a.start]) or _ARROW.match(between)):
             kept.remove(a)
     return kept
+
+
+def _says_i_am_away(clause: str) -> bool:
+    """ "on pto next week, posts 2": the person is away. "hiring manager on leave": someone else is."""
+    away = AWAY.search(clause)
+    if away is None:
+        return False
+    before = re.sub(
+        r"\b(?:i|i'?m|i am|i'll|i will|will|be|me|also|and|so|ok|btw|fyi)\b|我|要|会|也|[^\w]",
+        "",
+        clause[: away.start()],
+        flags=re.I,
+    )
+    return before == ""
+
+
+def _is_reference(clause: _Clause, number: Number, kpis: list[KpiRef]) -> bool:
+    """Is ``number`` last week's, the target, the year so far, a daily rate or a plan, rather than this week's value?"""
+    after = _REFERENCE_AFTER.match(clause.text, number.end)
+    before = _REFERENCE_BEFORE.search(clause.text, 0, number.start)
+    said = after or before
+    if said is None:
+        return False
+    marker = said.group("marker") if after is not None else said.group()
+    words = re.sub(r"[^a-z\u4e00-\u9fff ]", " ", marker.casefold()).split()
+    names = " ".join(k.name.casefold() for k in kpis)
+    return not any(w in names for w in words if len(w) > 2 or not w.isascii())  # "Daily active users": daily is its name
 
 
 def _names_a_kpi(matcher: Matcher, text: str) -> bool:
@@ -345,6 +393,10 @@ def _assign(clauses: list[_Clause], state: _State, expecting: str | None) -> Non
             corrects = bool(CORRECTION.search(left)) or (clause.corrects and i == 0)
             if _NEGATED.search(left):
                 continue  # "2 new clients, not 3"
+            if not corrects and _is_reference(clause, number, state.kpis):
+                continue  # "sales 115k vs 98k last week": 98k is context
+            if number.suffix == "no":
+                words = right  # "no churn": the zero is for the words after it, not "hiring manager ... no final rounds"
             _place(state, number, words, corrects, clause_last)
             clause_last = state.last_key
     for number, phrase in state.unmatched:
@@ -357,13 +409,19 @@ def _assign(clauses: list[_Clause], state: _State, expecting: str | None) -> Non
 
 def _place(state: _State, number: Number, words: str, corrects: bool, clause_last: str | None) -> None:
     parsed = state.matcher.words(CORRECTION.sub(" ", _APPROX.sub(" ", words)))
-    best, score = state.matcher.best(parsed, only=_fitting_keys(state, number))
+    prefer = {k.key for k in state.kpis if _kind_matches(number, k)}
+    best, score = state.matcher.best(parsed, only=_fitting_keys(state, number), prefer=prefer)
     phrase = _phrase(words)
+    if len(best) == 1 and score < STRONG and state.matcher.only_generic(parsed, best[0]):
+        best, score = [], 0.0  # "avg so ~15": average and time are in many names; they name none
+    if not best and number.suffix == "no":
+        return  # "no final rounds", "nothing to report": a zero for nothing they track
     if not best and corrects and state.last_key:
         best, score = [state.last_key], state.strength.get(state.last_key, 0.0)
     elif not best and clause_last and not _LETTERS.search(_FILLER.sub(" ", words)):
         best, score = [clause_last], state.strength.get(clause_last, 0.0)  # "revenue 45k 50k": a second number for it
     if len(best) > 1:
+        best = [k for k in best if _could_be(number, state.by_key[k])] or best
         fitting = [k for k in best if _unit_fits(number, state.by_key[k])]
         best = fitting or best
     if not best and _names_something_else(parsed):
@@ -381,6 +439,7 @@ def _place(state: _State, number: Number, words: str, corrects: bool, clause_las
         return
     key = best[0]
     kpi = state.by_key[key]
+    number = _settle_decimal_comma(number, kpi)
     if number.problem:
         state.reading.questions.append(Question("ambiguous", key, list(number.candidates), reason=number.problem))
         state.last_key = key
@@ -390,8 +449,45 @@ def _place(state: _State, number: Number, words: str, corrects: bool, clause_las
         options = [k.key for k in state.kpis if _unit_fits(number, k)] or [k.key for k in state.kpis]
         state.reading.questions.append(Question("unmatched", None, [number.value], reason="unit", options=options, phrase=phrase))
         return
-    _put(state, key, value, replace=corrects, strength=score)
+    _put(state, key, value, replace=corrects, strength=score, typed_unit=_typed_unit(number, kpi))
     state.last_key = key
+
+
+def _kind_matches(number: Number, kpi: KpiRef) -> bool:
+    """The number carries the KPI's own kind of unit: % for a percent KPI, hours for a time KPI, nothing for a count."""
+    kind = kpi.unit_kind
+    if number.unit in {None, "count"} and not number.scaled:
+        if number.value == int(number.value):
+            return kind in {"count", "score"}
+        return kind == "rating" and 1 <= number.value <= 5
+    return _unit_fits(number, kpi) and (number.unit is not None or number.scaled)
+
+
+def _could_be(number: Number, kpi: KpiRef) -> bool:
+    """4,410 is not a percentage, 4.6 is not a count: between KPIs named equally, the one the number can be."""
+    kind, value = kpi.unit_kind, number.value
+    if kind == "percent" and number.unit != "percent":
+        return 0 <= value <= 100
+    if kind == "rating":
+        return 1 <= value <= 5
+    if kind == "count":
+        return value == int(value) and value >= 0
+    return True
+
+
+def _typed_unit(number: Number, kpi: KpiRef) -> bool:
+    return number.unit is not None and number.unit != "count" and _unit_fits(number, kpi)
+
+
+def _settle_decimal_comma(number: Number, kpi: KpiRef) -> Number:
+    """ "0,6%", "99,9%", a rating of "4,6": only the decimal reading can be meant; money ("2,5 million") is asked."""
+    if number.problem != "decimal comma" or len(number.candidates) != 2:
+        return number
+    decimal, joined = number.candidates
+    kind = kpi.unit_kind
+    if 0 < abs(decimal) < 1 or (kind == "percent" and joined > 100) or (kind == "rating" and not 1 <= joined <= 5):
+        return replace(number, value=decimal, problem=None, candidates=())
+    return number
 
 
 def _fitting_keys(state: _State, number: Number) -> set[str] | None:
@@ -411,7 +507,10 @@ def _place_by_unit(state: _State, number: Number, phrase: str, expecting: str | 
     fits = [
         k
         for k in state.kpis
-        if k.key not in reading.values and (number.unit not in {None, "count"} or number.scaled) and _unit_fits(number, k)
+        if k.key not in reading.values
+        and (number.unit not in {None, "count"} or number.scaled)
+        and _unit_fits(number, k)
+        and (number.unit not in _TIME_FACTOR or number.unit == k.unit_kind)  # "down 2 days" is not 48 hours of anything
     ]
     target: KpiRef | None = None
     if len(fits) == 1:
@@ -462,7 +561,7 @@ def _put_checked(state: _State, kpi: KpiRef, number: Number) -> None:
         _put(state, kpi.key, value, replace=False)
 
 
-def _put(state: _State, key: str, value: float, *, replace: bool, strength: float = 0.0) -> None:
+def _put(state: _State, key: str, value: float, *, replace: bool, strength: float = 0.0, typed_unit: bool = False) -> None:
     """Two different numbers for one KPI are a question, unless the second one corrects the first.
 
     When one of the two named the KPI outright ("reviews given 10") and the
@@ -471,6 +570,16 @@ def _put(state: _State, key: str, value: float, *, replace: bool, strength: floa
     """
     values = state.reading.values
     old_strength = state.strength.get(key, 0.0)
+    if key in values and values[key] != value and not replace and typed_unit != (key in state.typed):
+        # "otd 89%. two suppliers late": the number typed with the KPI's unit is its value; the other is asked about
+        weaker = values[key] if typed_unit else value
+        state.reading.questions.append(Question("unmatched", None, [weaker], options=[k.key for k in state.kpis]))
+        if typed_unit:
+            values[key] = value
+            state.typed.add(key)
+        return
+    if typed_unit:
+        state.typed.add(key)
     if key in values and values[key] != value and not replace and (strength >= STRONG) != (old_strength >= STRONG):
         weaker = value if strength < STRONG else values[key]
         state.reading.questions.append(Question("unmatched", None, [weaker], options=[k.key for k in state.kpis]))
@@ -571,7 +680,7 @@ def _check_plausible(kpis: list[KpiRef], reading: Reading) -> None:
             "currency",
         }:  # a score (NPS) may be negative
             reason = "negative"
-        elif kind == "percent" and value > 100:
+        elif kind == "percent" and value > 100 and not (read_words(kpi.name).concepts & _UNBOUNDED):
             reason = "over 100%"
         elif kind == "rating" and not 1 <= value <= 5:
             reason = "not 1-5"

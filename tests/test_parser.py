@@ -50,6 +50,10 @@ def test_the_same_week_in_many_forms(text: str) -> None:
         ("95%", 95.0),
         ("¥4,500", 4500.0),
         ("12k", 12_000.0),
+        ("2h 10m", 130.0),
+        ("1h30", 90.0),
+        ("2小时10分钟", 130.0),
+        ("two hundred", 200.0),
     ],
 )
 def test_number_forms(text: str, value: float) -> None:
@@ -165,3 +169,8 @@ def test_parse_throughput_sanity() -> None:
     for text in CORPUS:
         assert isinstance(read(text).values, dict)
     assert any(re.search(r"[\u4e00-\u9fff]", t) for t in CORPUS)
+
+
+def test_a_blocker_until_a_day_after_another_by_gets_that_day() -> None:
+    reading = read("revenue 45k, blocked by the CAB until Thursday")
+    assert [(b.until, b.date) for b in reading.blockers] == [("2026-12-03", "2026-12-03")]
