@@ -17,6 +17,7 @@ from pathlib import Path
 from matplotlib import font_manager, rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 from sqlmodel import Session, col, select
 
 from bot import i18n
@@ -121,6 +122,7 @@ def render_png(series: list[Series], title: str, locale: str | None = None) -> b
             ax.axhline(s.target, linestyle=":", color=TARGET_COLOUR, label=i18n.t("chart_target", locale))
             unit = unit_label(s.unit, locale)
             ax.set_title(i18n.t("chart_panel", locale, name=s.name, unit=unit) if unit else s.name, fontsize=9, loc="left")
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos, unit=s.unit: format_value(y, unit, locale)))
             ax.tick_params(labelsize=7)
             ax.legend(fontsize=7, loc="upper left")
         figure.suptitle(title, fontsize=10)

@@ -117,6 +117,7 @@ class EarlyWarning:
     actual: float | None
     expected: float | None
     origin: str = "warning"  # "retro": asked by the monthly retro about a missed KPI
+    names: dict[str, str] = field(default_factory=dict)  # the KPI's name per language
 
 
 @dataclass

@@ -107,7 +107,7 @@ def _build(session: Session, team: Team, month: str, first: date, last: date, re
     )
     by_id = {p.id: p for p in members}
     asks = [
-        (by_id[owner], EarlyWarning(0, p.kpi_id, p.name, p.unit, 0, p.actual, p.expected, origin="retro"))
+        (by_id[owner], EarlyWarning(0, p.kpi_id, p.name, p.unit, 0, p.actual, p.expected, origin="retro", names=p.names))
         for owner, p in progress
         if p.status is Status.BEHIND and owner in by_id
     ]

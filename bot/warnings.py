@@ -61,7 +61,14 @@ def check_streaks(
         if not warning_id:
             continue  # already raised for this streak
         state = state_for_week(kpi, [(week_start_of_key(k), v) for k, v in values[kpi.id or 0].items()], period_key)
-        out.append((person, EarlyWarning(warning_id, kpi.id or 0, kpi.name, kpi.unit, len(run), state.so_far, state.on_pace)))
+        out.append(
+            (
+                person,
+                EarlyWarning(
+                    warning_id, kpi.id or 0, kpi.name, kpi.unit, len(run), state.so_far, state.on_pace, names=dict(kpi.names)
+                ),
+            )
+        )
         behind.append(kpi.name)
     if behind and manager is not None and manager.slack_id != person.slack_id:
         out.append((manager, ManagerNote(person.slack_id, person.name, behind, STREAK)))  # one note, not one per KPI

@@ -8,6 +8,7 @@ from slack_sdk.models.views import View
 from bot import i18n
 from bot.checkin import format_value, nice
 from bot.messages import EarlyWarning, ManagerNote
+from bot.names import local_name
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import escape
 
@@ -19,7 +20,7 @@ def _warning(message: EarlyWarning, locale: str) -> Rendered:
     text = i18n.t(
         "retro_ask" if message.origin == "retro" else "warning",
         locale,
-        kpi=escape(message.kpi),
+        kpi=escape(local_name(message.kpi, message.names, locale)),
         weeks=message.weeks,
         actual=format_value(message.actual, message.unit, locale),
         expected=format_value(nice(message.expected or 0), message.unit, locale),
