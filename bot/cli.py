@@ -25,7 +25,11 @@ EPILOG = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kpibot", description="Weekly KPI check-ins in Slack.")
+    parser = argparse.ArgumentParser(
+        prog="kpibot",
+        description="Weekly KPI check-ins in Slack. Each command has --help with an example.",
+        epilog="Example: kpibot demo (then: kpibot org import org.yaml && kpibot serve)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the whole lifecycle locally, no Slack account needed", epilog=EPILOG["demo"])
     demo.add_argument("--weeks", type=int, default=3, help="simulated weeks (default 3)")

@@ -5,39 +5,38 @@ after the quarter is over: figures are the final "of target" of each KPI from
 bot.kpi_state at its period end. ``preview=True`` computes the same note at
 any time from the figures so far (for an admin), marked as a preview and
 stored nowhere. Results and behaviour are weighted separately and together
-(bot.scoring), the 360 average is added when enough people answered, the
-best total of each team is recognised as star of the quarter, and misses
-come with development suggestions chosen by their recorded root cause.
+(bot.scoring), the 360 average of the last released round is added, and
+development steps follow the recorded root causes (bot.development).
+
+The run writes DRAFTS: nothing reaches the person until their manager
+releases it (bot.evaluation_review); each team's manager is proposed a star
+of the quarter (bot.recognition) to confirm or change before any announcement.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from bot.development import development as _development
 from bot.feedback import min_raters, results
 from bot.kpi_state import KpiSpec, kpi_state, local_day, reporting_moment, weekly_values
-from bot.messages import EvaluationNote, StarPost
+from bot.messages import EvaluationNote, StarProposal
 from bot.periods import period_bounds
+from bot.recognition import propose_stars
 from bot.scoring import split_totals
 from storage.queries import insert_if_absent
-from storage.tables import ActionItem, Evaluation, Kpi, Person, Recognition, Team
-
-SUGGESTIONS = {
-    "resources": "eval_tip_resources",
-    "process": "eval_tip_process",
-    "capability": "eval_tip_capability",
-    "other": "eval_tip_other",
-}
+from storage.tables import Evaluation, Kpi, Person, Team
 
 
 @dataclass
 class EvaluationWork:
+    """Drafts (not sent to anyone: the manager releases them) and a star proposal per team for its manager."""
+
     notes: list[tuple[Person, EvaluationNote]]
-    stars: list[tuple[Team, StarPost]]
+    stars: list[tuple[Team, StarProposal]]
 
 
 def last_quarter(day: date) -> str:
@@ -82,7 +81,6 @@ def evaluate_quarter(
         by_owner.setdefault(kpi.owner_id, []).append(kpi)
     values = weekly_values(session, [k.id for k in kpis if k.id is not None])
     notes: list[tuple[Person, EvaluationNote]] = []
-    best: dict[int, tuple[float, Person]] = {}
     for owner_id, owned in by_owner.items():
         person = session.get(Person, owner_id)
         if person is None or not person.active:
@@ -109,6 +107,7 @@ def evaluate_quarter(
                 )
             )
             continue
+        development, development_list = _development(session, person, owned, values, start, end, lines)
         row_id = insert_if_absent(
             session,
             Evaluation,
@@ -119,48 +118,23 @@ def evaluate_quarter(
                 "behaviour_score": totals["behaviour"],
                 "feedback_score": feedback,
                 "total_score": totals["total"],
-                "details": {"kpis": {n: a for n, a in lines}},
+                "details": {
+                    "kpis": {n: a for n, a in lines},
+                    "development": [{"key": d.key, "params": d.params} for d in development],
+                    "development_list": development_list,
+                },
                 "computed_at": now,
+                "status": "draft",
+                "adjust_reason": "",
             },
         )
         if not row_id:
             continue  # evaluated already: once per person and quarter
-        causes = Counter(
-            session.exec(
-                select(ActionItem.root_cause).where(
-                    ActionItem.person_id == owner_id,
-                    ActionItem.created_at >= datetime.combine(start, datetime.min.time()).astimezone(),
-                )
-            ).all()
-        )
-        missed = any(a is not None and a < 0.9 for _, a in lines)
-        suggestions = [SUGGESTIONS[c] for c, _ in causes.most_common(2) if c in SUGGESTIONS] if missed else []
-        if missed and not suggestions:
-            suggestions = ["eval_tip_other"]
         notes.append(
             (
                 person,
-                EvaluationNote(quarter, totals["total"], totals["result"], totals["behaviour"], feedback, lines, suggestions),
+                EvaluationNote(quarter, totals["total"], totals["result"], totals["behaviour"], feedback, lines, development),
             )
         )
-        if (
-            totals["total"] is not None
-            and person.team_id
-            and (person.team_id not in best or totals["total"] > best[person.team_id][0])
-        ):
-            best[person.team_id] = (totals["total"], person)
-    stars = []
-    for team_id, (score, person) in best.items():
-        team = session.get(Team, team_id)
-        if team is None or score < 1.0:
-            continue  # a star is someone who met their targets, not merely the least behind
-        session.add(
-            Recognition(
-                person_id=person.id or 0, period=quarter, kind="star", reason=f"{score:.0%} weighted score", created_at=now
-            )
-        )
-        stars.append((team, StarPost(team.name, quarter, person.slack_id, f"{score:.0%}")))
-        for index, (who, note) in enumerate(notes):
-            if who.id == person.id:
-                notes[index] = (who, EvaluationNote(**{**note.__dict__, "star": True}))
+    stars = propose_stars(session, quarter=quarter, start=start, end=end, now=now)
     return EvaluationWork(notes, stars)

@@ -1,9 +1,12 @@
-"""360 feedback: cycles, invitations, replaceable answers, and results that keep raters anonymous.
+"""360 feedback: rounds (cycles), invitations, replaceable answers, and results released by round.
 
-Anonymity is structural: results are computed from responses joined to
-requests only for the relationship group and never carry a rater id out of
-this module; groups with fewer answers than the threshold are not shown, and
-comments come back without names in a shuffled order.
+Anonymity is structural: results are computed only when a round closes, from
+responses joined to requests only for the relationship group, and frozen on
+the cycle row; they never carry a rater id out of this module. A round (or a
+relationship group) below the threshold shows nothing, comments come back
+without names in a shuffled order, and because a released result never changes
+(later answers, and unsolicited ones, count in the person's next round) nobody
+can work out who said what by comparing before and after.
 """
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from bot.team_view import visible_teams
-from storage.queries import take_many
+from storage.queries import compare_and_set, take_many
 from storage.tables import FeedbackCycle, FeedbackRequest, FeedbackResponse, Person, Team
 
 MIN_RATERS_FLOOR = 3
@@ -103,11 +107,12 @@ class Invitation:
     rater: Person
     ratee_name: str
     closes_at: datetime | None
+    started_by: str = ""
 
 
 @dataclass
 class Results:
-    """What the ratee and their manager may see."""
+    """What the ratee and their manager may see: the latest released round, frozen at its close."""
 
     ratee: str
     responses: int
@@ -115,10 +120,34 @@ class Results:
     averages: dict[str, float] = field(default_factory=dict)
     groups: dict[str, dict[str, float]] = field(default_factory=dict)
     comments: list[str] = field(default_factory=list)
+    released: str | None = None  # the day the round closed; None: no round released yet
+    open_until: str | None = None  # the closing day of a round still open
 
     @property
     def shown(self) -> bool:
-        return self.responses >= self.threshold
+        return self.released is not None and self.responses >= self.threshold
+
+    def frozen(self) -> dict[str, object]:
+        """What is stored on the cycle at release: nothing but the count when below the threshold."""
+        if self.responses < self.threshold:
+            return {"responses": self.responses, "threshold": self.threshold}
+        return {
+            "responses": self.responses,
+            "threshold": self.threshold,
+            "averages": self.averages,
+            "groups": self.groups,
+            "comments": self.comments,
+        }
+
+
+@dataclass
+class Release:
+    """A round just released: who to tell, and what."""
+
+    cycle_id: int
+    ratee: Person
+    results: Results
+    closed_by: str | None
 
 
 def min_raters(configured: int) -> int:
@@ -186,11 +215,17 @@ def start_cycle(
     cycle = FeedbackCycle(ratee_id=ratee.id or 0, started_by_id=asker.id or 0, closes_at=closes_at, status="open", created_at=now)
     session.add(cycle)
     session.flush()
-    return cycle, invite(session, cycle=cycle, ratee=ratee, raters=default_raters(session, ratee=ratee), now=now)
+    return cycle, invite(session, cycle=cycle, ratee=ratee, raters=default_raters(session, ratee=ratee), now=now, by=asker)
 
 
 def invite(
-    session: Session, *, cycle: FeedbackCycle, ratee: Person, raters: list[tuple[Person, str]], now: datetime
+    session: Session,
+    *,
+    cycle: FeedbackCycle,
+    ratee: Person,
+    raters: list[tuple[Person, str]],
+    now: datetime,
+    by: Person | None = None,
 ) -> list[Invitation]:
     invitations = []
     for rater, relationship in raters:
@@ -207,7 +242,7 @@ def invite(
         )
         session.add(request)
         session.flush()
-        invitations.append(Invitation(request.id or 0, rater, ratee.name, cycle.closes_at))
+        invitations.append(Invitation(request.id or 0, rater, ratee.name, cycle.closes_at, by.name if by else ""))
     return invitations
 
 
@@ -225,8 +260,11 @@ def take_pending_invitations(session: Session, *, now: datetime) -> list[Invitat
         rater = session.get(Person, request.rater_id) if request else None
         ratee = session.get(Person, request.ratee_id) if request else None
         cycle = session.get(FeedbackCycle, request.cycle_id) if request and request.cycle_id else None
+        starter = session.get(Person, cycle.started_by_id) if cycle else None
         if rater is not None and ratee is not None:
-            invitations.append(Invitation(request_id, rater, ratee.name, cycle.closes_at if cycle else None))
+            invitations.append(
+                Invitation(request_id, rater, ratee.name, cycle.closes_at if cycle else None, starter.name if starter else "")
+            )
     return invitations
 
 
@@ -294,11 +332,18 @@ def take_nomination_prompts(session: Session, *, now: datetime) -> list[tuple[Pe
 
 
 def unsolicited_request(session: Session, *, rater: Person, ratee: Person, now: datetime) -> FeedbackRequest:
-    """`/kpi feedback @someone`: anyone may give feedback; one standing request per pair."""
+    """`/kpi feedback @someone`: anyone may give feedback; one standing request per pair and round.
+
+    The answer joins the ratee's next round to close; once that round is
+    released the request is spent, and new feedback gets a new request.
+    """
     check_ratee(ratee, rater=rater)
     existing = session.exec(
         select(FeedbackRequest).where(
-            col(FeedbackRequest.cycle_id).is_(None), FeedbackRequest.rater_id == rater.id, FeedbackRequest.ratee_id == ratee.id
+            col(FeedbackRequest.cycle_id).is_(None),
+            col(FeedbackRequest.counted_in_id).is_(None),
+            FeedbackRequest.rater_id == rater.id,
+            FeedbackRequest.ratee_id == ratee.id,
         )
     ).first()
     if existing is not None:
@@ -316,6 +361,8 @@ def request_for(session: Session, *, request_id: int, rater: Person, now: dateti
     request = session.get(FeedbackRequest, request_id)
     if request is None or request.rater_id != rater.id:
         raise FeedbackRefused("fb_not_invited")
+    if request.counted_in_id is not None:
+        raise FeedbackRefused("fb_counted")
     if request.cycle_id is not None:
         cycle = session.get(FeedbackCycle, request.cycle_id)
         if cycle is None or cycle.status != "open" or cycle.closes_at <= now:
@@ -334,40 +381,109 @@ def save_response(session: Session, *, request: FeedbackRequest, ratings: dict[s
     return False
 
 
-def results(session: Session, *, ratee: Person, threshold: int, rng: random.Random | None = None) -> Results:
-    """Aggregates over the ratee's latest cycle plus unsolicited feedback; nothing below the threshold."""
-    latest = session.exec(
-        select(FeedbackCycle).where(FeedbackCycle.ratee_id == ratee.id).order_by(col(FeedbackCycle.created_at).desc())
+def results(session: Session, *, ratee: Person, threshold: int) -> Results:
+    """The ratee's latest released round, exactly as it was released; never a live count."""
+    released = session.exec(
+        select(FeedbackCycle)
+        .where(FeedbackCycle.ratee_id == ratee.id, FeedbackCycle.status == "closed", col(FeedbackCycle.released_at).is_not(None))
+        .order_by(col(FeedbackCycle.released_at).desc())
     ).first()
-    cycle_filter = (
-        col(FeedbackRequest.cycle_id).is_(None)
-        if latest is None
-        else (col(FeedbackRequest.cycle_id).is_(None) | (FeedbackRequest.cycle_id == latest.id))
+    open_round = session.exec(
+        select(FeedbackCycle).where(FeedbackCycle.ratee_id == ratee.id, FeedbackCycle.status == "open")
+    ).first()
+    open_until = open_round.closes_at.date().isoformat() if open_round is not None else None
+    if released is None or released.released_at is None:
+        return Results(ratee=ratee.name, responses=0, threshold=threshold, open_until=open_until)
+    return thaw(released, ratee.name, open_until=open_until)
+
+
+def thaw(cycle: FeedbackCycle, ratee: str, *, open_until: str | None = None) -> Results:
+    """A released round's frozen result as ``Results``."""
+    data = cycle.result or {}
+    return Results(
+        ratee=ratee,
+        responses=int(data.get("responses", 0)),
+        threshold=int(data.get("threshold", MIN_RATERS_FLOOR)),
+        averages=dict(data.get("averages", {})),
+        groups={g: dict(v) for g, v in data.get("groups", {}).items()},
+        comments=list(data.get("comments", [])),
+        released=cycle.released_at.date().isoformat() if cycle.released_at else None,
+        open_until=open_until,
     )
+
+
+def compute_round(
+    session: Session, *, cycle: FeedbackCycle, ratee: Person, threshold: int, now: datetime, rng: random.Random | None = None
+) -> tuple[Results, list[int]]:
+    """The round's answers: its invited raters' plus unsolicited answers not counted in an earlier round.
+
+    Returns the result and the request ids it counted. Groups below the
+    threshold are left out; below the threshold overall, nothing but the count.
+    """
     rows = session.exec(
-        select(FeedbackRequest.relationship, FeedbackResponse.ratings, FeedbackResponse.comment)
+        select(FeedbackRequest.id, FeedbackRequest.relationship, FeedbackResponse.ratings, FeedbackResponse.comment)
         .join(FeedbackResponse, col(FeedbackResponse.request_id) == FeedbackRequest.id)
-        .where(FeedbackRequest.ratee_id == ratee.id, cycle_filter)
+        .where(
+            FeedbackRequest.ratee_id == ratee.id,
+            or_(
+                col(FeedbackRequest.cycle_id) == cycle.id,
+                and_(col(FeedbackRequest.cycle_id).is_(None), col(FeedbackRequest.counted_in_id).is_(None)),
+            ),
+            FeedbackResponse.updated_at <= now,
+        )
     ).all()
-    found = Results(ratee=ratee.name, responses=len(rows), threshold=threshold)
-    if not found.shown:
-        return found
+    found = Results(ratee=ratee.name, responses=len(rows), threshold=threshold, released=now.date().isoformat())
+    counted = [request_id for request_id, _, _, _ in rows if request_id is not None]
+    if found.responses < threshold:
+        return found, counted
     totals: dict[str, list[int]] = defaultdict(list)
     by_group: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     group_size: dict[str, int] = defaultdict(int)
-    for relationship, ratings, comment in rows:
+    for _, relationship, ratings, comment in rows:
         group_size[relationship] += 1
         for competency, value in (ratings or {}).items():
             totals[competency].append(int(value))
             by_group[relationship][competency].append(int(value))
         if comment.strip():
             found.comments.append(comment.strip())
-    found.averages = {c: sum(v) / len(v) for c, v in totals.items()}
+    found.averages = {c: round(sum(v) / len(v), 2) for c, v in totals.items()}
     found.groups = {
-        g: {c: sum(v) / len(v) for c, v in comps.items()} for g, comps in by_group.items() if group_size[g] >= threshold
+        g: {c: round(sum(v) / len(v), 2) for c, v in comps.items()} for g, comps in by_group.items() if group_size[g] >= threshold
     }
     (rng or random.Random()).shuffle(found.comments)
-    return found
+    return found, counted
+
+
+def release(session: Session, *, cycle: FeedbackCycle, threshold: int, now: datetime, by: Person | None = None) -> Release | None:
+    """Close one round and freeze its result; None when another caller closed it first."""
+    values = {"status": "closed", "released_at": now, "closed_by_id": by.id if by else None}
+    if not compare_and_set(session, FeedbackCycle, [FeedbackCycle.id == cycle.id, FeedbackCycle.status == "open"], values):
+        return None
+    session.refresh(cycle)
+    ratee = session.get(Person, cycle.ratee_id)
+    if ratee is None:
+        raise LookupError(f"feedback cycle {cycle.id} has no ratee")
+    found, counted = compute_round(session, cycle=cycle, ratee=ratee, threshold=threshold, now=now)
+    cycle.result = found.frozen()
+    for request in session.exec(select(FeedbackRequest).where(col(FeedbackRequest.id).in_(counted))).all():
+        request.counted_in_id = cycle.id
+    session.flush()
+    return Release(cycle.id or 0, ratee, found, by.name if by else None)
+
+
+def close_now(session: Session, *, asker: Person, ratee: Person | None, threshold: int, now: datetime) -> Release:
+    """`/kpi 360 close @person`: the ratee's manager or an admin releases the open round early."""
+    if ratee is None:
+        raise FeedbackRefused("fb_unknown_person")
+    if ratee.id == asker.id and not asker.is_admin:
+        raise FeedbackRefused("fb_close_not_allowed")
+    if not can_manage(session, asker=asker, ratee=ratee):
+        raise FeedbackRefused("fb_close_not_allowed")
+    cycle = session.exec(select(FeedbackCycle).where(FeedbackCycle.ratee_id == ratee.id, FeedbackCycle.status == "open")).first()
+    done = release(session, cycle=cycle, threshold=threshold, now=now, by=asker) if cycle is not None else None
+    if done is None:
+        raise FeedbackRefused("fb_no_open_round", name=ratee.name)
+    return done
 
 
 def due_reminders(session: Session, *, now: datetime, before: timedelta = timedelta(days=2)) -> list[Invitation]:
@@ -399,8 +515,26 @@ def due_reminders(session: Session, *, now: datetime, before: timedelta = timede
     return due
 
 
-def close_cycles(session: Session, *, now: datetime) -> int:
-    cycles = session.exec(select(FeedbackCycle).where(FeedbackCycle.status == "open", FeedbackCycle.closes_at <= now)).all()
-    for cycle in cycles:
-        cycle.status = "closed"
-    return len(cycles)
+def close_cycles(session: Session, *, now: datetime, threshold: int) -> list[Release]:
+    """Rounds whose closing date has come are released."""
+    due = session.exec(select(FeedbackCycle).where(FeedbackCycle.status == "open", FeedbackCycle.closes_at <= now)).all()
+    return [done for cycle in due if (done := release(session, cycle=cycle, threshold=threshold, now=now)) is not None]
+
+
+def take_releases(session: Session, *, now: datetime) -> list[Release]:
+    """Released rounds whose ratee was not told yet, claimed (announced_at) so only one sender tells them."""
+    ids = session.exec(
+        select(FeedbackCycle.id).where(
+            FeedbackCycle.status == "closed",
+            col(FeedbackCycle.released_at).is_not(None),
+            col(FeedbackCycle.announced_at).is_(None),
+        )
+    ).all()
+    taken = take_many(session, FeedbackCycle, list(ids), [col(FeedbackCycle.announced_at).is_(None)], {"announced_at": now})
+    releases = []
+    for cycle in session.exec(select(FeedbackCycle).where(col(FeedbackCycle.id).in_(taken))).all():
+        ratee = session.get(Person, cycle.ratee_id)
+        closer = session.get(Person, cycle.closed_by_id) if cycle.closed_by_id else None
+        if ratee is not None and cycle.released_at is not None:
+            releases.append(Release(cycle.id or 0, ratee, thaw(cycle, ratee.name), closer.name if closer else None))
+    return releases

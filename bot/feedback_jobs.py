@@ -1,12 +1,20 @@
-"""Scheduled 360 work: send invitations, the one reminder before closing, and close cycles."""
+"""Scheduled 360 work: send invitations, the one reminder before closing, and release rounds at their close."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
 
-from bot.feedback import Invitation, close_cycles, due_reminders, take_nomination_prompts, take_pending_invitations
-from bot.messages import FeedbackInvite, NominatePeers
+from bot.feedback import (
+    Invitation,
+    close_cycles,
+    due_reminders,
+    min_raters,
+    take_nomination_prompts,
+    take_pending_invitations,
+    take_releases,
+)
+from bot.messages import FeedbackInvite, FeedbackReleased, NominatePeers
 from bot.ports import UndeliverableError
 from bot.services import Services
 from storage.engine import session_scope
@@ -23,6 +31,7 @@ def send_invitations(services: Services, invitations: list[Invitation], *, remin
             invitation.ratee_name,
             invitation.closes_at.date().isoformat() if invitation.closes_at else None,
             reminder,
+            invitation.started_by,
         )
         try:
             channel = invitation.rater.dm_channel_id or services.gateway.open_dm(invitation.rater.slack_id)
@@ -50,10 +59,27 @@ def send_pending(services: Services, now: datetime) -> int:
     return send_invitations(services, pending)
 
 
+def announce_releases(services: Services, now: datetime) -> int:
+    """Tell each ratee their round closed: the result, or why nothing is shown. Claimed first, so told once."""
+    with session_scope(services.engine) as session:
+        releases = take_releases(session, now=now)
+    told = 0
+    for done in releases:
+        ratee = done.ratee
+        try:
+            channel = ratee.dm_channel_id or services.gateway.open_dm(ratee.slack_id)
+            services.gateway.send(channel, FeedbackReleased(done.results, done.closed_by), locale=ratee.locale)
+            told += 1
+        except UndeliverableError as exc:
+            log.warning("a 360 release could not be delivered (%s)", exc.reason)
+    return told
+
+
 def run(services: Services, now: datetime) -> tuple[int, int]:
-    """(reminders sent, cycles closed); called from every scheduler tick."""
+    """(reminders sent, rounds released); called from every scheduler tick."""
     send_pending(services, now)
     with session_scope(services.engine) as session:
         reminders = due_reminders(session, now=now)
-        closed = close_cycles(session, now=now)
-    return send_invitations(services, reminders, reminder=True), closed
+        closed = close_cycles(session, now=now, threshold=min_raters(services.settings.kpibot_feedback_min_raters))
+    announce_releases(services, now)
+    return send_invitations(services, reminders, reminder=True), len(closed)

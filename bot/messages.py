@@ -138,6 +138,15 @@ class FeedbackInvite:
     ratee: str
     closes: str | None
     reminder: bool = False
+    started_by: str = ""
+
+
+@dataclass
+class FeedbackReleased:
+    """To the ratee: their 360 round closed; the frozen result, or why nothing is shown."""
+
+    results: Any  # bot.feedback.Results
+    closed_by: str | None
 
 
 @dataclass
@@ -215,9 +224,63 @@ class EvaluationNote:
     behaviour: float | None
     feedback: float | None
     lines: list[tuple[str, float | None]]
-    suggestions: list[str]
+    suggestions: list[Any]  # Notice (key + params) per development step; a bare key also works
     star: bool = False
     preview: bool = False  # computed before the period ended (an admin's look): not the evaluation itself
+    computed: float | None = None  # the computed total when a manager adjusted it (total is then the adjusted score)
+    adjusted: float | None = None
+    reason: str = ""
+    band: str = ""
+
+
+@dataclass
+class StarProposal:
+    """To a team's manager: the bot's star of the quarter, with its reasons; confirm or pick another."""
+
+    recognition_id: int
+    team: str
+    period: str
+    slack_id: str
+    name: str
+    score: float | None
+    kudos: int
+    others: list[tuple[str, str]]  # (slack_id, name) of the other members, best first
+
+
+@dataclass
+class KudosNote:
+    """To the receiver: someone's thanks, and how many they got this quarter."""
+
+    giver_slack_id: str
+    text: str
+    count: int
+
+
+@dataclass
+class KudosPost:
+    """In the team channel, shared by the giver."""
+
+    kudos_id: int
+    giver_slack_id: str
+    receiver_slack_id: str
+    text: str
+
+
+@dataclass
+class WatchQuestion:
+    """To a manager with the retro: a result KPI improved while its paired behaviour KPI worsened. A question."""
+
+    slack_id: str
+    name: str
+    month: str
+    result_kpi: str
+    result_unit: str
+    result_before: float
+    result_now: float
+    behaviour_kpi: str
+    behaviour_unit: str
+    behaviour_before: float
+    behaviour_now: float
 
 
 @dataclass

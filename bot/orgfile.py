@@ -1,4 +1,4 @@
-"""The organisation file (DESIGN.md): validate it whole, then load it idempotently.
+"""The organisation file (docs/organisation-file.md): validate it whole, then load it idempotently.
 
 A bad file is rejected before anything is written, with the line and the
 reason for every problem, so the database is left exactly as it was.
@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from sqlmodel import Session, select
 
+from bot.holiday_calendar import problem_with
 from bot.periods import PeriodError, period_bounds
 from bot.smart import KpiDraft, check_kpi, check_kpi_set
 from bot.yaml_lines import YamlError, line_of, load_with_lines
@@ -25,6 +26,16 @@ WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _holiday_code(value: str | None) -> str | None:
+    """A country (CN) or region (US-NY) code the holidays package knows, upper-cased."""
+    if value is None:
+        return None
+    problem = problem_with(value)
+    if problem:
+        raise ValueError(problem)
+    return value.strip().upper()
 
 
 class CheckinSpec(_Strict):
@@ -50,7 +61,13 @@ class TeamSpec(_Strict):
     channel: str | None = None
     checkin: CheckinSpec = CheckinSpec()
     retro_day: int = 1
+    holidays: str | None = None
     members: list[str] = []
+
+    @field_validator("holidays")
+    @classmethod
+    def _holidays(cls, value: str | None) -> str | None:
+        return _holiday_code(value)
 
     @field_validator("retro_day")
     @classmethod
@@ -68,7 +85,13 @@ class PersonSpec(_Strict):
     level: Literal["staff", "manager", "executive"] = "staff"
     tz: str | None = None
     locale: str | None = None
+    holidays: str | None = None
     active: bool = True
+
+    @field_validator("holidays")
+    @classmethod
+    def _holidays(cls, value: str | None) -> str | None:
+        return _holiday_code(value)
 
 
 class GoalSpec(_Strict):
@@ -98,6 +121,7 @@ class KpiSpec(_Strict):
     definition: str = ""
     anchors: list[str] = []
     forbidden: list[str] = []
+    watch_with: list[str] = []  # the gaming watch: the owner's behaviour KPIs that must not worsen while this improves
     status: Literal["active", "retired"] = "active"
 
     @field_validator("period")
@@ -227,6 +251,15 @@ def _cross_check(spec: OrgSpec, lines: dict[Any, int]) -> tuple[list[Problem], l
             problems.append(Problem(at("kpis", i), f"KPI '{kpi.name}': {rule}"))
         if kpi.status == "active":
             sets.setdefault((kpi.owner, kpi.period), []).append(draft)
+    for i, kpi in enumerate(spec.kpis):
+        for j, partner in enumerate(kpi.watch_with):
+            if (kpi.owner, partner.casefold(), kpi.period) not in names:
+                problems.append(
+                    Problem(
+                        at("kpis", i, "watch_with", j),
+                        f"KPI '{kpi.name}' watches '{partner}', which is not a KPI of {kpi.owner} in {kpi.period}",
+                    )
+                )
     for (owner, period), drafts in sets.items():
         for issue in check_kpi_set(drafts):
             warnings.append(f"{owner} {period}: {issue}")
@@ -251,6 +284,7 @@ def import_org(session: Session, text: str) -> ImportReport:
             "level": p.level,
             "is_admin": p.slack_id in admins,
             "active": p.active,
+            "holidays": p.holidays,
             "email": p.email.casefold() if p.email else None,
         }
         if p.tz:
@@ -273,6 +307,7 @@ def import_org(session: Session, text: str) -> ImportReport:
             "checkin_time": t.checkin.time,
             "reminder_after_hours": t.checkin.reminder_after_hours,
             "retro_day": t.retro_day,
+            "holidays": t.holidays,
         }
         teams[t.name] = _upsert(session, report, "teams", teams.get(t.name), Team, {"name": t.name}, values)
     session.flush()
@@ -320,6 +355,7 @@ def import_org(session: Session, text: str) -> ImportReport:
             "definition": k.definition,
             "anchors": list(k.anchors),
             "forbidden": list(k.forbidden),
+            "watch_with": list(k.watch_with),
             "status": k.status,
         }
         key = (owner.id or 0, k.name.casefold(), k.period)

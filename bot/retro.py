@@ -8,14 +8,15 @@ root-cause prompt, whose answer becomes an action item.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.gaming_watch import watch_questions
 from bot.kpi_state import Status
-from bot.messages import EarlyWarning, RetroPost
+from bot.messages import EarlyWarning, RetroPost, WatchQuestion
 from bot.people import local_now
 from bot.periods import week_key
 from bot.team_view import kpi_progress
@@ -30,6 +31,7 @@ class RetroWork:
     post: RetroPost
     asks: list[tuple[Person, EarlyWarning]]
     retro_id: int
+    questions: list[WatchQuestion] = field(default_factory=list)  # the gaming watch, for the manager
 
 
 def previous_month(day: date) -> tuple[str, date, date]:
@@ -121,7 +123,8 @@ def _build(session: Session, team: Team, month: str, first: date, last: date, re
         int(open_items or 0),
         len(asks),
     )
-    return RetroWork(team, team.channel_id, post, asks, retro_id)
+    questions = watch_questions(session, team_id=team.id, month=month, first=first, last=last) if team.id else []
+    return RetroWork(team, team.channel_id, post, asks, retro_id, questions)
 
 
 def _start(day: date) -> datetime:

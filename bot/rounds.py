@@ -14,20 +14,21 @@ import logging
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, col, select
 
 from bot.checkin import example_reply, lines_from, measurements_for, stored_values
 from bot.feedback_jobs import run as feedback_jobs
 from bot.messages import CheckinPrompt
 from bot.monthly_jobs import run as monthly_jobs
-from bot.people import local_now, zone
-from bot.periods import week_key, week_start, week_start_of_key
+from bot.people import local_now
+from bot.periods import week_start, week_start_of_key
 from bot.ports import UndeliverableError
 from bot.review_jobs import run as review_jobs
+from bot.schedule import due_this_week, locale_for
 from bot.services import Services
 from bot.time_off import week_is_away
 from storage.engine import session_scope
@@ -60,15 +61,6 @@ class TickReport:
     reviews: int = 0
     retros: int = 0
     evaluations: int = 0
-
-
-def scheduled_at(team: Team, person: Person, now: datetime) -> tuple[str, datetime]:
-    """This week's prompt time for ``person``: the team's weekday and time on their own clock."""
-    local = local_now(person, now)
-    hour, minute = (int(x) for x in team.checkin_time.split(":"))
-    day = week_start(local.date()) + timedelta(days=team.checkin_weekday)
-    moment = datetime.combine(day, time(hour, minute), tzinfo=zone(person))
-    return week_key(local.date()), moment
 
 
 def tick(services: Services, now: datetime | None = None, *, workers: int = 8) -> TickReport:
@@ -110,7 +102,7 @@ def refresh_profiles(services: Services, now: datetime, report: TickReport, *, l
                 person.active = False
                 log.info("%s is deactivated or unknown in Slack: no more prompts", person.slack_id)
                 continue
-            person.tz, person.locale = profile.tz, profile.locale
+            person.tz, person.locale = profile.tz, locale_for(person.language, profile.locale)
             report.profiles += 1
 
 
@@ -119,22 +111,28 @@ def claim_due(services: Services, now: datetime, report: TickReport) -> list[int
     claimed: list[int] = []
     with session_scope(services.engine) as session:
         rows = session.exec(select(Person, Team).join(Team, col(Team.id) == Person.team_id).where(col(Person.active))).all()
-        due: list[tuple[Person, Team, str]] = []
+        due: list[tuple[Person, Team, str, str | None]] = []
         for person, team in rows:
-            key, moment = scheduled_at(team, person, now)
-            if moment <= now < moment + PROMPT_WINDOW:
-                due.append((person, team, key))
+            week = due_this_week(person, team, now)
+            if week.moment is None:  # a holiday week: recorded as away from the planned moment on
+                if week.planned <= now < week.planned + PROMPT_WINDOW:
+                    due.append((person, team, week.week, week.holiday))
+            elif week.moment <= now < week.moment + PROMPT_WINDOW:
+                due.append((person, team, week.week, None))
         if not due:
             return claimed
-        keys = {key for _, _, key in due}
+        keys = {key for _, _, key, _ in due}
         existing = set(session.exec(select(Checkin.person_id, Checkin.period_key).where(col(Checkin.period_key).in_(keys))).all())
         rounds: dict[tuple[int, str], int] = {}
-        for person, team, key in due:
+        for person, team, key, holiday in due:
             if (person.id, key) in existing:
                 continue
             round_id = _round(session, rounds, team, key, now)
             local_day = local_now(person, now).date()
-            away = week_is_away(person.away_from, person.away_until, week_monday=week_start(local_day), prompt_day=local_day)
+            # time off (a reply, the I'm away button or the pause in /kpi settings: one span) or a holiday week
+            away = holiday is not None or week_is_away(
+                person.away_from, person.away_until, week_monday=week_start(local_day), prompt_day=local_day
+            )
             status = "away" if away else "claimed"
             values: dict[str, Any] = {
                 "person_id": person.id,
@@ -143,7 +141,7 @@ def claim_due(services: Services, now: datetime, report: TickReport) -> list[int
                 "status": status,
                 "claimed_at": now,
                 "due_at": now,
-                "state": {},
+                "state": {"holiday": holiday} if holiday else {},
             }
             checkin_id = insert_if_absent(session, Checkin, values)
             if checkin_id and away:
@@ -368,7 +366,11 @@ def send_reminders(services: Services, now: datetime, report: TickReport) -> Non
     """One reminder, after the team's reminder delay, to those who have not answered."""
     with session_scope(services.engine) as session:
         rows = session.exec(
-            select(Checkin.id, Checkin.prompted_at, Team.reminder_after_hours)
+            select(
+                Checkin.id,
+                Checkin.prompted_at,
+                func.coalesce(Person.reminder_after_hours, Team.default_reminder_hours, Team.reminder_after_hours),
+            )
             .join(Person, col(Person.id) == Checkin.person_id)
             .join(Team, col(Team.id) == Person.team_id)
             .where(Checkin.status == "prompted", col(Checkin.reminded_at).is_(None), col(Checkin.prompted_at).is_not(None))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import checkin, conversation, feedback, home, kpi, people, review, setup, warnings
+from handlers import checkin, conversation, feedback, history, home, kpi, people, recognition, review, settings, setup, warnings
 
 
 def register(app: App) -> None:
     """Attach every listener to ``app``."""
-    for surface in (conversation, home, people, kpi, checkin, warnings, feedback, setup, review):
+    for surface in (conversation, home, people, kpi, checkin, warnings, feedback, setup, review, settings, history, recognition):
         surface.register(app)

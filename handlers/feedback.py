@@ -33,6 +33,7 @@ from bot.feedback import (
     FeedbackRefused,
     Results,
     can_manage,
+    close_now,
     confirm_nominations,
     min_raters,
     nominate,
@@ -45,7 +46,7 @@ from bot.feedback import (
 )
 from bot.feedback_jobs import send_pending
 from bot.formats import format_day
-from bot.messages import ConfirmNominees, FeedbackInvite, NominatePeers, Notice
+from bot.messages import ConfirmNominees, FeedbackInvite, FeedbackReleased, NominatePeers, Notice
 from bot.people import local_now, manager_of, zone
 from bot.refusal import BadRequest
 from bot.services import Services
@@ -65,8 +66,8 @@ MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 @render.register
 def _invite(message: FeedbackInvite, locale: str) -> Rendered:
     closes = i18n.t("fb_closes", locale, date=message.closes) if message.closes else ""
-    key = "fb_invite_reminder" if message.reminder else "fb_invite"
-    text = i18n.t(key, locale, ratee=escape(message.ratee), closes=closes)
+    key = "fb_invite_reminder" if message.reminder else ("fb_invite_by" if message.started_by else "fb_invite")
+    text = i18n.t(key, locale, ratee=escape(message.ratee), closes=closes, starter=escape(message.started_by))
     button = ButtonElement(
         text=i18n.t("fb_button", locale), action_id="feedback_open", value=str(message.request_id), style="primary"
     )
@@ -113,13 +114,25 @@ def feedback_modal(request_id: int, ratee: str, locale: str, secret: str, compet
 
 
 def results_blocks(found: Results, locale: str) -> list[Block]:
+    """The latest released round, as frozen at its close; never a live count of an open round."""
+    if found.released is None:
+        still_open = i18n.t("fb_results_open", locale, date=found.open_until) if found.open_until else ""
+        return [SectionBlock(text=i18n.t("fb_results_none", locale, ratee=escape(found.ratee), open=still_open))]
     if not found.shown:
         return [
             SectionBlock(
-                text=i18n.t("fb_results_hidden", locale, ratee=escape(found.ratee), n=found.responses, k=found.threshold)
+                text=i18n.t(
+                    "fb_results_hidden",
+                    locale,
+                    ratee=escape(found.ratee),
+                    date=found.released,
+                    n=found.responses,
+                    k=found.threshold,
+                )
             )
         ]
-    lines = [i18n.t("fb_results_title", locale, ratee=escape(found.ratee), n=found.responses)]
+    released = i18n.t("fb_results_released", locale, date=found.released)
+    lines = [i18n.t("fb_results_title", locale, ratee=escape(found.ratee), n=found.responses, released=released)]
     for competency, average in found.averages.items():
         groups = " · ".join(
             f"{i18n.t(f'rel_{g}', locale)} {scores[competency]:.1f}"
@@ -143,12 +156,40 @@ def _closing_date(words: list[str], person: Person, now: datetime) -> datetime:
     return datetime.combine(day, time(23, 59), tzinfo=zone(person))
 
 
-def handle_360(session: Session, services: Services, person: Person, words: list[str], now: datetime) -> list[Block]:
-    """`/kpi 360 start|results ...`. Invitations are rows; the lazy listener and the scheduler send them."""
+@render.register
+def _released(message: FeedbackReleased, locale: str) -> Rendered:
+    found: Results = message.results
+    by = i18n.t("fb_released_by", locale, name=escape(message.closed_by)) if message.closed_by else ""
+    title = i18n.t("fb_released_title", locale, date=found.released or "", by=by)
+    if not found.shown:
+        text = title + " " + i18n.t("fb_released_too_few", locale, n=found.responses, k=found.threshold)
+        return text, [SectionBlock(text=text)]
+    return title, [SectionBlock(text=title), *results_blocks(found, locale)]
+
+
+def close_round(session: Session, services: Services, person: Person, mentioned: list[str], now: datetime) -> list[Block]:
+    """`/kpi 360 close @person`: release the open round now (the ratee is told by the lazy listener)."""
     locale = person.locale
-    if not words or words[0].lower() not in {"start", "results"}:
+    if not mentioned:
+        return [SectionBlock(text=i18n.t("fb_close_usage", locale))]
+    ratee = person_by_slack_id(session, slack_id=mentioned[0])
+    threshold = min_raters(services.settings.kpibot_feedback_min_raters)
+    try:
+        done = close_now(session, asker=person, ratee=ratee, threshold=threshold, now=now)
+    except FeedbackRefused as refusal:
+        params = {"name": escape(ratee.name) if ratee else mentioned[0], **refusal.params}
+        return [SectionBlock(text=i18n.t(refusal.key, locale, **params))]
+    return [SectionBlock(text=i18n.t("fb_closed_now", locale, ratee=escape(done.ratee.name), n=done.results.responses))]
+
+
+def handle_360(session: Session, services: Services, person: Person, words: list[str], now: datetime) -> list[Block]:
+    """`/kpi 360 start|close|results ...`. Invitations are rows; the lazy listener and the scheduler send them."""
+    locale = person.locale
+    if not words or words[0].lower() not in {"start", "results", "close"}:
         return [SectionBlock(text=i18n.t("fb_usage", locale))]
     mentioned = MENTION.findall(" ".join(words))
+    if words[0].lower() == "close":
+        return close_round(session, services, person, mentioned, now)
     if words[0].lower() == "results":
         ratee = person_by_slack_id(session, slack_id=mentioned[0]) if mentioned else person
         if ratee is None:
@@ -207,9 +248,9 @@ def open_unsolicited(
 
 
 def own_results(session: Session, services: Services, person: Person) -> list[Block]:
-    """For `/kpi me`: the person's own 360 results, if anyone answered yet."""
+    """For `/kpi me`: the person's latest released 360 round, if there is one."""
     found = results(session, ratee=person, threshold=min_raters(services.settings.kpibot_feedback_min_raters))
-    return results_blocks(found, person.locale) if found.responses else []
+    return results_blocks(found, person.locale) if found.released else []
 
 
 def on_feedback_open(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:

@@ -11,24 +11,29 @@ from sqlmodel import Session
 
 from bot import i18n
 from bot.charts import alt_text, person_series, render_png, team_series
-from bot.feedback_jobs import send_pending
+from bot.feedback_jobs import announce_releases, send_pending
 from bot.goals import goal_tree
+from bot.monthly_jobs import deliver_released
 from bot.people import current_kpis, local_now
 from bot.periods import week_key
 from bot.team_view import NotAllowed, UnknownTeam, resolve_team
 from handlers import payload
 from handlers.context import services_of
+from handlers.evaluation import handle_eval
 from handlers.feedback import handle_360, open_unsolicited, own_results
+from handlers.history import history_reply
 from handlers.me import last_evaluation, me_blocks
+from handlers.recognition import kudos_reply
 from handlers.render.escape import escape
 from handlers.render.goals import goals_blocks
+from handlers.settings import open_settings
 from handlers.setup import open_setup
 from handlers.team import team_reply
 from storage.engine import session_scope
 from storage.queries import person_by_slack_id
 from storage.tables import Person
 
-SUBCOMMANDS = ("me", "team", "goals", "setup", "360", "feedback", "help")
+SUBCOMMANDS = ("me", "team", "goals", "setup", "360", "feedback", "eval", "kudos", "settings", "history", "help")
 
 
 def help_blocks(locale: str, unknown: str | None = None) -> list[Block]:
@@ -67,12 +72,22 @@ def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext, client: 
             blocks = goals_blocks(goal_tree(session, asker=person, now=services.clock()), locale)
         elif sub == "360":
             blocks = handle_360(session, services, person, words[1:], services.clock())
+        elif sub == "eval":
+            blocks = handle_eval(services, person, words[1:], services.clock())
+        elif sub == "kudos":
+            blocks = kudos_reply(services, person, words[1:], services.clock())
         elif sub == "setup":
             refusal = open_setup(services, client, person, words[1:], command.get("trigger_id", ""))
             if refusal is None:
                 ack()
                 return
             blocks = refusal
+        elif sub == "history":
+            blocks = history_reply(services, person, words[1:])
+        elif sub == "settings":
+            open_settings(services, client, person, command.get("trigger_id", ""))
+            ack()
+            return
         elif sub == "feedback":
             refusal = open_unsolicited(services, client, person, words[1:], command.get("trigger_id", ""), services.clock())
             if refusal is None:
@@ -104,6 +119,10 @@ def after_command(command: dict[str, Any], context: BoltContext, client: WebClie
     words = (command.get("text") or "").split()
     if words and words[0] == "360":
         send_pending(services_of(context), services_of(context).clock())
+        announce_releases(services_of(context), services_of(context).clock())
+        return
+    if words and words[0] == "eval":
+        deliver_released(services_of(context), services_of(context).clock())
         return
     draw_chart(command, context, client)
 
@@ -150,7 +169,11 @@ def needs_background(command: dict[str, Any]) -> bool:
     call, which would otherwise cost every /kpi a few milliseconds.
     """
     words = (command.get("text") or "").lower().split()
-    return bool(words) and (words[0] == "360" or (words[0] in {"me", "team"} and words[-1] == "chart"))
+    return bool(words) and (
+        words[0] == "360"
+        or (words[0] == "eval" and words[1:2] == ["release"])
+        or (words[0] in {"me", "team"} and words[-1] == "chart")
+    )
 
 
 def register(app: App) -> None:

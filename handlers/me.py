@@ -10,9 +10,10 @@ from sqlmodel import Session, col, select
 from bot import i18n
 from bot.aliases import learned_aliases
 from bot.checkin import format_value, measurements_for, nice
+from bot.evaluation_review import note_of
 from bot.formats import format_share
 from bot.kpi_state import states_for, weighted_pace, weighted_score
-from bot.messages import AliasList, EvaluationNote
+from bot.messages import AliasList
 from bot.people import current_kpis, local_now
 from bot.team_view import KpiProgress
 from handlers.render import render
@@ -62,14 +63,12 @@ def _id(row: Person | Kpi | LearnedAlias) -> int:
 
 
 def last_evaluation(session: Session, person: Person) -> list[Block]:
-    """The person's latest quarterly evaluation, as they received it (without the suggestions)."""
+    """The person's latest RELEASED quarterly evaluation, as they received it; a draft never shows."""
     row = session.exec(
-        select(Evaluation).where(Evaluation.person_id == person.id).order_by(col(Evaluation.computed_at).desc())
+        select(Evaluation)
+        .where(Evaluation.person_id == person.id, Evaluation.status == "released")
+        .order_by(col(Evaluation.computed_at).desc())
     ).first()
     if row is None:
         return []
-    kpis = (row.details or {}).get("kpis", {})
-    note = EvaluationNote(
-        row.period, row.total_score, row.result_score, row.behaviour_score, row.feedback_score, list(kpis.items()), []
-    )
-    return list(render(note, person.locale)[1])
+    return list(render(note_of(row), person.locale)[1])

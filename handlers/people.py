@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slack_bolt import App, BoltContext
 
 from bot.i18n import lang
+from bot.schedule import locale_for
 from handlers.context import ack_event, services_of
 from storage.engine import session_scope
 from storage.queries import person_by_slack_id
@@ -30,7 +31,7 @@ def on_user_change(event: dict[str, Any], context: BoltContext) -> None:
         if _known_zone(user.get("tz")):
             person.tz = user["tz"]
         if isinstance(user.get("locale"), str) and 0 < len(user["locale"]) <= 16:
-            person.locale = user["locale"]
+            person.locale = locale_for(person.language, user["locale"])
         if user.get("deleted"):
             person.active = False
         person.tz_checked_at = services.clock()

@@ -122,9 +122,12 @@ def run_demo(*, weeks: int, out: Path, database_url: str | None = None) -> int:
             driver = SlackDriver(server.url, SIGNING_SECRET, slack)
             _simulate(services, slack, driver, clock, weeks)
             _feedback_round(services, slack, driver)
+            _close_round(slack, driver)
+            _kudos(slack, driver)
             _agree_kpis(services, slack, driver)
             _managers_look(driver)
             _half_year_review(services, clock)
+            _quarter_end(services, slack, driver, clock)
         _print_transcripts(slack)
         _write_charts(services, out)
     print(f"\nDatabase: {url}")
@@ -169,6 +172,67 @@ def _feedback_round(services: Services, slack: SlackStandIn, driver: SlackDriver
         driver.submit(rater, "feedback_form", values, private_metadata=sign(secret, str(requests[rater])))
 
 
+def _say_command(driver: SlackDriver, user: str, text: str, channel: str) -> None:
+    """Type a /kpi command and print the answer the way the demo prints every other one."""
+    _, answer = driver.command(user, text, channel)
+    print(f"\n== {PEOPLE[user][0]} types /kpi {text} in {channel}:")
+    for line in blocks_as_text(answer.get("blocks", []), answer.get("text", "")):
+        print(f"      {line}")
+
+
+def _close_round(slack: SlackStandIn, driver: SlackDriver) -> None:
+    """Chen Jie closes Li Wei's 360 round: only now are the results computed, frozen and shown to Li Wei."""
+    _say_command(driver, "U0EASTMGR", "360 close <@U101|li.wei>", "C0EAST")
+    slack.wait_for(
+        lambda calls: any("360" in str(c.args.get("text")) and c.args.get("channel") == "D101" for c in calls), timeout=10
+    )
+
+
+def _kudos(slack: SlackStandIn, driver: SlackDriver) -> None:
+    """Zhang Min thanks Li Wei and shares it in the team channel; a kudos without words is refused."""
+    _say_command(driver, "U102", "kudos <@U101|li.wei>", "C0EAST")
+    _, answer = driver.command("U102", "kudos <@U101|li.wei> for sharing her leads with the whole team", "C0EAST")
+    print("\n== Zhang Min types /kpi kudos @Li Wei for sharing her leads with the whole team:")
+    for line in blocks_as_text(answer.get("blocks", []), answer.get("text", "")):
+        print(f"      {line}")
+    share = next((b for b in answer.get("blocks", []) if b.get("type") == "actions"), None)
+    if share is not None:
+        driver.click("U102", "kudos_share", share["elements"][0]["value"])
+        slack.wait_for(lambda calls: any("gave kudos" in str(c.args.get("text")) for c in calls), timeout=10)
+
+
+def _quarter_end(services: Services, slack: SlackStandIn, driver: SlackDriver, clock: SimClock) -> None:
+    """The quarter's drafts went to the managers on 2 January: Chen Jie adjusts one with a reason and releases the
+    team; a second release is refused; the star proposal is confirmed and only then announced."""
+    from sqlmodel import col, select
+
+    from bot.monthly_jobs import deliver_released
+    from storage.tables import Recognition, Team
+
+    clock.now = datetime(2027, 1, 4, 2, tzinfo=UTC)
+    _say_command(driver, "U0EASTMGR", "eval", "D0EASTMGR")
+    _say_command(driver, "U0EASTMGR", "eval adjust <@U101|li.wei> 130% great attitude", "D0EASTMGR")
+    _say_command(
+        driver,
+        "U0EASTMGR",
+        "eval adjust <@U101|li.wei> 60% closed the Xinhua contract on 30 Dec, after the data cut-off",
+        "D0EASTMGR",
+    )
+    _say_command(driver, "U0EASTMGR", "eval release team", "D0EASTMGR")
+    deliver_released(services, clock.now)
+    _say_command(driver, "U0EASTMGR", "eval release <@U101|li.wei>", "D0EASTMGR")
+    with session_scope(services.engine) as session:
+        east = session.exec(select(Team).where(Team.name == "Sales East")).one()
+        star = session.exec(
+            select(Recognition).where(Recognition.team_id == east.id, col(Recognition.status) == "proposed")
+        ).first()
+        star_id = star.id if star else None
+    if star_id is not None:
+        driver.click("U0EASTMGR", "star_confirm", str(star_id))
+        slack.wait_for(lambda calls: any("Star of" in str(c.args.get("text")) for c in calls), timeout=10)
+    _say_command(driver, "U0ADMIN", "eval", "D0ADMIN")
+
+
 def _agree_kpis(services: Services, slack: SlackStandIn, driver: SlackDriver) -> None:
     """Emma proposes next quarter's KPIs in the /kpi setup form; Maria approves."""
     from sqlmodel import select
@@ -211,12 +275,20 @@ def _agree_kpis(services: Services, slack: SlackStandIn, driver: SlackDriver) ->
 
 
 def _half_year_review(services: Services, clock: SimClock) -> None:
-    """Fast-forward: the October retro on 1 November, the half-year review on 18 December and the
-    Q4 evaluation on 2 January (with only the demo's three weeks of data behind it)."""
+    """Fast-forward: the October retro on 1 November; November's figures for Liam Wilson arrive from the CRM
+    (revenue up, complaints up too), so the November retro on 1 December asks his manager about it; the
+    half-year review on 18 December and the Q4 evaluation drafts on 2 January (three weeks of data behind them)."""
     from bot.monthly_jobs import evaluations, retros
     from bot.review_jobs import run as review_jobs
+    from bot.values import ValueRow, store, validate
 
     retros(services, datetime(2026, 11, 1, 10, tzinfo=UTC))
+    november = [f"2026-11-{d:02d}" for d in (2, 9, 16, 23)]
+    rows = [ValueRow(f"row {i}", "U204", "Revenue", day, 9000) for i, day in enumerate(november)]
+    rows += [ValueRow(f"row {i + 4}", "U204", "Complaint rate", day, 2.6) for i, day in enumerate(november)]
+    with session_scope(services.engine) as session:
+        store(session, validate(session, rows), origin="import", now=datetime(2026, 11, 30, 9, tzinfo=UTC))
+    retros(services, datetime(2026, 12, 1, 10, tzinfo=UTC))
     review_jobs(services, datetime(2026, 12, 18, 9, tzinfo=UTC))
     evaluations(services, datetime(2027, 1, 2, 9, tzinfo=UTC))
 

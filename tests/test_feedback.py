@@ -49,7 +49,7 @@ def test_a_manager_starts_a_cycle_and_raters_are_invited(bot: Harness) -> None:
     assert "started: 3 people invited" in json.dumps(body)
 
     def invited() -> set[str]:
-        return {p["channel"] for p in bot.slack.posted() if "would value your 360 feedback" in p["text"]}
+        return {p["channel"] for p in bot.slack.posted() if "Mia Manager started a 360 round for Li Wei" in p["text"]}
 
     assert bot.slack.wait_for(lambda _: len(invited()) >= 3, timeout=10)
     assert invited() == {bot.slack.dm_channel(u) for u in ("U002", "U003", "U0MGR")}  # peers and the manager, not Li Wei
@@ -66,14 +66,22 @@ def test_only_a_manager_or_admin_may_start(bot: Harness) -> None:
     assert "started" in json.dumps(body)
 
 
-def test_results_stay_hidden_below_three_answers_then_show_without_names(bot: Harness) -> None:
+def test_results_appear_only_when_the_round_closes_then_never_change(bot: Harness, services: Services) -> None:
     _start(bot)
     ids = _requests(bot)
     assert _answer(bot, "U002", ids["U002"], level="4", comment="Great at sharing leads") == {}
     assert _answer(bot, "U003", ids["U003"], level="2", comment="<!channel> please") == {}
-    _, body = bot.command("U001", "360 results")
-    assert "2 answers so far" in json.dumps(body) and "Great at sharing" not in json.dumps(body)
     assert _answer(bot, "U0MGR", ids["U0MGR"], level="3") == {}
+    _, body = bot.command("U001", "360 results")
+    text = json.dumps(body)
+    assert "No 360 round has been released" in text and "Great at sharing" not in text and "3.0" not in text  # open: nothing
+    _, body = bot.command("U002", "360 close <@U001>")
+    assert "only Li Wei's manager or an admin" in json.dumps(body) and "`/kpi 360 close`" in json.dumps(body)
+    with session_scope(bot.engine) as session:
+        assert session.exec(select(FeedbackCycle)).one().status == "open"  # the refusal changed nothing
+    _, body = bot.command("U0MGR", "360 close <@U001>")
+    assert "closed and released (3 answers)" in json.dumps(body)
+    assert bot.slack.wait_for(lambda _: any("round closed" in p["text"] for p in bot.slack.posted(bot.slack.dm_channel("U001"))))
     _, body = bot.command("U001", "me")
     text = json.dumps(body, ensure_ascii=False)
     assert "3 answers" in text and "*3.0* / 5" in text
@@ -81,6 +89,40 @@ def test_results_stay_hidden_below_three_answers_then_show_without_names(bot: Ha
     for name in ("Emma", "Sam", "Mia", "U002", "U003", "U0MGR"):
         assert name not in text  # no rater identity anywhere
     assert "peers" not in text  # the peer group has 2 answers: below the threshold, not broken out
+    # an answer after the release joins the next round; the released result never changes
+    bot.command("U002", "feedback <@U001>")
+    with session_scope(bot.engine) as session:
+        fresh = session.exec(select(FeedbackRequest).where(FeedbackRequest.cycle_id == None)).one()  # noqa: E711
+    assert _answer(bot, "U002", fresh.id or 0, level="5", comment="Later praise") == {}
+    assert _answer(bot, "U002", ids["U002"], level="1")["response_action"] == "errors"  # the closed round takes nothing
+    _, again = bot.command("U001", "360 results")
+    assert "*3.0* / 5" in json.dumps(again) and "Later praise" not in json.dumps(again)
+    _, body = bot.command("U0MGR", "360 close <@U001>")
+    assert "has no open 360 round" in json.dumps(body)
+    # the next round counts the unsolicited answer
+    _start(bot, when="in 5 days")
+    with session_scope(bot.engine) as session:
+        cycles = session.exec(select(FeedbackCycle).order_by(FeedbackCycle.id)).all()  # type: ignore[arg-type]
+        counted = session.get(FeedbackRequest, fresh.id)
+        assert len(cycles) == 2 and counted is not None and counted.counted_in_id is None
+
+
+def test_a_round_with_two_answers_at_its_close_shows_nothing_and_the_ratee_is_told_why(bot: Harness, services: Services) -> None:
+    _start(bot, when="in 3 days")
+    ids = _requests(bot)
+    _answer(bot, "U002", ids["U002"], level="4", comment="Nice")
+    _answer(bot, "U003", ids["U003"], level="2")
+    bot.clock.advance(days=5)
+    assert tick(services).feedback_closed == 1
+    assert bot.slack.wait_for(lambda _: any("360" in p["text"] for p in bot.slack.posted(bot.slack.dm_channel("U001"))))
+    told = [p for p in bot.slack.posted(bot.slack.dm_channel("U001")) if "结束" in p["text"]]  # Li Wei reads Chinese
+    assert told and "只有 2 人回答" in told[-1]["text"] and "Nice" not in json.dumps(told[-1])
+    with session_scope(bot.engine) as session:
+        cycle = session.exec(select(FeedbackCycle)).one()
+        assert cycle.result == {"responses": 2, "threshold": 3}  # nothing but the count is kept as released
+    _, body = bot.command("U0MGR", "360 results <@U001>")
+    assert "2 answers" in json.dumps(body) and "Nice" not in json.dumps(body)
+    assert tick(services).feedback_closed == 0  # released once
 
 
 def test_a_second_submission_replaces_the_first(bot: Harness) -> None:
@@ -122,6 +164,7 @@ def test_after_closing_no_more_answers_and_one_reminder_before(bot: Harness, ser
     assert tick(services).feedback_reminders == 0  # once
     bot.clock.advance(days=3)
     assert tick(services).feedback_closed == 1
+    assert tick(services).feedback_closed == 0
     body = _answer(bot, "U002", ids["U002"])
     assert "has closed" in json.dumps(body)
     with session_scope(bot.engine) as session:
@@ -178,7 +221,7 @@ def test_the_ratee_nominates_peers_and_the_manager_confirms(bot: Harness) -> Non
     bot.click("U002", "feedback_confirm", str(cycle_id))  # not the manager: nothing happens
     bot.click("U0MGR", "feedback_confirm", str(cycle_id))
     assert bot.slack.wait_for(
-        lambda _: any("360 feedback" in p["text"] for p in bot.slack.posted(bot.slack.dm_channel("U0OTHER")))
+        lambda _: any("started a 360 round" in p["text"] for p in bot.slack.posted(bot.slack.dm_channel("U0OTHER")))
     )
     # the ratee never rates themselves, even when they nominate themselves
     with session_scope(bot.engine) as session:

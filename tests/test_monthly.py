@@ -52,49 +52,7 @@ def test_the_retro_posts_team_totals_once_and_asks_owners_of_missed_kpis(bot: Ha
         assert session.exec(select(Retro)).one().ts is not None
 
 
-def test_the_quarterly_evaluation_runs_once_with_a_star_and_suggestions(bot: Harness, services: Services) -> None:
-    _weekly(bot, "U002", "Revenue", 9_000)  # 117k of 90k
-    _weekly(bot, "U002", "New customers", 3)  # 39 of 26
-    _weekly(bot, "U001", "Revenue", 10_000)  # 130k of 600k
-    with session_scope(bot.engine) as session:
-        li = session.exec(select(Person).where(Person.slack_id == "U001")).one()
-        session.add(
-            ActionItem(
-                person_id=li.id,
-                origin="warning",
-                root_cause="capability",
-                next_step="Pair with Emma",
-                created_at=datetime(2026, 11, 2, tzinfo=UTC),
-            )
-        )
-    bot.clock.now = datetime(2027, 1, 2, 9, tzinfo=UTC)
-    assert tick(services).evaluations >= 2
-    assert tick(services).evaluations == 0  # once per quarter
-    with session_scope(bot.engine) as session:
-        rows = {
-            p.slack_id: e
-            for e, p in session.exec(select(Evaluation, Person).join(Person, Person.id == Evaluation.person_id)).all()
-        }
-        stars = session.exec(select(Recognition)).all()
-    assert rows["U002"].total_score == 1.2 and rows["U002"].period == "2026-Q4"
-    assert rows["U001"].total_score < 0.5
-    assert len(stars) == 1
-    note = next(p for p in bot.slack.posted(bot.slack.dm_channel("U001")) if "2026-Q4 季度评估" in p["text"])  # in Chinese
-    assert "选择一项技能来提升" in json.dumps(note["blocks"], ensure_ascii=False)  # capability was the recorded root cause
-    emma = next(p for p in bot.slack.posted(bot.slack.dm_channel("U002")) if "evaluation for 2026-Q4" in p["text"])
-    assert "star of the quarter" in json.dumps(emma["blocks"])
-    assert "<@U002>" in bot.last_to("C0SALES")["text"] and "Star of 2026-Q4" in bot.last_to("C0SALES")["text"]
-
-
-def test_me_shows_the_latest_evaluation(bot: Harness, services: Services) -> None:
-    _weekly(bot, "U002", "Revenue", 9_000)
-    bot.clock.now = datetime(2027, 1, 2, 9, tzinfo=UTC)
-    tick(services)
-    _, body = bot.command("U002", "me")
-    assert "Your evaluation for 2026-Q4" in json.dumps(body) and "*120%*" in json.dumps(body)
-    _, body = bot.command("U003", "me")
-    assert "Your evaluation for 2026-Q4" in json.dumps(body)  # Sam's own, with no data behind it
-    assert "120%" not in json.dumps(body)  # and never Emma's
+# The evaluation workflow (drafts, adjust, release, star, development) is in tests/test_evaluation_workflow.py.
 
 
 def test_the_evaluation_waits_for_the_quarter_to_end_and_a_preview_says_so(bot: Harness, services: Services) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
@@ -47,8 +47,11 @@ def history(services: object, org: None, engine: Engine, db_url: str, monkeypatc
                 reported_at=datetime(2026, 11, 3, tzinfo=UTC),
             )
         )
-        session.add(Evaluation(person_id=people["U001"].id, period="2026-Q3", total_score=0.9))  # another quarter
-        session.add(Evaluation(person_id=people["U002"].id, period="2026-Q4", total_score=0.75))
+        session.add(
+            Evaluation(person_id=people["U001"].id, period="2026-Q3", total_score=0.9, status="released")
+        )  # another quarter
+        session.add(Evaluation(person_id=people["U002"].id, period="2026-Q4", total_score=0.75, status="released"))
+        session.add(Evaluation(person_id=people["U001"].id, period="2026-Q4", total_score=0.5))  # a draft: not reported
     return engine
 
 
@@ -58,7 +61,8 @@ def test_csv_is_the_kpi_table_with_the_same_status_as_kpi_team(history: Engine, 
     assert len(rows) == 6
     with session_scope(history) as session:
         team = session.exec(select(Team)).one()
-        shown = team_summary(session, team=team, now=datetime(2026, 12, 31, 12, tzinfo=UTC), today=date(2026, 12, 31))
+        as_of = min(date(2026, 12, 31), datetime.now(UTC).date())  # as the CLI: the period's end, or today while it runs
+        shown = team_summary(session, team=team, now=datetime.combine(as_of, time(12), tzinfo=UTC), today=as_of)
         expected = {(m.slack_id, k.name): k.status for m in shown.members for k in m.kpis}
     assert {(r["slack_id"], r["kpi"]): r["status"] for r in rows} == expected
     revenue = next(r for r in rows if r["slack_id"] == "U001" and r["kpi"] == "Revenue")

@@ -5,4 +5,4 @@ from __future__ import annotations
 
 def load() -> None:
     """Import the modules that register report kinds. Add a line for a new kind."""
-    from bot.reports import teams  # noqa: F401
+    from bot.reports import evaluations, teams  # noqa: F401

@@ -213,10 +213,8 @@ def _evaluations(session: Session, team_ids: list[int], names: dict[int | None, 
 
 
 def _released(evaluation: Evaluation) -> bool:
-    """Released to the person: evaluations without a release step (before issue 13) count as released."""
-    if hasattr(evaluation, "released_at"):
-        return evaluation.released_at is not None
-    return True
+    """Released to the person by their manager (bot.evaluation_review); drafts stay out of the report."""
+    return evaluation.status != "draft"
 
 
 def _quarters(request: ReportRequest) -> list[str]:

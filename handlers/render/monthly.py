@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    Option,
+    SectionBlock,
+    StaticSelectElement,
+)
 
 from bot import i18n
-from bot.formats import format_share
-from bot.messages import EvaluationNote, RetroPost, StarPost
+from bot.evaluation_review import EvaluationDrafts, summary
+from bot.formats import format_share, format_value
+from bot.messages import EvaluationNote, KudosNote, KudosPost, Notice, RetroPost, StarPost, StarProposal, WatchQuestion
 from handlers.render.dispatch import Rendered, render
-from handlers.render.escape import escape
+from handlers.render.escape import clip, escape
 from handlers.render.team import bar
 
 
@@ -36,6 +49,30 @@ def _retro(message: RetroPost, locale: str) -> Rendered:
     return title, blocks
 
 
+def evaluation_summary(lines: list[tuple[str, float | None]], locale: str) -> str:
+    """The short plain-language text: KPIs met, the strongest, the one furthest behind."""
+    facts = summary(lines)
+    if "best" not in facts:
+        return i18n.t("eval_summary_none", locale)
+    return i18n.t(
+        "eval_summary",
+        locale,
+        met=facts["met"],
+        n=facts["n"],
+        best=escape(facts["best"]),
+        best_pct=format_share(facts["best_pct"], locale),
+        worst=escape(facts["worst"]),
+        worst_pct=format_share(facts["worst_pct"], locale),
+    )
+
+
+def _step(step: Notice | str, locale: str) -> str:
+    if isinstance(step, str):
+        return i18n.t(step, locale)
+    params = {k: escape(v) if isinstance(v, str) and k != "owner" else v for k, v in step.params.items()}
+    return i18n.t(step.key, locale, **params)
+
+
 @render.register
 def _evaluation(message: EvaluationNote, locale: str) -> Rendered:
     title = i18n.t("eval_preview" if message.preview else "eval_title", locale, period=message.period)
@@ -48,23 +85,129 @@ def _evaluation(message: EvaluationNote, locale: str) -> Rendered:
         behaviour=format_share(message.behaviour, locale),
         feedback=feedback,
     )
+    if message.band:
+        scores += " · " + i18n.t(f"eval_band_{message.band}", locale)
+    if message.adjusted is not None:
+        scores += "\n" + i18n.t(
+            "eval_adjusted_note",
+            locale,
+            computed=format_share(message.computed, locale),
+            adjusted=format_share(message.adjusted, locale),
+            reason=escape(message.reason),
+        )
     lines = "\n".join(f"• {escape(name)} `{bar(achieved)}`" for name, achieved in message.lines)
     header: Block = SectionBlock(text=f":eyes: {title}") if message.preview else HeaderBlock(text=title)
-    blocks: list[Block] = [header, SectionBlock(text=f"{scores}\n{lines}")]
+    text = f"{scores}\n{evaluation_summary(message.lines, locale)}\n{lines}"
+    blocks: list[Block] = [header, SectionBlock(text=clip(text, 2900))]
     if message.star:
         blocks.append(SectionBlock(text=i18n.t("eval_star", locale)))
     if message.suggestions:
-        blocks.append(
-            SectionBlock(
-                text=i18n.t("eval_tips", locale) + "\n" + "\n".join(f"• {i18n.t(s, locale)}" for s in message.suggestions)
-            )
-        )
+        steps = "\n".join(f"• {_step(s, locale)}" for s in message.suggestions)
+        blocks.append(SectionBlock(text=clip(i18n.t("eval_tips", locale) + "\n" + steps, 2900)))
     return title, blocks
 
 
 @render.register
-def _star(message: StarPost, locale: str) -> Rendered:
+def _drafts(message: EvaluationDrafts, locale: str) -> Rendered:
+    """The manager's team drafts, or the admins' organisation table: computed and adjusted side by side."""
+    key = "eval_drafts_preview" if message.preview else ("eval_drafts_team" if message.scope else "eval_drafts_org")
+    title = i18n.t(key, locale, period=message.period, team=escape(message.scope))
+    lines = []
+    for row in message.rows:
+        state = i18n.t(f"eval_status_{'draft' if row.status == 'draft' else 'released'}", locale)
+        team = f"{escape(row.team)} · " if not message.scope and row.team else ""
+        line = i18n.t(
+            "eval_row",
+            locale,
+            team=team,
+            slack_id=row.slack_id,
+            computed=format_share(row.computed, locale),
+            result=format_share(row.result, locale),
+            behaviour=format_share(row.behaviour, locale),
+            feedback="–" if row.feedback is None else f"{row.feedback:.1f}",
+            band=i18n.t(f"eval_band_{row.band}", locale),
+            state=state,
+        )
+        if row.adjusted is not None:
+            line += "\n      " + i18n.t(
+                "eval_row_adjusted", locale, adjusted=format_share(row.adjusted, locale), reason=escape(row.reason)
+            )
+        line += "\n      " + evaluation_summary(row.lines, locale)
+        if row.development_list:
+            line += "\n      " + i18n.t("eval_row_development", locale, kpis=escape(", ".join(row.development_list)))
+        lines.append(line)
+    blocks: list[Block] = [HeaderBlock(text=title[:150])]
+    for start in range(0, len(lines), 10):
+        blocks.append(SectionBlock(text=clip("\n".join(lines[start : start + 10]), 2900)))
+    if not lines:
+        blocks.append(SectionBlock(text=i18n.t("eval_none", locale)))
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=i18n.t("eval_how", locale))]))
+    return title, blocks
+
+
+@render.register
+def _star_proposal(message: StarProposal, locale: str) -> Rendered:
     text = i18n.t(
-        "star_post", locale, period=message.period, team=escape(message.team), slack_id=message.slack_id, reason=message.reason
+        "star_proposal",
+        locale,
+        team=escape(message.team),
+        period=message.period,
+        slack_id=message.slack_id,
+        score=format_share(message.score, locale),
+        kudos=message.kudos,
+    )
+    confirm = ButtonElement(
+        text=i18n.t("star_confirm_button", locale, name=clip(message.name, 40)),
+        action_id="star_confirm",
+        value=str(message.recognition_id),
+        style="primary",
+    )
+    elements: list[Any] = [confirm]
+    if message.others:
+        options = [
+            Option(text=clip(name, 75), value=f"{message.recognition_id}:{slack_id}") for slack_id, name in message.others[:100]
+        ]
+        elements.append(
+            StaticSelectElement(action_id="star_pick", placeholder=i18n.t("star_pick_placeholder", locale), options=options)
+        )
+    return text, [SectionBlock(text=text), ActionsBlock(block_id="star", elements=elements)]
+
+
+@render.register
+def _star(message: StarPost, locale: str) -> Rendered:
+    key = "star_post" if message.reason else "star_post_picked"
+    text = i18n.t(
+        key, locale, period=message.period, team=escape(message.team), slack_id=message.slack_id, reason=escape(message.reason)
+    )
+    return text, [SectionBlock(text=text)]
+
+
+@render.register
+def _kudos_note(message: KudosNote, locale: str) -> Rendered:
+    text = i18n.t("kudos_note", locale, giver=message.giver_slack_id, text=escape(message.text), n=message.count)
+    return text, [SectionBlock(text=text)]
+
+
+@render.register
+def _kudos_post(message: KudosPost, locale: str) -> Rendered:
+    text = i18n.t(
+        "kudos_post", locale, giver=message.giver_slack_id, receiver=message.receiver_slack_id, text=escape(message.text)
+    )
+    return text, [SectionBlock(text=text)]
+
+
+@render.register
+def _watch(message: WatchQuestion, locale: str) -> Rendered:
+    text = i18n.t(
+        "watch_question",
+        locale,
+        slack_id=message.slack_id,
+        month=message.month,
+        result=escape(message.result_kpi),
+        result_before=format_value(message.result_before, message.result_unit, locale),
+        result_now=format_value(message.result_now, message.result_unit, locale),
+        behaviour=escape(message.behaviour_kpi),
+        behaviour_before=format_value(message.behaviour_before, message.behaviour_unit, locale),
+        behaviour_now=format_value(message.behaviour_now, message.behaviour_unit, locale),
     )
     return text, [SectionBlock(text=text)]

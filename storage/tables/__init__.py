@@ -5,7 +5,7 @@ from storage.tables.checkins import ActionItem, Blocker, Checkin, CheckinRound, 
 from storage.tables.feedback import FeedbackCycle, FeedbackRequest, FeedbackResponse
 from storage.tables.org import Goal, Kpi, Person, Team
 from storage.tables.proposals import KpiProposal
-from storage.tables.reviews import Evaluation, KpiReview, KpiWarning, Recognition, Retro
+from storage.tables.reviews import Evaluation, KpiReview, KpiWarning, Kudos, Recognition, Retro
 from storage.tables.slack import AppSecret, OutboundMessage, ProcessedEvent
 from storage.tables.sources import SourceRequest, SourceSystem, ValueAudit, ValueDispute
 
@@ -24,6 +24,7 @@ __all__ = [
     "KpiProposal",
     "KpiReview",
     "KpiWarning",
+    "Kudos",
     "LearnedAlias",
     "Measurement",
     "OutboundMessage",

@@ -24,9 +24,14 @@ class FeedbackCycle(SQLModel, table=True):
     ratee_id: int = Field(foreign_key="person.id", index=True)
     started_by_id: int = Field(foreign_key="person.id")
     closes_at: datetime = utc_timestamp()
-    status: str = Field(default="open", max_length=10, description="open | closed")
+    status: str = Field(default="open", max_length=10, description="open | closed (closed = released)")
     nomination_asked_at: datetime | None = nullable_timestamp()
     created_at: datetime = utc_timestamp()
+    closed_by_id: int | None = Field(default=None, foreign_key="person.id", description="None: closed on its date")
+    released_at: datetime | None = nullable_timestamp()
+    announced_at: datetime | None = nullable_timestamp()  # the ratee was told (claimed before sending)
+    # The result as released, frozen: later answers never change it (they join the next round).
+    result: dict[str, Any] = json_dict()
 
 
 class FeedbackRequest(SQLModel, table=True):
@@ -45,6 +50,9 @@ class FeedbackRequest(SQLModel, table=True):
     invited_at: datetime | None = nullable_timestamp()
     reminded_at: datetime | None = nullable_timestamp()
     created_at: datetime = utc_timestamp()
+    counted_in_id: int | None = Field(
+        default=None, foreign_key="feedback_cycle.id", index=True, description="the released round that counted this answer"
+    )
 
 
 class FeedbackResponse(SQLModel, table=True):

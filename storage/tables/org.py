@@ -31,6 +31,12 @@ class Team(SQLModel, table=True):
     checkin_time: str = Field(default="09:00", max_length=5, description="HH:MM, member's local time")
     reminder_after_hours: int = Field(default=24)
     retro_day: int = Field(default=1)
+    holidays: str | None = Field(default=None, max_length=16, description="public holiday calendar, e.g. CN or US-NY")
+    # Team defaults a manager sets in /kpi settings; None = the organisation file's value above.
+    # Kept apart so a re-import of the file never undoes a choice made in Slack.
+    default_weekday: int | None = Field(default=None, description="0 = Monday ... 6 = Sunday")
+    default_time: str | None = Field(default=None, max_length=5, description="HH:MM, member's local time")
+    default_reminder_hours: int | None = None
     created_at: datetime = utc_timestamp()
     updated_at: datetime = utc_timestamp()
 
@@ -53,6 +59,12 @@ class Person(SQLModel, table=True):
     active: bool = Field(default=True)
     away_from: date | None = Field(default=None, description="first day of announced time off; None = from now")
     away_until: date | None = Field(default=None, description="no prompts up to and including this date")
+    holidays: str | None = Field(default=None, max_length=16, description="public holiday calendar; None = the team's")
+    # The person's own choices from /kpi settings; None = the team default, then the organisation file.
+    checkin_weekday: int | None = Field(default=None, description="0 = Monday ... 6 = Sunday")
+    checkin_time: str | None = Field(default=None, max_length=5, description="HH:MM, own local time")
+    reminder_after_hours: int | None = None
+    language: str | None = Field(default=None, max_length=16, description="chosen language; None = Slack's locale")
     created_at: datetime = utc_timestamp()
 
 
@@ -97,6 +109,7 @@ class Kpi(SQLModel, table=True):
     status: str = Field(default="active", max_length=10, description="active | proposed | retired")
     anchors: list[str] = json_list()
     forbidden: list[str] = json_list()  # the negative list: shortcuts that must not be taken to hit it
+    watch_with: list[str] = json_list()  # the gaming watch: the owner's behaviour KPIs that must not worsen as this improves
     names: dict[str, str] = json_dict()  # the name per language, {"en": ..., "zh": ...}; name is the fallback
     created_at: datetime = utc_timestamp()
     updated_at: datetime = utc_timestamp()

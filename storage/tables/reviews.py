@@ -53,16 +53,47 @@ class Evaluation(SQLModel, table=True):
     total_score: float | None = None
     details: dict[str, Any] = json_dict()
     computed_at: datetime = utc_timestamp()
+    status: str = Field(default="draft", max_length=10, description="draft | released: only released ones reach the person")
+    adjusted_score: float | None = Field(default=None, description="the manager's score (0-1.2); total_score stays as computed")
+    adjust_reason: str = Field(default="", max_length=1000)
+    adjusted_by_id: int | None = Field(default=None, foreign_key="person.id")
+    adjusted_at: datetime | None = nullable_timestamp()
+    released_by_id: int | None = Field(default=None, foreign_key="person.id")
+    released_at: datetime | None = nullable_timestamp()
+
+    @property
+    def score(self) -> float | None:
+        """The score that counts: the manager's adjustment when there is one, else the computed total."""
+        return self.adjusted_score if self.adjusted_score is not None else self.total_score
 
 
 class Recognition(SQLModel, table=True):
-    """Recognition such as "star of the quarter"."""
+    """Star of the quarter: proposed per team by the bot, confirmed (or changed) by the manager, then announced."""
+
+    __table_args__ = (UniqueConstraint("team_id", "period", "kind", name="uq_recognition_team_period_kind"),)
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
     period: str = Field(max_length=16)
     kind: str = Field(default="star", max_length=16)
     reason: str = Field(default="", max_length=1000)
+    status: str = Field(default="proposed", max_length=10, description="proposed | confirmed")
+    proposed_id: int | None = Field(default=None, foreign_key="person.id", description="whom the bot proposed")
+    confirmed_by_id: int | None = Field(default=None, foreign_key="person.id")
+    confirmed_at: datetime | None = nullable_timestamp()
+    created_at: datetime = utc_timestamp()
+
+
+class Kudos(SQLModel, table=True):
+    """Thanks from one person to another (`/kpi kudos @person for ...`); counted, shareable by the giver."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    giver_id: int = Field(foreign_key="person.id", index=True)
+    receiver_id: int = Field(foreign_key="person.id", index=True)
+    text: str = Field(max_length=1000)
+    shared_channel: str | None = Field(default=None, max_length=32)
+    shared_ts: str | None = Field(default=None, max_length=32)
     created_at: datetime = utc_timestamp()
 
 

@@ -1,0 +1,72 @@
+"""Public holidays per country or region (the ``holidays`` package): they move or skip check-in prompts.
+
+The rule, documented in docs/settings.md: a prompt whose day is a public
+holiday moves to the next working day of the same ISO week (a makeup working
+Saturday counts, as in China's 调休); when no working day is left in that
+week, the week is skipped and recorded as away, never as missed. Only
+holidays move a prompt: a team that checks in on a Sunday keeps its Sunday.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
+
+import holidays
+
+
+def split_code(code: str) -> tuple[str, str | None]:
+    """``US-NY`` -> (``US``, ``NY``); ``CN`` -> (``CN``, None)."""
+    country, _, subdiv = code.strip().upper().partition("-")
+    return country, subdiv or None
+
+
+@lru_cache(maxsize=512)
+def problem_with(code: str) -> str | None:
+    """Why ``code`` is not a calendar the holidays package knows, or None when it is."""
+    country, subdiv = split_code(code)
+    supported = holidays.list_supported_countries()
+    if country not in supported:
+        return f"'{code}' is not a country code the holidays package knows (e.g. CN, US, GB, DE)"
+    if subdiv is not None and subdiv not in supported[country]:
+        examples = ", ".join(f"{country}-{s}" for s in supported[country][:3]) or f"just {country}"
+        return f"'{code}': {country} has no region {subdiv} (e.g. {examples})"
+    return None
+
+
+@lru_cache(maxsize=512)
+def _calendar(code: str, year: int) -> Any:
+    """One calendar per code and year, built once. The functions below are cached too: the
+    scheduler asks about every active person on every tick, always the same few days."""
+    country, subdiv = split_code(code)
+    return holidays.country_holidays(country, subdiv=subdiv, years=[year, year + 1])
+
+
+@lru_cache(maxsize=8192)
+def holiday_name(code: str | None, day: date) -> str | None:
+    """The holiday on ``day`` in calendar ``code``, or None (also without a calendar)."""
+    if not code or problem_with(code):
+        return None
+    name = _calendar(code, day.year).get(day)
+    return str(name) if name else None
+
+
+@lru_cache(maxsize=8192)
+def prompt_day(code: str | None, planned: date) -> tuple[date | None, str | None]:
+    """The day a prompt planned for ``planned`` goes out, and the holiday that moved it.
+
+    (planned, None) on an ordinary day; (a later day of the same week, name)
+    when it moved; (None, name) when the rest of the week is off: skipped.
+    """
+    name = holiday_name(code, planned)
+    if name is None or code is None:
+        return planned, None
+    calendar = _calendar(code, planned.year)
+    sunday = planned + timedelta(days=6 - planned.weekday())
+    day = planned + timedelta(days=1)
+    while day <= sunday:
+        if calendar.is_working_day(day):
+            return day, name
+        day += timedelta(days=1)
+    return None, name

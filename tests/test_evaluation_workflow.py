@@ -1,0 +1,326 @@
+"""The quarterly evaluation reviewed before release, development from root causes, the star, kudos: through the real app."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot.cli import main
+from bot.periods import period_bounds, week_key
+from bot.rounds import tick
+from bot.services import Services
+from storage.engine import session_scope
+from storage.tables import ActionItem, Blocker, Evaluation, Kpi, Kudos, Measurement, Person, Recognition
+from tests.conftest import Harness
+
+JAN_2 = datetime(2027, 1, 2, 9, tzinfo=UTC)
+
+
+def _weekly(bot: Harness, slack_id: str, name: str, value: float, *, period: str = "2026-Q4") -> None:
+    start = period_bounds(period)[0]
+    monday = start - timedelta(days=start.weekday())
+    with session_scope(bot.engine) as session:
+        person = session.exec(select(Person).where(Person.slack_id == slack_id)).one()
+        kpi = session.exec(select(Kpi).where(Kpi.owner_id == person.id, Kpi.name == name, Kpi.period == period)).one()
+        for i in range(13):
+            day = monday + timedelta(weeks=i)
+            session.add(Measurement(kpi_id=kpi.id, period_key=week_key(day), week_start=day, value=value))
+
+
+def _texts(bot: Harness, user: str) -> str:
+    return json.dumps([p.get("blocks") or p["text"] for p in bot.slack.posted(bot.slack.dm_channel(user))], ensure_ascii=False)
+
+
+def _stars(bot: Harness) -> list[str]:
+    return [p["text"] for p in bot.slack.posted("C0SALES") if "Star of" in p["text"]]
+
+
+def _evaluations(bot: Harness) -> dict[str, Evaluation]:
+    with session_scope(bot.engine) as session:
+        rows = session.exec(select(Evaluation, Person).join(Person, Person.id == Evaluation.person_id)).all()
+        return {p.slack_id: e for e, p in rows}
+
+
+@pytest.fixture
+def quarter(bot: Harness, services: Services) -> Harness:
+    """Q4 figures (Emma on target, Li Wei far behind), Li Wei's recorded root causes, then the drafting tick."""
+    _weekly(bot, "U002", "Revenue", 9_000)  # 117k of 90k
+    _weekly(bot, "U002", "New customers", 3)  # 39 of 26
+    _weekly(bot, "U001", "Revenue", 10_000)  # 130k of 600k
+    with session_scope(bot.engine) as session:
+        li = session.exec(select(Person).where(Person.slack_id == "U001")).one()
+        revenue = session.exec(select(Kpi).where(Kpi.owner_id == li.id, Kpi.name == "Revenue")).one()
+        session.add(
+            ActionItem(
+                person_id=li.id,
+                kpi_id=revenue.id,
+                origin="warning",
+                root_cause="capability",
+                next_step="Pair with Emma on discovery calls",
+                created_at=datetime(2026, 11, 2, tzinfo=UTC),
+            )
+        )
+        session.add(
+            Blocker(
+                person_id=li.id,
+                text="two more demo accounts",
+                category="resources",
+                reported_at=datetime(2026, 10, 12, tzinfo=UTC),
+                resolved_at=datetime(2026, 10, 30, tzinfo=UTC),
+            )
+        )
+        session.add(
+            Blocker(
+                person_id=li.id,
+                text="contract approval takes 3 weeks",
+                category="process",
+                reported_at=datetime(2026, 11, 9, tzinfo=UTC),
+            )
+        )
+        # Emma's leading KPI was on target in Q3 too: two quarters running
+        emma = session.exec(select(Person).where(Person.slack_id == "U002")).one()
+        start, end = period_bounds("2026-Q3")
+        session.add(
+            Kpi(
+                owner_id=emma.id,
+                name="New customers",
+                unit="count",
+                target=20,
+                period="2026-Q3",
+                period_start=start,
+                period_end=end,
+                weight=40,
+                horizon="leading",
+                source="CRM",
+            )
+        )
+    _weekly(bot, "U002", "New customers", 2, period="2026-Q3")  # 26 of 20
+    bot.clock.now = JAN_2
+    assert tick(services).evaluations == 3
+    assert tick(services).evaluations == 0  # drafted once per quarter
+    return bot
+
+
+def test_drafts_go_to_the_manager_and_admins_and_nothing_to_the_person(quarter: Harness) -> None:
+    bot = quarter
+    rows = _evaluations(bot)
+    assert {e.status for e in rows.values()} == {"draft"}
+    assert rows["U002"].total_score == pytest.approx(1.2) and rows["U001"].total_score < 0.5
+    manager = _texts(bot, "U0MGR")
+    assert "Evaluations 2026-Q4: Sales East" in manager and "<@U001>" in manager and "*120%*" in manager
+    assert "band: outstanding" in manager and "Met 2 of 2 KPIs" in manager
+    assert "development list" in manager and "New customers" in manager  # Emma: leading KPI on target two quarters
+    assert "I propose <@U002>" in manager  # the star proposal, not yet announced
+    assert "the whole organisation" in _texts(bot, "U0ADMIN")
+    for person in ("U001", "U002", "U003"):
+        assert "2026-Q4" not in _texts(bot, person)  # drafts reach nobody
+    assert not _stars(bot)  # nothing announced
+    _, body = bot.command("U002", "me")
+    assert "evaluation" not in json.dumps(body).lower()
+    _, body = bot.command("U002", "eval")
+    assert "for managers and admins" in json.dumps(body)
+
+
+def test_adjust_with_a_reason_then_release_once(quarter: Harness) -> None:
+    bot = quarter
+    refused = {
+        "eval adjust <@U001> 95%": "needs a reason",
+        "eval adjust <@U001> 130% great year": "outside 0-120%",
+        "eval adjust <@U001> -5% bad": "outside 0-120%",
+        "eval adjust <@U001> lots reason": "give the score and a reason",
+    }
+    for text, why in refused.items():
+        _, body = bot.command("U0MGR", text)
+        assert "`/kpi eval adjust` was refused" in json.dumps(body) and why in json.dumps(body), text
+    _, body = bot.command("U002", "eval adjust <@U001> 90% I like him")
+    assert "only Li Wei's manager or an admin" in json.dumps(body)
+    assert _evaluations(bot)["U001"].adjusted_score is None  # nothing wrong stored
+    _, body = bot.command("U0MGR", "eval adjust <@U001> 45% closed Acme on 30 Dec, after the data cut-off")
+    assert "computed 22%, now 45%" in json.dumps(body)
+    li = _evaluations(bot)["U001"]
+    assert (li.total_score, li.adjusted_score, li.status) == (pytest.approx(0.2167, abs=1e-3), 0.45, "draft")
+    assert li.adjust_reason == "closed Acme on 30 Dec, after the data cut-off"
+    assert "2026-Q4" not in _texts(bot, "U001")
+
+    _, body = bot.command("U0MGR", "eval release <@U001>")
+    assert "Released 1" in json.dumps(body)
+    assert bot.slack.wait_for(lambda _: "2026-Q4 季度评估" in _texts(bot, "U001"), timeout=10)
+    note = _texts(bot, "U001")  # Li Wei reads Chinese
+    assert "计算得分 22%；经理调整为 45%：closed Acme on 30 Dec" in note
+    assert "培训或辅导" in note and "Revenue" in note  # capability -> a training or coaching step
+    assert "two more demo accounts" in note and "已于 2026-10-30 到位" in note  # resources: what was asked, and it came
+    assert "<@U0MGR>" in note and "contract approval" in note  # process -> the owner to talk to
+    assert _evaluations(bot)["U001"].status == "released"
+
+    _, body = bot.command("U0MGR", "eval release <@U001>")
+    assert "`/kpi eval release` was refused" in json.dumps(body) and "already released on 2027-01-02" in json.dumps(body)
+    _, body = bot.command("U0MGR", "eval adjust <@U001> 60% second thoughts")
+    assert "does not change" in json.dumps(body) and _evaluations(bot)["U001"].adjusted_score == 0.45
+    assert _texts(bot, "U001").count("2026-Q4 季度评估") == 1  # released once
+
+    _, body = bot.command("U0MGR", "eval release team")
+    assert "Released 2" in json.dumps(body)
+    assert bot.slack.wait_for(lambda _: "Your evaluation for 2026-Q4" in _texts(bot, "U002"), timeout=10)
+    assert "development list" in _texts(bot, "U002")
+    _, body = bot.command("U002", "me")
+    assert "Your evaluation for 2026-Q4" in json.dumps(body) and "*120%*" in json.dumps(body)
+    _, body = bot.command("U0MGR", "eval release team")
+    assert "no drafts left" in json.dumps(body)
+    _, body = bot.command("U0ADMIN", "eval")
+    table = json.dumps(body)
+    assert "the whole organisation" in table and "adjusted to *45%*" in table and "released" in table
+
+
+def test_the_evaluations_report(
+    quarter: Harness, db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bot = quarter
+    bot.command("U0MGR", "eval adjust <@U001> 45% closed Acme late")
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    assert main(["report", "evaluations", "--period", "2026-Q4", "--format", "csv"]) == 0
+    rows = {r["slack_id"]: r for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
+    assert set(rows) == {"U001", "U002", "U003"}
+    assert (rows["U001"]["computed"], rows["U001"]["adjusted"], rows["U001"]["adjust_reason"]) == (
+        "0.2167",
+        "0.45",
+        "closed Acme late",
+    )
+    assert rows["U002"]["status"] == "draft" and rows["U002"]["band"] == "outstanding"
+    assert main(["report", "evaluations", "--period", "2026-Q4", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["summary"] == {"people": 3, "released": 0, "drafts": 3}
+    assert main(["report", "evaluations", "--period", "2026-Q3", "--format", "json"]) != 0
+
+
+def test_the_manager_confirms_the_star_before_anything_is_announced(quarter: Harness) -> None:
+    bot = quarter
+    with session_scope(bot.engine) as session:
+        star = session.exec(select(Recognition)).one()
+    assert star.status == "proposed" and "120% weighted score" in star.reason
+    bot.click("U002", "star_confirm", str(star.id))  # not the manager
+    assert not _stars(bot)
+    bot.click("U0MGR", "star_confirm", str(star.id))
+    assert bot.slack.wait_for(lambda _: bool(_stars(bot)), timeout=10)
+    assert "Star of 2026-Q4" in _stars(bot)[0] and "<@U002>" in _stars(bot)[0]
+    bot.click("U0MGR", "star_pick", "", selected=f"{star.id}:U001")  # too late: chosen already
+    assert len(_stars(bot)) == 1
+    with session_scope(bot.engine) as session:
+        assert session.exec(select(Recognition)).one().status == "confirmed"
+
+
+def test_the_manager_may_pick_another_star(quarter: Harness) -> None:
+    bot = quarter
+    with session_scope(bot.engine) as session:
+        star = session.exec(select(Recognition)).one()
+    bot.click("U0MGR", "star_pick", "", selected=f"{star.id}:U001")
+    assert bot.slack.wait_for(lambda _: bool(_stars(bot)), timeout=10)
+    assert "<@U001>, chosen by their manager" in _stars(bot)[0]
+    with session_scope(bot.engine) as session:
+        row = session.exec(select(Recognition)).one()
+        li = session.exec(select(Person).where(Person.slack_id == "U001")).one()
+    assert (row.person_id, row.proposed_id != li.id) == (li.id, True)
+
+
+def test_kudos_reach_the_receiver_are_counted_and_the_giver_may_share(bot: Harness) -> None:
+    _, body = bot.command("U002", "kudos <@U001|li> for covering my calls on Friday")
+    assert "Sent to <@U001>: their 1st this quarter" in json.dumps(body)
+    button = body["blocks"][1]["elements"][0]
+    assert bot.slack.wait_for(lambda _: "<@U002> gave you kudos" in _texts(bot, "U001"), timeout=10)
+    assert "covering my calls on Friday" in _texts(bot, "U001")
+    _, body = bot.command("U0MGR", "kudos <@U001> for the Acme <!channel> demo")
+    assert "their 2nd this quarter" in json.dumps(body)
+    assert "&lt;!channel&gt;" in _texts(bot, "U001")
+    bot.click("U001", "kudos_share", button["value"])  # only the giver shares
+    assert not bot.slack.posted("C0SALES")
+    bot.click("U002", "kudos_share", button["value"])
+    assert bot.slack.wait_for(lambda _: bool(bot.slack.posted("C0SALES")), timeout=10)
+    assert "<@U002> gave kudos to <@U001>: covering my calls" in bot.last_to("C0SALES")["text"]
+    bot.click("U002", "kudos_share", button["value"])
+    assert len(bot.slack.posted("C0SALES")) == 1  # shared once
+
+
+def test_kudos_that_are_refused_store_nothing(bot: Harness) -> None:
+    bot.slack.add_user("U0BOT", "Deploy Bot", is_bot=True)
+    with session_scope(bot.engine) as session:
+        session.exec(select(Person).where(Person.slack_id == "U003")).one().active = False
+    refused = {
+        "kudos <@U001>": "a few words",
+        "kudos <@U001> for": "a few words",
+        "kudos <@U002> for being me": "for someone else",
+        "kudos <@U003> for last year": "Sam Gone is deactivated",
+        "kudos <@U0BOT> for deploying": "that is a bot",
+        "kudos for nobody": "say who",
+    }
+    for text, why in refused.items():
+        _, body = bot.command("U002", text)
+        assert "`/kpi kudos` was refused" in json.dumps(body) and why in json.dumps(body), text
+    with session_scope(bot.engine) as session:
+        assert session.exec(select(Kudos)).all() == []
+
+
+def test_the_star_proposal_weighs_kudos(bot: Harness, services: Services) -> None:
+    """Two people at 120%: the one with kudos is proposed, and the reasons say so."""
+    _weekly(bot, "U002", "Revenue", 9_000)
+    _weekly(bot, "U002", "New customers", 3)
+    _weekly(bot, "U003", "Revenue", 9_000)
+    bot.clock.now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    bot.command("U001", "kudos <@U003> for onboarding the new hire")
+    bot.clock.now = JAN_2
+    tick(services)
+    with session_scope(bot.engine) as session:
+        star = session.exec(select(Recognition)).one()
+        sam = session.exec(select(Person).where(Person.slack_id == "U003")).one()
+    assert star.person_id == sam.id and "1 kudos" in star.reason
+    assert date(2027, 1, 2) == star.created_at.date()
+
+
+def _month(bot: Harness, slack_id: str, name: str, weeks: list[tuple[date, float]]) -> None:
+    with session_scope(bot.engine) as session:
+        person = session.exec(select(Person).where(Person.slack_id == slack_id)).one()
+        kpi = session.exec(select(Kpi).where(Kpi.owner_id == person.id, Kpi.name == name)).one()
+        for monday, value in weeks:
+            session.add(Measurement(kpi_id=kpi.id, period_key=week_key(monday), week_start=monday, value=value))
+
+
+def test_the_gaming_watch_asks_the_manager_a_question_with_the_numbers(bot: Harness, services: Services) -> None:
+    """Li Wei's revenue rises from October to November while his complaint rate rises too: the manager is asked."""
+    from bot.orgfile import import_org
+    from tests.conftest import ORG
+
+    watched = ORG.replace(
+        "weight: 50, horizon: lagging, goal: share, source: CRM}",
+        "weight: 50, horizon: lagging, goal: share, source: CRM, watch_with: [Complaint rate]}",
+    )
+    with session_scope(bot.engine) as session:
+        import_org(session, watched)
+    october = [date(2026, 10, 5) + timedelta(weeks=i) for i in range(4)]
+    november = [date(2026, 11, 2) + timedelta(weeks=i) for i in range(4)]
+    _month(bot, "U001", "Revenue", [(d, 30_000) for d in october] + [(d, 45_000) for d in november])
+    _month(bot, "U001", "Complaint rate", [(d, 1.2) for d in october] + [(d, 1.9) for d in november])
+    _month(bot, "U002", "Revenue", [(d, 9_000) for d in october] + [(d, 12_000) for d in november])  # no pair: no question
+    bot.clock.now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    assert tick(services).retros == 1
+    asked = [p["text"] for p in bot.slack.posted(bot.slack.dm_channel("U0MGR")) if "A question, not a verdict" in p["text"]]
+    assert len(asked) == 1
+    assert "<@U001>" in asked[0] and "Revenue improved (CNY 120k -> CNY 180k)" in asked[0]
+    assert "Complaint rate worsened (1.2% -> 1.9%)" in asked[0]
+    channel = json.dumps(bot.slack.posted("C0SALES"))
+    assert "A question" not in channel and "Complaint rate worsened" not in channel  # privately, never in the channel
+
+
+def test_a_watch_pair_must_name_a_kpi_of_the_same_person(bot: Harness) -> None:
+    from bot.orgfile import OrgFileError, parse_org
+    from tests.conftest import ORG
+
+    bad = ORG.replace(
+        "weight: 50, horizon: lagging, goal: share, source: CRM}",
+        "weight: 50, horizon: lagging, goal: share, source: CRM, watch_with: [Refund rate]}",
+    )
+    with pytest.raises(OrgFileError) as refused:
+        parse_org(bad)
+    assert "watches 'Refund rate', which is not a KPI of U001 in 2026-Q4" in str(refused.value)
