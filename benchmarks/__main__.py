@@ -5,14 +5,18 @@ from __future__ import annotations
 import argparse
 import platform
 
-from benchmarks import dm_latency, fanout, parser, team_view
+from benchmarks import bulk_import, dm_latency, fanout, parser, team_view
 
 
 def main() -> None:
     cli = argparse.ArgumentParser(description="kpibot benchmarks")
-    cli.add_argument("--only", choices=["parser"], help="run one benchmark only")
+    cli.add_argument("--only", choices=["parser", "bulk"], help="run one benchmark only")
     args = cli.parse_args()
     print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}")
+    if args.only in (None, "bulk"):
+        _bulk()
+        if args.only == "bulk":
+            return
     p = parser.run()
     print(
         f"reply parser: {p['replies_per_second']:,.0f} replies/s on one core, CPU time "
@@ -40,6 +44,20 @@ def main() -> None:
         f"round to 2,000 members at 1 msg/s/channel + 50 msg/s workspace: {r['seconds']:.1f} s; "
         f"the limit allows {r['limit_allows_seconds']:.1f} s ({r['over_the_limit_floor']:+.1%})"
     )
+
+
+def _bulk() -> None:
+    for backend, b in bulk_import.run().items():
+
+        def fig(key: str, b: dict[str, tuple[float, float]] = b) -> str:
+            wall, cpu = b[key]
+            return f"{wall:.1f} s ({cpu:.1f} s CPU in kpibot)"
+
+        print(
+            f"{backend}: kpibot org import of 10,000 people + 30,000 KPIs {fig('org_import_s')}, again (nothing to change) "
+            f"{fig('org_reimport_s')}; kpibot values import of 100,000 rows {fig('values_import_s')}, "
+            f"again {fig('values_reimport_s')}"
+        )
 
 
 if __name__ == "__main__":

@@ -70,6 +70,11 @@ def open_checkin(session: Session, *, person: Person, now: datetime) -> Checkin:
     return checkin
 
 
+def asked(kpis: list[Kpi]) -> list[Kpi]:
+    """The KPIs a check-in asks for: not those a source system delivers."""
+    return [k for k in kpis if not k.fed_by]
+
+
 def kpi_refs(session: Session, kpis: list[Kpi], period_key: str) -> list[KpiRef]:
     """Parser inputs: names and aliases (with the owner's learned ones), target, previous best, last week's value."""
     if not kpis:
@@ -159,6 +164,8 @@ def lines_from(kpis: list[Kpi], by_kpi: dict[int, list[Measurement]], *, period_
                 value=this_week,
                 previous=previous[-1] if previous else None,
                 anchors=list(k.anchors),
+                fed_by=k.fed_by,
+                period_key=period_key,
                 aggregate=k.aggregate,
                 status=state.status,
                 pace_attainment=state.pace_attainment,
@@ -172,7 +179,7 @@ def lines_from(kpis: list[Kpi], by_kpi: dict[int, list[Measurement]], *, period_
 def example_reply(lines: list[KpiLine], locale: str) -> str:
     """An example built from the person's own KPIs, so the format is obvious."""
     parts = []
-    for line in lines:
+    for line in (line for line in lines if not line.fed_by):  # fed KPIs come from their source: not typed
         sample = line.previous if line.previous is not None else _sample(line)
         name = local_name(line.name, line.names, locale)
         parts.append(f"{name.lower() if i18n.lang(locale) == 'en' else name} {format_value(sample, line.unit, locale)}")
@@ -207,7 +214,9 @@ def handle_reply(session: Session, *, person: Person, text: str, ts: str, now: d
         return [Outgoing(Notice("skipped"), locale)]
     state = dict(checkin.state or {})
     pending: list[dict[str, Any]] = list(state.get("pending", []))
+    # Fed KPIs are known to the parser (so "revenue 9000" is not a puzzle) but nothing typed for them is stored.
     refs = kpi_refs(session, kpis, checkin.period_key)
+    fed = {str(k.id) for k in kpis if k.fed_by}
     expecting = pending[0].get("kpi") if pending and pending[0]["kind"] in {"missing", "ambiguous", "implausible"} else None
     if pending and pending[0]["kind"] == "implausible" and YES.match(text or ""):
         reading = Reading(values={pending[0]["kpi"]: pending[0]["value"]})
@@ -220,6 +229,10 @@ def handle_reply(session: Session, *, person: Person, text: str, ts: str, now: d
         reading = parse_reply(text, refs, now=local_now(person, now), expecting=expecting)
         confirmed_implausible = False
     notes = ["truncated"] if reading.truncated else []
+    if fed and (set(reading.values) & fed or any(q.kpi in fed for q in reading.questions)):
+        notes += ["fed_not_typed"] if set(reading.values) & fed else []
+        reading.values = {k: v for k, v in reading.values.items() if k not in fed}
+        reading.questions = [q for q in reading.questions if q.kpi not in fed]
     if reading.away_until:
         person.away_until = date.fromisoformat(reading.away_until)
         person.away_from = date.fromisoformat(reading.away_from) if reading.away_from else None
@@ -384,8 +397,11 @@ def _qdict(q: Question) -> dict[str, Any]:
 def store_values(
     session: Session, *, checkin: Checkin, kpis: list[Kpi], values: dict[str, float], ts: str, text: str, now: datetime
 ) -> list[int]:
-    """Upsert one measurement per KPI and week: a second report replaces, never duplicates."""
-    known = {str(k.id): k for k in kpis}
+    """Upsert one measurement per KPI and week: a second report replaces, never duplicates.
+
+    A KPI fed by a source system is never overwritten from a check-in (its owner disputes it instead).
+    """
+    known = {str(k.id): k for k in asked(kpis)}
     changed: list[int] = []
     monday = week_start_of_key(checkin.period_key)
     for key, value in values.items():
@@ -486,7 +502,7 @@ def handle_edit(session: Session, *, person: Person, text: str, ts: str, now: da
     if checkin is None:
         return []
     kpis = [k for k in current_kpis(session, person_id=person.id or 0, day=week_start_of_key(checkin.period_key)) if k.id]
-    reading = parse_reply(text, kpi_refs(session, kpis, checkin.period_key), now=local_now(person, now))
+    reading = parse_reply(text, kpi_refs(session, asked(kpis), checkin.period_key), now=local_now(person, now))
     store_values(session, checkin=checkin, kpis=kpis, values=reading.values, ts=ts, text=text, now=now)
     for b in blockers:
         session.delete(b)

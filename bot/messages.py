@@ -33,6 +33,8 @@ class KpiLine:
     value: float | None = None
     previous: float | None = None
     anchors: list[str] = field(default_factory=list)
+    fed_by: str | None = None  # the source system delivering it: shown "from CRM", never asked
+    period_key: str = ""
     aggregate: str = "sum"  # sum: a reply is the week's amount; average: the week's rate; latest: the value now
     status: str = "no_data"  # bot.kpi_state.Status, at the end of the check-in week
     pace_attainment: float | None = None  # "on pace"

@@ -30,6 +30,7 @@ from bot.ports import UndeliverableError
 from bot.review_jobs import run as review_jobs
 from bot.schedule import due_this_week, locale_for
 from bot.services import Services
+from bot.source_jobs import report_silent_sources
 from bot.time_off import week_is_away
 from storage.engine import session_scope
 from storage.queries import compare_and_set, insert_if_absent, take_many
@@ -61,6 +62,7 @@ class TickReport:
     reviews: int = 0
     retros: int = 0
     evaluations: int = 0
+    silent_sources: list[str] = field(default_factory=list)
 
 
 def tick(services: Services, now: datetime | None = None, *, workers: int = 8) -> TickReport:
@@ -77,6 +79,7 @@ def tick(services: Services, now: datetime | None = None, *, workers: int = 8) -
     report.feedback_reminders, report.feedback_closed = feedback_jobs(services, now)
     report.reviews = review_jobs(services, now)
     report.retros, report.evaluations = monthly_jobs(services, now)
+    report.silent_sources = report_silent_sources(services, now)
     return report
 
 

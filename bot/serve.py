@@ -44,7 +44,15 @@ def serve(settings: Settings) -> int:
     try:
         if settings.slack_app_token is not None:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
+            from waitress import serve as waitress_serve
 
+            from bot.source_api import SourceApi
+
+            # Slack comes over the socket; source systems still push over HTTP, on $PORT.
+            sources = SourceApi(services.engine, per_minute=settings.kpibot_source_rate)
+            kwargs = {"host": "0.0.0.0", "port": settings.port, "threads": 4, "ident": "kpibot"}
+            threading.Thread(target=waitress_serve, args=(sources,), kwargs=kwargs, name="kpibot-sources", daemon=True).start()
+            log.info("source systems: http://0.0.0.0:%d/sources/NAME/values", settings.port)
             SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
         else:
             from waitress import serve as waitress_serve

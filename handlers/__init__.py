@@ -4,10 +4,38 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import checkin, conversation, feedback, history, home, kpi, people, recognition, review, settings, setup, warnings
+from handlers import (
+    checkin,
+    conversation,
+    disputes,
+    feedback,
+    history,
+    home,
+    kpi,
+    people,
+    recognition,
+    review,
+    settings,
+    setup,
+    warnings,
+)
 
 
 def register(app: App) -> None:
     """Attach every listener to ``app``."""
-    for surface in (conversation, home, people, kpi, checkin, warnings, feedback, setup, review, settings, history, recognition):
+    for surface in (
+        conversation,
+        home,
+        people,
+        kpi,
+        checkin,
+        warnings,
+        feedback,
+        setup,
+        review,
+        settings,
+        history,
+        recognition,
+        disputes,
+    ):
         surface.register(app)

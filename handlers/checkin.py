@@ -166,7 +166,7 @@ def checkin_modal(session: Session, *, person: Person, checkin: Checkin, now: An
     kpis = kpis_for_week(session, person_id=person.id or 0, period_key=checkin.period_key, today=today)
     lines = kpi_lines(session, kpis, period_key=checkin.period_key)
     blocks: list[InputBlock] = []
-    for line in lines[:20]:
+    for line in [line for line in lines if not line.fed_by][:20]:  # fed KPIs come from their source
         hint = i18n.t("form_target", locale, target=format_value(line.target, line.unit, locale))
         if line.anchors:
             options = [Option(text=clip(f"{i + 1} – {a}", 75), value=str(i + 1)) for i, a in enumerate(line.anchors)]

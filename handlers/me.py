@@ -40,7 +40,8 @@ def me_blocks(session: Session, person: Person, now: datetime) -> list[Block]:
         )
         trend = " ".join(format_value(m.value, kpi.unit, locale) for m in history.get(_id(kpi), [])[-4:]) or "–"
         projected = format_value(nice(state.forecast) if state.forecast is not None else None, kpi.unit, locale)
-        rows.append(f"{kpi_line(progress, locale)} · {i18n.t('me_forecast', locale, value=projected)}\n      _{trend}_")
+        fed = f" · {i18n.t('fed_from', locale, source=escape(kpi.fed_by))}" if kpi.fed_by else ""
+        rows.append(f"{kpi_line(progress, locale)}{fed} · {i18n.t('me_forecast', locale, value=projected)}\n      _{trend}_")
     weighted = [(states[_id(k)], k.weight) for k in kpis]
     pace, score = weighted_pace(weighted), weighted_score(weighted)
     week = next(iter(states.values())).week

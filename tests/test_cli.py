@@ -140,6 +140,19 @@ def test_serve_answers_signed_requests_over_http(tmp_path: Path) -> None:
                     time.sleep(0.2)
             assert status == 200 and json.loads(body)["challenge"] == "abc123"
             assert sender.event({"type": "url_verification", "challenge": "x"}, sign=False)[0] == 401
+            # the same server takes source systems' pushes: an unknown source or wrong secret is refused
+            import urllib.error
+            import urllib.request
+
+            push = urllib.request.Request(
+                f"http://127.0.0.1:{port}/sources/CRM/values",
+                data=b'{"values": []}',
+                headers={"Authorization": "Bearer wrong", "Content-Type": "application/json"},
+                method="POST",
+            )
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(push, timeout=10)
+            assert refused.value.code == 401 and b"wrong secret" in refused.value.read()
             assert slack.calls_to("auth.test")  # it checked the token at start-up
         finally:
             process.terminate()

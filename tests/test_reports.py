@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from bot.reports.teams import team_report
 from bot.team_view import team_summary
 from storage.engine import session_scope
 from storage.tables import Blocker, Checkin, Evaluation, Kpi, Measurement, Person, Team
+from storage.types import utc_now
 
 PERIOD = "2026-Q4"
 
@@ -61,9 +62,9 @@ def test_csv_is_the_kpi_table_with_the_same_status_as_kpi_team(history: Engine, 
     assert len(rows) == 6
     with session_scope(history) as session:
         team = session.exec(select(Team)).one()
-        as_of = min(date(2026, 12, 31), datetime.now(UTC).date())  # as the CLI: the period's end, or today while it runs
-        shown = team_summary(session, team=team, now=datetime.combine(as_of, time(12), tzinfo=UTC), today=as_of)
-        expected = {(m.slack_id, k.name): k.status for m in shown.members for k in m.kpis}
+        moment = min(utc_now(), datetime(2026, 12, 31, 23, 59, tzinfo=UTC))  # what the command uses
+        shown = team_summary(session, team=team, now=moment, today=moment.date())
+        expected = {(m.slack_id, k.name): str(k.status) for m in shown.members for k in m.kpis}
     assert {(r["slack_id"], r["kpi"]): r["status"] for r in rows} == expected
     revenue = next(r for r in rows if r["slack_id"] == "U001" and r["kpi"] == "Revenue")
     assert float(revenue["value"]) == 240000 and revenue["team"] == "Sales East"

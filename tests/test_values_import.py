@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlmodel import select
 
 from bot.cli import main
 from bot.orgfile import import_org
+from bot.values import store, validate
 from storage.engine import session_scope
 from storage.tables import Kpi, Measurement, ValueAudit
+from storage.types import utc_now
 from tests.conftest import ORG
 
 ORG_WITH_EMAIL = ORG.replace("{slack_id: U002, name: Emma Brown}", "{slack_id: U002, name: Emma Brown, email: Emma@Example.com}")
@@ -151,3 +154,48 @@ def test_fifty_megabytes_of_binary_junk_is_refused_with_its_line(
     err = capsys.readouterr().err
     assert f"{path}:" in err and ("not UTF-8" in err or "NUL" in err)
     assert snapshot(org_db) == before
+
+
+def _statements(engine: Engine, work: Callable[[], object]) -> int:
+    count = 0
+
+    def seen(*_: object) -> None:
+        nonlocal count
+        count += 1
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        work()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    return count
+
+
+def test_bulk_paths_issue_the_same_statements_for_100_or_400_people(tmp_path: Path) -> None:
+    """No query per row: four times the people, KPIs and values take the same number of statements (fresh SQLite each)."""
+    from benchmarks.bulk_import import org_yaml, values_csv
+    from bot.values_csv import read_values_csv
+    from storage.engine import make_engine
+    from storage.migrate import upgrade
+
+    counts = []
+    for people in (100, 400):
+        url = f"sqlite:///{tmp_path / f'{people}.db'}"
+        upgrade(url)
+        engine = make_engine(url)
+        org = org_yaml(people)
+
+        def load_org(engine: Engine = engine, org: str = org) -> None:
+            with session_scope(engine) as session:
+                import_org(session, org)
+
+        rows = read_values_csv(values_csv(people * 3, people).encode(), "values.csv")
+
+        def load_values(engine: Engine = engine, rows: list = rows) -> None:
+            with session_scope(engine) as session:
+                store(session, validate(session, rows), origin="import", now=utc_now())
+
+        counts.append((_statements(engine, load_org), _statements(engine, load_org), _statements(engine, load_values)))
+        engine.dispose()
+    assert counts[0][:2] == counts[1][:2], counts  # org import and re-import: the same statements at any size
+    assert counts[1][2] <= counts[0][2] + 4 < 20, counts  # values: a few more IN (...) chunks of 900 ids, not one per row

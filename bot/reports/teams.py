@@ -1,7 +1,7 @@
 """``kpibot report team NAME`` and ``kpibot report org``: KPIs with statuses, check-in rates, blockers, evaluations.
 
-Statuses come from the same function as ``/kpi team`` (``bot.team_view``),
-computed as of the period's last day (or today while it runs).
+Figures and statuses come from the one KPI state function (``bot.kpi_state``,
+through ``bot.team_view`` like ``/kpi team``), at the period's end (or now while it runs).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ KPI_COLUMNS = [
     "on_track_value",
     "forecast",
     "attainment",
+    "on_pace",
     "status",
     "source",
 ]
@@ -75,10 +76,11 @@ def _report(session: Session, request: ReportRequest, teams: list[Team], title: 
     sources = _sources(session, team_ids)
     statuses: dict[str, int] = defaultdict(int)
     charts: list[Chart] = []
+    # kpi_state measures each KPI at its owner's week end around ``now``: the period's last moment, or now while it runs.
+    moment = min(request.now, datetime.combine(request.end, time(23, 59), tzinfo=UTC))
     for team in teams:
         assert team.id is not None
-        as_of = datetime.combine(request.as_of, time(12), tzinfo=UTC)  # figures as of that day (bridges i9's new signature)
-        for member in team_summary(session, team=team, now=as_of, today=request.as_of).members:
+        for member in team_summary(session, team=team, now=moment, today=request.as_of).members:
             for k in member.kpis:
                 statuses[k.status] += 1
                 kpis.rows.append(
@@ -95,7 +97,8 @@ def _report(session: Session, request: ReportRequest, teams: list[Team], title: 
                         k.expected,
                         k.projected,
                         k.attainment,
-                        k.status,
+                        k.state.pace_attainment,
+                        str(k.status),
                         sources.get(k.kpi_id, ""),
                     ]
                 )

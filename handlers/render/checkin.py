@@ -55,14 +55,20 @@ def _kpi_text(line: KpiLine, locale: str) -> str:
     """One KPI in the prompt: what a reply means for it (the week's amount or the value now), then where it stands."""
     how = line.aggregate if line.aggregate in {"sum", "average", "latest"} else "sum"
     lower = i18n.t("lower_better", locale) if line.direction == "lower" else ""
+    ask = _fed(line, locale) if line.fed_by else i18n.t(f"ask_{how}", locale)  # a fed KPI is not asked: say where it comes from
     return i18n.t(
         "kpi_line",
         locale,
         name=escape(local_name(line.name, line.names, locale)),
-        ask=i18n.t(f"ask_{how}", locale),
+        ask=ask,
         lower=lower,
         standing=standing(line, locale),
     )
+
+
+def _fed(line: KpiLine, locale: str) -> str:
+    """ "from CRM": the value comes from the source system, it is not typed."""
+    return i18n.t("fed_from", locale, source=escape(line.fed_by or ""))
 
 
 def _buttons(checkin_id: int, locale: str) -> ActionsBlock:
@@ -97,7 +103,28 @@ def _prompt(message: CheckinPrompt, locale: str) -> Rendered:
         blocks.append(SectionBlock(text=clip(i18n.t("forbidden", locale) + "\n" + items, 3000)))
     blocks.append(SectionBlock(text=clip(i18n.t("prompt_howto", locale, example=escape(message.example)), 3000)))
     blocks.append(_buttons(message.checkin_id, locale))
+    disputable = dispute_buttons(message.kpis, locale)
+    if disputable is not None:
+        blocks.append(disputable)
     return title, blocks
+
+
+def dispute_buttons(lines: list[KpiLine], locale: str) -> ActionsBlock | None:
+    """One "Dispute" button per value a source delivered: the owner can object, their manager hears it."""
+    fed = [line for line in lines if line.fed_by and line.period_key and (line.value is not None or line.so_far is not None)]
+    if not fed:
+        return None
+    return ActionsBlock(
+        block_id="value_disputes",
+        elements=[
+            ButtonElement(
+                text=clip(i18n.t("btn_dispute", locale, name=line.name), 75),
+                action_id=f"value_dispute_{line.kpi_id}",
+                value=f"{line.kpi_id}:{line.period_key}",
+            )
+            for line in fed[:20]
+        ],
+    )
 
 
 def _category(category: str, locale: str) -> str:
@@ -207,6 +234,7 @@ def _confirmation(message: Confirmation, locale: str) -> Rendered:
     lines = []
     for line in message.kpis:
         value = format_value(line.value, line.unit, locale) if line.value is not None else i18n.t("no_value", locale)
+        fed = f" · {_fed(line, locale)}" if line.fed_by else ""
         lines.append(
             i18n.t(
                 "confirm_line",
@@ -215,6 +243,7 @@ def _confirmation(message: Confirmation, locale: str) -> Rendered:
                 value=value,
                 standing=standing(line, locale),
             )
+            + fed
         )
     body = clip(title + "\n" + "\n".join(lines), 3000)
     blocks: list[Block] = [SectionBlock(text=body)]
