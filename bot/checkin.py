@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from bot import i18n
 from bot.aliases import aliases_by_name, remember
+from bot.blocker_words import read_closings
 from bot.formats import format_value
 from bot.kpi_state import KpiSpec, in_period, state_for_week
 from bot.messages import AliasLearned, BlockerLine, Confirmation, KpiLine, Notice, QuestionMessage
@@ -201,7 +202,16 @@ def nice(value: float) -> float:
 
 
 def handle_reply(session: Session, *, person: Person, text: str, ts: str, now: datetime) -> list[Outgoing]:
-    """A DM from ``person``: understand it, store what is certain, then ask or confirm."""
+    """A DM from ``person``: blockers it says are over first, then the rest as a check-in reply."""
+    closing = read_closings(session, person=person, text=text, now=now)
+    said = [Outgoing(message, locale) for message, locale in closing.outgoing]
+    if said and not closing.rest.strip():
+        return said  # only "不卡了" / "legal approved it": nothing else to read
+    return said + _handle_check_in(session, person=person, text=closing.rest, ts=ts, now=now)
+
+
+def _handle_check_in(session: Session, *, person: Person, text: str, ts: str, now: datetime) -> list[Outgoing]:
+    """Understand a reply, store what is certain, then ask or confirm."""
     locale = person.locale
     assert person.id is not None
     checkin = open_checkin(session, person=person, now=now)
@@ -514,7 +524,11 @@ def handle_edit(session: Session, *, person: Person, text: str, ts: str, now: da
 
 def open_action_items(session: Session, *, person_id: int) -> list[ActionItem]:
     return list(
-        session.exec(select(ActionItem).where(ActionItem.person_id == person_id, col(ActionItem.done_at).is_(None))).all()
+        session.exec(
+            select(ActionItem).where(
+                ActionItem.person_id == person_id, col(ActionItem.done_at).is_(None), col(ActionItem.dropped_at).is_(None)
+            )
+        ).all()
     )
 
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from bot.config import ConfigError, Settings
 
 EPILOG = {
-    "demo": "Example: kpibot demo --weeks 4",
+    "demo": "Example: kpibot demo --weeks 13",
     "serve": "Example: SLACK_BOT_TOKEN=xoxb-... SLACK_SIGNING_SECRET=... kpibot serve",
     "db": "Example: DATABASE_URL=postgresql+psycopg://kpibot@localhost/kpibot kpibot db upgrade",
     "parse": 'Example: kpibot parse --kpi Revenue:CNY --kpi "New customers:count" "revenue 45k, 2 new customers"',
@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the whole lifecycle locally, no Slack account needed", epilog=EPILOG["demo"])
-    demo.add_argument("--weeks", type=int, default=3, help="simulated weeks (default 3)")
+    demo.add_argument("--weeks", type=int, default=13, help="simulated weeks (default 13: the whole of 2026-Q4)")
     demo.add_argument("--database", default=None, help="database URL (default: a fresh SQLite file in --out)")
     demo.add_argument("--out", default="demo-out", help="folder for the demo database and files")
     sub.add_parser("serve", help="run the bot (HTTP on $PORT, or Socket Mode with SLACK_APP_TOKEN)", epilog=EPILOG["serve"])

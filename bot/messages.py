@@ -51,15 +51,43 @@ class BlockerLine:
 
 
 @dataclass
+class OpenBlocker:
+    """An open blocker as shown to its owner (prompt) or to a manager (team view, escalation)."""
+
+    blocker_id: int
+    text: str
+    category: str
+    age_days: int
+    stated_date: str | None = None  # the date the person gave ("until next Wednesday"), ISO
+    owner_slack_id: str = ""
+    owner_name: str = ""
+    comment: str = ""
+
+
+@dataclass
+class ActionLine:
+    """An action item with its dates; ``state`` is open, done or dropped."""
+
+    item_id: int
+    text: str
+    due: str | None = None
+    overdue: bool = False
+    state: str = "open"
+    closed_on: str | None = None  # the day it was done or dropped
+    reason: str = ""
+
+
+@dataclass
 class CheckinPrompt:
-    """The weekly DM: KPIs with target, progress and pace, an example reply, open action items."""
+    """The weekly DM: KPIs with target, progress and pace, an example reply, open blockers and action items."""
 
     checkin_id: int
     name: str
     week: str
     kpis: list[KpiLine]
     example: str
-    action_items: list[str] = field(default_factory=list)
+    action_items: list[ActionLine] = field(default_factory=list)
+    blockers: list[OpenBlocker] = field(default_factory=list)
     forbidden: list[str] = field(default_factory=list)
     reminder: bool = False
 
@@ -203,6 +231,90 @@ class ReviewMessage:
 
 
 @dataclass
+class BlockerCheck:
+    """To the owner: a blocker whose stated date has passed (asked once), or several that a reply may mean."""
+
+    blockers: list[OpenBlocker]
+    kind: str = "date_passed"  # "date_passed" | "which" (a reply said resolved, but which one?)
+
+
+@dataclass
+class BlockerResolved:
+    """To the owner: a reply's words resolved this blocker."""
+
+    text: str
+    days: int
+
+
+@dataclass
+class BlockerEscalation:
+    """To the manager: a blocker open for more than two weeks, with its text."""
+
+    blocker: OpenBlocker
+
+
+@dataclass
+class BlockerComment:
+    """To the owner: their manager commented on a blocker."""
+
+    blocker: OpenBlocker
+    by_slack_id: str
+    comment: str
+
+
+@dataclass
+class ActionDue:
+    """To the owner: an action item's due date passed (one reminder)."""
+
+    item: ActionLine
+
+
+@dataclass
+class ChannelProblem:
+    """To a team's manager: the bot cannot post in the team's channel, and how to fix it."""
+
+    team: str
+    channel: str
+    reason: str  # Slack's error: not_in_channel | is_archived | channel_not_found
+    what: str = "retro"
+
+
+@dataclass
+class RetroKpi:
+    kpi_id: int
+    name: str
+    status: str  # off_track | at_risk
+    names: dict[str, str] = field(default_factory=dict)  # the name per language (bot.names.local_name)
+
+
+@dataclass
+class RetroAskMessage:
+    """To one person: all their KPIs that missed or are at risk last month, answered in one modal."""
+
+    ask_id: int
+    team: str
+    month: str
+    kpis: list[RetroKpi]
+
+
+@dataclass
+class RetroAnswer:
+    kpi: str
+    cause: str
+    change: str
+    owner_slack_id: str
+    due: str
+
+
+@dataclass
+class RetroAnswers:
+    """In the thread of the team's retro post: one person's root causes and next steps."""
+
+    slack_id: str
+    answers: list[RetroAnswer]
+
+
+@dataclass
 class RetroPost:
     """The monthly retro in the team channel: team-level figures only, never one person's numbers."""
 
@@ -214,6 +326,12 @@ class RetroPost:
     actions_done: int
     actions_open: int
     missed_kpis: int
+    actions_overdue: int = 0
+    actions_dropped: int = 0
+    resolution_days: dict[str, float] = field(default_factory=dict)  # median days to resolve, per category
+    improved: list[str] = field(default_factory=list)  # "Revenue" (KPI names, never people)
+    slipped: list[str] = field(default_factory=list)
+    watch: list[str] = field(default_factory=list)  # the gaming-watch findings (issue 13) belong here
 
 
 @dataclass

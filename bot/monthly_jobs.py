@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import col, select
 
 from bot.evaluation import evaluate_quarter, last_quarter, period_over
 from bot.evaluation_review import EvaluationDrafts, evaluation_rows, take_released
 from bot.messages import WatchQuestion
+from bot.outbox import send_claimed
 from bot.periods import period_bounds
 from bot.ports import UndeliverableError
-from bot.retro import due_retros
+from bot.retro import channel_problem, claim_due_retros, post_key, record_post
 from bot.services import Services
 from storage.engine import session_scope
-from storage.tables import Person, Retro, Team
+from storage.tables import OutboundMessage, Person, Retro, Team
 
 log = logging.getLogger(__name__)
 EVALUATION_WINDOW_DAYS = 7  # evaluations run in the first week of a quarter
+RECONCILE_FOR = timedelta(days=40)  # a month's retro is looked after until the next one
 
 
 def run(services: Services, now: datetime) -> tuple[int, int]:
@@ -27,30 +29,43 @@ def run(services: Services, now: datetime) -> tuple[int, int]:
 
 
 def retros(services: Services, now: datetime) -> int:
+    """Claim due retros (post + one follow-up per person) in one transaction, then send; returns posts made.
+
+    A post Slack refuses because of the channel (not invited, archived, gone)
+    brings the manager one note on how to fix it; a claim left by a crash is
+    finished by ``bot.outbox.recover`` and reconciled here on a later tick.
+    """
     with session_scope(services.engine) as session:
-        work = due_retros(session, now=now)
+        keys = claim_due_retros(session, now=now)
+    send_claimed(services, keys, now=now)
+    return reconcile(services, now)
+
+
+def reconcile(services: Services, now: datetime) -> int:
+    """Record the ts of retro posts that went out (for the answers' thread); tell the manager about refused ones."""
     posted = 0
-    for item in work:
-        if item.channel:
-            try:
-                ts = services.gateway.send(item.channel, item.post, locale="en-US")
-                with session_scope(services.engine) as session:
-                    row = session.get(Retro, item.retro_id)
-                    if row is not None:
-                        row.ts, row.posted_at = ts, now
+    notes: list[str] = []
+    with session_scope(services.engine) as session:
+        pending = session.exec(
+            select(Retro).where(
+                col(Retro.ts).is_(None), col(Retro.channel_id).is_not(None), col(Retro.created_at) > now - RECONCILE_FOR
+            )
+        ).all()
+        keys = {post_key(r.id or 0): r for r in pending}
+        if not keys:
+            return 0
+        sent = session.exec(select(OutboundMessage).where(col(OutboundMessage.key).in_(list(keys)))).all()
+        for row in sent:
+            retro = keys[row.key]
+            if row.ts:
+                record_post(session, retro_id=retro.id or 0, ts=row.ts, now=now)
                 posted += 1
-            except UndeliverableError as exc:
-                log.warning(
-                    "the retro for %s could not be posted (%s): invite the bot to the channel", item.team.name, exc.reason
-                )
-        for owner, ask in item.asks:
-            try:
-                services.gateway.send(owner.dm_channel_id or services.gateway.open_dm(owner.slack_id), ask, locale=owner.locale)
-            except UndeliverableError as exc:
-                log.warning("a retro question could not be delivered (%s)", exc.reason)
-        manager = _manager(services, item.team.manager_id) if item.questions else None
-        if manager is not None:
-            ask_manager(services, manager, item.questions)
+            elif row.failure:
+                key = channel_problem(session, retro_id=retro.id or 0, reason=row.failure, now=now)
+                if key:
+                    log.warning("the retro of team %s could not be posted: Slack says %s", retro.team_id, row.failure)
+                    notes.append(key)  # once per team, channel and reason: the key says so
+    send_claimed(services, notes, now=now)
     return posted
 
 

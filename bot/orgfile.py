@@ -62,6 +62,7 @@ class TeamSpec(_Strict):
     channel: str | None = None
     checkin: CheckinSpec = CheckinSpec()
     retro_day: int = 1
+    locale: str | None = None  # language of the team's channel posts (retro), e.g. zh-CN; default en-US
     holidays: str | None = None
     members: list[str] = []
 
@@ -330,6 +331,7 @@ def import_org(session: Session, text: str) -> ImportReport:
             "checkin_time": t.checkin.time,
             "reminder_after_hours": t.checkin.reminder_after_hours,
             "retro_day": t.retro_day,
+            "locale": t.locale,
             "holidays": t.holidays,
         }
         team_rows.append((t.name, {"name": t.name}, values))

@@ -22,6 +22,9 @@ from sqlmodel import Session, col, select
 
 from bot.checkin import example_reply, lines_from, measurements_for, stored_values
 from bot.feedback_jobs import run as feedback_jobs
+from bot.followup import MAX_SHOWN, open_actions, open_blockers
+from bot.followup_jobs import FollowupReport
+from bot.followup_jobs import run as followup_jobs
 from bot.messages import CheckinPrompt
 from bot.monthly_jobs import run as monthly_jobs
 from bot.people import local_now
@@ -34,7 +37,7 @@ from bot.source_jobs import report_silent_sources
 from bot.time_off import week_is_away
 from storage.engine import session_scope
 from storage.queries import compare_and_set, insert_if_absent, take_many
-from storage.tables import ActionItem, Checkin, CheckinRound, Kpi, Person, Team
+from storage.tables import Checkin, CheckinRound, Kpi, Person, Team
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +65,7 @@ class TickReport:
     reviews: int = 0
     retros: int = 0
     evaluations: int = 0
+    followups: FollowupReport = field(default_factory=FollowupReport)
     silent_sources: list[str] = field(default_factory=list)
 
 
@@ -79,6 +83,7 @@ def tick(services: Services, now: datetime | None = None, *, workers: int = 8) -
     report.feedback_reminders, report.feedback_closed = feedback_jobs(services, now)
     report.reviews = review_jobs(services, now)
     report.retros, report.evaluations = monthly_jobs(services, now)
+    report.followups = followup_jobs(services, now)
     report.silent_sources = report_silent_sources(services, now)
     return report
 
@@ -249,18 +254,17 @@ def prepare(session: Session, checkin_ids: list[int], *, now: datetime, reminder
     rows = session.exec(
         select(Checkin, Person).join(Person, col(Person.id) == Checkin.person_id).where(col(Checkin.id).in_(checkin_ids))
     ).all()
-    person_ids = [p.id for _, p in rows]
+    person_ids = [p.id for _, p in rows if p.id is not None]
     kpis_by_person: dict[int, list[Kpi]] = {}
     for kpi in session.exec(
         select(Kpi).where(col(Kpi.owner_id).in_(person_ids), Kpi.status == "active").order_by(col(Kpi.weight).desc(), col(Kpi.id))
     ).all():
         kpis_by_person.setdefault(kpi.owner_id, []).append(kpi)
     measurements = measurements_for(session, [k.id or 0 for ks in kpis_by_person.values() for k in ks])
-    items_by_person: dict[int, list[str]] = {}
-    for item in session.exec(
-        select(ActionItem).where(col(ActionItem.person_id).in_(person_ids), col(ActionItem.done_at).is_(None))
-    ).all():
-        items_by_person.setdefault(item.person_id, []).append(item.next_step)
+    items_by_person = open_actions(session, person_ids=person_ids, today=now.date())
+    blockers_by_person: dict[str, list[Any]] = {}
+    for blocker in open_blockers(session, person_ids=person_ids, now=now):
+        blockers_by_person.setdefault(blocker.owner_slack_id, []).append(blocker)
     batch = []
     for checkin, person in rows:
         today = local_now(person, now).date()
@@ -274,7 +278,8 @@ def prepare(session: Session, checkin_ids: list[int], *, now: datetime, reminder
                 week=checkin.period_key,
                 kpis=lines,
                 example=example_reply(lines, person.locale),
-                action_items=items_by_person.get(person.id or 0, []),
+                action_items=items_by_person.get(person.id or 0, [])[:MAX_SHOWN],
+                blockers=blockers_by_person.get(person.slack_id, [])[:MAX_SHOWN],
                 forbidden=list(dict.fromkeys(rule for k in kpis for rule in k.forbidden)),
                 reminder=reminder,
             )

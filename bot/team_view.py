@@ -13,10 +13,12 @@ from typing import Any
 from sqlalchemy import Date, bindparam, func
 from sqlmodel import Session, col, select
 
+from bot.followup import open_blockers
 from bot.kpi_state import KpiSpec, KpiState, Status, kpi_state, local_day, reporting_moment, weighted_pace
+from bot.messages import OpenBlocker
 from bot.periods import week_key, week_start
 from bot.scoring import split_totals
-from storage.tables import Blocker, Checkin, Kpi, KpiWarning, Measurement, Person, Team
+from storage.tables import Checkin, Kpi, KpiWarning, Measurement, Person, Team
 
 HISTORY_WEEKS = 6
 
@@ -78,6 +80,7 @@ class TeamSummary:
     week: str
     members: list[MemberRow]
     subteams: list[str] = field(default_factory=list)
+    open_blockers: list[OpenBlocker] = field(default_factory=list)  # oldest first; never in a shared view
 
     @property
     def average_score(self) -> float | None:
@@ -236,7 +239,7 @@ _STATEMENTS = {scoped: (_kpi_statement(scoped), _values_statement(scoped)) for s
 
 
 def _summary_statements() -> dict[str, Any]:
-    """The team summary's other five queries, built once with bind parameters (building them was a cost per request)."""
+    """The team summary's other four queries, built once with bind parameters (building them was a cost per request)."""
     team_id: Any = bindparam("team_id")
     return {
         "members": select(Person.id, Person.slack_id, Person.name)
@@ -245,10 +248,6 @@ def _summary_statements() -> dict[str, Any]:
         "checkins": select(Checkin.person_id, Checkin.period_key, Checkin.status)
         .join(Person, col(Person.id) == Checkin.person_id)
         .where(Person.team_id == team_id, Checkin.period_key >= bindparam("since")),
-        "blockers": select(Blocker.person_id, Blocker.category, func.count(col(Blocker.id)))
-        .join(Person, col(Person.id) == Blocker.person_id)
-        .where(Person.team_id == team_id, col(Blocker.resolved_at).is_(None))
-        .group_by(col(Blocker.person_id), col(Blocker.category)),
         "warnings": select(Kpi.owner_id, Kpi.name)
         .join(KpiWarning, col(KpiWarning.kpi_id) == Kpi.id)
         .join(Person, col(Person.id) == Kpi.owner_id)
@@ -301,7 +300,7 @@ def team_summary(session: Session, *, team: Team, now: datetime, today: date) ->
     Seven queries whatever the team size: members, KPIs, their weekly values,
     recent check-ins, open blockers, recent warnings, sub-teams. KPI figures
     are each owner's (``now`` on their clock); ``today`` is the viewer's date
-    and only picks the check-in week shown.
+    and picks the check-in week shown.
     """
     this_week = week_key(today)
     db = session.connection()  # Core rows: these are plain columns, the ORM's per-row work bought nothing
@@ -331,15 +330,19 @@ def team_summary(session: Session, *, team: Team, now: datetime, today: date) ->
                 break
             streak += 1
         row.missed_streak = streak
-    for blocker_owner, category, count in db.execute(_SUMMARY["blockers"], {"team_id": team.id}).all():
-        if blocker_owner in rows:
-            rows[blocker_owner].blockers[category] = count
+    # what blocks whom, oldest first: the rows themselves (the manager reads each), counted per member
+    blocking = open_blockers(session, person_ids=[i for i in ids if i is not None], now=now)
+    by_slack = {row.slack_id: row for row in rows.values()}
+    for blocker in blocking:
+        member = by_slack.get(blocker.owner_slack_id)
+        if member is not None:
+            member.blockers[blocker.category] = member.blockers.get(blocker.category, 0) + 1
     recent = week_key(week_start(today) - timedelta(weeks=3))
     for owner_id, name in db.execute(_SUMMARY["warnings"], {"team_id": team.id, "recent": recent}).all():
         if owner_id in rows and name not in rows[owner_id].warnings:
             rows[owner_id].warnings.append(name)
     subteams = list(db.execute(_SUMMARY["subteams"], {"team_id": team.id}).scalars())
-    return TeamSummary(team=team.name, week=this_week, members=[rows[i] for i in ids], subteams=subteams)
+    return TeamSummary(team=team.name, week=this_week, members=[rows[i] for i in ids], subteams=subteams, open_blockers=blocking)
 
 
 def utc_today(now: datetime) -> date:

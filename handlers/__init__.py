@@ -9,11 +9,13 @@ from handlers import (
     conversation,
     disputes,
     feedback,
+    followup,
     history,
     home,
     kpi,
     people,
     recognition,
+    retro,
     review,
     settings,
     setup,
@@ -36,6 +38,8 @@ def register(app: App) -> None:
         settings,
         history,
         recognition,
+        followup,
+        retro,
         disputes,
     ):
         surface.register(app)

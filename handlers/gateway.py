@@ -103,9 +103,13 @@ class SlackGateway:
         except SlackApiError as exc:
             raise self._undeliverable(exc) from exc
 
-    def send(self, channel: str, message: Any, *, locale: str, marker: dict[str, Any] | None = None) -> str:
+    def send(
+        self, channel: str, message: Any, *, locale: str, marker: dict[str, Any] | None = None, thread_ts: str | None = None
+    ) -> str:
         text, blocks = render(message, locale)
         kwargs: dict[str, Any] = {}
+        if thread_ts:
+            kwargs["thread_ts"] = thread_ts
         if marker is not None:
             # Slack message metadata lets a restarted job find what it already sent.
             kwargs["metadata"] = {"event_type": MARKER_EVENT, "event_payload": marker}
@@ -123,10 +127,14 @@ class SlackGateway:
     def publish_home(self, slack_id: str, view: Any) -> None:
         self.client.views_publish(user_id=slack_id, view=view)
 
-    def find_sent(self, channel: str, *, since: datetime, marker: dict[str, Any]) -> str | None:
-        response = self.client.conversations_history(
-            channel=channel, oldest=f"{since.timestamp() - 60:.6f}", include_all_metadata=True, limit=50
-        )
+    def find_sent(self, channel: str, *, since: datetime, marker: dict[str, Any], thread_ts: str | None = None) -> str | None:
+        oldest = f"{since.timestamp() - 60:.6f}"
+        if thread_ts:  # replies in a thread are not in the channel's history
+            response = self.client.conversations_replies(
+                channel=channel, ts=thread_ts, oldest=oldest, include_all_metadata=True, limit=200
+            )
+        else:
+            response = self.client.conversations_history(channel=channel, oldest=oldest, include_all_metadata=True, limit=50)
         messages: list[dict[str, Any]] = response.get("messages", [])
         for message in messages:
             metadata = message.get("metadata") or {}

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from bot import i18n
 from bot.charts import alt_text, person_series, render_png, team_series
 from bot.feedback_jobs import announce_releases, send_pending
+from bot.followup import my_actions
 from bot.goals import goal_tree
 from bot.monthly_jobs import deliver_released
 from bot.people import current_kpis, local_now
@@ -25,6 +26,7 @@ from handlers.history import history_reply
 from handlers.me import last_evaluation, me_blocks
 from handlers.recognition import kudos_reply
 from handlers.render.escape import escape
+from handlers.render.followup import actions_list
 from handlers.render.goals import goals_blocks
 from handlers.settings import open_settings
 from handlers.setup import open_setup
@@ -63,6 +65,7 @@ def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext, client: 
         elif sub == "me":
             blocks = (
                 me_blocks(session, person, services.clock())
+                + actions_list(my_actions(session, person=person, now=services.clock()), locale)
                 + own_results(session, services, person)
                 + last_evaluation(session, person)
             )

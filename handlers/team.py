@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from bot import i18n
 from bot.people import local_now
+from bot.retro import team_locale
 from bot.team_view import NotAllowed, UnknownTeam, resolve_team, team_summary
 from handlers.render.escape import escape
 from handlers.render.team import overview_blocks, team_blocks
@@ -34,5 +35,5 @@ def team_reply(session: Session, person: Person, words: list[str], channel_id: s
     if share:
         if not channel_id.startswith(("C", "G")):
             return "ephemeral", [SectionBlock(text=i18n.t("share_needs_channel", locale))]
-        return "in_channel", overview_blocks(summary, locale, shared=True)
+        return "in_channel", overview_blocks(summary, team_locale(team), shared=True)  # the channel reads the team's language
     return "ephemeral", team_blocks(summary, locale)

@@ -4,7 +4,11 @@ A sample organisation on SQLite, the real Bolt app behind a real HTTP server,
 the Slack stand-in, and a simulated clock: prompts go out at each person's
 local Monday morning, people answer in English or Chinese (signed events over
 HTTP, as Slack would send them), the bot asks, confirms, reminds and records
-misses. At the end it prints what each person and channel saw.
+misses. By default it runs the whole quarter (13 weeks, fast-forwarded), so
+the monthly retros, early warnings, the half-year review and the quarterly
+evaluation (on 2 January, once Q4 is over) rest on full data. At the end it
+prints the story in time order, each message stamped with its reader's local
+time.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 
@@ -36,6 +41,9 @@ from storage.migrate import upgrade
 SAMPLE = Path(bot.__file__).parent / "data" / "sample_org.yaml"
 SIGNING_SECRET = "demo0signing0secret0000000000000"
 START = datetime(2026, 10, 5, tzinfo=UTC)  # the first Monday of 2026-Q4
+LOOK = datetime(2026, 12, 18, 10, tzinfo=UTC)  # a Friday in Q4's last month: the managers' look
+CRM_DAY = datetime(2026, 11, 30, 9, tzinfo=UTC)  # November's figures for Liam Wilson arrive from the CRM
+EVENT_IDS = itertools.count(1)
 
 PEOPLE = {
     "U0ADMIN": ("Grace Hopper", "America/New_York", "en-US"),
@@ -81,6 +89,37 @@ SCRIPT: dict[str, list[list[str] | None]] = {
     "U204": [["revenue 5k, 3 new clients, complaints 2%"], ["same as last week"], None],
 }
 
+# After the scripted weeks, each person keeps a steady rhythm (weekly revenue, new customers,
+# complaint rate at week 3, its change per week): some ahead, some behind, so warnings and the
+# retro have something to say. Liu Yang is away every other week.
+RHYTHM: dict[str, tuple[float, int, float, float]] = {
+    "U101": (52_000, 2, 1.1, -0.02),
+    "U102": (33_000, 1, 1.9, 0.0),
+    "U103": (44_000, 2, 1.6, -0.03),
+    "U104": (50_000, 3, 1.0, -0.01),
+    "U201": (7_600, 2, 1.2, -0.02),
+    "U202": (6_400, 2, 1.4, -0.03),
+    "U203": (7_300, 2, 1.5, -0.04),
+    "U204": (5_200, 2, 2.0, 0.0),
+}
+
+
+def reply_for(user: str, week: int) -> list[str] | None:
+    """What ``user`` answers in ``week`` (0 = the first): the script, then their rhythm."""
+    script = SCRIPT.get(user, [])
+    if week < len(script):
+        return script[week]
+    if user not in RHYTHM or (user == "U103" and week % 2):
+        return None
+    revenue, customers, complaints, drift = RHYTHM[user]
+    wobble = (week * 7919 % 11 - 5) / 100  # a deterministic +-5%: real weeks are not all alike
+    revenue = round(revenue * (1 + wobble), -2)
+    customers = max(0, customers + (1 if week % 3 == 0 else 0) - (1 if week % 4 == 0 else 0))
+    rate = round(max(0.4, complaints + drift * (week - 2)), 1)
+    if PEOPLE[user][2].startswith("zh"):
+        return [f"销售额{revenue / 10_000:g}万，新客户{customers}个，投诉率{rate:g}%"]
+    return [f"revenue {revenue / 1000:g}k, {customers} new clients, complaints {rate:g}%"]
+
 
 @dataclass
 class SimClock:
@@ -120,13 +159,13 @@ def run_demo(*, weeks: int, out: Path, database_url: str | None = None) -> int:
         app = create_app(settings, services, executor=executor)
         with LocalServer(app, executor=executor) as server:
             driver = SlackDriver(server.url, SIGNING_SECRET, slack)
-            _simulate(services, slack, driver, clock, weeks)
-            _feedback_round(services, slack, driver)
-            _close_round(slack, driver)
-            _kudos(slack, driver)
-            _agree_kpis(services, slack, driver)
-            _managers_look(driver)
-            _half_year_review(services, clock)
+            end = START + timedelta(weeks=weeks) - timedelta(days=3)  # the last Friday
+            story = _story(services, slack, driver, clock)
+            answered: set[tuple[str, int]] = set()
+            _simulate(services, slack, driver, clock, end, answered, story)
+            for when, step in story:  # what the simulated weeks did not reach, fast-forwarded in order
+                clock.now = max(clock.now, when)
+                step()
             _quarter_end(services, slack, driver, clock)
         _print_transcripts(slack)
         _write_charts(services, out)
@@ -274,26 +313,113 @@ def _agree_kpis(services: Services, slack: SlackStandIn, driver: SlackDriver) ->
         slack.wait_for(lambda calls: any("Agreed" in str(c.args.get("text")) for c in calls), timeout=10)
 
 
-def _half_year_review(services: Services, clock: SimClock) -> None:
-    """Fast-forward: the October retro on 1 November; November's figures for Liam Wilson arrive from the CRM
-    (revenue up, complaints up too), so the November retro on 1 December asks his manager about it; the
-    half-year review on 18 December and the Q4 evaluation drafts on 2 January (three weeks of data behind them)."""
+def _story(services: Services, slack: SlackStandIn, driver: SlackDriver, clock: SimClock) -> list[tuple[datetime, Any]]:
+    """What happens besides the weekly check-ins, each at its moment: the simulation runs a step when its
+    clock passes it (the scheduler's own jobs, retros and follow-ups included, run in every tick); a
+    shorter run fast-forwards through the rest. Every job is idempotent, so calling it again is safe."""
+    from bot.followup_jobs import run as followups
     from bot.monthly_jobs import evaluations, retros
     from bot.review_jobs import run as review_jobs
+
+    def escalation() -> None:  # Li Wei's "卡在法务审批" is 16 days old: escalated to Chen Jie; then resolved
+        followups(services, clock.now)
+        _say(slack, driver, "U101", "法务审批下来了", "EvLoop0001", clock)
+
+    def october_retro() -> None:
+        retros(services, clock.now)
+        _answer_retro(services, driver)
+
+    def november_items() -> None:
+        _close_items(services, driver)
+
+    def november_retro() -> None:
+        followups(services, clock.now)  # one reminder for items left open past their due date
+        retros(services, clock.now)
+
+    def managers_week() -> None:
+        _feedback_round(services, slack, driver)
+        _close_round(slack, driver)
+        _kudos(slack, driver)
+        _agree_kpis(services, slack, driver)
+        _managers_look(driver, clock)
+
+    return [
+        (datetime(2026, 10, 28, 1, tzinfo=UTC), escalation),
+        (datetime(2026, 11, 1, 10, tzinfo=UTC), october_retro),
+        (datetime(2026, 11, 18, 3, tzinfo=UTC), november_items),
+        (CRM_DAY, lambda: _crm_november(services)),
+        (datetime(2026, 12, 1, 10, tzinfo=UTC), november_retro),
+        (datetime(2026, 12, 18, 9, tzinfo=UTC), lambda: review_jobs(services, clock.now)),
+        (LOOK, managers_week),
+        (datetime(2027, 1, 2, 9, tzinfo=UTC), lambda: evaluations(services, clock.now)),  # once Q4 is over everywhere
+    ]
+
+
+def _answer_retro(services: Services, driver: SlackDriver) -> None:
+    """The October retro asked: three people answer in the modal (root cause, change, owner, due date)."""
+    from sqlmodel import col, select
+
+    from handlers.metadata import secret_of, sign
+    from storage.tables import Person, RetroAsk
+
+    with session_scope(services.engine) as session:
+        asks = [
+            (a.id, p.slack_id, list(a.kpis))
+            for a, p in session.exec(
+                select(RetroAsk, Person).join(Person, col(Person.id) == RetroAsk.person_id).order_by(col(RetroAsk.id))
+            ).all()
+        ]
+    secret = secret_of(services)
+    steps = ["请法务预先审核合同模板", "Pair with a senior rep on two calls a week", "Ask marketing for 20 warm leads"]
+    for n, (ask_id, slack_id, kpis) in enumerate(asks[:3]):
+        driver.click(slack_id, "retro_answer", str(ask_id))
+        values: dict[str, Any] = {}
+        for k in kpis:
+            i = k["kpi_id"]
+            values[f"k{i}_cause"] = {
+                "v": {"type": "static_select", "selected_option": {"value": "process" if n == 0 else "capability"}}
+            }
+            values[f"k{i}_change"] = {"v": {"type": "plain_text_input", "value": steps[n % len(steps)]}}
+            values[f"k{i}_owner"] = {"v": {"type": "users_select", "selected_user": slack_id}}
+            values[f"k{i}_due"] = {"v": {"type": "plain_text_input", "value": "11月20日" if n == 0 else "20 Nov"}}
+        driver.submit(slack_id, "retro_answers", values, private_metadata=sign(secret, str(ask_id)))
+
+
+def _close_items(services: Services, driver: SlackDriver) -> None:
+    """One action item is done, one dropped with a reason."""
+    from sqlmodel import col, select
+
+    from handlers.metadata import secret_of, sign
+    from storage.tables import ActionItem, Person
+
+    with session_scope(services.engine) as session:
+        items = [
+            (i.id, p.slack_id)
+            for i, p in session.exec(
+                select(ActionItem, Person).join(Person, col(Person.id) == ActionItem.person_id).order_by(col(ActionItem.id))
+            ).all()
+        ]
+    if items:
+        driver.click(items[0][1], "action_done", str(items[0][0]))
+    if len(items) > 1:
+        item_id, owner = items[-1]
+        reason = {"reason": {"text": {"type": "plain_text_input", "value": "Marketing now runs the lead campaign"}}}
+        driver.submit(owner, "action_drop", reason, private_metadata=sign(secret_of(services), str(item_id)))
+
+
+def _crm_november(services: Services) -> None:
+    """November's figures for Liam Wilson arrive from the CRM (revenue up, complaints up too): the gaming
+    watch asks his manager about it with the November retro."""
     from bot.values import ValueRow, store, validate
 
-    retros(services, datetime(2026, 11, 1, 10, tzinfo=UTC))
     november = [f"2026-11-{d:02d}" for d in (2, 9, 16, 23)]
     rows = [ValueRow(f"row {i}", "U204", "Revenue", day, 9000) for i, day in enumerate(november)]
     rows += [ValueRow(f"row {i + 4}", "U204", "Complaint rate", day, 2.6) for i, day in enumerate(november)]
     with session_scope(services.engine) as session:
-        store(session, validate(session, rows), origin="import", now=datetime(2026, 11, 30, 9, tzinfo=UTC))
-    retros(services, datetime(2026, 12, 1, 10, tzinfo=UTC))
-    review_jobs(services, datetime(2026, 12, 18, 9, tzinfo=UTC))
-    evaluations(services, datetime(2027, 1, 2, 9, tzinfo=UTC))
+        store(session, validate(session, rows), origin="import", now=CRM_DAY)
 
 
-def _managers_look(driver: SlackDriver) -> None:
+def _managers_look(driver: SlackDriver, clock: SimClock) -> None:
     """Each manager types /kpi team (private), and one shares the team totals in the channel."""
     for user, text, channel in (
         ("U0EASTMGR", "team", "C0EAST"),
@@ -306,7 +432,7 @@ def _managers_look(driver: SlackDriver) -> None:
         _, answer = driver.command(user, text, channel)
         who = PEOPLE[user][0]
         where = "only they see" if answer.get("response_type") == "ephemeral" else f"posted in {channel}"
-        print(f"\n== {who} types /kpi {text} in {channel} ({where}):")
+        print(f"\n== {_local(clock.now, user)}  {who} types /kpi {text} in {channel} ({where}):")
         for line in blocks_as_text(answer.get("blocks", []), answer.get("text", "")):
             print(f"      {line}")
 
@@ -336,15 +462,26 @@ def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {kind}" for kind, n in counts.items())
 
 
-def _simulate(services: Services, slack: SlackStandIn, driver: SlackDriver, clock: SimClock, weeks: int) -> None:
-    event_ids = itertools.count(1)
-    answered: set[tuple[str, int]] = set()
-    end = START + timedelta(weeks=weeks) - timedelta(days=3)  # ends on the last Friday: managers look then
-    step = timedelta(minutes=30)
+def _simulate(
+    services: Services,
+    slack: SlackStandIn,
+    driver: SlackDriver,
+    clock: SimClock,
+    end: datetime,
+    answered: set[tuple[str, int]],
+    story: list[tuple[datetime, Any]],
+) -> None:
+    """Tick the scheduler every simulated hour until ``end``; people answer their prompts two hours later,
+    and each story step runs (and leaves the list) when the clock passes its moment."""
+    step = timedelta(hours=1)
     while clock.now < end:
         report = tick(services, clock.now)
+        while story and story[0][0] <= clock.now:
+            story.pop(0)[1]()
         for slack_id in report.missed:
-            print(f"   {clock.now:%a %d %b %H:%M} UTC  {slack_id} missed the week")
+            slack.calls.append(
+                Call("missed", {"channel": "D" + slack_id[1:], "user": slack_id}, clock.epoch(), 200, {"ok": True})
+            )
         week = (clock.now - START).days // 7
         for prompt in slack.calls_to("chat.postMessage"):
             meta = (prompt.args.get("metadata") or {}).get("event_payload") or {}
@@ -357,10 +494,8 @@ def _simulate(services: Services, slack: SlackStandIn, driver: SlackDriver, cloc
             if (datetime.fromtimestamp(prompt.at, UTC) - START).days // 7 != week:
                 continue
             answered.add(key)
-            script = SCRIPT.get(user, [])
-            messages = script[week] if week < len(script) else None
-            for text in messages or []:
-                _say(slack, driver, user, text, f"Ev{next(event_ids):08d}", clock)
+            for text in reply_for(user, week) or []:
+                _say(slack, driver, user, text, f"Ev{next(EVENT_IDS):08d}", clock)
         clock.now += step
 
 
@@ -380,20 +515,27 @@ def _user_call(user: str, channel: str, text: str, clock: SimClock) -> Call:
     return Call("user_says", {"channel": channel, "user": user, "text": text}, clock.epoch(), 200, {"ok": True})
 
 
+def _local(moment: datetime, user: str | None) -> str:
+    """``Mon 05 Oct 09:00 Asia/Shanghai``: a moment on the wall clock of the person it concerns (UTC for channels)."""
+    tz = PEOPLE[user][1] if user in PEOPLE else "UTC"
+    return f"{moment.astimezone(ZoneInfo(tz)):%a %d %b %H:%M} {tz}"
+
+
 def _print_transcripts(slack: SlackStandIn) -> None:
-    by_channel: dict[str, list[Any]] = {}
-    for call in slack.calls:
-        if call.method in {"chat.postMessage", "user_says"} and call.response.get("ok"):
-            by_channel.setdefault(str(call.args.get("channel")), []).append(call)
-    names = {("D" + uid[1:]): f"{name} ({uid}, {tz}, {locale})" for uid, (name, tz, locale) in PEOPLE.items()}
-    for channel, calls in sorted(by_channel.items()):
-        print(f"\n== {names.get(channel, channel)}")
-        for call in calls:
-            when = datetime.fromtimestamp(call.at, UTC).strftime("%a %d %b %H:%M UTC")
-            if call.method == "user_says":
-                print(f"  [{when}] > {call.args['text']}")
-                continue
-            print(f"  [{when}] kpibot:")
+    """The story in time order: every message to or from a person, stamped with that person's local time."""
+    names = {("D" + uid[1:]): (uid, name) for uid, (name, _, _) in PEOPLE.items()}
+    print("\n== The quarter, in time order (each line in its reader's local time; channels in UTC)")
+    calls = [c for c in slack.calls if c.method in {"chat.postMessage", "user_says", "missed"} and c.response.get("ok")]
+    for call in sorted(calls, key=lambda c: c.at):
+        channel = str(call.args.get("channel"))
+        user, name = names.get(channel, (None, channel))
+        when = _local(datetime.fromtimestamp(call.at, UTC), user)
+        if call.method == "missed":
+            print(f"\n[{when}] {name} missed the week")
+        elif call.method == "user_says":
+            print(f"[{when}] {name} > {call.args['text']}")
+        else:
+            print(f"\n[{when}] kpibot -> {name}:")
             for line in blocks_as_text(call.args.get("blocks") or [], call.args.get("text", "")):
                 print(f"      {line}")
 

@@ -369,6 +369,8 @@ class SlackStandIn:
         message = {"type": "message", "text": args.get("text", ""), "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts}
         if args.get("blocks"):
             message["blocks"] = args["blocks"]
+        if args.get("thread_ts"):
+            message["thread_ts"] = str(args["thread_ts"])
         if args.get("metadata"):
             metadata = args["metadata"]
             message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
@@ -396,6 +398,12 @@ class SlackStandIn:
         if str(args.get("include_all_metadata")).lower() not in {"true", "1"}:
             found = [{k: v for k, v in m.items() if k != "metadata"} for m in found]
         return {"ok": True, "messages": sorted(found, key=lambda m: m["ts"], reverse=True), "has_more": False}
+
+    def _m_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A thread: its parent and the replies posted with that thread_ts."""
+        channel, parent = str(args.get("channel")), str(args.get("ts"))
+        found = [m for (c, ts), m in self.messages.items() if c == channel and (ts == parent or m.get("thread_ts") == parent)]
+        return {"ok": True, "messages": sorted(found, key=lambda m: m["ts"]), "has_more": False}
 
     def _view(self, args: dict[str, Any]) -> dict[str, Any]:
         view = args.get("view")

@@ -18,6 +18,7 @@ METHOD_SCOPES = {
     "chat_postEphemeral": "chat:write",
     "conversations_open": "im:write",
     "conversations_history": "im:history",
+    "conversations_replies": "channels:history",  # finding a retro thread reply after a crash
     "users_info": "users:read",
     "views_open": None,
     "views_update": None,

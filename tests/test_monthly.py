@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -12,7 +11,7 @@ from bot.periods import week_key
 from bot.rounds import tick
 from bot.services import Services
 from storage.engine import session_scope
-from storage.tables import ActionItem, Evaluation, Kpi, Measurement, Person, Recognition, Retro
+from storage.tables import Evaluation, Kpi, Measurement, Person, Recognition
 from tests.conftest import Harness
 
 
@@ -25,34 +24,8 @@ def _weekly(bot: Harness, slack_id: str, name: str, value: float, weeks: int = 1
             session.add(Measurement(kpi_id=kpi.id, period_key=week_key(monday), week_start=monday, value=value))
 
 
-def test_the_retro_posts_team_totals_once_and_asks_owners_of_missed_kpis(bot: Harness, services: Services) -> None:
-    _weekly(bot, "U001", "Revenue", 10_000, weeks=9)  # far behind 600k
-    _weekly(bot, "U002", "Revenue", 9_000, weeks=9)  # well ahead of 90k
-    bot.clock.now = datetime(2026, 12, 1, 9, tzinfo=UTC)  # retro day 1, in the manager's London time
-    report = tick(services)
-    assert report.retros == 1 and tick(services).retros == 0
-    post = bot.last_to("C0SALES")
-    text = json.dumps(post["blocks"], ensure_ascii=False)
-    assert "retro for 2026-11" in text and "behind" in text
-    for private in ("Li Wei", "Emma", "10k", "U001"):
-        assert private not in text  # team totals only
-    asks = [p for p in bot.slack.posted(bot.slack.dm_channel("U001")) if "月度复盘" in p["text"]]  # Li Wei reads Chinese
-    assert asks and "Revenue" in asks[0]["text"]
-    value = asks[0]["blocks"][1]["elements"][1]["value"]
-    assert value.endswith(":process:retro")
-    bot.click("U001", "warning_cause_process", value)
-    view = bot.slack.calls_to("views.open")[-1].args["view"]
-    body = bot.submit_plan(
-        "U001", "Get legal to pre-approve the contract template", "下周五", private_metadata=view["private_metadata"]
-    )
-    assert not body
-    with session_scope(bot.engine) as session:
-        item = session.exec(select(ActionItem)).one()
-        assert (item.origin, item.root_cause) == ("retro", "process")
-        assert session.exec(select(Retro)).one().ts is not None
-
-
-# The evaluation workflow (drafts, adjust, release, star, development) is in tests/test_evaluation_workflow.py.
+# The retro is in tests/test_retro.py; the evaluation workflow (drafts, adjust, release, star, development)
+# is in tests/test_evaluation_workflow.py.
 
 
 def test_the_evaluation_waits_for_the_quarter_to_end_and_a_preview_says_so(bot: Harness, services: Services) -> None:

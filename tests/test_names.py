@@ -97,3 +97,14 @@ def test_the_setup_form_takes_names_per_language(bot: Harness) -> None:
         emma = session.exec(select(Person).where(Person.slack_id == "U002")).one()
         revenue = session.exec(select(Kpi).where(Kpi.owner_id == emma.id, Kpi.name == "Revenue", Kpi.weight == 50)).one()
         assert revenue.names == {"zh": "营收"}
+
+
+def test_team_share_posts_in_the_teams_language(bot: Harness) -> None:
+    """The manager reads English, the Shanghai team's channel gets Chinese."""
+    with session_scope(bot.engine) as session:
+        import_org(session, ORG.replace("    channel: C0SALES\n", "    channel: C0SALES\n    locale: zh-CN\n"))
+    _, body = bot.command("U0MGR", "team share")
+    assert body["response_type"] == "in_channel"
+    assert "本周概览" in str(body) and "at a glance" not in str(body)
+    _, private = bot.command("U0MGR", "team")
+    assert "本周概览" not in str(private)  # the manager's own view stays in their language

@@ -25,6 +25,7 @@ from bot.names import local_name
 from bot.periods import week_start_of_key
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
+from handlers.render.followup import prompt_blocks
 from handlers.render.team import STATUS_ICON
 
 CATEGORIES = ("resources", "process", "capability", "other")
@@ -95,9 +96,7 @@ def _prompt(message: CheckinPrompt, locale: str) -> Rendered:
     blocks: list[Block] = [SectionBlock(text=title)]
     kpi_text = "\n".join(f"• {_kpi_text(line, locale)}" for line in message.kpis)
     blocks.append(SectionBlock(text=clip(kpi_text, 3000)))
-    if message.action_items:
-        items = "\n".join(f"• {escape(clip(item, 200))}" for item in message.action_items[:10])
-        blocks.append(SectionBlock(text=clip(i18n.t("action_items", locale) + "\n" + items, 3000)))
+    blocks.extend(prompt_blocks(message.blockers, message.action_items, locale))
     if message.forbidden:
         items = "\n".join(f"• {escape(item)}" for item in message.forbidden[:10])
         blocks.append(SectionBlock(text=clip(i18n.t("forbidden", locale) + "\n" + items, 3000)))

@@ -19,34 +19,10 @@ from slack_sdk.models.blocks import (
 from bot import i18n
 from bot.evaluation_review import EvaluationDrafts, summary
 from bot.formats import format_share, format_value
-from bot.messages import EvaluationNote, KudosNote, KudosPost, Notice, RetroPost, StarPost, StarProposal, WatchQuestion
+from bot.messages import EvaluationNote, KudosNote, KudosPost, Notice, StarPost, StarProposal, WatchQuestion
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
 from handlers.render.team import bar
-
-
-@render.register
-def _retro(message: RetroPost, locale: str) -> Rendered:
-    title = i18n.t("retro_title", locale, team=escape(message.team), month=message.month)
-    blockers = ", ".join(f"{i18n.t(f'cat_{c}', locale)} {n}" for c, n in sorted(message.blockers.items())) or i18n.t(
-        "retro_none", locale
-    )
-    counts = message.status_counts
-    body = i18n.t(
-        "retro_body",
-        locale,
-        rate=format_share(message.checkin_rate, locale),
-        on=counts.get("on_track", 0),
-        risk=counts.get("at_risk", 0),
-        off=counts.get("off_track", 0),
-        blockers=blockers,
-        done=message.actions_done,
-        open=message.actions_open,
-    )
-    blocks: list[Block] = [HeaderBlock(text=title[:150]), SectionBlock(text=body)]
-    if message.missed_kpis:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=i18n.t("retro_asks", locale, n=message.missed_kpis))]))
-    return title, blocks
 
 
 def evaluation_summary(lines: list[tuple[str, float | None]], locale: str) -> str:

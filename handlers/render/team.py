@@ -11,6 +11,7 @@ from bot.kpi_state import KpiState, Status
 from bot.names import local_name
 from bot.team_view import KpiProgress, MemberRow, TeamSummary
 from handlers.render.escape import clip, escape
+from handlers.render.followup import team_blocker_blocks
 
 MESSAGE_BLOCKS = 50  # Slack's limit for a message; 100 for App Home and modals
 SECTION_TEXT = 2900  # under the 3,000-character limit of a section's text
@@ -116,6 +117,7 @@ def team_blocks(summary: TeamSummary, locale: str, *, limit: int = MESSAGE_BLOCK
     if summary.behind_two_weeks:
         items = "; ".join(f"{escape(m.name)} ({', '.join(escape(w) for w in m.warnings)})" for m in summary.behind_two_weeks)
         blocks.append(SectionBlock(text=clip(i18n.t("team_behind", locale, items=items), SECTION_TEXT)))
+    blocks.extend(team_blocker_blocks(summary.open_blockers, locale, room=min(10, limit - len(blocks) - 4)))
     footer: list[Block] = []
     if summary.subteams:
         footer.append(

@@ -5,7 +5,7 @@ from storage.tables.checkins import ActionItem, Blocker, Checkin, CheckinRound, 
 from storage.tables.feedback import FeedbackCycle, FeedbackRequest, FeedbackResponse
 from storage.tables.org import Goal, Kpi, Person, Team
 from storage.tables.proposals import KpiProposal
-from storage.tables.reviews import Evaluation, KpiReview, KpiWarning, Kudos, Recognition, Retro
+from storage.tables.reviews import Evaluation, KpiReview, KpiWarning, Kudos, Recognition, Retro, RetroAsk
 from storage.tables.slack import AppSecret, OutboundMessage, ProcessedEvent
 from storage.tables.sources import SourceRequest, SourceSystem, ValueAudit, ValueDispute
 
@@ -32,6 +32,7 @@ __all__ = [
     "ProcessedEvent",
     "Recognition",
     "Retro",
+    "RetroAsk",
     "SourceRequest",
     "SourceSystem",
     "Team",

@@ -87,10 +87,18 @@ class Blocker(SQLModel, table=True):
     source_ts: str | None = Field(default=None, max_length=32)
     reported_at: datetime = utc_timestamp()
     resolved_at: datetime | None = nullable_timestamp()
+    resolved_by_id: int | None = Field(default=None, foreign_key="person.id", description="owner, their manager or an admin")
+    date_asked_at: datetime | None = nullable_timestamp()  # the stated date passed: asked once whether it is over
+    escalated_at: datetime | None = nullable_timestamp()  # open over two weeks: told the manager once
+    comment: str = Field(default="", max_length=1000, description="the manager's latest comment")
 
 
 class ActionItem(SQLModel, table=True):
-    """A next step from an early warning, a retro or a blocker; shown in prompts until done."""
+    """A next step from an early warning, a retro or a blocker; shown in prompts until done or dropped.
+
+    Open means neither ``done_at`` nor ``dropped_at`` is set; both dates are kept, so a retro can
+    count what got done and when.
+    """
 
     __tablename__ = "action_item"
 
@@ -103,3 +111,8 @@ class ActionItem(SQLModel, table=True):
     due: date | None = None
     created_at: datetime = utc_timestamp()
     done_at: datetime | None = nullable_timestamp()
+    dropped_at: datetime | None = nullable_timestamp()
+    drop_reason: str = Field(default="", max_length=500)
+    reminded_at: datetime | None = nullable_timestamp()  # the due date passed: one reminder
+    retro_id: int | None = Field(default=None, foreign_key="retro.id", index=True)
+    raised_by_id: int | None = Field(default=None, foreign_key="person.id", description="who wrote it, when not the owner")

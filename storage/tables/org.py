@@ -31,6 +31,7 @@ class Team(SQLModel, table=True):
     checkin_time: str = Field(default="09:00", max_length=5, description="HH:MM, member's local time")
     reminder_after_hours: int = Field(default=24)
     retro_day: int = Field(default=1)
+    locale: str | None = Field(default=None, max_length=16, description="language of channel posts; None = en-US")
     holidays: str | None = Field(default=None, max_length=16, description="public holiday calendar, e.g. CN or US-NY")
     # Team defaults a manager sets in /kpi settings; None = the organisation file's value above.
     # Kept apart so a re-import of the file never undoes a choice made in Slack.

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.tables._columns import json_dict, nullable_timestamp, utc_timestamp
+from storage.tables._columns import json_dict, json_list, nullable_timestamp, utc_timestamp
 
 
 class Retro(SQLModel, table=True):
@@ -23,6 +23,20 @@ class Retro(SQLModel, table=True):
     ts: str | None = Field(default=None, max_length=32)
     summary: dict[str, Any] = json_dict()
     posted_at: datetime | None = nullable_timestamp()
+    created_at: datetime = utc_timestamp()
+
+
+class RetroAsk(SQLModel, table=True):
+    """One person's retro follow-up: all their missed or at-risk KPIs in one DM, answered in one modal."""
+
+    __tablename__ = "retro_ask"
+    __table_args__ = (UniqueConstraint("retro_id", "person_id", name="uq_retro_ask_person"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    retro_id: int = Field(foreign_key="retro.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    kpis: list[Any] = json_list()  # [{"kpi_id", "name", "status"}] as asked
+    answered_at: datetime | None = nullable_timestamp()
     created_at: datetime = utc_timestamp()
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Field, SQLModel
 
-from storage.tables._columns import utc_timestamp
+from storage.tables._columns import json_dict, nullable_timestamp, utc_timestamp
 
 
 class ProcessedEvent(SQLModel, table=True):
@@ -19,7 +20,12 @@ class ProcessedEvent(SQLModel, table=True):
 
 
 class OutboundMessage(SQLModel, table=True):
-    """A message the bot sent, keyed by an idempotency key so a retried job never posts twice."""
+    """A message the bot sends, keyed by an idempotency key so a retried job never posts twice.
+
+    The row is the claim: committed before the send, with the message itself in
+    ``payload``, so a claim left by a crash is finished (looked for in Slack by
+    its metadata, sent only if absent) by whichever process finds it stale.
+    """
 
     __tablename__ = "outbound_message"
 
@@ -27,6 +33,12 @@ class OutboundMessage(SQLModel, table=True):
     channel_id: str | None = Field(default=None, max_length=32)
     ts: str | None = Field(default=None, max_length=32)
     sent_at: datetime = utc_timestamp()
+    slack_id: str | None = Field(default=None, max_length=32, description="recipient of a DM, when no channel is known yet")
+    thread_ts: str | None = Field(default=None, max_length=32)
+    locale: str = Field(default="en-US", max_length=16)
+    payload: dict[str, Any] = json_dict()
+    claimed_at: datetime | None = nullable_timestamp()
+    failure: str | None = Field(default=None, max_length=64, description="Slack's reason when it can never be delivered")
 
 
 class AppSecret(SQLModel, table=True):

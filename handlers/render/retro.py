@@ -1,0 +1,170 @@
+"""Block Kit for the monthly retro: the channel post, the one follow-up DM, its modal and the thread of answers."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    SectionBlock,
+    StaticSelectElement,
+    UserSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot import i18n
+from bot.formats import format_share
+from bot.messages import RetroAnswers, RetroAskMessage, RetroKpi, RetroPost
+from bot.names import local_name
+from bot.retro import CAUSES
+from handlers.render.dispatch import Rendered, render
+from handlers.render.escape import clip, escape
+
+MAX_KPIS_IN_MODAL = 20  # 4 inputs each: under a modal's 100 blocks
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(escape(clip(n, 100)) for n in names)
+
+
+@render.register
+def _retro(message: RetroPost, locale: str) -> Rendered:
+    """Team-level figures only: never one person's name or number."""
+    title = i18n.t("retro_title", locale, team=escape(message.team), month=message.month)
+    blockers = ", ".join(f"{i18n.t(f'cat_{c}', locale)} {n}" for c, n in sorted(message.blockers.items())) or i18n.t(
+        "retro_none", locale
+    )
+    counts = message.status_counts
+    body = i18n.t(
+        "retro_body",
+        locale,
+        rate=format_share(message.checkin_rate, locale),
+        on=counts.get("on_track", 0),
+        risk=counts.get("at_risk", 0),
+        off=counts.get("off_track", 0),
+        blockers=blockers,
+    )
+    lines = [
+        i18n.t(
+            "rt_actions",
+            locale,
+            done=message.actions_done,
+            open=message.actions_open,
+            overdue=message.actions_overdue,
+            dropped=message.actions_dropped,
+        )
+    ]
+    if message.resolution_days:
+        items = ", ".join(
+            i18n.t("rt_days", locale, category=i18n.t(f"cat_{c}", locale), days=f"{d:g}")
+            for c, d in sorted(message.resolution_days.items())
+        )
+        lines.append(i18n.t("rt_resolution", locale, items=items))
+    if message.improved:
+        lines.append(i18n.t("rt_improved", locale, names=_names(message.improved)))
+    if message.slipped:
+        lines.append(i18n.t("rt_slipped", locale, names=_names(message.slipped)))
+    if message.watch:
+        lines.append(i18n.t("rt_watch", locale, names=_names(message.watch)))
+    blocks: list[Block] = [
+        HeaderBlock(text=title[:150]),
+        SectionBlock(text=body),
+        SectionBlock(text=clip("\n".join(lines), 2900)),
+    ]
+    if message.missed_kpis:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=i18n.t("retro_asks", locale, n=message.missed_kpis))]))
+    return title, blocks
+
+
+def _kpi_line(kpi: RetroKpi, locale: str) -> str:
+    status = f"rt_status_{kpi.status}"
+    name = local_name(kpi.name, kpi.names, locale)
+    return f"• {escape(name)} ({i18n.t(status, locale) if i18n.has(status) else kpi.status})"
+
+
+@render.register
+def _ask(message: RetroAskMessage, locale: str) -> Rendered:
+    text = i18n.t("rt_ask", locale, month=message.month)
+    lines = "\n".join(_kpi_line(k, locale) for k in message.kpis)
+    button = ButtonElement(
+        text=i18n.t("rt_ask_button", locale), action_id="retro_answer", value=str(message.ask_id), style="primary"
+    )
+    return text, [
+        SectionBlock(text=text),
+        SectionBlock(text=clip(lines, 2900)),
+        ActionsBlock(block_id="retro_ask", elements=[button]),
+    ]
+
+
+@render.register
+def _answers(message: RetroAnswers, locale: str) -> Rendered:
+    head = i18n.t("rt_thread", locale, slack_id=message.slack_id)
+    lines = [
+        i18n.t(
+            "rt_thread_line",
+            locale,
+            kpi=escape(a.kpi),
+            cause=i18n.t(f"cat_{a.cause}", locale),
+            change=escape(clip(a.change, 300)),
+            owner=a.owner_slack_id,
+            due=a.due,
+        )
+        for a in message.answers
+    ]
+    text = clip(head + "\n" + "\n".join(lines), 2900)
+    return text, [SectionBlock(text=text)]
+
+
+def gaming_watch_blocks(kpis: list[RetroKpi], locale: str) -> list[Block]:
+    """The place for issue 13's gaming-watch question in the retro modal (none yet).
+
+    Return extra InputBlocks (block ids starting ``watch_``); their answers reach
+    ``handlers.retro.on_answers_submitted`` in ``view.state.values``.
+    """
+    return []
+
+
+def answer_modal(metadata: str, month: str, kpis: list[RetroKpi], owner_slack_id: str, locale: str) -> View:
+    """ONE modal for all of a person's missed or at-risk KPIs: cause, change, owner and due date for each."""
+    blocks: list[Block] = []
+    for kpi in kpis[:MAX_KPIS_IN_MODAL]:
+        options = [Option(text=i18n.t(f"cat_{c}", locale), value=c) for c in CAUSES]
+        blocks.extend(
+            [
+                InputBlock(
+                    block_id=f"k{kpi.kpi_id}_cause",
+                    label=clip(i18n.t("rt_cause", locale, kpi=local_name(kpi.name, kpi.names, locale)), 2000),
+                    element=StaticSelectElement(action_id="v", options=options),
+                ),
+                InputBlock(
+                    block_id=f"k{kpi.kpi_id}_change",
+                    label=i18n.t("rt_change", locale),
+                    element=PlainTextInputElement(action_id="v", multiline=True, max_length=1000),
+                ),
+                InputBlock(
+                    block_id=f"k{kpi.kpi_id}_owner",
+                    label=i18n.t("rt_owner", locale),
+                    element=UserSelectElement(action_id="v", initial_user=owner_slack_id),
+                ),
+                InputBlock(
+                    block_id=f"k{kpi.kpi_id}_due",
+                    label=i18n.t("rt_due", locale),
+                    element=PlainTextInputElement(action_id="v", max_length=100),
+                ),
+            ]
+        )
+    blocks.extend(gaming_watch_blocks(kpis, locale))
+    return View(
+        type="modal",
+        callback_id="retro_answers",
+        private_metadata=metadata,
+        title=clip(i18n.t("rt_modal_title", locale, month=month), 24),
+        submit=i18n.t("fu_save", locale),
+        blocks=blocks,
+    )
