@@ -18,6 +18,7 @@ the possible ids are listed, so ``./dev i18n`` extracts them too.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from bot.catalogs import translations
@@ -26,6 +27,7 @@ PLURAL_SUFFIX = "_plural"
 _WEEK_KEY = re.compile(r"\d{4}-W(\d{2})")
 
 
+@lru_cache(maxsize=256)  # called for every number and text on a view (1,500 times for /kpi team): remember it
 def lang(locale: str | None) -> str:
     """``zh`` for any Chinese locale (zh-CN, zh-TW...), else ``en``."""
     return "zh" if (locale or "").lower().startswith("zh") else "en"
