@@ -34,6 +34,7 @@ from bot.recognition import quarter_of
 from bot.services import Services
 from handlers import payload
 from handlers.context import services_of
+from handlers.errors import refusal_text
 from handlers.metadata import secret_of, sign, verify
 from handlers.render import render
 from handlers.render.escape import escape
@@ -156,14 +157,9 @@ def released_text(session: Any, released: list[Evaluation], locale: str) -> str:
     return i18n.tn("eval_released", len(released), locale, names=", ".join(names))
 
 
-def _why(refusal: EvaluationRefused, locale: str) -> str:
-    params = {k: escape(v) if isinstance(v, str) else v for k, v in refusal.params.items()}
-    return i18n.t(refusal.key, locale, **params)
-
-
 def refused_text(refusal: EvaluationRefused, locale: str) -> str:
     """ "`/kpi eval release` was refused: ... Nothing changed." (a button does what its command does)."""
-    return i18n.t("eval_refused", locale, command=refusal.command, why=_why(refusal, locale))
+    return i18n.t("eval_refused", locale, command=refusal.command, why=refusal_text(refusal, locale))
 
 
 # -- the buttons on each draft ----------------------------------------------------------
@@ -226,7 +222,7 @@ def on_adjust_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], co
             )
         except EvaluationRefused as refusal:
             key = "eval_modal_score_usage" if refusal.key == "eval_adjust_usage" else refusal.key
-            why = i18n.t(key, locale, **refusal.params) if key != refusal.key else _why(refusal, locale)
+            why = i18n.t(key, locale, **refusal.params) if key != refusal.key else refusal_text(refusal, locale)
             ack(response_action="errors", errors={_FIELD.get(refusal.key, SCORE_BLOCK): sentence(why, locale)})
             session.rollback()
             return
