@@ -12,6 +12,7 @@ from bot import i18n
 from bot.charts import alt_text, render_png
 from bot.feedback_jobs import announce_releases, send_pending
 from bot.monthly_jobs import deliver_released
+from bot.ports import Recipient
 from bot.refusal import Refusal
 from bot.use_cases.asker import asker
 from bot.use_cases.charts import my_chart, team_chart
@@ -124,7 +125,7 @@ def draw_chart(command: dict[str, Any], context: BoltContext, client: WebClient)
     except Refusal:
         return  # the ack already said why
     png = render_png(series, title, person.locale)
-    channel = services.gateway.open_dm(person.slack_id)
+    channel = services.gateway.dm(Recipient(person.slack_id, person.dm_channel_id))
     client.files_upload_v2(
         channel=channel, file=png, filename="kpi-trend.png", title=title, alt_txt=alt_text(series, title, person.locale)
     )

@@ -32,6 +32,7 @@ from bot.checkin import format_value
 from bot.feedback import can_manage
 from bot.messages import AgreedMessage, Notice, ProposalMessage
 from bot.people import current_kpis, local_now, manager_of
+from bot.ports import Recipient
 from bot.proposals import (
     FIELDS,
     KINDS,
@@ -234,9 +235,9 @@ def on_setup_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
         target = (recipient.dm_channel_id, recipient.slack_id, recipient.locale)
         sender_target = (by.dm_channel_id, by.slack_id, by.locale)
     ack()
-    services.gateway.send(target[0] or services.gateway.open_dm(target[1]), message, locale=target[2])
+    services.gateway.send(services.gateway.dm(Recipient(target[1], target[0])), message, locale=target[2])
     services.gateway.send(
-        sender_target[0] or services.gateway.open_dm(sender_target[1]),
+        services.gateway.dm(Recipient(sender_target[1], sender_target[0])),
         Notice("prop_sent", {"round": message.round}),
         locale=sender_target[2],
     )
@@ -331,7 +332,7 @@ def on_agree(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Resp
         other = owner if clicker.id != owner.id else session.get(Person, proposal.proposed_by_id)
         targets = [(p.dm_channel_id, p.slack_id, p.locale) for p in (clicker, other) if p is not None]
     for channel, slack_id, person_locale in dict.fromkeys(targets):
-        services.gateway.send(channel or services.gateway.open_dm(slack_id), note, locale=person_locale)
+        services.gateway.send(services.gateway.dm(Recipient(slack_id, channel)), note, locale=person_locale)
 
 
 def on_change(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
@@ -412,7 +413,7 @@ def on_comment_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], cont
         message = proposal_message(proposal, owner, proposer, to_manager=proposer.id == owner.id and other.id != owner.id)
         target = (other.dm_channel_id, other.slack_id, other.locale)
     ack()
-    services.gateway.send(target[0] or services.gateway.open_dm(target[1]), message, locale=target[2])
+    services.gateway.send(services.gateway.dm(Recipient(target[1], target[0])), message, locale=target[2])
 
 
 def register(app: App) -> None:
