@@ -6,9 +6,9 @@ would be said without building Slack blocks.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from collections.abc import Mapping
 from typing import Any
 
 

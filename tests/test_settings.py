@@ -7,7 +7,6 @@ called with fixed times.
 from __future__ import annotations
 
 import json
-
 from datetime import UTC, date, datetime
 from typing import Any
 
