@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from bot.feedback import can_manage
 from bot.messages import EvaluationNote, Notice
+from bot.refusal import Refusal
 from bot.team_view import visible_teams
 from storage.queries import compare_and_set
 from storage.tables import Evaluation, Person, Team
@@ -25,12 +26,12 @@ MAX_SCORE = 1.2  # a KPI counts at most 120%; so does a manager's adjusted total
 BANDS = ((1.1, "outstanding"), (0.95, "meets"), (0.8, "partly"), (0.0, "below"))
 
 
-class EvaluationRefused(Exception):  # noqa: N818  (a refusal with a reason key, not a crash)
-    """Why an evaluation command is not allowed; ``key`` is a text id, ``command`` the refused command."""
+class EvaluationRefused(Refusal):
+    """Why an evaluation command is not allowed: a ``Refusal`` that also names the refused command."""
 
     def __init__(self, key: str, command: str, **params: object) -> None:
-        super().__init__(key)
-        self.key, self.command, self.params = key, command, params
+        super().__init__(key, **params)
+        self.command = command
 
 
 def band(score: float | None) -> str:

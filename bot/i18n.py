@@ -13,6 +13,7 @@ the possible ids are listed, so ``./dev i18n`` extracts them too.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from bot.catalogs import translations
@@ -20,6 +21,7 @@ from bot.catalogs import translations
 PLURAL_SUFFIX = "_plural"
 
 
+@lru_cache(maxsize=256)  # called for every number and text on a view (1,500 times for /kpi team): remember it
 def lang(locale: str | None) -> str:
     """``zh`` for any Chinese locale (zh-CN, zh-TW...), else ``en``."""
     return "zh" if (locale or "").lower().startswith("zh") else "en"

@@ -17,6 +17,7 @@ from bot.dates import read_date
 from bot.feedback import can_manage
 from bot.numbers import find_numbers
 from bot.periods import next_quarter_start, period_bounds
+from bot.refusal import Refusal
 from bot.smart import KpiDraft, check_kpi, check_kpi_set, valid_unit
 from storage.tables import Goal, Kpi, KpiProposal, Person
 
@@ -136,12 +137,8 @@ MANAGER_EXTRA = {
 }
 
 
-class ProposalError(Exception):
-    """Refusal with an i18n key (permissions, state)."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
+class ProposalError(Refusal):
+    """A refusal about a KPI proposal (permissions, state): a plain ``Refusal``, named for readability."""
 
 
 @dataclass

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from bot.feedback import can_manage
 from bot.messages import KudosPost, StarPost, StarProposal
 from bot.periods import period_bounds
+from bot.refusal import Refusal
 from storage.queries import compare_and_set, insert_if_absent
 from storage.tables import Evaluation, Kudos, Person, Recognition, Team
 
@@ -24,12 +25,8 @@ KUDOS_WEIGHT = 0.05  # each kudos adds 5 points to the ranking score, at most fo
 KUDOS_COUNTED = 4
 
 
-class RecognitionRefused(Exception):  # noqa: N818  (a refusal with a reason key, not a crash)
-    """Why a kudos or star action is not allowed; ``key`` is a text id."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key, self.params = key, params
+class RecognitionRefused(Refusal):
+    """Why a kudos or star action is not allowed: a plain ``Refusal``, named for readability."""
 
 
 def quarter_of(day: date) -> str:

@@ -13,6 +13,7 @@ from bot.evaluation import evaluate_quarter
 from bot.evaluation_review import DraftRow, EvaluationDrafts, EvaluationRefused, adjust, band, drafts_for, release
 from bot.recognition import quarter_of
 from bot.services import Services
+from handlers.errors import refusal_text
 from handlers.render import render
 from handlers.render.escape import escape
 from storage.engine import session_scope
@@ -78,8 +79,7 @@ def _handle_eval(session: Any, services: Services, person: Person, words: list[s
         if sub == "preview":
             return preview(session, services, person, now)
     except EvaluationRefused as refusal:
-        params = {k: escape(v) if isinstance(v, str) else v for k, v in refusal.params.items()}
-        why = i18n.t(refusal.key, locale, **params)
+        why = refusal_text(refusal, locale)
         return [SectionBlock(text=i18n.t("eval_refused", locale, command=refusal.command, why=why))]
     if sub not in {"", "team", "org"}:
         return [SectionBlock(text=i18n.t("eval_usage", locale))]

@@ -30,7 +30,6 @@ from sqlmodel import Session, select
 from bot import i18n
 from bot.dates import read_date
 from bot.feedback import (
-    FeedbackRefused,
     Results,
     can_manage,
     close_now,
@@ -48,11 +47,12 @@ from bot.feedback_jobs import send_pending
 from bot.formats import format_day
 from bot.messages import ConfirmNominees, FeedbackInvite, FeedbackReleased, NominatePeers, Notice
 from bot.people import local_now, manager_of, zone
-from bot.refusal import BadRequest
+from bot.refusal import BadRequest, Refusal
 from bot.services import Services
 from bot.team_view import NotAllowed, UnknownTeam, resolve_team
 from handlers import payload
 from handlers.context import services_of
+from handlers.errors import refusal_text
 from handlers.metadata import secret_of, sign, verify
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
@@ -176,9 +176,8 @@ def close_round(session: Session, services: Services, person: Person, mentioned:
     threshold = min_raters(services.settings.kpibot_feedback_min_raters)
     try:
         done = close_now(session, asker=person, ratee=ratee, threshold=threshold, now=now)
-    except FeedbackRefused as refusal:
-        params = {"name": escape(ratee.name) if ratee else mentioned[0], **refusal.params}
-        return [SectionBlock(text=i18n.t(refusal.key, locale, **params))]
+    except Refusal as refusal:
+        return [SectionBlock(text=refusal_text(refusal, locale))]
     return [SectionBlock(text=i18n.t("fb_closed_now", locale, ratee=escape(done.ratee.name), n=done.results.responses))]
 
 
@@ -213,10 +212,10 @@ def handle_360(session: Session, services: Services, person: Person, words: list
     for ratee in ratees:
         try:
             if ratee is None:
-                raise FeedbackRefused("fb_unknown_person")
+                raise Refusal("fb_unknown_person")
             _, invited = start_cycle(session, asker=person, ratee=ratee, closes_at=closes, now=now)
-        except FeedbackRefused as refusal:
-            replies.append(i18n.t(refusal.key, locale, **refusal.params))
+        except Refusal as refusal:
+            replies.append(refusal_text(refusal, locale))
             continue
         replies.append(
             i18n.tn("fb_started", len(invited), locale, ratee=escape(ratee.name), date=format_day(closes.date(), locale))
@@ -236,10 +235,10 @@ def open_unsolicited(
         rater = person_by_slack_id(session, slack_id=person.slack_id)
         try:
             if ratee is None or rater is None:
-                raise FeedbackRefused("fb_unknown_person")
+                raise Refusal("fb_unknown_person")
             request = unsolicited_request(session, rater=rater, ratee=ratee, now=now)
-        except FeedbackRefused as refusal:
-            return [SectionBlock(text=i18n.t(refusal.key, person.locale, **refusal.params))]
+        except Refusal as refusal:
+            return [SectionBlock(text=refusal_text(refusal, person.locale))]
         view = feedback_modal(
             request.id or 0, ratee.name, person.locale, secret_of(services), services.settings.feedback_competencies
         )
@@ -262,11 +261,11 @@ def on_feedback_open(ack: Ack, body: dict[str, Any], context: BoltContext, clien
         try:
             ident = payload.optional_id(value)
             if rater is None or ident is None:
-                raise FeedbackRefused("fb_not_invited")
+                raise Refusal("fb_not_invited")
             request, ratee = request_for(session, request_id=ident, rater=rater, now=services.clock())
-        except FeedbackRefused as refusal:
+        except Refusal as refusal:
             respond(
-                text=i18n.t(refusal.key, rater.locale if rater else None, **refusal.params),
+                text=refusal_text(refusal, rater.locale if rater else None),
                 response_type="ephemeral",
                 replace_original=False,
             )
@@ -290,10 +289,10 @@ def on_feedback_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], conte
             return
         try:
             if rater is None:
-                raise FeedbackRefused("fb_not_invited")
+                raise Refusal("fb_not_invited")
             request, ratee = request_for(session, request_id=request_id, rater=rater, now=services.clock())
-        except FeedbackRefused as refusal:
-            ack(response_action="errors", errors={first: i18n.t(refusal.key, locale, **refusal.params)})
+        except Refusal as refusal:
+            ack(response_action="errors", errors={first: refusal_text(refusal, locale)})
             return
         ratings: dict[str, int] = {}
         errors: dict[str, str] = {}
@@ -372,8 +371,8 @@ def on_nominees(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: B
         nominees = [p for p in (person_by_slack_id(session, slack_id=u) for u in picked) if p is not None]
         try:
             added = nominate(session, ratee=ratee, cycle_id=cycle_id, nominees=nominees, now=services.clock())
-        except FeedbackRefused as refusal:
-            ack(response_action="errors", errors={"peers": i18n.t(refusal.key, locale, **refusal.params)})
+        except Refusal as refusal:
+            ack(response_action="errors", errors={"peers": refusal_text(refusal, locale)})
             return
         manager = manager_of(session, ratee)
         note = ConfirmNominees(cycle_id, ratee.slack_id, [p.slack_id for p in added]) if added and manager else None
@@ -393,10 +392,10 @@ def on_confirm_nominees(ack: Ack, body: dict[str, Any], context: BoltContext, re
         try:
             ident = payload.optional_id(value)
             if manager is None or ident is None:
-                raise FeedbackRefused("fb_not_manager")
+                raise Refusal("fb_not_manager")
             count = confirm_nominations(session, manager=manager, cycle_id=ident, now=services.clock())
-        except FeedbackRefused as refusal:
-            respond(text=i18n.t(refusal.key, locale, **refusal.params), response_type="ephemeral", replace_original=False)
+        except Refusal as refusal:
+            respond(text=refusal_text(refusal, locale), response_type="ephemeral", replace_original=False)
             return
     send_pending(services, services.clock())
     respond(text=i18n.tn("fb_confirmed", count, locale), response_type="ephemeral", replace_original=False)

@@ -46,6 +46,7 @@ from bot.services import Services
 from handlers import payload
 from handlers.context import services_of
 from handlers.conversation import deliver
+from handlers.errors import refusal_text
 from handlers.feedback import MENTION
 from handlers.metadata import secret_of, sign, verify
 from handlers.render.escape import clip, escape
@@ -178,7 +179,7 @@ def on_history_edit(ack: Ack, body: dict[str, Any], context: BoltContext, client
         try:
             week = week_for_edit(session, person=person, key=key, today=local_now(person, services.clock()).date())
         except Refusal as refusal:
-            respond(text=i18n.t(refusal.key, locale), response_type="ephemeral", replace_original=False)
+            respond(text=refusal_text(refusal, locale), response_type="ephemeral", replace_original=False)
             return
         if not any(not v.fed for v in week.values):
             respond(text=i18n.t("history_nothing_to_edit", locale), response_type="ephemeral", replace_original=False)
@@ -229,7 +230,7 @@ def on_history_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
                 session, person=person, key=key, values=numbers, by=person, today=local_now(person, now).date(), now=now
             )
         except Refusal as refusal:
-            ack(response_action="errors", errors={first: i18n.t(refusal.key, locale)})
+            ack(response_action="errors", errors={first: refusal_text(refusal, locale)})
             return
         if changes:
             lines = "\n".join(

@@ -17,7 +17,8 @@ from bot.goals import goal_tree
 from bot.monthly_jobs import deliver_released
 from bot.people import current_kpis, local_now
 from bot.periods import week_key
-from bot.team_view import NotAllowed, UnknownTeam, resolve_team
+from bot.refusal import Refusal
+from bot.team_view import resolve_team
 from handlers import payload
 from handlers.context import services_of
 from handlers.evaluation import handle_eval
@@ -103,17 +104,7 @@ def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext, client: 
 def chart_ack(session: Session, person: Person, sub: str, words: list[str]) -> list[Block]:
     """Charts take a moment to draw: say so now, send the picture from the lazy listener."""
     if sub == "team":
-        try:
-            resolve_team(session, asker=person, name=" ".join(words) or None)
-        except NotAllowed as refusal:
-            who = ", ".join(f"<@{m}>" for m in refusal.managers) or i18n.t("no_admins", person.locale)
-            return [SectionBlock(text=i18n.t("not_a_manager", person.locale, who=who))]
-        except UnknownTeam as unknown:
-            return [
-                SectionBlock(
-                    text=i18n.t("unknown_team", person.locale, name=escape(unknown.name[:100]), known=", ".join(unknown.known))
-                )
-            ]
+        resolve_team(session, asker=person, name=" ".join(words) or None)  # a refusal is answered by handlers.errors
     return [SectionBlock(text=i18n.t("chart_coming", person.locale))]
 
 
@@ -153,7 +144,7 @@ def draw_chart(command: dict[str, Any], context: BoltContext, client: WebClient)
         else:
             try:
                 team = resolve_team(session, asker=person, name=" ".join(words[1:-1]) or None)
-            except (NotAllowed, UnknownTeam):
+            except Refusal:
                 return  # the ack already said why
             series = team_series(session, team_id=team.id or 0, day=today, locale=person.locale)
             title = f"{team.name} · {week_key(today)}"

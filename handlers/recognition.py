@@ -17,7 +17,7 @@ from bot.recognition import RecognitionRefused, confirm_star, give_kudos, mark_s
 from bot.services import Services
 from handlers import payload
 from handlers.context import services_of
-from handlers.render.escape import escape
+from handlers.errors import refusal_text
 from storage.engine import session_scope
 from storage.queries import person_by_slack_id
 from storage.tables import Person
@@ -61,8 +61,7 @@ def _kudos(
     try:
         kudos, count = give_kudos(session, giver=person, receiver=receiver, text=text, now=now, receiver_is_bot=is_bot)
     except RecognitionRefused as refusal:
-        params = {k: escape(v) if isinstance(v, str) else v for k, v in refusal.params.items()}
-        return [SectionBlock(text=i18n.t("kudos_refused", locale, why=i18n.t(refusal.key, locale, **params)))], None
+        return [SectionBlock(text=i18n.t("kudos_refused", locale, why=refusal_text(refusal, locale)))], None
     if receiver is None:
         raise LookupError("give_kudos returned without a receiver")
     share = ButtonElement(text=i18n.t("kudos_share_button", locale), action_id="kudos_share", value=str(kudos.id))
@@ -91,7 +90,7 @@ def on_kudos_share(ack: Ack, body: dict[str, Any], context: BoltContext, respond
                 raise RecognitionRefused("kudos_not_yours")
             channel, post = share_kudos(session, giver=giver, kudos_id=kudos_id)
         except RecognitionRefused as refusal:
-            respond(text=i18n.t(refusal.key, locale), response_type="ephemeral", replace_original=False)
+            respond(text=refusal_text(refusal, locale), response_type="ephemeral", replace_original=False)
             return
     try:
         ts = services.gateway.send(channel, post, locale="en-US")
@@ -114,7 +113,7 @@ def _decide_star(body: dict[str, Any], context: BoltContext, respond: Respond, r
                 raise RecognitionRefused("star_not_yours")
             channel, post = confirm_star(session, manager=manager, recognition_id=recognition_id, pick=pick, now=services.clock())
         except RecognitionRefused as refusal:
-            respond(text=i18n.t(refusal.key, locale), response_type="ephemeral", replace_original=False)
+            respond(text=refusal_text(refusal, locale), response_type="ephemeral", replace_original=False)
             return
     if channel is None:
         respond(text=i18n.t("star_confirmed_no_channel", locale), response_type="ephemeral", replace_original=False)

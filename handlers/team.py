@@ -10,8 +10,7 @@ from sqlmodel import Session
 from bot import i18n
 from bot.people import local_now
 from bot.retro import team_locale
-from bot.team_view import NotAllowed, UnknownTeam, resolve_team, team_summary
-from handlers.render.escape import escape
+from bot.team_view import resolve_team, team_summary
 from handlers.render.team import overview_blocks, team_blocks
 from storage.tables import Person
 
@@ -23,14 +22,7 @@ def team_reply(session: Session, person: Person, words: list[str], channel_id: s
     if share:
         words = words[:-1]
     name = " ".join(words) or None
-    try:
-        team = resolve_team(session, asker=person, name=name)
-    except NotAllowed as refusal:
-        who = ", ".join(f"<@{m}>" for m in refusal.managers) or i18n.t("no_admins", locale)
-        return "ephemeral", [SectionBlock(text=i18n.t("not_a_manager", locale, who=who))]
-    except UnknownTeam as unknown:
-        known = ", ".join(escape(k) for k in unknown.known) or i18n.t("no_teams", locale)
-        return "ephemeral", [SectionBlock(text=i18n.t("unknown_team", locale, name=escape(unknown.name[:100]), known=known))]
+    team = resolve_team(session, asker=person, name=name)  # a refusal is answered by handlers.errors
     summary = team_summary(session, team=team, now=now, today=local_now(person, now).date())
     if share:
         if not channel_id.startswith(("C", "G")):
