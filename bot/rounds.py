@@ -29,7 +29,7 @@ from bot.messages import CheckinPrompt
 from bot.monthly_jobs import run as monthly_jobs
 from bot.people import local_now
 from bot.periods import week_start, week_start_of_key
-from bot.ports import UndeliverableError
+from bot.ports import Recipient, UndeliverableError
 from bot.review_jobs import run as review_jobs
 from bot.schedule import due_this_week, locale_for
 from bot.services import Services
@@ -293,8 +293,7 @@ def _deliver(services: Services, item: _Outgoing, reminder: bool) -> _Outgoing:
         item.failure = NO_KPIS
         return item
     try:
-        if item.channel is None:
-            item.channel = services.gateway.open_dm(item.slack_id)
+        item.channel = services.gateway.dm(Recipient(item.slack_id, item.channel))
         marker = {"checkin": item.checkin_id, "reminder": int(reminder)}
         item.ts = services.gateway.send(item.channel, item.prompt, locale=item.locale, marker=marker)
     except UndeliverableError as exc:

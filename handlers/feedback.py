@@ -47,6 +47,7 @@ from bot.feedback_jobs import send_pending
 from bot.formats import format_day
 from bot.messages import ConfirmNominees, FeedbackInvite, FeedbackReleased, NominatePeers, Notice
 from bot.people import local_now, manager_of, zone
+from bot.ports import Recipient
 from bot.refusal import BadRequest, Refusal
 from bot.services import Services
 from bot.team_view import NotAllowed, UnknownTeam, resolve_team
@@ -308,11 +309,9 @@ def on_feedback_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], conte
         comment = payload.input_text(values, "comment", "text")[:3000]
         replaced = save_response(session, request=request, ratings=ratings, comment=comment, now=services.clock())
         thanks = i18n.t("fb_replaced" if replaced else "fb_saved", locale, ratee=escape(ratee.name))
-        channel, slack_id = rater.dm_channel_id, rater.slack_id
+        to = Recipient(rater.slack_id, rater.dm_channel_id)
     ack()
-    services.gateway.send(
-        channel or services.gateway.open_dm(slack_id), Notice("fb_plain", {"text": thanks}), locale=locale or "en-US"
-    )
+    services.gateway.send(services.gateway.dm(to), Notice("fb_plain", {"text": thanks}), locale=locale or "en-US")
 
 
 @render.register
@@ -379,7 +378,7 @@ def on_nominees(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: B
         target = (manager.dm_channel_id, manager.slack_id, manager.locale) if manager else None
     ack()
     if note is not None and target is not None:
-        services.gateway.send(target[0] or services.gateway.open_dm(target[1]), note, locale=target[2])
+        services.gateway.send(services.gateway.dm(Recipient(target[1], target[0])), note, locale=target[2])
 
 
 def on_confirm_nominees(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:

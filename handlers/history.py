@@ -41,6 +41,7 @@ from bot.history import (
 )
 from bot.messages import Notice
 from bot.people import local_now
+from bot.ports import Recipient
 from bot.refusal import Refusal
 from bot.services import Services
 from handlers import payload
@@ -241,9 +242,9 @@ def on_history_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
         else:
             notice = Notice("history_unchanged", {"week": key})
         outgoing = [Outgoing(notice, person.locale)]
-        channel, slack_id = person.dm_channel_id, person.slack_id
+        to = Recipient(person.slack_id, person.dm_channel_id)
     ack()
-    deliver(services, outgoing, channel or services.gateway.open_dm(slack_id))
+    deliver(services, outgoing, services.gateway.dm(to))
 
 
 def register(app: App) -> None:

@@ -17,6 +17,7 @@ from bot.goals import goal_tree
 from bot.monthly_jobs import deliver_released
 from bot.people import current_kpis, local_now
 from bot.periods import week_key
+from bot.ports import Recipient
 from bot.refusal import Refusal
 from bot.team_view import resolve_team
 from handlers import payload
@@ -148,9 +149,9 @@ def draw_chart(command: dict[str, Any], context: BoltContext, client: WebClient)
                 return  # the ack already said why
             series = team_series(session, team_id=team.id or 0, day=today, locale=person.locale)
             title = f"{team.name} · {week_key(today)}"
-        slack_id, locale = person.slack_id, person.locale
+        to, locale = Recipient(person.slack_id, person.dm_channel_id), person.locale
     png = render_png(series, title, locale)
-    channel = services.gateway.open_dm(slack_id)
+    channel = services.gateway.dm(to)
     client.files_upload_v2(
         channel=channel, file=png, filename="kpi-trend.png", title=title, alt_txt=alt_text(series, title, locale)
     )

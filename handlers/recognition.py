@@ -73,7 +73,7 @@ def _kudos(
 def deliver_kudos(services: Services, delivery: tuple[Person, KudosNote]) -> None:
     receiver, note = delivery
     try:
-        services.gateway.send(receiver.dm_channel_id or services.gateway.open_dm(receiver.slack_id), note, locale=receiver.locale)
+        services.gateway.send(services.gateway.dm(receiver), note, locale=receiver.locale)
     except UndeliverableError as exc:  # the kudos is stored and counted; the giver's answer does not depend on the DM
         log.warning("kudos could not be delivered (%s)", exc.reason)
 

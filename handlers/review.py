@@ -24,6 +24,7 @@ from sqlmodel import col, select
 from bot import i18n
 from bot.formats import format_share
 from bot.messages import ReviewMessage
+from bot.ports import Recipient
 from bot.refusal import Refusal
 from bot.review import KpiEvidence, batch_reweight, decide
 from handlers import payload
@@ -187,7 +188,7 @@ def on_reweight(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: B
                 )
     ack()
     for channel, slack_id, member_locale, message in outgoing:
-        services.gateway.send(channel or services.gateway.open_dm(slack_id), message, locale=member_locale)
+        services.gateway.send(services.gateway.dm(Recipient(slack_id, channel)), message, locale=member_locale)
 
 
 def register(app: App) -> None:

@@ -3,7 +3,7 @@
 The modal is pre-filled (the open round, else the current KPIs, else the
 template for the person's job family and level); SMART and set rules come
 back as inline errors, and nothing is saved until they pass. Each listener
-reads the payload, calls one use case of bot.kpi_setup and renders what it
+reads the payload, calls one use case of bot.use_cases.kpi_setup and renders what it
 returns; the queries and the rounds' state live there.
 """
 
@@ -26,8 +26,15 @@ from slack_sdk.models.views import View
 
 from bot import i18n
 from bot.checkin import format_value
-from bot.kpi_setup import (
+from bot.messages import AgreedMessage, ProposalMessage
+from bot.names import local_name
+from bot.proposals import FIELDS, KINDS, MAX_KPIS, Row
+from bot.refusal import Refusal
+from bot.services import Services
+from bot.smart import Rule
+from bot.use_cases.kpi_setup import (
     LIMITS,
+    Delivery,
     FormInput,
     SetupForm,
     Submitted,
@@ -38,16 +45,10 @@ from bot.kpi_setup import (
     reopen_form,
     submit_form,
 )
-from bot.kpi_setup import proposal_message as proposal_message  # handlers.review sends rounds too
-from bot.messages import AgreedMessage, ProposalMessage
-from bot.names import local_name
-from bot.proposals import FIELDS, KINDS, MAX_KPIS, Row
-from bot.refusal import Refusal
-from bot.services import Services
-from bot.smart import Rule
+from bot.use_cases.kpi_setup import proposal_message as proposal_message  # handlers.review sends rounds too
 from handlers import payload
 from handlers.context import services_of
-from handlers.conversation import deliver
+from handlers.errors import refusal_text
 from handlers.feedback import MENTION
 from handlers.metadata import secret_of, sign, verify
 from handlers.render.dispatch import Rendered, render
@@ -170,6 +171,12 @@ def read_form(values: dict[str, Any]) -> FormInput:
     return FormInput(rows, end=_value(values, "period_end"), forbidden=_value(values, "forbidden"))
 
 
+def send(services: Services, deliveries: list[Delivery]) -> None:
+    """What the use case said, after its transaction committed: each message to its reader's DM."""
+    for delivery in deliveries:
+        services.gateway.send(services.gateway.dm(delivery.to), delivery.message, locale=delivery.locale)
+
+
 def field_errors(outcome: Submitted) -> dict[str, str]:
     """The use case's errors as the modal shows them, in the submitter's language."""
     return {
@@ -185,13 +192,13 @@ def open_setup(services: Services, client: WebClient, person: Person, words: lis
     mentioned = MENTION.findall(" ".join(words))
     try:
         form = open_form(
-            services.engine,
+            services,
             asker_slack_id=person.slack_id,
             owner_slack_id=mentioned[0] if mentioned else None,
             now=services.clock(),
         )
     except Refusal as refusal:
-        return [SectionBlock(text=i18n.t(refusal.key, person.locale, **refusal.params))]
+        return [SectionBlock(text=refusal_text(refusal, person.locale))]
     client.views_open(trigger_id=trigger_id, view=setup_modal(form, secret=secret_of(services)))
     return None
 
@@ -200,12 +207,12 @@ def on_setup_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
     services = services_of(context)
     form = read_form(payload.state_values(view))
     owner_id = payload.optional_id(verify(secret_of(services), payload.private_metadata(view)))
-    outcome = submit_form(services.engine, by_slack_id=payload.user_id(body), owner_id=owner_id, form=form, now=services.clock())
+    outcome = submit_form(services, by_slack_id=payload.user_id(body), owner_id=owner_id, form=form, now=services.clock())
     if outcome.errors:
         ack(response_action="errors", errors=field_errors(outcome))
         return
     ack()
-    deliver(services, outcome.outgoing, None)
+    send(services, outcome.outgoing)
 
 
 def _kpi_line(kpi: dict[str, Any], names: dict[str, str], locale: str) -> str:
@@ -272,20 +279,20 @@ def on_agree(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """Approve / accept a round (a refusal is answered by the app's error handler, privately)."""
     services = services_of(context)
     outgoing = agree_round(
-        services.engine,
+        services,
         clicker_slack_id=payload.user_id(body),
         proposal_id=payload.optional_id(payload.action_value(body)),
         now=services.clock(),
     )
     ack()
-    deliver(services, outgoing, None)
+    send(services, outgoing)
 
 
 def on_change(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """Counter-propose (manager) or answer with changes (the person): the modal with this round in it."""
     services = services_of(context)
     form = reopen_form(
-        services.engine,
+        services,
         clicker_slack_id=payload.user_id(body),
         proposal_id=payload.optional_id(payload.action_value(body)),
         now=services.clock(),
@@ -297,7 +304,7 @@ def on_change(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebC
 def on_comment_open(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     services = services_of(context)
     form = comment_form(
-        services.engine, clicker_slack_id=payload.user_id(body), proposal_id=payload.optional_id(payload.action_value(body))
+        services, clicker_slack_id=payload.user_id(body), proposal_id=payload.optional_id(payload.action_value(body))
     )
     ack()
     client.views_open(
@@ -319,9 +326,9 @@ def on_comment_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], cont
     services = services_of(context)
     proposal_id = payload.optional_id(verify(secret_of(services), payload.private_metadata(view)))
     text = payload.input_text(payload.state_values(view), "comment", "v")
-    outgoing = comment_round(services.engine, by_slack_id=payload.user_id(body), proposal_id=proposal_id, text=text)
+    outgoing = comment_round(services, by_slack_id=payload.user_id(body), proposal_id=proposal_id, text=text)
     ack()
-    deliver(services, outgoing, None)
+    send(services, outgoing)
 
 
 def register(app: App) -> None:

@@ -13,11 +13,11 @@ import pytest
 from sqlmodel import select
 
 from bot.gaming_watch import watch_questions
-from bot.kpi_setup import FormInput, agree_round, comment_form, comment_round, open_form, reopen_form, submit_form
 from bot.messages import AgreedMessage, Notice, ProposalMessage
 from bot.proposals import Row
 from bot.refusal import Refusal
 from bot.services import Services
+from bot.use_cases.kpi_setup import FormInput, agree_round, comment_form, comment_round, open_form, reopen_form, submit_form
 from storage.engine import session_scope
 from storage.tables import Kpi, KpiProposal, Measurement, Person
 
@@ -47,12 +47,12 @@ def _id(services: Services, slack_id: str) -> int:
 
 
 def test_the_form_is_prefilled_and_offers_the_other_kpis_as_watch_partners(services: Services, org: None) -> None:
-    form = open_form(services.engine, asker_slack_id="U001", owner_slack_id=None, now=NOW)
+    form = open_form(services, asker_slack_id="U001", owner_slack_id=None, now=NOW)
     assert [r["name"] for r in form.rows] == ["Revenue", "New customers", "Complaint rate"]  # current KPIs, by weight
     assert form.watch_choices(0) == ["New customers", "Complaint rate"]
     assert form.watch_choices(2) == ["Revenue", "New customers"]
     assert form.goals == [("share", "Grow market share by 3%")]
-    by_manager = open_form(services.engine, asker_slack_id="U0MGR", owner_slack_id="U001", now=NOW)
+    by_manager = open_form(services, asker_slack_id="U0MGR", owner_slack_id="U001", now=NOW)
     assert by_manager.owner_id == _id(services, "U001") and by_manager.owner_name == "Li Wei"
 
 
@@ -62,7 +62,7 @@ def test_the_form_is_prefilled_and_offers_the_other_kpis_as_watch_partners(servi
 )
 def test_opening_someone_elses_form_is_refused(services: Services, org: None, asker: str, owner: str | None, key: str) -> None:
     with pytest.raises(Refusal) as refused:
-        open_form(services.engine, asker_slack_id=asker, owner_slack_id=owner, now=NOW)
+        open_form(services, asker_slack_id=asker, owner_slack_id=owner, now=NOW)
     assert refused.value.key == key
 
 
@@ -70,7 +70,7 @@ def test_bad_forms_return_field_errors_and_store_nothing(services: Services, org
     emma = _id(services, "U002")
 
     def errors(rows: list[Row], end: str = "end of Q1", forbidden: str = "", owner: int = emma) -> dict[str, object]:
-        outcome = submit_form(services.engine, by_slack_id="U002", owner_id=owner, form=FormInput(rows, end, forbidden), now=NOW)
+        outcome = submit_form(services, by_slack_id="U002", owner_id=owner, form=FormInput(rows, end, forbidden), now=NOW)
         assert not outcome.outgoing
         return {block: getattr(e, "key", e) for block, e in outcome.errors.items()}
 
@@ -95,24 +95,24 @@ def test_bad_forms_return_field_errors_and_store_nothing(services: Services, org
 def test_a_round_is_proposed_agreed_and_its_watch_pair_feeds_the_gaming_watch(services: Services, org: None) -> None:
     emma = _id(services, "U002")
     outcome = submit_form(
-        services.engine, by_slack_id="U002", owner_id=emma, form=FormInput(_rows(watch=("complaint RATE",)), "end of Q1"), now=NOW
+        services, by_slack_id="U002", owner_id=emma, form=FormInput(_rows(watch=("complaint RATE",)), "end of Q1"), now=NOW
     )
     assert outcome.errors == {}
     to_manager, receipt = outcome.outgoing
-    assert isinstance(to_manager.message, ProposalMessage) and to_manager.to_user == "U0MGR" and to_manager.message.to_manager
+    assert isinstance(to_manager.message, ProposalMessage) and to_manager.to.slack_id == "U0MGR" and to_manager.message.to_manager
     assert to_manager.message.kpis[0]["watch_with"] == ["Complaint rate"]
-    assert receipt.message == Notice("prop_sent", {"round": 1}) and receipt.to_user == "U002"
+    assert receipt.message == Notice("prop_sent", {"round": 1}) and receipt.to.slack_id == "U002"
     (proposal,) = _proposals(services)
     assert proposal.status == "open" and proposal.period == "2027-01-01..2027-03-31"
 
     with pytest.raises(Refusal) as refused:  # the person cannot approve their own round
-        agree_round(services.engine, clicker_slack_id="U002", proposal_id=proposal.id, now=NOW)
+        agree_round(services, clicker_slack_id="U002", proposal_id=proposal.id, now=NOW)
     assert refused.value.key == "prop_not_allowed"
-    sent = agree_round(services.engine, clicker_slack_id="U0MGR", proposal_id=proposal.id, now=NOW)
-    assert {o.to_user for o in sent} == {"U0MGR", "U002"}
+    sent = agree_round(services, clicker_slack_id="U0MGR", proposal_id=proposal.id, now=NOW)
+    assert {o.to.slack_id for o in sent} == {"U0MGR", "U002"}
     assert all(o.message == AgreedMessage("U002", 3, "2027-01-01") for o in sent)
     with pytest.raises(Refusal) as refused:
-        agree_round(services.engine, clicker_slack_id="U0MGR", proposal_id=proposal.id, now=NOW)
+        agree_round(services, clicker_slack_id="U0MGR", proposal_id=proposal.id, now=NOW)
     assert refused.value.key == "prop_not_open"
 
     with session_scope(services.engine) as session:
@@ -133,22 +133,22 @@ def test_a_round_is_proposed_agreed_and_its_watch_pair_feeds_the_gaming_watch(se
 def test_a_counter_proposal_reopens_the_round_and_comments_reach_the_other_side(services: Services, org: None) -> None:
     emma = _id(services, "U002")
     submit_form(
-        services.engine, by_slack_id="U002", owner_id=emma, form=FormInput(_rows(watch=("Complaint rate",)), "end of Q1"), now=NOW
+        services, by_slack_id="U002", owner_id=emma, form=FormInput(_rows(watch=("Complaint rate",)), "end of Q1"), now=NOW
     )
     (proposal,) = _proposals(services)
-    form = reopen_form(services.engine, clicker_slack_id="U0MGR", proposal_id=proposal.id, now=NOW)
+    form = reopen_form(services, clicker_slack_id="U0MGR", proposal_id=proposal.id, now=NOW)
     assert form.rows[0]["watch"] == ["Complaint rate"] and form.rows[2]["names"] == "zh: 投诉率" and form.locale == "en-US"
     with pytest.raises(Refusal):
-        reopen_form(services.engine, clicker_slack_id="U003", proposal_id=proposal.id, now=NOW)
+        reopen_form(services, clicker_slack_id="U003", proposal_id=proposal.id, now=NOW)
 
-    assert comment_form(services.engine, clicker_slack_id="U0MGR", proposal_id=proposal.id).proposal_id == proposal.id
+    assert comment_form(services, clicker_slack_id="U0MGR", proposal_id=proposal.id).proposal_id == proposal.id
     with pytest.raises(Refusal) as refused:
-        comment_form(services.engine, clicker_slack_id="U003", proposal_id=proposal.id)
+        comment_form(services, clicker_slack_id="U003", proposal_id=proposal.id)
     assert refused.value.key == "prop_not_allowed"
-    (note,) = comment_round(services.engine, by_slack_id="U0MGR", proposal_id=proposal.id, text="Complaints at 0.8%?")
-    assert note.to_user == "U002" and note.message.comments == ["Mia Manager: Complaints at 0.8%?"]
+    (note,) = comment_round(services, by_slack_id="U0MGR", proposal_id=proposal.id, text="Complaints at 0.8%?")
+    assert note.to.slack_id == "U002" and note.message.comments == ["Mia Manager: Complaints at 0.8%?"]
     for text, key in (("   ", "prop_comment_empty"), ("z" * 1001, "err_too_long")):
         with pytest.raises(Refusal) as refused:
-            comment_round(services.engine, by_slack_id="U0MGR", proposal_id=proposal.id, text=text)
+            comment_round(services, by_slack_id="U0MGR", proposal_id=proposal.id, text=text)
         assert refused.value.key == key
     assert _proposals(services)[0].comments == ["Mia Manager: Complaints at 0.8%?"]

@@ -4,7 +4,8 @@ Listeners in handlers/setup.py read the payload, call one of these and render
 what comes back (a form to show, field errors, messages to send once the
 transaction has committed). Every query and state change of the flow lives
 here or in bot.proposals, so it is plain Python, tested directly against the
-real database (tests/test_kpi_setup.py) as well as through the app.
+real database (tests/test_kpi_setup.py) as well as through the app. Each
+opens its transaction with ``Services.unit_of_work()``.
 
 Refusals (not in the organisation, not allowed, a round that is no longer
 open) are raised as ``Refusal``; the app's error handler answers them in the
@@ -17,14 +18,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot import i18n
-from bot.checkin import Outgoing
 from bot.feedback import can_manage
 from bot.messages import AgreedMessage, Notice, ProposalMessage
 from bot.people import current_kpis, local_now, manager_of
+from bot.ports import Recipient
 from bot.proposals import (
     MAX_KPIS,
     ProposalError,
@@ -38,8 +38,8 @@ from bot.proposals import (
     validate,
 )
 from bot.refusal import Refusal
+from bot.services import Services
 from bot.smart import Rule
-from storage.engine import session_scope
 from storage.queries import by_id, person_by_slack_id
 from storage.tables import Goal, KpiProposal, Person
 
@@ -87,6 +87,19 @@ class FormInput:
     forbidden: str = ""
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """A message for one person, sent once the transaction has committed (to their stored DM channel when known)."""
+
+    to: Recipient
+    message: Any
+    locale: str
+
+
+def _to(person: Person, message: Any) -> Delivery:
+    return Delivery(Recipient(person.slack_id, person.dm_channel_id), message, person.locale)
+
+
 @dataclass
 class Submitted:
     """The outcome of a submitted form: field errors (nothing stored), or what to send now that it is stored."""
@@ -94,7 +107,7 @@ class Submitted:
     locale: str
     errors: dict[str, Rule | str] = field(default_factory=dict)  # block id -> a SMART rule or an i18n key
     params: dict[str, dict[str, Any]] = field(default_factory=dict)  # block id -> the i18n key's placeholders
-    outgoing: list[Outgoing] = field(default_factory=list)
+    outgoing: list[Delivery] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -159,9 +172,9 @@ def _form(session: Session, *, owner: Person, asker: Person, today: date) -> Set
     return SetupForm(owner.id or 0, owner.name, asker.locale, rows[:MAX_KPIS], end, forbidden, choices)
 
 
-def open_form(engine: Engine, *, asker_slack_id: str, owner_slack_id: str | None, now: datetime) -> SetupForm:
+def open_form(services: Services, *, asker_slack_id: str, owner_slack_id: str | None, now: datetime) -> SetupForm:
     """`/kpi setup [@person]`: one's own set, or (their manager, an admin) a counter-proposal for someone."""
-    with session_scope(engine) as session:
+    with services.unit_of_work() as session:
         asker = _asker(session, asker_slack_id)
         owner = person_by_slack_id(session, slack_id=owner_slack_id) if owner_slack_id else asker
         if owner is None:
@@ -171,9 +184,9 @@ def open_form(engine: Engine, *, asker_slack_id: str, owner_slack_id: str | None
         return _form(session, owner=owner, asker=asker, today=local_now(asker, now).date())
 
 
-def reopen_form(engine: Engine, *, clicker_slack_id: str, proposal_id: int | None, now: datetime) -> SetupForm:
+def reopen_form(services: Services, *, clicker_slack_id: str, proposal_id: int | None, now: datetime) -> SetupForm:
     """ "Counter-propose" / "Answer with changes" on a round: the form with that person's newest round in it."""
-    with session_scope(engine) as session:
+    with services.unit_of_work() as session:
         clicker = _asker(session, clicker_slack_id)
         proposal = by_id(session, KpiProposal, proposal_id)
         owner = session.get(Person, proposal.owner_id) if proposal else None
@@ -250,12 +263,12 @@ def proposal_message(proposal: KpiProposal, owner: Person, by: Person, *, to_man
     )
 
 
-def submit_form(engine: Engine, *, by_slack_id: str, owner_id: int | None, form: FormInput, now: datetime) -> Submitted:
+def submit_form(services: Services, *, by_slack_id: str, owner_id: int | None, form: FormInput, now: datetime) -> Submitted:
     """A submitted setup form: checked field by field; if it passes, a new round goes to the other side.
 
     ``owner_id`` comes from the modal's signed metadata (None when it did not verify).
     """
-    with session_scope(engine) as session:
+    with services.unit_of_work() as session:
         by = person_by_slack_id(session, slack_id=by_slack_id)
         owner = by_id(session, Person, owner_id)
         if by is None or owner is None:
@@ -288,34 +301,28 @@ def submit_form(engine: Engine, *, by_slack_id: str, owner_id: int | None, form:
             session.rollback()
             return Submitted(by.locale, {"kpi0_name": refusal.key})
         message = proposal_message(proposal, owner, by, to_manager=by.id == owner.id)
-        outcome.outgoing = [
-            Outgoing(message, recipient.locale, to_user=recipient.slack_id),
-            Outgoing(Notice("prop_sent", {"round": proposal.round}), by.locale, to_user=by.slack_id),
-        ]
+        outcome.outgoing = [_to(recipient, message), _to(by, Notice("prop_sent", {"round": proposal.round}))]
         return outcome
 
 
-def agree_round(engine: Engine, *, clicker_slack_id: str, proposal_id: int | None, now: datetime) -> list[Outgoing]:
+def agree_round(services: Services, *, clicker_slack_id: str, proposal_id: int | None, now: datetime) -> list[Delivery]:
     """Approve (the manager, on the person's round) or accept (the person, on the manager's): the set becomes KPIs."""
-    with session_scope(engine) as session:
+    with services.unit_of_work() as session:
         clicker = _asker(session, clicker_slack_id)
         proposal = by_id(session, KpiProposal, proposal_id)
         owner = session.get(Person, proposal.owner_id) if proposal else None
         if proposal is None or owner is None:
             raise Refusal("prop_not_open")
-        try:
-            created = agree(session, proposal_id=proposal.id or 0, by=clicker, now=now)
-        except ProposalError as refusal:
-            raise Refusal(refusal.key) from None
+        created = agree(session, proposal_id=proposal.id or 0, by=clicker, now=now)  # may refuse (ProposalError)
         note = AgreedMessage(owner.slack_id, len(created), created[0].period_start.isoformat() if created else "")
         other = owner if clicker.id != owner.id else session.get(Person, proposal.proposed_by_id)
-        people = {p.slack_id: p.locale for p in (clicker, other) if p is not None}
-        return [Outgoing(note, locale, to_user=slack_id) for slack_id, locale in people.items()]
+        people = {p.slack_id: p for p in (clicker, other) if p is not None}
+        return [_to(person, note) for person in people.values()]
 
 
-def comment_form(engine: Engine, *, clicker_slack_id: str, proposal_id: int | None) -> CommentForm:
+def comment_form(services: Services, *, clicker_slack_id: str, proposal_id: int | None) -> CommentForm:
     """ "Comment" on a round: only the person and those who manage them may."""
-    with session_scope(engine) as session:
+    with services.unit_of_work() as session:
         clicker = _asker(session, clicker_slack_id)
         proposal = by_id(session, KpiProposal, proposal_id)
         owner = session.get(Person, proposal.owner_id) if proposal else None
@@ -326,24 +333,21 @@ def comment_form(engine: Engine, *, clicker_slack_id: str, proposal_id: int | No
         return CommentForm(clicker.locale, proposal.id or 0)
 
 
-def comment_round(engine: Engine, *, by_slack_id: str, proposal_id: int | None, text: str) -> list[Outgoing]:
+def comment_round(services: Services, *, by_slack_id: str, proposal_id: int | None, text: str) -> list[Delivery]:
     """A comment on a round, kept with it and shown to the other side with the round."""
     if not text.strip():
         raise Refusal(i18n.N_("prop_comment_empty"))
     if len(text) > LIMITS["comment"]:
         raise Refusal("err_too_long", max=LIMITS["comment"])
-    with session_scope(engine) as session:
+    with services.unit_of_work() as session:
         by = person_by_slack_id(session, slack_id=by_slack_id)
         if by is None or proposal_id is None:
             raise Refusal("prop_not_allowed")
-        try:
-            proposal = comment(session, proposal_id=proposal_id, by=by, text=text.strip())
-        except ProposalError as refusal:
-            raise Refusal(refusal.key) from None
+        proposal = comment(session, proposal_id=proposal_id, by=by, text=text.strip())  # may refuse (ProposalError)
         owner = session.get(Person, proposal.owner_id)
         proposer = session.get(Person, proposal.proposed_by_id)
         other = proposer if proposer and proposer.id != by.id else (manager_of(session, owner) if owner else None)
         if other is None or owner is None or proposer is None:
             return []
         message = proposal_message(proposal, owner, proposer, to_manager=proposer.id == owner.id and other.id != owner.id)
-        return [Outgoing(message, other.locale, to_user=other.slack_id)]
+        return [_to(other, message)]
