@@ -285,6 +285,26 @@ class RetroKpi:
     name: str
     status: str  # off_track | at_risk
     names: dict[str, str] = field(default_factory=dict)  # the name per language (bot.names.local_name)
+    # bot.kpi_state's figures at the month end, as every other surface shows them (asks stored before: none)
+    unit: str = ""
+    so_far: float | None = None
+    on_pace: float | None = None
+    moment: str = ""  # ISO day the on-pace value is measured at (the end of the reporting week)
+
+    @classmethod
+    def stored(cls, row: dict[str, object]) -> RetroKpi:
+        """Back from a RetroAsk's stored ``kpis`` JSON (older rows lack the figures)."""
+        so_far, on_pace = row.get("so_far"), row.get("on_pace")
+        return cls(
+            int(str(row["kpi_id"])),
+            str(row["name"]),
+            str(row["status"]),
+            {str(k): str(v) for k, v in dict(row.get("names") or {}).items()},  # type: ignore[call-overload]
+            str(row.get("unit") or ""),
+            None if so_far is None else float(str(so_far)),
+            None if on_pace is None else float(str(on_pace)),
+            str(row.get("moment") or ""),
+        )
 
 
 @dataclass
