@@ -84,7 +84,7 @@ def test_every_surface_agrees_for_viewers_in_different_timezones(bot: Harness, s
     tick(services)
     prompt = bot.last_to("U001")
     text = _text(prompt["blocks"])
-    assert "2026-W49（11月30日 – 12月6日）" in text
+    assert "第49周（11月30日 – 12月6日）" in text
     assert "填本周的数额，我会按周累计" in text and "填本周的数值，我会按周取平均" in text
     assert "累计 ¥27万" in text  # W40-W48 before this week's reply
     _same(text, "zh")
@@ -93,7 +93,7 @@ def test_every_surface_agrees_for_viewers_in_different_timezones(bot: Harness, s
     bot.dm("U001", "营收3万，新客户2个，投诉率1.2%")
     assert bot.slack.wait_for(lambda _: any("已连续" in p["text"] for p in bot.slack.posted(bot.slack.dm_channel("U001"))))
     posted = bot.slack.posted(bot.slack.dm_channel("U001"))
-    confirmation = next(p for p in posted if "这是我为 2026-W49 记录的内容" in p["text"])
+    confirmation = next(p for p in posted if "这是我为第49周记录的内容" in p["text"])
     text = _text(confirmation["blocks"])
     assert "累计 ¥30万" in text and "本周：¥3万" in text
     _same(text, "zh")
