@@ -260,7 +260,13 @@ def in_period(spec: KpiSpec, week: date, moment: date) -> bool:
 
     A period starting mid-week counts that week (its first check-in covers it).
     """
-    return week_start(spec.period_start) <= week <= min(spec.period_end, week_start(moment))
+    first, last = _week_bounds(spec, moment)
+    return first <= week <= last
+
+
+def _week_bounds(spec: KpiSpec, moment: date) -> tuple[date, date]:
+    """The first and last week start that count for the period up to ``moment`` (see ``in_period``)."""
+    return week_start(spec.period_start), min(spec.period_end, week_start(moment))
 
 
 def kpi_state(spec: KpiSpec, weekly: Sequence[tuple[date, float]], moment: date) -> KpiState:
@@ -270,7 +276,8 @@ def kpi_state(spec: KpiSpec, weekly: Sequence[tuple[date, float]], moment: date)
     the period or after the reporting week are left out here, so callers may
     pass a KPI's whole history.
     """
-    values = [v for w, v in sorted(weekly) if in_period(spec, w, moment)]
+    first, last = _week_bounds(spec, moment)  # once, not per value: this runs for every KPI on /kpi team
+    values = [v for w, v in sorted(weekly) if first <= w <= last]
     _, caveat = _baseline(spec)
     pace = on_pace_value(spec, moment)
     so_far = _so_far(spec, values)

@@ -17,6 +17,7 @@ from bot.followup import open_blockers
 from bot.kpi_state import KpiSpec, KpiState, Status, kpi_state, local_day, reporting_moment, weighted_pace
 from bot.messages import OpenBlocker
 from bot.periods import week_key, week_start
+from bot.refusal import Mentions, Names, Refusal
 from bot.scoring import split_totals
 from storage.tables import Checkin, Kpi, KpiWarning, Measurement, Person, Team
 
@@ -125,19 +126,19 @@ class TeamSummary:
         return dict(counts)
 
 
-class NotAllowed(Exception):  # noqa: N818  (a refusal, not an error)
-    """The asker may not see this team; ``managers`` says who may."""
+class NotAllowed(Refusal):
+    """The asker may not see this team; ``managers`` (Slack ids) says who may."""
 
     def __init__(self, team: str, managers: list[str]) -> None:
-        super().__init__(team)
+        super().__init__("not_a_manager", who=Mentions(tuple(managers), empty="no_admins"))
         self.team, self.managers = team, managers
 
 
-class UnknownTeam(Exception):  # noqa: N818
+class UnknownTeam(Refusal):
     """No team by that name; ``known`` lists the ones the asker may see."""
 
     def __init__(self, name: str, known: list[str]) -> None:
-        super().__init__(name)
+        super().__init__("unknown_team", name=name[:100], known=Names(tuple(known), empty="no_teams"))
         self.name, self.known = name, known
 
 
@@ -238,6 +239,27 @@ def _values_statement(scoped_to_team: bool) -> Any:
 _STATEMENTS = {scoped: (_kpi_statement(scoped), _values_statement(scoped)) for scoped in (True, False)}
 
 
+def _summary_statements() -> dict[str, Any]:
+    """The team summary's other four queries, built once with bind parameters (building them was a cost per request)."""
+    team_id: Any = bindparam("team_id")
+    return {
+        "members": select(Person.id, Person.slack_id, Person.name)
+        .where(Person.team_id == team_id, col(Person.active))
+        .order_by(col(Person.name)),
+        "checkins": select(Checkin.person_id, Checkin.period_key, Checkin.status)
+        .join(Person, col(Person.id) == Checkin.person_id)
+        .where(Person.team_id == team_id, Checkin.period_key >= bindparam("since")),
+        "warnings": select(Kpi.owner_id, Kpi.name)
+        .join(KpiWarning, col(KpiWarning.kpi_id) == Kpi.id)
+        .join(Person, col(Person.id) == Kpi.owner_id)
+        .where(Person.team_id == team_id, KpiWarning.streak_start >= bindparam("recent")),
+        "subteams": select(Team.name).where(Team.parent_id == team_id).order_by(col(Team.name)),
+    }
+
+
+_SUMMARY = _summary_statements()
+
+
 def kpi_progress(
     session: Session, *, team_id: int | None, now: datetime | None = None, day: date | None = None
 ) -> list[tuple[int, KpiProgress]]:
@@ -255,11 +277,13 @@ def kpi_progress(
     if team_id is not None:
         params["team_id"] = team_id
     kpi_sql, values_sql = _STATEMENTS[team_id is not None]
+    # Core rows through the session's connection: same transaction, none of the ORM's per-row result work.
+    connection = session.connection()
     weekly: dict[int, list[tuple[date, float]]] = defaultdict(list)
-    for kpi_id, week, value in session.execute(values_sql, params).all():
+    for kpi_id, week, value in connection.execute(values_sql, params).all():
         weekly[kpi_id].append((week, value))
     result = []
-    for kpi_id, owner_id, name, unit, direction, kind, weight, target, baseline, how, start, end, tz, names in session.execute(
+    for kpi_id, owner_id, name, unit, direction, kind, weight, target, baseline, how, start, end, tz, names in connection.execute(
         kpi_sql, params
     ).all():
         local = day if day is not None else local_day(tz, now or datetime.min)
@@ -280,11 +304,8 @@ def team_summary(session: Session, *, team: Team, now: datetime, today: date) ->
     and picks the check-in week shown.
     """
     this_week = week_key(today)
-    members = session.exec(
-        select(Person.id, Person.slack_id, Person.name)
-        .where(Person.team_id == team.id, col(Person.active))
-        .order_by(col(Person.name))
-    ).all()
+    db = session.connection()  # Core rows: these are plain columns, the ORM's per-row work bought nothing
+    members = db.execute(_SUMMARY["members"], {"team_id": team.id}).all()
     rows = {person_id: MemberRow(slack_id, name) for person_id, slack_id, name in members}
     ids = list(rows)
     scored: dict[int, list[tuple[float | None, float, str]]] = defaultdict(list)
@@ -299,11 +320,7 @@ def team_summary(session: Session, *, team: Team, now: datetime, today: date) ->
         row.pace_score = weighted_pace([(p.state, p.weight) for p in row.kpis])
     since = week_key(week_start(today) - timedelta(weeks=HISTORY_WEEKS))
     history: dict[int | None, dict[str, str]] = defaultdict(dict)
-    for owner, key, state in session.exec(
-        select(Checkin.person_id, Checkin.period_key, Checkin.status)
-        .join(Person, col(Person.id) == Checkin.person_id)
-        .where(Person.team_id == team.id, Checkin.period_key >= since)
-    ).all():
+    for owner, key, state in db.execute(_SUMMARY["checkins"], {"team_id": team.id, "since": since}).all():
         history[owner][key] = state
     for member_id, row in rows.items():
         weeks = history.get(member_id, {})
@@ -322,15 +339,10 @@ def team_summary(session: Session, *, team: Team, now: datetime, today: date) ->
         if member is not None:
             member.blockers[blocker.category] = member.blockers.get(blocker.category, 0) + 1
     recent = week_key(week_start(today) - timedelta(weeks=3))
-    for owner_id, name in session.exec(
-        select(Kpi.owner_id, Kpi.name)
-        .join(KpiWarning, col(KpiWarning.kpi_id) == Kpi.id)
-        .join(Person, col(Person.id) == Kpi.owner_id)
-        .where(Person.team_id == team.id, KpiWarning.streak_start >= recent)
-    ).all():
+    for owner_id, name in db.execute(_SUMMARY["warnings"], {"team_id": team.id, "recent": recent}).all():
         if owner_id in rows and name not in rows[owner_id].warnings:
             rows[owner_id].warnings.append(name)
-    subteams = list(session.exec(select(Team.name).where(Team.parent_id == team.id).order_by(col(Team.name))).all())
+    subteams = list(db.execute(_SUMMARY["subteams"], {"team_id": team.id}).scalars())
     return TeamSummary(team=team.name, week=this_week, members=[rows[i] for i in ids], subteams=subteams, open_blockers=blocking)
 
 

@@ -24,10 +24,12 @@ from sqlmodel import col, select
 from bot import i18n
 from bot.formats import format_share
 from bot.messages import ReviewMessage
-from bot.proposals import ProposalError
-from bot.review import KpiEvidence, ReviewError, batch_reweight, decide
+from bot.ports import Recipient
+from bot.refusal import Refusal
+from bot.review import KpiEvidence, batch_reweight, decide
 from handlers import payload
 from handlers.context import services_of
+from handlers.errors import refusal_text
 from handlers.metadata import secret_of, sign, verify
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
@@ -83,11 +85,11 @@ def on_decide(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebC
         name = names[int(index)] if index.isdigit() and int(index) < len(names) else None
         try:
             if person is None or review is None or name is None:
-                raise ReviewError("review_not_found")
+                raise Refusal("review_not_found")
             retired = decide(session, review_id=review.id or 0, kpi_name=name, decision=decision, by=person, now=services.clock())
-        except ReviewError as refusal:
+        except Refusal as refusal:
             session.rollback()
-            respond(text=i18n.t(refusal.key, locale), response_type="ephemeral", replace_original=False)
+            respond(text=refusal_text(refusal, locale), response_type="ephemeral", replace_original=False)
             return
         team_id = review.team_id
         weights = _team_weights(session, team_id) if decision == "reweight" else {}
@@ -169,8 +171,8 @@ def on_reweight(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: B
             return
         try:
             created = batch_reweight(session, team_id=team, weights=weights, by=manager, now=services.clock())
-        except ProposalError as refusal:
-            ack(response_action="errors", errors={"w0": i18n.t(refusal.key, locale)})
+        except Refusal as refusal:
+            ack(response_action="errors", errors={"w0": refusal_text(refusal, locale)})
             return
         outgoing = []
         for member, proposal_id in created:
@@ -186,7 +188,7 @@ def on_reweight(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: B
                 )
     ack()
     for channel, slack_id, member_locale, message in outgoing:
-        services.gateway.send(channel or services.gateway.open_dm(slack_id), message, locale=member_locale)
+        services.gateway.send(services.gateway.dm(Recipient(slack_id, channel)), message, locale=member_locale)
 
 
 def register(app: App) -> None:
