@@ -12,13 +12,14 @@ from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from bot.holiday_calendar import problem_with
 from bot.periods import PeriodError, period_bounds
 from bot.smart import KpiDraft, check_kpi, check_kpi_set
 from bot.yaml_lines import YamlError, line_of, load_fast, load_with_lines
+from storage.bulk import insert_many
 from storage.tables import Goal, Kpi, Person, Team
 from storage.types import utc_now
 
@@ -436,9 +437,8 @@ def _sync(
         updates.setdefault(tuple(sorted(change)), []).append(change)
         if ident_key not in (created or ()):
             report.count(report.updated, kind)
-    if inserts:
-        for group in _same_columns(inserts):
-            session.execute(insert(table), group)
+    for group in _same_columns(inserts):
+        insert_many(session, table, group)
     for names, changes in updates.items():
         statement = update(table).where(table.c.id == bindparam("_id"))
         statement = statement.values({name: bindparam(name) for name in names if name != "_id"})
