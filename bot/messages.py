@@ -430,4 +430,4 @@ class StarPost:
     team: str
     period: str
     slack_id: str
-    reason: str
+    reason: Notice | None  # why (bot.recognition.star_reason), worded in the channel's language; None: the manager's pick

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text as sql
 from sqlmodel import select
 
 from bot.cli import main
@@ -16,7 +17,7 @@ from bot.periods import period_bounds, week_key
 from bot.rounds import tick
 from bot.services import Services
 from storage.engine import session_scope
-from storage.tables import ActionItem, Blocker, Evaluation, Kpi, Kudos, Measurement, Person, Recognition
+from storage.tables import ActionItem, Blocker, Evaluation, Kpi, Kudos, Measurement, Person, Recognition, Team
 from tests.conftest import Harness
 
 JAN_2 = datetime(2027, 1, 2, 9, tzinfo=UTC)
@@ -339,16 +340,63 @@ def test_the_manager_confirms_the_star_before_anything_is_announced(quarter: Har
     bot = quarter
     with session_scope(bot.engine) as session:
         star = session.exec(select(Recognition)).one()
-    assert star.status == "proposed" and "120% weighted score" in star.reason
+    # the figures are stored, not an English sentence: each reader gets them in their language
+    assert (star.status, star.reason, star.reason_params) == ("proposed", "star_reason", {"score": 1.2, "kudos": 0})
     bot.click("U002", "star_confirm", str(star.id))  # not the manager
     assert not _stars(bot)
     bot.click("U0MGR", "star_confirm", str(star.id))
     assert bot.slack.wait_for(lambda _: bool(_stars(bot)), timeout=10)
-    assert "Star of 2026-Q4" in _stars(bot)[0] and "<@U002>" in _stars(bot)[0]
+    assert _stars(bot)[0] == ":star2: Star of 2026-Q4 in Sales East: <@U002> (120% weighted score, 0 kudos). Congratulations!"
     bot.click("U0MGR", "star_pick", "", selected=f"{star.id}:U001")  # too late: chosen already
     assert len(_stars(bot)) == 1
     with session_scope(bot.engine) as session:
         assert session.exec(select(Recognition)).one().status == "confirmed"
+
+
+def _team_locale(bot: Harness, locale: str) -> None:
+    with session_scope(bot.engine) as session:
+        session.exec(select(Team)).one().locale = locale
+
+
+def test_the_star_and_shared_kudos_go_out_in_the_teams_language(quarter: Harness) -> None:
+    """The channel's language (organisation file ``locale``), not the clicker's: a Chinese team, an English manager."""
+    bot = quarter
+    _team_locale(bot, "zh-CN")
+    with session_scope(bot.engine) as session:
+        star = session.exec(select(Recognition)).one()
+    bot.click("U0MGR", "star_confirm", str(star.id))
+    assert bot.slack.wait_for(lambda _: bool(bot.slack.posted("C0SALES")), timeout=10)
+    assert (
+        bot.last_to("C0SALES")["text"] == ":star2: Sales East 2026-Q4 之星：<@U002>（加权得分 120%，本季度收到 0 个点赞）。恭喜！"
+    )
+    assert "Announced in <#C0SALES>" in _answered(bot)  # the manager's own answer stays in English
+    posts = len(bot.slack.posted("C0SALES"))
+    _, body = bot.command("U002", "kudos <@U001> for covering my calls")
+    bot.click("U002", "kudos_share", body["blocks"][1]["elements"][0]["value"])
+    assert bot.slack.wait_for(lambda _: len(bot.slack.posted("C0SALES")) == posts + 1, timeout=10)
+    assert bot.last_to("C0SALES")["text"] == ":clap: <@U002> 为 <@U001> 点赞：covering my calls"
+    assert "Shared in <#C0SALES>" in _answered(bot)
+
+
+def test_a_star_reason_stored_as_an_english_sentence_is_reworded_by_the_migration(bot: Harness) -> None:
+    """Rows proposed before 0015 held "95% weighted score, 3 kudos": they become the id and its figures."""
+    from alembic import command
+
+    from storage.migrate import alembic_config, upgrade
+
+    command.downgrade(alembic_config(bot.db_url), "0010")
+    with bot.engine.begin() as conn:
+        conn.execute(
+            sql(
+                "INSERT INTO recognition (person_id, team_id, period, kind, reason, status, created_at) "
+                "SELECT p.id, p.team_id, '2026-Q3', 'star', '95% weighted score, 3 kudos', 'confirmed', CURRENT_TIMESTAMP "
+                "FROM person p WHERE p.slack_id = 'U002'"
+            )
+        )
+    upgrade(bot.db_url)
+    with session_scope(bot.engine) as session:
+        row = session.exec(select(Recognition)).one()
+        assert (row.reason, row.reason_params) == ("star_reason", {"score": 0.95, "kudos": 3})
 
 
 def test_the_manager_may_pick_another_star(quarter: Harness) -> None:
@@ -413,7 +461,7 @@ def test_the_star_proposal_weighs_kudos(bot: Harness, services: Services) -> Non
     with session_scope(bot.engine) as session:
         star = session.exec(select(Recognition)).one()
         sam = session.exec(select(Person).where(Person.slack_id == "U003")).one()
-    assert star.person_id == sam.id and "1 kudos" in star.reason
+    assert star.person_id == sam.id and star.reason_params == {"score": 1.2, "kudos": 1}
     assert date(2027, 1, 2) == star.created_at.date()
 
 

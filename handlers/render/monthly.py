@@ -20,6 +20,7 @@ from bot import i18n
 from bot.evaluation_review import DraftRow, EvaluationDrafts, summary
 from bot.formats import format_share, format_value
 from bot.messages import EvaluationNote, KudosNote, KudosPost, Notice, StarPost, StarProposal, WatchQuestion
+from bot.recognition import TYPED_REASON
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
 from handlers.render.evaluation import draft_actions
@@ -173,12 +174,20 @@ def _star_proposal(message: StarProposal, locale: str) -> Rendered:
     return text, [SectionBlock(text=text), ActionsBlock(block_id="star", elements=elements)]
 
 
+def star_reason_text(reason: Notice, locale: str) -> str:
+    """ "120% weighted score, 3 kudos" / "加权得分 120%，本季度 3 个点赞": the stored figures in the reader's words."""
+    if reason.key == TYPED_REASON:
+        return escape(str(reason.params.get("text", "")))
+    score = reason.params.get("score")
+    shown = format_share(score if isinstance(score, int | float) else None, locale)
+    return i18n.t(reason.key, locale, score=shown, kudos=int(reason.params.get("kudos") or 0))
+
+
 @render.register
 def _star(message: StarPost, locale: str) -> Rendered:
     key = "star_post" if message.reason else "star_post_picked"
-    text = i18n.t(
-        key, locale, period=message.period, team=escape(message.team), slack_id=message.slack_id, reason=escape(message.reason)
-    )
+    reason = star_reason_text(message.reason, locale) if message.reason else ""
+    text = i18n.t(key, locale, period=message.period, team=escape(message.team), slack_id=message.slack_id, reason=reason)
     return text, [SectionBlock(text=text)]
 
 
