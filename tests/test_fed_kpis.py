@@ -136,7 +136,8 @@ def test_the_manager_accepts_and_the_owners_value_replaces_the_fed_one(bot: Harn
     assert bot.slack.wait_for(lambda _: len(bot.slack.posted(bot.slack.dm_channel("U002"))) > told)
     notice = bot.last_to("U002")["text"]
     assert (
-        notice.startswith("<@U0MGR> accepted your correction: *Revenue* for") and "is now USD 7,500 (the source said USD 8,000)" in notice
+        notice.startswith("<@U0MGR> accepted your correction: *Revenue* for")
+        and "is now USD 7,500 (the source said USD 8,000)" in notice
     )
     assert revenue_of(bot, "U002") == {"2026-W48": (7500.0, "dispute")}
     with session_scope(bot.engine) as session:
