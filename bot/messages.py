@@ -6,6 +6,7 @@ would be said without building Slack blocks.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -90,6 +91,26 @@ class CheckinPrompt:
     blockers: list[OpenBlocker] = field(default_factory=list)
     forbidden: list[str] = field(default_factory=list)
     reminder: bool = False
+    moved_by: Holiday | None = None  # the public holiday that moved this week's prompt to a later day
+
+
+@dataclass(frozen=True)
+class Holiday:
+    """A public holiday of a calendar (CN, US-NY): the surface names it in the reader's language."""
+
+    calendar: str
+    day: date
+
+
+def holiday_of(state: Mapping[str, Any] | None) -> Holiday | None:
+    """The holiday a check-in's state records (see bot.schedule.Due.holiday_state), if any."""
+    found = (state or {}).get("holiday")
+    if not isinstance(found, dict):
+        return None  # none, or an older row that kept only an English name
+    try:
+        return Holiday(str(found["calendar"]), date.fromisoformat(str(found["day"])))
+    except (KeyError, ValueError):
+        return None
 
 
 @dataclass

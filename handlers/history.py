@@ -40,6 +40,7 @@ from bot.history import (
     past_weeks,
     week_for_edit,
 )
+from bot.holiday_calendar import holiday_name
 from bot.messages import Notice
 from bot.people import local_now, zone
 from bot.ports import Recipient
@@ -108,6 +109,9 @@ def history_reply(services: Services, asker: Person, words: list[str]) -> list[B
 
 def _week_block(week: Week, locale: str, *, editable: bool) -> SectionBlock:
     status = i18n.t(STATUS_KEYS.get(week.status, OPEN_KEY), locale)
+    if week.status == "away" and week.holiday is not None:
+        name = holiday_name(week.holiday.calendar, week.holiday.day, locale) or week.holiday.calendar
+        status = i18n.t("history_status_holiday", locale, holiday=escape(name))
     lines = [f"• {escape(v.name)}: {format_value(v.value, v.unit, locale)}" for v in week.values] or [
         i18n.t("history_no_kpis", locale)
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
 from bot.refusal import Mentions, Names, Refusal
 from bot.services import Services
@@ -10,9 +11,11 @@ from bot.use_cases.asker import asker, locale_of
 from bot.use_cases.charts import my_chart, team_chart
 from bot.use_cases.goals import goals_for
 from bot.use_cases.me import my_page
+from bot.use_cases.review import decide_review, digest, reweight
 from bot.use_cases.team import check_team, team_overview
 from handlers.errors import refusal_text
-from storage.tables import Person
+from storage.engine import session_scope
+from storage.tables import Kpi, KpiProposal, KpiReview, Person, Team
 
 
 def _person(services: Services, slack_id: str) -> Person:
@@ -67,3 +70,56 @@ def test_charts_and_goals(services: Services, org: None) -> None:
         team_chart(services, asker=li, name=None, now=services.clock())
     tree = goals_for(services, asker=li, now=services.clock())
     assert [node.key for node in tree.nodes] == ["share"]
+
+
+def _review(services: Services) -> int:
+    with session_scope(services.engine) as session:
+        team = session.exec(select(Team).where(Team.name == "Sales East")).one()
+        review = KpiReview(team_id=team.id or 0, half="2026-H2", decisions={"_kpis": ["Complaint rate", "Revenue"]})
+        session.add(review)
+        session.flush()
+        return review.id or 0
+
+
+def _statuses(services: Services) -> list[str]:
+    with session_scope(services.engine) as session:
+        return sorted(k.status for k in session.exec(select(Kpi).where(Kpi.name == "Complaint rate")).all())
+
+
+def test_review_decisions_are_the_managers_and_a_refusal_changes_nothing(services: Services, org: None) -> None:
+    review_id, now = _review(services), services.clock()
+    for slack_id, index, key in [
+        ("U002", "0", "prop_not_allowed"),
+        ("U0MGR", "9", "review_not_found"),
+        ("U0NOBODY", "0", "review_not_found"),
+    ]:
+        with pytest.raises(Refusal) as refused:
+            decide_review(services, slack_id=slack_id, review_id=review_id, index=index, decision="retire", now=now)
+        assert refused.value.key == key
+    assert _statuses(services) == ["active"]
+    done = decide_review(services, slack_id="U0MGR", review_id=review_id, index="0", decision="retire", now=now)
+    assert (done.name, done.retired, done.locale) == ("Complaint rate", 1, "en-US") and _statuses(services) == ["retired"]
+    asked = decide_review(services, slack_id="U0MGR", review_id=review_id, index="1", decision="reweight", now=now)
+    assert asked.weights == {"New customers": 30.0, "Revenue": 50.0}
+
+
+def test_reweight_checks_the_form_and_proposes_to_each_member(services: Services, org: None) -> None:
+    review_id, now = _review(services), services.clock()
+    team_id = decide_review(services, slack_id="U0MGR", review_id=review_id, index="1", decision="keep", now=now).team_id
+    listed_digest = digest(["Complaint rate", "New customers", "Revenue"])
+
+    def refused(**changes: object) -> Refusal:
+        arguments: dict = {"slack_id": "U0MGR", "team_id": team_id, "listed_digest": listed_digest, "typed": ["0", "40", "60"]}
+        with pytest.raises(Refusal) as caught:
+            reweight(services, now=now, **{**arguments, **changes})
+        return caught.value
+
+    assert refused(team_id=None).key == "fb_tampered"
+    assert refused(listed_digest="0" * 16).key == "reweight_changed"
+    wrong = refused(typed=["0", "40", "sixty"])
+    assert (wrong.key, wrong.field) == ("err_weight", "w2")
+    assert refused(typed=["0", "40", "50"]).params == {"total": "90"}
+    with session_scope(services.engine) as session:
+        assert session.exec(select(KpiProposal)).all() == []
+    done = reweight(services, slack_id="U0MGR", team_id=team_id, listed_digest=listed_digest, typed=["0", "40", "60"], now=now)
+    assert done.manager.slack_id == "U0MGR" and {m.slack_id for m, _ in done.proposals} == {"U001", "U002", "U003"}
