@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
+
 import pytest
 from sqlmodel import select
 
@@ -9,13 +12,14 @@ from bot.refusal import Mentions, Names, Refusal
 from bot.services import Services
 from bot.use_cases.asker import asker, locale_of
 from bot.use_cases.charts import my_chart, team_chart
+from bot.use_cases.checkin import confirm, go_away, open_form, save_form, skip, snooze
 from bot.use_cases.goals import goals_for
 from bot.use_cases.me import my_page
 from bot.use_cases.review import decide_review, digest, reweight
 from bot.use_cases.team import check_team, team_overview
 from handlers.errors import refusal_text
 from storage.engine import session_scope
-from storage.tables import Kpi, KpiProposal, KpiReview, Person, Team
+from storage.tables import Checkin, Kpi, KpiProposal, KpiReview, Measurement, Person, Team
 
 
 def _person(services: Services, slack_id: str) -> Person:
@@ -123,3 +127,69 @@ def test_reweight_checks_the_form_and_proposes_to_each_member(services: Services
         assert session.exec(select(KpiProposal)).all() == []
     done = reweight(services, slack_id="U0MGR", team_id=team_id, listed_digest=listed_digest, typed=["0", "40", "60"], now=now)
     assert done.manager.slack_id == "U0MGR" and {m.slack_id for m, _ in done.proposals} == {"U001", "U002", "U003"}
+
+
+def _checkin(services: Services, slack_id: str = "U001") -> int:
+    from bot.periods import week_key
+
+    with session_scope(services.engine) as session:
+        person = session.exec(select(Person).where(Person.slack_id == slack_id)).one()
+        checkin = Checkin(person_id=person.id or 0, period_key=week_key(services.clock().date()), status="prompted")
+        session.add(checkin)
+        session.flush()
+        return checkin.id or 0
+
+
+def _status(services: Services, checkin_id: int) -> str:
+    with session_scope(services.engine) as session:
+        found = session.get(Checkin, checkin_id)
+        assert found is not None
+        return str(found.status)
+
+
+def test_only_the_owner_acts_on_a_checkin(services: Services, org: None) -> None:
+    ident, now = _checkin(services), services.clock()
+
+    def refused(act: Callable[..., object], **kw: object) -> str:
+        with pytest.raises(Refusal) as caught:
+            act(services, **kw)
+        return caught.value.key
+
+    for slack_id, checkin_id in [("U002", ident), ("U0NOBODY", ident), ("U001", ident + 999), ("U001", None)]:
+        mine = {"slack_id": slack_id, "checkin_id": checkin_id}
+        assert refused(skip, **mine) == refused(snooze, now=now, **mine) == "not_yours"
+        assert refused(confirm, now=now, **mine) == refused(open_form, now=now, **mine) == "not_yours"
+    assert _status(services, ident) == "prompted"
+    form = open_form(services, slack_id="U001", checkin_id=ident, now=now)
+    assert form.checkin_id == ident and [line.name for line in form.lines] == ["Revenue", "New customers", "Complaint rate"]
+    assert snooze(services, slack_id="U001", checkin_id=ident, now=now) == "en-US" and _status(services, ident) == "snoozed"
+
+
+def test_the_form_stores_numbers_and_names_the_ones_that_are_not(services: Services, org: None) -> None:
+    ident, now = _checkin(services), services.clock()
+    form = open_form(services, slack_id="U001", checkin_id=ident, now=now)
+    revenue, customers, rate = (str(line.kpi_id) for line in form.lines)
+    with pytest.raises(Refusal) as refused:
+        save_form(services, slack_id="U002", checkin_id=ident, typed={revenue: "1"}, now=now)
+    assert refused.value.key == "form_not_yours"
+    wrong = save_form(
+        services, slack_id="U001", checkin_id=ident, typed={revenue: "45000", customers: "lots", rate: "inf"}, now=now
+    )
+    assert sorted(wrong.not_numbers) == sorted([customers, rate]) and wrong.outgoing == []
+    with session_scope(services.engine) as session:
+        assert session.exec(select(Measurement)).all() == []
+    saved = save_form(services, slack_id="U001", checkin_id=ident, typed={revenue: "45000", customers: ""}, now=now)
+    assert saved.not_numbers == [] and saved.outgoing and _status(services, ident) == "stored"
+    with session_scope(services.engine) as session:
+        assert [m.value for m in session.exec(select(Measurement)).all()] == [45000]
+
+
+def test_time_off_must_end_after_today(services: Services, org: None) -> None:
+    today = services.clock().date()
+    for until in (None, today, today - timedelta(days=3)):
+        with pytest.raises(Refusal) as refused:
+            go_away(services, slack_id="U001", until=until, now=services.clock())
+        assert refused.value.key == "away_past"
+    go_away(services, slack_id="U0NOBODY", until=today + timedelta(days=5), now=services.clock())  # nobody: nothing to do
+    go_away(services, slack_id="U001", until=today + timedelta(days=5), now=services.clock())
+    assert _person(services, "U001").away_until == today + timedelta(days=4)
