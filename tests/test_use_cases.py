@@ -13,13 +13,14 @@ from bot.services import Services
 from bot.use_cases.asker import asker, locale_of
 from bot.use_cases.charts import my_chart, team_chart
 from bot.use_cases.checkin import confirm, go_away, open_form, save_form, skip, snooze
+from bot.use_cases.feedback import Started, answer, close_round, invitation, round_results, start_rounds, unsolicited
 from bot.use_cases.goals import goals_for
 from bot.use_cases.me import my_page
 from bot.use_cases.review import decide_review, digest, reweight
 from bot.use_cases.team import check_team, team_overview
 from handlers.errors import refusal_text
 from storage.engine import session_scope
-from storage.tables import Checkin, Kpi, KpiProposal, KpiReview, Measurement, Person, Team
+from storage.tables import Checkin, FeedbackResponse, Kpi, KpiProposal, KpiReview, Measurement, Person, Team
 
 
 def _person(services: Services, slack_id: str) -> Person:
@@ -193,3 +194,48 @@ def test_time_off_must_end_after_today(services: Services, org: None) -> None:
     go_away(services, slack_id="U0NOBODY", until=today + timedelta(days=5), now=services.clock())  # nobody: nothing to do
     go_away(services, slack_id="U001", until=today + timedelta(days=5), now=services.clock())
     assert _person(services, "U001").away_until == today + timedelta(days=4)
+
+
+def test_360_rounds_are_started_and_closed_by_managers_only(services: Services, org: None) -> None:
+    manager, emma, now = _person(services, "U0MGR"), _person(services, "U002"), services.clock()
+    refused = start_rounds(services, asker=emma, ratee_slack_ids=["U001"], words=["<@U001>"], now=now)
+    assert [o.key for o in refused.outcomes if isinstance(o, Refusal)] == ["fb_not_manager"]
+    with pytest.raises(Refusal) as team:
+        start_rounds(services, asker=emma, ratee_slack_ids=[], words=["team"], now=now)
+    assert team.value.key == "fb_not_manager"
+    rounds = start_rounds(
+        services, asker=manager, ratee_slack_ids=["U001", "U0NOBODY"], words=["<@U001>", "<@U0NOBODY>"], now=now
+    )
+    started, unknown = rounds.outcomes
+    assert isinstance(started, Started) and started.ratee == "Li Wei" and started.invited >= 1
+    assert isinstance(unknown, Refusal) and unknown.key == "fb_unknown_person" and rounds.closes > now
+    for who, ratee, key in [(emma, "U001", "fb_not_manager"), (manager, "U0NOBODY", "fb_unknown_person")]:
+        with pytest.raises(Refusal) as caught:
+            round_results(services, asker=who, ratee_slack_id=ratee)
+        assert caught.value.key == key
+    assert round_results(services, asker=manager, ratee_slack_id="U001").released is None
+    with pytest.raises(Refusal) as closing:
+        close_round(services, asker=emma, ratee_slack_id="U001", now=now)
+    assert closing.value.key == "fb_close_not_allowed" and closing.value.params == {"name": "Li Wei"}
+    assert close_round(services, asker=manager, ratee_slack_id="U001", now=now).ratee.name == "Li Wei"
+
+
+def test_feedback_answers_need_a_request_of_ones_own_and_every_rating(services: Services, org: None) -> None:
+    li, now = _person(services, "U001"), services.clock()
+    with pytest.raises(Refusal) as self_rating:
+        unsolicited(services, rater=li, ratee_slack_id="U001", now=now)
+    assert self_rating.value.key == "fb_self"
+    request_id, ratee = unsolicited(services, rater=li, ratee_slack_id="U002", now=now)
+    assert ratee == "Emma Brown" and invitation(services, rater_slack_id="U001", request_id=request_id, now=now)[0] == request_id
+    for slack_id, ident in [("U002", request_id), ("U001", None), ("U0NOBODY", request_id)]:
+        with pytest.raises(Refusal) as refused:
+            invitation(services, rater_slack_id=slack_id, request_id=ident, now=now)
+        assert refused.value.key == "fb_not_invited"
+    competencies = list(services.settings.feedback_competencies)
+    partial = answer(services, rater_slack_id="U001", request_id=request_id, levels={competencies[0]: "4"}, comment="", now=now)
+    assert partial.unpicked == competencies[1:] and not partial.replaced
+    with session_scope(services.engine) as session:
+        assert session.exec(select(FeedbackResponse)).all() == []
+    levels = dict.fromkeys(competencies, "4")
+    assert not answer(services, rater_slack_id="U001", request_id=request_id, levels=levels, comment="ok", now=now).replaced
+    assert answer(services, rater_slack_id="U001", request_id=request_id, levels=levels, comment="again", now=now).replaced
