@@ -57,6 +57,7 @@ TOLERANCE = 0.9  # up to 10% behind the pace is "at risk", further is "behind"
 CAP = 1.2  # the most credit one KPI can earn; also what a lower-is-better KPI at zero earns
 RECENT_WEEKS = 3  # the "recent level" of an averaged KPI
 TREND_WEEKS = 4  # the window of a latest-value KPI's trend
+WINDOW = max(RECENT_WEEKS, TREND_WEEKS)  # the last values a forecast reads
 RATING_FLOOR, RATING_TOP = 1.0, 5.0
 _EPS = 1e-9
 
@@ -140,6 +141,25 @@ class KpiState:
     def score(self) -> float | None:
         """What this KPI adds to a weighted score (of target, capped at 0..CAP)."""
         return None if self.target_attainment is None else max(0.0, min(CAP, self.target_attainment))
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    """All a KPI's state needs of its values this period: how many, their sum, the lowest, the last few.
+
+    ``of`` reduces weekly values (in week order) to these; bot.team_view gets
+    the same figures from SQL aggregates, so a view need not load the history.
+    """
+
+    count: int
+    total: float  # the sum of the counted values
+    lowest: float  # the smallest (a latest-value forecast below zero is cut at zero only when none is negative)
+    recent: tuple[float, ...]  # the last WINDOW values, oldest first (a sum's forecast reads none of them)
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> PeriodFigures:
+        """From the counted weekly values, oldest first."""
+        return cls(len(values), float(sum(values)), min(values) if values else 0.0, tuple(values[-WINDOW:]))
 
 
 def local_day(tz: str | None, now: datetime) -> date:
@@ -228,31 +248,35 @@ def _better_or_equal(spec: KpiSpec, value: float, reference: float) -> bool:
 
 def forecast(spec: KpiSpec, values: Sequence[float], moment: date) -> float | None:
     """End-of-period value if things go on as they are (see the module docstring)."""
-    if not values:
+    return _forecast(spec, PeriodFigures.of(values), moment)
+
+
+def _forecast(spec: KpiSpec, figures: PeriodFigures, moment: date) -> float | None:
+    if not figures.count:
         return None
     weeks_left = max(0.0, (spec.period_end - moment).days / 7)
     if spec.aggregate == "sum":
-        return sum(values) / elapsed(spec, moment)
+        return figures.total / elapsed(spec, moment)
     if spec.aggregate == "average":
-        recent = values[-RECENT_WEEKS:]
+        recent = figures.recent[-RECENT_WEEKS:]
         level = sum(recent) / len(recent)
-        return (sum(values) + level * weeks_left) / (len(values) + weeks_left)
-    window = values[-TREND_WEEKS:]
+        return (figures.total + level * weeks_left) / (figures.count + weeks_left)
+    window = figures.recent[-TREND_WEEKS:]
     slope = (window[-1] - window[0]) / (len(window) - 1) if len(window) > 1 else 0.0
-    projected = values[-1] + slope * weeks_left
+    projected = figures.recent[-1] + slope * weeks_left
     if spec.is_rating:
         return max(RATING_FLOOR, min(RATING_TOP, projected))
-    return max(0.0, projected) if min(values) >= 0 else projected
+    return max(0.0, projected) if figures.lowest >= 0 else projected
 
 
-def _so_far(spec: KpiSpec, values: Sequence[float]) -> float | None:
-    if not values:
+def _so_far(spec: KpiSpec, figures: PeriodFigures) -> float | None:
+    if not figures.count:
         return None
     if spec.aggregate == "sum":
-        return float(sum(values))
+        return figures.total
     if spec.aggregate == "average":
-        return float(sum(values)) / len(values)
-    return float(values[-1])
+        return figures.total / figures.count
+    return float(figures.recent[-1])
 
 
 def in_period(spec: KpiSpec, week: date, moment: date) -> bool:
@@ -260,11 +284,11 @@ def in_period(spec: KpiSpec, week: date, moment: date) -> bool:
 
     A period starting mid-week counts that week (its first check-in covers it).
     """
-    first, last = _week_bounds(spec, moment)
+    first, last = counted_weeks(spec, moment)
     return first <= week <= last
 
 
-def _week_bounds(spec: KpiSpec, moment: date) -> tuple[date, date]:
+def counted_weeks(spec: KpiSpec, moment: date) -> tuple[date, date]:
     """The first and last week start that count for the period up to ``moment`` (see ``in_period``)."""
     return week_start(spec.period_start), min(spec.period_end, week_start(moment))
 
@@ -276,14 +300,23 @@ def kpi_state(spec: KpiSpec, weekly: Sequence[tuple[date, float]], moment: date)
     the period or after the reporting week are left out here, so callers may
     pass a KPI's whole history.
     """
-    first, last = _week_bounds(spec, moment)  # once, not per value: this runs for every KPI on /kpi team
-    values = [v for w, v in sorted(weekly) if first <= w <= last]
+    first, last = counted_weeks(spec, moment)  # once, not per value: this runs for every KPI on /kpi team
+    return state_of(spec, PeriodFigures.of([v for w, v in sorted(weekly) if first <= w <= last]), moment)
+
+
+def state_of(spec: KpiSpec, figures: PeriodFigures, moment: date) -> KpiState:
+    """Where the KPI stands at ``moment``, from what its counted weeks add up to (``PeriodFigures``).
+
+    ``kpi_state`` reduces weekly rows to these figures; bot.team_view has the
+    database add them up (one row per KPI instead of its weekly history).
+    Either way this function decides: the same inputs give the same answer.
+    """
     _, caveat = _baseline(spec)
     pace = on_pace_value(spec, moment)
-    so_far = _so_far(spec, values)
+    so_far = _so_far(spec, figures)
     ahead = progress(spec, so_far, pace)
     of_target = progress(spec, so_far, spec.target)
-    projected = forecast(spec, values, moment)
+    projected = _forecast(spec, figures, moment)
     if spec.aggregate == "sum" and spec.direction == "lower" and of_target is not None:
         of_target = progress(spec, projected, spec.target)
     status, reason = _status(spec, so_far, pace, ahead)
@@ -298,7 +331,7 @@ def kpi_state(spec: KpiSpec, weekly: Sequence[tuple[date, float]], moment: date)
         status=status,
         reason=reason,
         caveat=caveat,
-        weeks_reported=len(values),
+        weeks_reported=figures.count,
     )
 
 

@@ -10,11 +10,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, bindparam, func
+from sqlalchemy import Date, bindparam, case, func
 from sqlmodel import Session, col, select
 
 from bot.followup import open_blockers
-from bot.kpi_state import KpiSpec, KpiState, Status, kpi_state, local_day, reporting_moment, weighted_pace
+from bot.kpi_state import (
+    WINDOW,
+    KpiSpec,
+    KpiState,
+    PeriodFigures,
+    Status,
+    counted_weeks,
+    kpi_state,
+    local_day,
+    reporting_moment,
+    state_of,
+    weekly_values,
+    weighted_pace,
+)
 from bot.messages import OpenBlocker
 from bot.periods import week_key, week_start
 from bot.scoring import split_totals
@@ -189,8 +202,59 @@ def _managers_up(session: Session, team: Team) -> list[str]:
     return ids
 
 
+def _active_around(statement: Any, scoped_to_team: bool) -> Any:
+    """Only active KPIs whose period touches the day (+-1 for timezones); of one team or of everyone."""
+    statement = statement.where(
+        Kpi.status == "active",
+        Kpi.period_start <= bindparam("last", type_=Date),
+        Kpi.period_end >= bindparam("first", type_=Date),
+    )
+    return statement.where(Person.team_id == bindparam("team_id")) if scoped_to_team else statement
+
+
+def _figures_subquery(scoped_to_team: bool) -> Any:
+    """Per KPI, how many values count, their sum and lowest, and the first and last week: one grouped pass.
+
+    Weeks up to ``upper`` (the latest reporting week any owner's clock can be
+    in) are added up; ``kpi_progress`` checks the first and last week against
+    the owner's own reporting week and the period before trusting the sums.
+    """
+    kpis = _active_around(select(Kpi.id).join(Person, col(Person.id) == Kpi.owner_id), scoped_to_team)
+    week = col(Measurement.week_start)
+    columns: list[Any] = [
+        col(Measurement.kpi_id).label("kpi_id"),
+        func.count().label("count"),
+        func.sum(col(Measurement.value)).label("total"),
+        func.min(col(Measurement.value)).label("lowest"),
+        func.min(week).label("first_week"),
+        func.max(week).label("last_week"),
+    ]
+    return (
+        select(*columns)
+        .where(col(Measurement.kpi_id).in_(kpis), week <= bindparam("upper", type_=Date))
+        .group_by(col(Measurement.kpi_id))
+        .subquery("figures")
+    )
+
+
+def _recent(newest: int) -> Any:
+    """The ``newest``-th latest counted value (0 = the latest) of the outer query's KPI; only averages and
+    latest values need them for their forecast, so sums skip the lookup."""
+    week = col(Measurement.week_start)
+    value = (
+        select(col(Measurement.value))
+        .where(Measurement.kpi_id == Kpi.id, week <= Kpi.period_end, week <= bindparam("upper", type_=Date))
+        .order_by(week.desc())
+        .limit(1)
+        .offset(newest)
+        .scalar_subquery()
+    )
+    return case((col(Kpi.aggregate) != "sum", value)).label(f"recent{newest}")
+
+
 def _kpi_statement(scoped_to_team: bool) -> Any:
-    """Active KPIs around a day, with their owner's timezone; built once, with bind parameters."""
+    """Active KPIs around a day, with their owner's timezone and their figures; built once, with bind parameters."""
+    figures = _figures_subquery(scoped_to_team)
     columns: list[Any] = [
         Kpi.id,
         Kpi.owner_id,
@@ -206,36 +270,23 @@ def _kpi_statement(scoped_to_team: bool) -> Any:
         Kpi.period_end,
         Person.tz,
         Kpi.names,
+        figures.c.count,
+        figures.c.total,
+        figures.c.lowest,
+        figures.c.first_week,
+        figures.c.last_week,
+        *(_recent(n) for n in range(WINDOW)),
     ]
     statement = (
         select(*columns)
         .join(Person, col(Person.id) == Kpi.owner_id)
-        .where(
-            Kpi.status == "active",
-            Kpi.period_start <= bindparam("last", type_=Date),
-            Kpi.period_end >= bindparam("first", type_=Date),
-        )
+        .outerjoin(figures, figures.c.kpi_id == Kpi.id)
         .order_by(col(Kpi.owner_id), col(Kpi.weight).desc(), col(Kpi.id))
     )
-    return statement.where(Person.team_id == bindparam("team_id")) if scoped_to_team else statement
+    return _active_around(statement, scoped_to_team)
 
 
-def _values_statement(scoped_to_team: bool) -> Any:
-    """The weekly values of the same KPIs, as plain columns (no ORM objects: that was most of the time)."""
-    statement = (
-        select(col(Measurement.kpi_id), col(Measurement.week_start), col(Measurement.value))
-        .join(Kpi, col(Kpi.id) == Measurement.kpi_id)
-        .join(Person, col(Person.id) == Kpi.owner_id)
-        .where(
-            Kpi.status == "active",
-            Kpi.period_start <= bindparam("last", type_=Date),
-            Kpi.period_end >= bindparam("first", type_=Date),
-        )
-    )
-    return statement.where(Person.team_id == bindparam("team_id")) if scoped_to_team else statement
-
-
-_STATEMENTS = {scoped: (_kpi_statement(scoped), _values_statement(scoped)) for scoped in (True, False)}
+_STATEMENTS = {scoped: _kpi_statement(scoped) for scoped in (True, False)}
 
 
 def _summary_statements() -> dict[str, Any]:
@@ -262,43 +313,62 @@ _SUMMARY = _summary_statements()
 def kpi_progress(
     session: Session, *, team_id: int | None, now: datetime | None = None, day: date | None = None
 ) -> list[tuple[int, KpiProgress]]:
-    """(owner id, progress) for every active KPI of a team (or of everyone): two queries.
+    """(owner id, progress) for every active KPI of a team (or of everyone): one query.
 
     With ``now``: each KPI at the end of its owner's current reporting week,
     in the owner's timezone, so every viewer sees the same. With ``day``: at
     the end of the reporting week containing that calendar day (a retro's
-    month end).
+    month end). The database adds up each KPI's counted weeks
+    (``PeriodFigures``) and ``state_of`` decides, as for every other surface.
+    A KPI whose added-up weeks do not match its owner's own reporting week
+    (a value already in for a week that has not begun on the owner's clock)
+    is computed from its weekly rows instead: one more query, only then.
     """
     if (now is None) == (day is None):
         raise ValueError("kpi_progress needs exactly one of now= or day=")
     around = day if day is not None else (now or datetime.min).date()
-    params: dict[str, Any] = {"first": around - timedelta(days=1), "last": around + timedelta(days=1)}
+    upper = week_start(around + timedelta(days=1 if day is None else 0))  # no owner's reporting week starts later
+    params: dict[str, Any] = {"first": around - timedelta(days=1), "last": around + timedelta(days=1), "upper": upper}
     if team_id is not None:
         params["team_id"] = team_id
-    kpi_sql, values_sql = _STATEMENTS[team_id is not None]
     # Core rows through the session's connection: same transaction, none of the ORM's per-row result work.
-    connection = session.connection()
-    weekly: dict[int, list[tuple[date, float]]] = defaultdict(list)
-    for kpi_id, week, value in connection.execute(values_sql, params).all():
-        weekly[kpi_id].append((week, value))
-    result = []
-    for kpi_id, owner_id, name, unit, direction, kind, weight, target, baseline, how, start, end, tz, names in connection.execute(
-        kpi_sql, params
-    ).all():
-        local = day if day is not None else local_day(tz, now or datetime.min)
+    rows = session.connection().execute(_STATEMENTS[team_id is not None], params).all()
+    local_days: dict[str | None, date] = {}
+    result: list[tuple[int, KpiProgress]] = []
+    recount: dict[int, tuple[int, KpiSpec, date]] = {}  # position -> (kpi id, spec, moment)
+    for row in rows:
+        kpi_id, owner_id, name, unit, direction, kind, weight, target, baseline, how, start, end, tz, names = row[:14]
+        count, total, lowest, first_week, last_week = row[14:19]
+        local = day if day is not None else local_days.get(tz)
+        if local is None:
+            local = local_days[tz] = local_day(tz, now or datetime.min)  # once per timezone, not per KPI
         if not start <= local <= end:
             continue  # the window above is +-1 day for timezones; the owner's own date decides
         spec = KpiSpec(unit, direction, how, target, baseline, start, end)
-        state = kpi_state(spec, weekly.get(kpi_id, []), reporting_moment(spec, local))
+        moment = reporting_moment(spec, local)
+        if count:
+            first, last = counted_weeks(spec, moment)
+            if first_week < first or last_week > last:
+                recount[len(result)] = (kpi_id, spec, moment)
+            recent = () if how == "sum" else tuple(reversed(row[19 : 19 + min(count, WINDOW)]))  # a sum reads none
+            figures = PeriodFigures(count, float(total), lowest, recent)
+        else:
+            figures = PeriodFigures(0, 0.0, 0.0, ())
+        state = state_of(spec, figures, moment)
         result.append((owner_id, KpiProgress(kpi_id, name, unit, direction, kind, weight, target, state, dict(names or {}))))
+    if recount:
+        weekly = weekly_values(session, [kpi_id for kpi_id, _, _ in recount.values()])
+        for position, (kpi_id, spec, moment) in recount.items():
+            owner_id, progress = result[position]
+            progress.state = kpi_state(spec, weekly.get(kpi_id, []), moment)
     return result
 
 
 def team_summary(session: Session, *, team: Team, now: datetime, today: date) -> TeamSummary:
     """Members with KPI progress, score, check-in state, miss streaks, blockers and warnings.
 
-    Seven queries whatever the team size: members, KPIs, their weekly values,
-    recent check-ins, open blockers, recent warnings, sub-teams. KPI figures
+    Six queries whatever the team size: members, KPIs with their figures
+    added up, recent check-ins, open blockers, recent warnings, sub-teams. KPI figures
     are each owner's (``now`` on their clock); ``today`` is the viewer's date
     and picks the check-in week shown.
     """
