@@ -46,6 +46,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
@@ -211,10 +212,13 @@ def _baseline(spec: KpiSpec) -> tuple[float | None, Caveat | None]:
 
 def on_pace_value(spec: KpiSpec, moment: date) -> float:
     """The value that would be exactly on track at ``moment``."""
-    fraction = elapsed(spec, moment)
+    return _on_pace(spec, _baseline(spec)[0], elapsed(spec, moment))
+
+
+def _on_pace(spec: KpiSpec, base: float | None, fraction: float) -> float:
+    """``on_pace_value`` from the baseline and the share of the period gone (each worked out once per state)."""
     if spec.aggregate == "sum":
         return spec.target * fraction
-    base, _ = _baseline(spec)
     if base is None or (spec.is_rating and spec.baseline is None):
         return spec.target  # no starting point: the level to hold all period
     return base + (spec.target - base) * fraction
@@ -226,9 +230,12 @@ def progress(spec: KpiSpec, value: float | None, reference: float) -> float | No
     None when no share can be stated honestly (see ``Reason``): the status is
     then decided by comparing the values themselves.
     """
+    return _progress(spec, _baseline(spec)[0], value, reference)
+
+
+def _progress(spec: KpiSpec, base: float | None, value: float | None, reference: float) -> float | None:
     if value is None:
         return None
-    base, _ = _baseline(spec)
     if base is not None and abs(reference - base) > _EPS:
         return (value - base) / (reference - base)
     if spec.direction == "lower" and not spec.is_rating:
@@ -248,15 +255,15 @@ def _better_or_equal(spec: KpiSpec, value: float, reference: float) -> bool:
 
 def forecast(spec: KpiSpec, values: Sequence[float], moment: date) -> float | None:
     """End-of-period value if things go on as they are (see the module docstring)."""
-    return _forecast(spec, PeriodFigures.of(values), moment)
+    return _forecast(spec, PeriodFigures.of(values), moment, elapsed(spec, moment))
 
 
-def _forecast(spec: KpiSpec, figures: PeriodFigures, moment: date) -> float | None:
+def _forecast(spec: KpiSpec, figures: PeriodFigures, moment: date, fraction: float) -> float | None:
     if not figures.count:
         return None
     weeks_left = max(0.0, (spec.period_end - moment).days / 7)
     if spec.aggregate == "sum":
-        return figures.total / elapsed(spec, moment)
+        return figures.total / fraction
     if spec.aggregate == "average":
         recent = figures.recent[-RECENT_WEEKS:]
         level = sum(recent) / len(recent)
@@ -277,6 +284,12 @@ def _so_far(spec: KpiSpec, figures: PeriodFigures) -> float | None:
     if spec.aggregate == "average":
         return figures.total / figures.count
     return float(figures.recent[-1])
+
+
+@lru_cache(maxsize=1024)
+def _week_of(moment: date) -> str:
+    """The reporting week's key (2026-W49): the same few moments recur for every KPI of a view."""
+    return week_key(moment)
 
 
 def in_period(spec: KpiSpec, week: date, moment: date) -> bool:
@@ -311,18 +324,19 @@ def state_of(spec: KpiSpec, figures: PeriodFigures, moment: date) -> KpiState:
     database add them up (one row per KPI instead of its weekly history).
     Either way this function decides: the same inputs give the same answer.
     """
-    _, caveat = _baseline(spec)
-    pace = on_pace_value(spec, moment)
+    base, caveat = _baseline(spec)  # the baseline and the share of the period gone: worked out once
+    fraction = elapsed(spec, moment)
+    pace = _on_pace(spec, base, fraction)
     so_far = _so_far(spec, figures)
-    ahead = progress(spec, so_far, pace)
-    of_target = progress(spec, so_far, spec.target)
-    projected = _forecast(spec, figures, moment)
+    ahead = _progress(spec, base, so_far, pace)
+    of_target = _progress(spec, base, so_far, spec.target)
+    projected = _forecast(spec, figures, moment, fraction)
     if spec.aggregate == "sum" and spec.direction == "lower" and of_target is not None:
-        of_target = progress(spec, projected, spec.target)
+        of_target = _progress(spec, base, projected, spec.target)
     status, reason = _status(spec, so_far, pace, ahead)
     return KpiState(
         moment=moment,
-        week=week_key(moment),
+        week=_week_of(moment),
         so_far=so_far,
         on_pace=pace,
         forecast=projected,

@@ -5,15 +5,17 @@ Who may look: the team's manager, the managers of the teams above it, and admins
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Date, bindparam, case, func
+from sqlalchemy import Date, String, bindparam, case, func, type_coerce
 from sqlmodel import Session, col, select
 
-from bot.followup import open_blockers
+from bot.followup import team_blockers
 from bot.kpi_state import (
     WINDOW,
     KpiSpec,
@@ -173,21 +175,38 @@ def visible_teams(session: Session, *, asker: Person) -> list[Team]:
 
 
 def resolve_team(session: Session, *, asker: Person, name: str | None) -> Team:
-    """The team ``/kpi team [NAME]`` means, or NotAllowed / UnknownTeam."""
-    visible = visible_teams(session, asker=asker)
+    """The team ``/kpi team [NAME]`` means, or NotAllowed / UnknownTeam.
+
+    The asker's own team (the first they manage by name; an admin who manages
+    none: the first team) and the permission check read a row or two, not every
+    team of the organisation; the full list is built only to word a refusal.
+    """
     if name is None:
-        own = [t for t in visible if t.manager_id == asker.id] or visible
-        if not own:
+        own = session.exec(select(Team).where(Team.manager_id == asker.id).order_by(col(Team.name)).limit(1)).first()
+        if own is None and asker.is_admin:
+            own = session.exec(select(Team).order_by(col(Team.name)).limit(1)).first()
+        if own is None:
             raise NotAllowed("", [])
-        return own[0]
+        return own
     wanted = name.strip().casefold()
     match = session.exec(select(Team).where(func.lower(Team.name) == wanted)).first()
     if match is None:
-        raise UnknownTeam(name, [t.name for t in visible])
-    if match not in visible:
-        managers = _managers_up(session, match)
-        raise NotAllowed(match.name, managers)
+        raise UnknownTeam(name, [t.name for t in visible_teams(session, asker=asker)])
+    if not asker.is_admin and not _manages_or_above(session, asker, match):
+        raise NotAllowed(match.name, _managers_up(session, match))
     return match
+
+
+def _manages_or_above(session: Session, asker: Person, team: Team) -> bool:
+    """Whether the asker manages ``team`` or a team above it (what ``visible_teams`` means, walked upwards)."""
+    current: Team | None = team
+    seen: set[int | None] = set()
+    while current is not None and current.id not in seen:
+        if current.manager_id == asker.id:
+            return True
+        seen.add(current.id)
+        current = session.get(Team, current.parent_id) if current.parent_id else None
+    return False
 
 
 def _managers_up(session: Session, team: Team) -> list[str]:
@@ -269,7 +288,7 @@ def _kpi_statement(scoped_to_team: bool) -> Any:
         Kpi.period_start,
         Kpi.period_end,
         Person.tz,
-        Kpi.names,
+        type_coerce(Kpi.names, String),  # decoded by _names: mostly the same few texts ("{}")
         figures.c.count,
         figures.c.total,
         figures.c.lowest,
@@ -310,6 +329,20 @@ def _summary_statements() -> dict[str, Any]:
 _SUMMARY = _summary_statements()
 
 
+def _names(raw: str | dict[str, str] | None) -> dict[str, str]:
+    """The KPI's names per language from the JSON column: PostgreSQL's driver decodes it, SQLite gives text."""
+    if isinstance(raw, dict):
+        return dict(raw)
+    return dict(_decoded_names(raw or "{}"))
+
+
+@lru_cache(maxsize=4096)
+def _decoded_names(text: str) -> dict[str, str]:
+    """Decoded once per distinct text (read-only: ``_names`` hands out copies)."""
+    found = json.loads(text)
+    return found if isinstance(found, dict) else {}
+
+
 def kpi_progress(
     session: Session, *, team_id: int | None, now: datetime | None = None, day: date | None = None
 ) -> list[tuple[int, KpiProgress]]:
@@ -334,6 +367,7 @@ def kpi_progress(
     # Core rows through the session's connection: same transaction, none of the ORM's per-row result work.
     rows = session.connection().execute(_STATEMENTS[team_id is not None], params).all()
     local_days: dict[str | None, date] = {}
+    moments: dict[tuple[date, date, date], tuple[date, date, date]] = {}  # (start, end, local) -> moment, counted weeks
     result: list[tuple[int, KpiProgress]] = []
     recount: dict[int, tuple[int, KpiSpec, date]] = {}  # position -> (kpi id, spec, moment)
     for row in rows:
@@ -345,9 +379,12 @@ def kpi_progress(
         if not start <= local <= end:
             continue  # the window above is +-1 day for timezones; the owner's own date decides
         spec = KpiSpec(unit, direction, how, target, baseline, start, end)
-        moment = reporting_moment(spec, local)
+        timing = moments.get((start, end, local))
+        if timing is None:  # the same few periods and days recur for every KPI of a team
+            moment = reporting_moment(spec, local)
+            timing = moments[start, end, local] = (moment, *counted_weeks(spec, moment))
+        moment, first, last = timing
         if count:
-            first, last = counted_weeks(spec, moment)
             if first_week < first or last_week > last:
                 recount[len(result)] = (kpi_id, spec, moment)
             recent = () if how == "sum" else tuple(reversed(row[19 : 19 + min(count, WINDOW)]))  # a sum reads none
@@ -355,7 +392,7 @@ def kpi_progress(
         else:
             figures = PeriodFigures(0, 0.0, 0.0, ())
         state = state_of(spec, figures, moment)
-        result.append((owner_id, KpiProgress(kpi_id, name, unit, direction, kind, weight, target, state, dict(names or {}))))
+        result.append((owner_id, KpiProgress(kpi_id, name, unit, direction, kind, weight, target, state, _names(names))))
     if recount:
         weekly = weekly_values(session, [kpi_id for kpi_id, _, _ in recount.values()])
         for position, (kpi_id, spec, moment) in recount.items():
@@ -401,7 +438,7 @@ def team_summary(session: Session, *, team: Team, now: datetime, today: date) ->
             streak += 1
         row.missed_streak = streak
     # what blocks whom, oldest first: the rows themselves (the manager reads each), counted per member
-    blocking = open_blockers(session, person_ids=[i for i in ids if i is not None], now=now)
+    blocking = team_blockers(session, team_id=team.id, now=now)  # the members' open blockers
     by_slack = {row.slack_id: row for row in rows.values()}
     for blocker in blocking:
         member = by_slack.get(blocker.owner_slack_id)
