@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
+from bot.refusal import Refusal
 from bot.team_view import visible_teams
 from storage.queries import compare_and_set, take_many
 from storage.tables import FeedbackCycle, FeedbackRequest, FeedbackResponse, Person, Team
@@ -93,14 +94,6 @@ def scales(names: list[str]) -> dict[str, dict[str, list[str]]]:
     return {name: COMPETENCIES.get(name, GENERIC_SCALE) for name in names} or dict(COMPETENCIES)
 
 
-class FeedbackRefused(Exception):  # noqa: N818  (a refusal with a reason key, not a crash)
-    """Why a 360 action is not allowed; ``key`` is an i18n key."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key, self.params = key, params
-
-
 @dataclass
 class Invitation:
     request_id: int
@@ -164,11 +157,11 @@ def can_manage(session: Session, *, asker: Person, ratee: Person) -> bool:
 
 def check_ratee(ratee: Person | None, *, rater: Person) -> Person:
     if ratee is None:
-        raise FeedbackRefused("fb_unknown_person")
+        raise Refusal("fb_unknown_person")
     if not ratee.active:
-        raise FeedbackRefused("fb_inactive")
+        raise Refusal("fb_inactive")
     if ratee.id == rater.id:
-        raise FeedbackRefused("fb_self")
+        raise Refusal("fb_self")
     return ratee
 
 
@@ -204,14 +197,14 @@ def start_cycle(
 ) -> tuple[FeedbackCycle, list[Invitation]]:
     """A manager or admin starts a cycle; every default rater is invited."""
     if not can_manage(session, asker=asker, ratee=ratee):
-        raise FeedbackRefused("fb_not_manager")
+        raise Refusal("fb_not_manager")
     if closes_at <= now:
-        raise FeedbackRefused("fb_past_date")
+        raise Refusal("fb_past_date")
     open_cycle = session.exec(
         select(FeedbackCycle).where(FeedbackCycle.ratee_id == ratee.id, FeedbackCycle.status == "open")
     ).first()
     if open_cycle is not None:
-        raise FeedbackRefused("fb_already_open", name=ratee.name)
+        raise Refusal("fb_already_open", name=ratee.name)
     cycle = FeedbackCycle(ratee_id=ratee.id or 0, started_by_id=asker.id or 0, closes_at=closes_at, status="open", created_at=now)
     session.add(cycle)
     session.flush()
@@ -272,9 +265,9 @@ def nominate(session: Session, *, ratee: Person, cycle_id: int, nominees: list[P
     """The ratee proposes peers for their open cycle; they are invited once the manager confirms."""
     cycle = session.get(FeedbackCycle, cycle_id)
     if cycle is None or cycle.ratee_id != ratee.id:
-        raise FeedbackRefused("fb_not_invited")
+        raise Refusal("fb_not_invited")
     if cycle.status != "open" or cycle.closes_at <= now:
-        raise FeedbackRefused("fb_closed")
+        raise Refusal("fb_closed")
     added = []
     for nominee in nominees:
         if nominee.id == ratee.id or not nominee.active:
@@ -303,7 +296,7 @@ def confirm_nominations(session: Session, *, manager: Person, cycle_id: int, now
     cycle = session.get(FeedbackCycle, cycle_id)
     ratee = session.get(Person, cycle.ratee_id) if cycle else None
     if cycle is None or ratee is None or not can_manage(session, asker=manager, ratee=ratee):
-        raise FeedbackRefused("fb_not_manager")
+        raise Refusal("fb_not_manager")
     pending = session.exec(
         select(FeedbackRequest).where(
             FeedbackRequest.cycle_id == cycle_id, col(FeedbackRequest.nominated), col(FeedbackRequest.confirmed_at).is_(None)
@@ -360,13 +353,13 @@ def request_for(session: Session, *, request_id: int, rater: Person, now: dateti
     """The request ``rater`` may answer; refuses forged, closed or self-rating submissions."""
     request = session.get(FeedbackRequest, request_id)
     if request is None or request.rater_id != rater.id:
-        raise FeedbackRefused("fb_not_invited")
+        raise Refusal("fb_not_invited")
     if request.counted_in_id is not None:
-        raise FeedbackRefused("fb_counted")
+        raise Refusal("fb_counted")
     if request.cycle_id is not None:
         cycle = session.get(FeedbackCycle, request.cycle_id)
         if cycle is None or cycle.status != "open" or cycle.closes_at <= now:
-            raise FeedbackRefused("fb_closed")
+            raise Refusal("fb_closed")
     ratee = check_ratee(session.get(Person, request.ratee_id), rater=rater)
     return request, ratee
 
@@ -474,15 +467,15 @@ def release(session: Session, *, cycle: FeedbackCycle, threshold: int, now: date
 def close_now(session: Session, *, asker: Person, ratee: Person | None, threshold: int, now: datetime) -> Release:
     """`/kpi 360 close @person`: the ratee's manager or an admin releases the open round early."""
     if ratee is None:
-        raise FeedbackRefused("fb_unknown_person")
+        raise Refusal("fb_unknown_person")
     if ratee.id == asker.id and not asker.is_admin:
-        raise FeedbackRefused("fb_close_not_allowed")
+        raise Refusal("fb_close_not_allowed", name=ratee.name)
     if not can_manage(session, asker=asker, ratee=ratee):
-        raise FeedbackRefused("fb_close_not_allowed")
+        raise Refusal("fb_close_not_allowed", name=ratee.name)
     cycle = session.exec(select(FeedbackCycle).where(FeedbackCycle.ratee_id == ratee.id, FeedbackCycle.status == "open")).first()
     done = release(session, cycle=cycle, threshold=threshold, now=now, by=asker) if cycle is not None else None
     if done is None:
-        raise FeedbackRefused("fb_no_open_round", name=ratee.name)
+        raise Refusal("fb_no_open_round", name=ratee.name)
     return done
 
 

@@ -34,7 +34,7 @@ def send_invitations(services: Services, invitations: list[Invitation], *, remin
             invitation.started_by,
         )
         try:
-            channel = invitation.rater.dm_channel_id or services.gateway.open_dm(invitation.rater.slack_id)
+            channel = services.gateway.dm(invitation.rater)
             services.gateway.send(channel, message, locale=invitation.rater.locale)
             sent += 1
         except UndeliverableError as exc:
@@ -53,7 +53,7 @@ def send_pending(services: Services, now: datetime) -> int:
         ]
     for ratee, message in prompts:
         try:
-            services.gateway.send(ratee.dm_channel_id or services.gateway.open_dm(ratee.slack_id), message, locale=ratee.locale)
+            services.gateway.send(services.gateway.dm(ratee), message, locale=ratee.locale)
         except UndeliverableError as exc:
             log.warning("a nomination prompt could not be delivered (%s)", exc.reason)
     return send_invitations(services, pending)
@@ -67,7 +67,7 @@ def announce_releases(services: Services, now: datetime) -> int:
     for done in releases:
         ratee = done.ratee
         try:
-            channel = ratee.dm_channel_id or services.gateway.open_dm(ratee.slack_id)
+            channel = services.gateway.dm(ratee)
             services.gateway.send(channel, FeedbackReleased(done.results, done.closed_by), locale=ratee.locale)
             told += 1
         except UndeliverableError as exc:

@@ -73,7 +73,7 @@ def ask_manager(services: Services, manager: Person, questions: list[WatchQuesti
     """The gaming watch's questions go to the manager privately, never to the channel."""
     for question in questions:
         try:
-            channel = manager.dm_channel_id or services.gateway.open_dm(manager.slack_id)
+            channel = services.gateway.dm(manager)
             services.gateway.send(channel, question, locale=manager.locale)
         except UndeliverableError as exc:
             log.warning("a gaming-watch question could not be delivered (%s)", exc.reason)
@@ -121,9 +121,7 @@ def draft_evaluations(services: Services, now: datetime) -> int:
         outbox += [(admin, table) for admin in session.exec(select(Person).where(col(Person.is_admin))).all()]
     for person, message in outbox:
         try:
-            services.gateway.send(
-                person.dm_channel_id or services.gateway.open_dm(person.slack_id), message, locale=person.locale
-            )
+            services.gateway.send(services.gateway.dm(person), message, locale=person.locale)
         except UndeliverableError as exc:
             log.warning("an evaluation draft could not be delivered (%s)", exc.reason)
     return len(work.notes)
@@ -135,7 +133,7 @@ def deliver_released(services: Services, now: datetime) -> int:
         notes = take_released(session, now=now)
     for person, note in notes:
         try:
-            services.gateway.send(person.dm_channel_id or services.gateway.open_dm(person.slack_id), note, locale=person.locale)
+            services.gateway.send(services.gateway.dm(person), note, locale=person.locale)
         except UndeliverableError as exc:
             log.warning("an evaluation could not be delivered (%s)", exc.reason)
     return len(notes)

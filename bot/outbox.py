@@ -116,7 +116,7 @@ def _send(services: Services, key: str, *, now: datetime, look_first: bool, sinc
     failure: str | None = None
     try:
         if channel is None and slack_id:
-            channel = services.gateway.open_dm(slack_id)
+            channel = services.gateway.dm(slack_id)
             _update(services, key, channel_id=channel)
         if channel is None:
             failure = "channel_not_found"

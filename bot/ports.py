@@ -32,12 +32,32 @@ class Profile:
     is_bot: bool = False
 
 
+class Addressee(Protocol):
+    """Anyone kpibot can DM: a stored ``Person`` or a ``Recipient``; ``dm_channel_id`` is the cached DM channel."""
+
+    @property
+    def slack_id(self) -> str: ...
+
+    @property
+    def dm_channel_id(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """An ``Addressee`` from plain values, for code that holds a Slack id (and maybe its DM channel) only."""
+
+    slack_id: str
+    dm_channel_id: str | None = None
+
+
 class Gateway(Protocol):
     """Outbound messages. ``message`` objects come from ``bot.messages``; the gateway renders them."""
 
     def profile(self, slack_id: str) -> Profile | None: ...
 
-    def open_dm(self, slack_id: str) -> str: ...
+    def dm(self, person: Addressee | str) -> str:
+        """The person's DM channel: the cached ``dm_channel_id`` when there is one, else conversations.open."""
+        ...
 
     def send(
         self, channel: str, message: Any, *, locale: str, marker: dict[str, Any] | None = None, thread_ts: str | None = None

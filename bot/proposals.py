@@ -17,6 +17,7 @@ from bot.dates import read_date
 from bot.feedback import can_manage
 from bot.numbers import find_numbers
 from bot.periods import next_quarter_start, period_bounds
+from bot.refusal import Refusal
 from bot.smart import KpiDraft, check_kpi, check_kpi_set, valid_unit
 from storage.tables import Goal, Kpi, KpiProposal, Person
 
@@ -136,12 +137,8 @@ MANAGER_EXTRA = {
 }
 
 
-class ProposalError(Exception):
-    """Refusal with an i18n key (permissions, state)."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
+class ProposalError(Refusal):
+    """A refusal about a KPI proposal (permissions, state): a plain ``Refusal``, named for readability."""
 
 
 @dataclass
@@ -157,6 +154,7 @@ class Row:
     source: str = ""
     anchors: str = ""  # a behaviour-anchored 1-5 rating: one line per level
     names: str = ""  # the name in other languages, "zh: 营收" (one per line)
+    watch: tuple[str, ...] = ()  # the gaming watch: names of other KPIs of this set (watch_with, as in the org file)
 
 
 _NAME_LINE = re.compile(r"^\s*(en|zh)\s*[:：]\s*(\S.*?)\s*$", re.IGNORECASE)
@@ -357,6 +355,7 @@ def agree(session: Session, *, proposal_id: int, by: Person, now: datetime) -> l
             forbidden=list(proposal.forbidden),
             anchors=list(item.get("anchors") or []),
             names=dict(item.get("names") or {}),
+            watch_with=list(item.get("watch_with") or []),
             created_at=now,
             updated_at=now,
         )

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from bot.feedback import can_manage
 from bot.kpi_state import Status, state_for_week
 from bot.periods import week_key, week_start, week_start_of_key
+from bot.refusal import Refusal
 from storage.queries import insert_if_absent
 from storage.tables import Kpi, KpiReview, Measurement, Person, Team
 
@@ -160,25 +161,19 @@ def due_reviews(session: Session, *, now: datetime) -> list[tuple[KpiReview, Tea
     return due
 
 
-class ReviewError(Exception):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
 def decide(session: Session, *, review_id: int, kpi_name: str, decision: str, by: Person, now: datetime) -> int:
     """Record keep / reweight / retire for one KPI name. Retire deactivates it for the team (history kept)."""
     review = session.get(KpiReview, review_id)
     team = session.get(Team, review.team_id) if review else None
     if review is None or team is None or decision not in {"keep", "reweight", "retire"}:
-        raise ReviewError("review_not_found")
+        raise Refusal("review_not_found")
     manager = session.get(Person, team.manager_id) if team.manager_id else None
     if not (
         by.is_admin
         or (manager is not None and manager.id == by.id)
         or (manager is not None and can_manage(session, asker=by, ratee=manager))
     ):
-        raise ReviewError("prop_not_allowed")
+        raise Refusal("prop_not_allowed")
     review.decisions = {**review.decisions, kpi_name: {"decision": decision, "by": by.slack_id, "at": now.isoformat()}}
     if decision != "retire":
         return 0

@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 
 from bot.messages import ReviewMessage
-from bot.ports import UndeliverableError
+from bot.ports import Recipient, UndeliverableError
 from bot.review import due_reviews, evidence, half_of
 from bot.services import Services
 from storage.engine import session_scope
@@ -33,7 +33,7 @@ def run(services: Services, now: datetime) -> int:
     sent = 0
     for channel, slack_id, locale, message in outgoing:
         try:
-            services.gateway.send(channel or services.gateway.open_dm(slack_id), message, locale=locale)
+            services.gateway.send(services.gateway.dm(Recipient(slack_id, channel)), message, locale=locale)
             sent += 1
         except UndeliverableError as exc:
             log.warning("a half-year review could not be delivered (%s)", exc.reason)

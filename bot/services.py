@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from bot.config import Settings
 from bot.ports import Gateway
+from storage.engine import session_scope
 from storage.types import utc_now
 
 
@@ -25,3 +28,13 @@ class Services:
         """Shared, never copied: Bolt deep-copies the context for lazy listeners, and an engine
         or HTTP client must stay one per process."""
         return self
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """One request's transaction, opened by a use case in bot/ (never by a handler).
+
+        Commits once at the end; any exception (a ``Refusal`` included) rolls
+        everything back, so a refused request changes nothing.
+        """
+        with session_scope(self.engine) as session:
+            yield session

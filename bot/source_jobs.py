@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 
 from bot.messages import Notice
-from bot.ports import UndeliverableError
+from bot.ports import Recipient, UndeliverableError
 from bot.services import Services
 from storage.engine import session_scope
 from storage.queries import insert_if_absent
@@ -35,13 +35,14 @@ def report_silent_sources(services: Services, now: datetime) -> list[str]:
             if insert_if_absent(session, OutboundMessage, {"key": key, "sent_at": now}) is not None:
                 silent.append((source.name, last.date().isoformat(), source.last_delivery_at is None))
         admins = [
-            (p.slack_id, p.locale) for p in session.exec(select(Person).where(col(Person.is_admin), col(Person.active))).all()
+            (Recipient(p.slack_id, p.dm_channel_id), p.locale)
+            for p in session.exec(select(Person).where(col(Person.is_admin), col(Person.active))).all()
         ]
     for name, since, never in silent:
         notice = Notice("source_never" if never else "source_silent", {"source": name, "since": since})
-        for slack_id, locale in admins:
+        for admin, locale in admins:
             try:
-                services.gateway.send(services.gateway.open_dm(slack_id), notice, locale=locale)
+                services.gateway.send(services.gateway.dm(admin), notice, locale=locale)
             except UndeliverableError as exc:
-                log.warning("could not tell admin %s about source %s (%s)", slack_id, name, exc.reason)
+                log.warning("could not tell admin %s about source %s (%s)", admin.slack_id, name, exc.reason)
     return [name for name, _, _ in silent]

@@ -32,6 +32,7 @@ from bot.kpi_state import (
 )
 from bot.messages import OpenBlocker
 from bot.periods import week_key, week_start
+from bot.refusal import Mentions, Names, Refusal
 from bot.scoring import split_totals
 from storage.tables import Checkin, Kpi, KpiWarning, Measurement, Person, Team
 
@@ -140,19 +141,19 @@ class TeamSummary:
         return dict(counts)
 
 
-class NotAllowed(Exception):  # noqa: N818  (a refusal, not an error)
-    """The asker may not see this team; ``managers`` says who may."""
+class NotAllowed(Refusal):
+    """The asker may not see this team; ``managers`` (Slack ids) says who may."""
 
     def __init__(self, team: str, managers: list[str]) -> None:
-        super().__init__(team)
+        super().__init__("not_a_manager", who=Mentions(tuple(managers), empty="no_admins"))
         self.team, self.managers = team, managers
 
 
-class UnknownTeam(Exception):  # noqa: N818
+class UnknownTeam(Refusal):
     """No team by that name; ``known`` lists the ones the asker may see."""
 
     def __init__(self, name: str, known: list[str]) -> None:
-        super().__init__(name)
+        super().__init__("unknown_team", name=name[:100], known=Names(tuple(known), empty="no_teams"))
         self.name, self.known = name, known
 
 

@@ -38,6 +38,7 @@ from bot.checkin import (
     warnings_after,
 )
 from bot.people import local_now
+from bot.ports import Recipient
 from handlers import payload
 from handlers.context import services_of
 from handlers.conversation import deliver
@@ -245,9 +246,9 @@ def on_checkin_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
             session, checkin=checkin, lines=kpi_lines(session, kpis, period_key=checkin.period_key), updated=True
         )
         outgoing = [Outgoing(message, person.locale), *warnings_after(session, person, kpis, checkin, now)]
-        channel, slack_id = person.dm_channel_id, person.slack_id
+        to = Recipient(person.slack_id, person.dm_channel_id)
     ack()
-    deliver(services, outgoing, channel or services.gateway.open_dm(slack_id))
+    deliver(services, outgoing, services.gateway.dm(to))
 
 
 def on_away_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:

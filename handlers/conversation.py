@@ -93,7 +93,7 @@ def on_message(body: dict[str, Any], event: dict[str, Any], context: BoltContext
 def deliver(services: Services, outgoing: list[Outgoing], channel: str | None) -> None:
     """Send what the domain said, after its transaction committed: in the conversation or as a DM."""
     for item in outgoing:
-        target = channel if item.to_user is None else services.gateway.open_dm(item.to_user)
+        target = channel if item.to_user is None else services.gateway.dm(item.to_user)
         if target:
             services.gateway.send(target, item.message, locale=item.locale)
 

@@ -12,6 +12,7 @@ from slack_sdk.models.views import View
 
 from bot import i18n
 from bot.disputes import MAX_REASON, DisputeNote, disputable, raise_dispute
+from bot.ports import Recipient
 from handlers import payload
 from handlers.checkin import say_not_yours
 from handlers.context import services_of
@@ -87,9 +88,9 @@ def on_dispute_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], cont
             ack(response_action="errors", errors={"reason": i18n.t("dispute_empty", person.locale)})
             return
         outgoing = raise_dispute(session, person=person, target=target, reason=reason, now=services.clock())
-        channel, slack_id = person.dm_channel_id, person.slack_id
+        to = Recipient(person.slack_id, person.dm_channel_id)
     ack()
-    deliver(services, outgoing, channel or services.gateway.open_dm(slack_id))
+    deliver(services, outgoing, services.gateway.dm(to))
 
 
 @render.register

@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import BoltContext, BoltResponse
 from slack_bolt.context.respond import Respond
 
 from bot import i18n
-from bot.refusal import BadRequest, Refusal
+from bot.refusal import BadRequest, Mentions, Names, Refusal
+from bot.use_cases.asker import locale_of
 from handlers.context import KEY
-from storage.engine import session_scope
-from storage.queries import person_by_slack_id
+from handlers.render.escape import escape
 
 log = logging.getLogger("kpibot")
 
@@ -33,10 +35,10 @@ def on_error(error: Exception, body: dict[str, Any], context: BoltContext, respo
     if isinstance(error, BadRequest):
         log.info("refused a malformed %s: %s", _kind(body), error.what)
     locale = _locale(context, body)
-    message = i18n.t(error.key, locale, **error.params)
+    message = refusal_text(error, locale)
     kind = body.get("type") if isinstance(body, dict) else None
     if kind == "view_submission":
-        field = getattr(error, "field", None) or _first_block(body)
+        field = error.field or _first_block(body)
         if field is None:
             return BoltResponse(status=200, body="")
         return _json({"response_action": "errors", "errors": {field: message}})
@@ -45,8 +47,35 @@ def on_error(error: Exception, body: dict[str, Any], context: BoltContext, respo
             respond(text=message, response_type="ephemeral", replace_original=False)
         return BoltResponse(status=200, body="")
     if isinstance(body, dict) and body.get("command"):
-        return _json({"response_type": "ephemeral", "text": message})
+        section = {"type": "section", "text": {"type": "mrkdwn", "text": message}}
+        return _json({"response_type": "ephemeral", "text": message, "blocks": [section]})
     return BoltResponse(status=200, body="")
+
+
+def refusal_text(refusal: Refusal, locale: str | None) -> str:
+    """The one wording of a refusal in the reader's language; what a person typed is escaped."""
+    return i18n.t(refusal.key, locale, **{name: _param(value, locale) for name, value in refusal.params.items()})
+
+
+def _param(value: object, locale: str | None) -> object:
+    if isinstance(value, str):
+        return escape(value)
+    if isinstance(value, Mentions):
+        return ", ".join(f"<@{m}>" for m in value.slack_ids) or i18n.t(value.empty, locale)
+    if isinstance(value, Names):
+        return ", ".join(escape(n) for n in value.names) or i18n.t(value.empty, locale)
+    return value
+
+
+@contextmanager
+def shown_under(field: str) -> Iterator[None]:
+    """Refusals raised inside a modal submission show under this block (unless they name their own)."""
+    try:
+        yield
+    except Refusal as refusal:
+        if refusal.field is None:
+            refusal.field = field
+        raise
 
 
 def _json(content: dict[str, Any]) -> BoltResponse:
@@ -74,6 +103,4 @@ def _locale(context: BoltContext, body: dict[str, Any]) -> str | None:
     services = context.get(KEY)
     if not isinstance(user, str) or services is None:
         return None
-    with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=user)
-        return person.locale if person else None
+    return locale_of(services, user)

@@ -30,7 +30,6 @@ from sqlmodel import Session, select
 from bot import i18n
 from bot.dates import read_date
 from bot.feedback import (
-    FeedbackRefused,
     Results,
     can_manage,
     close_now,
@@ -48,11 +47,13 @@ from bot.feedback_jobs import send_pending
 from bot.formats import format_day
 from bot.messages import ConfirmNominees, FeedbackInvite, FeedbackReleased, NominatePeers, Notice
 from bot.people import local_now, manager_of, zone
-from bot.refusal import BadRequest
+from bot.ports import Recipient
+from bot.refusal import BadRequest, Refusal
 from bot.services import Services
 from bot.team_view import NotAllowed, UnknownTeam, resolve_team
 from handlers import payload
 from handlers.context import services_of
+from handlers.errors import refusal_text
 from handlers.metadata import secret_of, sign, verify
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
@@ -176,14 +177,18 @@ def close_round(session: Session, services: Services, person: Person, mentioned:
     threshold = min_raters(services.settings.kpibot_feedback_min_raters)
     try:
         done = close_now(session, asker=person, ratee=ratee, threshold=threshold, now=now)
-    except FeedbackRefused as refusal:
-        params = {"name": escape(ratee.name) if ratee else mentioned[0], **refusal.params}
-        return [SectionBlock(text=i18n.t(refusal.key, locale, **params))]
+    except Refusal as refusal:
+        return [SectionBlock(text=refusal_text(refusal, locale))]
     return [SectionBlock(text=i18n.t("fb_closed_now", locale, ratee=escape(done.ratee.name), n=done.results.responses))]
 
 
-def handle_360(session: Session, services: Services, person: Person, words: list[str], now: datetime) -> list[Block]:
+def handle_360(services: Services, person: Person, words: list[str], now: datetime) -> list[Block]:
     """`/kpi 360 start|close|results ...`. Invitations are rows; the lazy listener and the scheduler send them."""
+    with session_scope(services.engine) as session:
+        return _handle_360(session, services, person, words, now)
+
+
+def _handle_360(session: Session, services: Services, person: Person, words: list[str], now: datetime) -> list[Block]:
     locale = person.locale
     if not words or words[0].lower() not in {"start", "results", "close"}:
         return [SectionBlock(text=i18n.t("fb_usage", locale))]
@@ -213,10 +218,10 @@ def handle_360(session: Session, services: Services, person: Person, words: list
     for ratee in ratees:
         try:
             if ratee is None:
-                raise FeedbackRefused("fb_unknown_person")
+                raise Refusal("fb_unknown_person")
             _, invited = start_cycle(session, asker=person, ratee=ratee, closes_at=closes, now=now)
-        except FeedbackRefused as refusal:
-            replies.append(i18n.t(refusal.key, locale, **refusal.params))
+        except Refusal as refusal:
+            replies.append(refusal_text(refusal, locale))
             continue
         replies.append(
             i18n.tn("fb_started", len(invited), locale, ratee=escape(ratee.name), date=format_day(closes.date(), locale))
@@ -226,31 +231,21 @@ def handle_360(session: Session, services: Services, person: Person, words: list
 
 def open_unsolicited(
     services: Services, client: WebClient, person: Person, words: list[str], trigger_id: str, now: datetime
-) -> list[Block] | None:
-    """`/kpi feedback @someone`: open the modal at once; returns a refusal instead when not allowed."""
+) -> None:
+    """`/kpi feedback @someone`: open the modal at once; a refusal (raised) says why not."""
     mentioned = MENTION.findall(" ".join(words))
     if not mentioned:
-        return [SectionBlock(text=i18n.t("fb_usage", person.locale))]
+        raise Refusal("fb_usage")
     with session_scope(services.engine) as session:
         ratee = person_by_slack_id(session, slack_id=mentioned[0])
         rater = person_by_slack_id(session, slack_id=person.slack_id)
-        try:
-            if ratee is None or rater is None:
-                raise FeedbackRefused("fb_unknown_person")
-            request = unsolicited_request(session, rater=rater, ratee=ratee, now=now)
-        except FeedbackRefused as refusal:
-            return [SectionBlock(text=i18n.t(refusal.key, person.locale, **refusal.params))]
+        if ratee is None or rater is None:
+            raise Refusal("fb_unknown_person")
+        request = unsolicited_request(session, rater=rater, ratee=ratee, now=now)
         view = feedback_modal(
             request.id or 0, ratee.name, person.locale, secret_of(services), services.settings.feedback_competencies
         )
     client.views_open(trigger_id=trigger_id, view=view)
-    return None
-
-
-def own_results(session: Session, services: Services, person: Person) -> list[Block]:
-    """For `/kpi me`: the person's latest released 360 round, if there is one."""
-    found = results(session, ratee=person, threshold=min_raters(services.settings.kpibot_feedback_min_raters))
-    return results_blocks(found, person.locale) if found.released else []
 
 
 def on_feedback_open(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
@@ -262,11 +257,11 @@ def on_feedback_open(ack: Ack, body: dict[str, Any], context: BoltContext, clien
         try:
             ident = payload.optional_id(value)
             if rater is None or ident is None:
-                raise FeedbackRefused("fb_not_invited")
+                raise Refusal("fb_not_invited")
             request, ratee = request_for(session, request_id=ident, rater=rater, now=services.clock())
-        except FeedbackRefused as refusal:
+        except Refusal as refusal:
             respond(
-                text=i18n.t(refusal.key, rater.locale if rater else None, **refusal.params),
+                text=refusal_text(refusal, rater.locale if rater else None),
                 response_type="ephemeral",
                 replace_original=False,
             )
@@ -290,10 +285,10 @@ def on_feedback_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], conte
             return
         try:
             if rater is None:
-                raise FeedbackRefused("fb_not_invited")
+                raise Refusal("fb_not_invited")
             request, ratee = request_for(session, request_id=request_id, rater=rater, now=services.clock())
-        except FeedbackRefused as refusal:
-            ack(response_action="errors", errors={first: i18n.t(refusal.key, locale, **refusal.params)})
+        except Refusal as refusal:
+            ack(response_action="errors", errors={first: refusal_text(refusal, locale)})
             return
         ratings: dict[str, int] = {}
         errors: dict[str, str] = {}
@@ -309,11 +304,9 @@ def on_feedback_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], conte
         comment = payload.input_text(values, "comment", "text")[:3000]
         replaced = save_response(session, request=request, ratings=ratings, comment=comment, now=services.clock())
         thanks = i18n.t("fb_replaced" if replaced else "fb_saved", locale, ratee=escape(ratee.name))
-        channel, slack_id = rater.dm_channel_id, rater.slack_id
+        to = Recipient(rater.slack_id, rater.dm_channel_id)
     ack()
-    services.gateway.send(
-        channel or services.gateway.open_dm(slack_id), Notice("fb_plain", {"text": thanks}), locale=locale or "en-US"
-    )
+    services.gateway.send(services.gateway.dm(to), Notice("fb_plain", {"text": thanks}), locale=locale or "en-US")
 
 
 @render.register
@@ -372,15 +365,15 @@ def on_nominees(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: B
         nominees = [p for p in (person_by_slack_id(session, slack_id=u) for u in picked) if p is not None]
         try:
             added = nominate(session, ratee=ratee, cycle_id=cycle_id, nominees=nominees, now=services.clock())
-        except FeedbackRefused as refusal:
-            ack(response_action="errors", errors={"peers": i18n.t(refusal.key, locale, **refusal.params)})
+        except Refusal as refusal:
+            ack(response_action="errors", errors={"peers": refusal_text(refusal, locale)})
             return
         manager = manager_of(session, ratee)
         note = ConfirmNominees(cycle_id, ratee.slack_id, [p.slack_id for p in added]) if added and manager else None
         target = (manager.dm_channel_id, manager.slack_id, manager.locale) if manager else None
     ack()
     if note is not None and target is not None:
-        services.gateway.send(target[0] or services.gateway.open_dm(target[1]), note, locale=target[2])
+        services.gateway.send(services.gateway.dm(Recipient(target[1], target[0])), note, locale=target[2])
 
 
 def on_confirm_nominees(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
@@ -393,10 +386,10 @@ def on_confirm_nominees(ack: Ack, body: dict[str, Any], context: BoltContext, re
         try:
             ident = payload.optional_id(value)
             if manager is None or ident is None:
-                raise FeedbackRefused("fb_not_manager")
+                raise Refusal("fb_not_manager")
             count = confirm_nominations(session, manager=manager, cycle_id=ident, now=services.clock())
-        except FeedbackRefused as refusal:
-            respond(text=i18n.t(refusal.key, locale, **refusal.params), response_type="ephemeral", replace_original=False)
+        except Refusal as refusal:
+            respond(text=refusal_text(refusal, locale), response_type="ephemeral", replace_original=False)
             return
     send_pending(services, services.clock())
     respond(text=i18n.tn("fb_confirmed", count, locale), response_type="ephemeral", replace_original=False)

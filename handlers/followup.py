@@ -24,6 +24,7 @@ from bot.followup import (
     still_blocked,
 )
 from bot.messages import BlockerComment
+from bot.ports import Recipient
 from bot.services import Services
 from handlers import payload
 from handlers.context import services_of
@@ -139,9 +140,9 @@ def on_comment_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], c
         blocker = session.get(Blocker, blocker_id)
         assert blocker is not None  # comment_blocker just found it
         note = BlockerComment(blocker_line(blocker, result.owner, now), actor.slack_id, text)
-        owner_slack, owner_locale, owner_channel = result.owner.slack_id, result.owner.locale, result.owner.dm_channel_id
+        owner, owner_locale = Recipient(result.owner.slack_id, result.owner.dm_channel_id), result.owner.locale
     ack()
-    services.gateway.send(owner_channel or services.gateway.open_dm(owner_slack), note, locale=owner_locale)
+    services.gateway.send(services.gateway.dm(owner), note, locale=owner_locale)
 
 
 def _close(services: Services, slack_id: str, item_id: int | None, how: str, reason: str = "") -> tuple[Result, str]:

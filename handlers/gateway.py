@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
-from bot.ports import Profile, UndeliverableError
+from bot.ports import Addressee, Profile, UndeliverableError
 from handlers.render import render
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,17 @@ class SlackGateway:
             return str(self.client.conversations_open(users=slack_id)["channel"]["id"])
         except SlackApiError as exc:
             raise self._undeliverable(exc) from exc
+
+    def dm(self, person: Addressee | str) -> str:
+        """Reuse the DM channel stored with the person (``Person.dm_channel_id``); open it only when none is stored.
+
+        The one place that decides "open a DM or reuse it", so no caller spends a
+        conversations.open on a channel it already knows. Who stores the opened id
+        stays with its caller (the check-in round and the outbox write it back in bulk).
+        """
+        if isinstance(person, str):
+            return self.open_dm(person)
+        return person.dm_channel_id or self.open_dm(person.slack_id)
 
     def send(
         self, channel: str, message: Any, *, locale: str, marker: dict[str, Any] | None = None, thread_ts: str | None = None

@@ -14,10 +14,11 @@ from bot import i18n
 from bot.messages import KudosNote
 from bot.ports import UndeliverableError
 from bot.recognition import RecognitionRefused, confirm_star, give_kudos, mark_shared, share_kudos
+from bot.retro import team_locale
 from bot.services import Services
 from handlers import payload
 from handlers.context import services_of
-from handlers.render.escape import escape
+from handlers.errors import refusal_text
 from storage.engine import session_scope
 from storage.queries import person_by_slack_id
 from storage.tables import Person
@@ -61,8 +62,7 @@ def _kudos(
     try:
         kudos, count = give_kudos(session, giver=person, receiver=receiver, text=text, now=now, receiver_is_bot=is_bot)
     except RecognitionRefused as refusal:
-        params = {k: escape(v) if isinstance(v, str) else v for k, v in refusal.params.items()}
-        return [SectionBlock(text=i18n.t("kudos_refused", locale, why=i18n.t(refusal.key, locale, **params)))], None
+        return [SectionBlock(text=i18n.t("kudos_refused", locale, why=refusal_text(refusal, locale)))], None
     if receiver is None:
         raise LookupError("give_kudos returned without a receiver")
     share = ButtonElement(text=i18n.t("kudos_share_button", locale), action_id="kudos_share", value=str(kudos.id))
@@ -74,7 +74,7 @@ def _kudos(
 def deliver_kudos(services: Services, delivery: tuple[Person, KudosNote]) -> None:
     receiver, note = delivery
     try:
-        services.gateway.send(receiver.dm_channel_id or services.gateway.open_dm(receiver.slack_id), note, locale=receiver.locale)
+        services.gateway.send(services.gateway.dm(receiver), note, locale=receiver.locale)
     except UndeliverableError as exc:  # the kudos is stored and counted; the giver's answer does not depend on the DM
         log.warning("kudos could not be delivered (%s)", exc.reason)
 
@@ -89,12 +89,13 @@ def on_kudos_share(ack: Ack, body: dict[str, Any], context: BoltContext, respond
         try:
             if giver is None or kudos_id is None:
                 raise RecognitionRefused("kudos_not_yours")
-            channel, post = share_kudos(session, giver=giver, kudos_id=kudos_id)
+            team, post = share_kudos(session, giver=giver, kudos_id=kudos_id)
+            channel, channel_locale = team.channel_id or "", team_locale(team)
         except RecognitionRefused as refusal:
-            respond(text=i18n.t(refusal.key, locale), response_type="ephemeral", replace_original=False)
+            respond(text=refusal_text(refusal, locale), response_type="ephemeral", replace_original=False)
             return
     try:
-        ts = services.gateway.send(channel, post, locale="en-US")
+        ts = services.gateway.send(channel, post, locale=channel_locale)  # the channel's language, not the giver's
     except UndeliverableError:
         respond(text=i18n.t("kudos_no_channel", locale), response_type="ephemeral", replace_original=False)
         return
@@ -112,15 +113,16 @@ def _decide_star(body: dict[str, Any], context: BoltContext, respond: Respond, r
         try:
             if manager is None or recognition_id is None:
                 raise RecognitionRefused("star_not_yours")
-            channel, post = confirm_star(session, manager=manager, recognition_id=recognition_id, pick=pick, now=services.clock())
+            team, post = confirm_star(session, manager=manager, recognition_id=recognition_id, pick=pick, now=services.clock())
+            channel, channel_locale = team.channel_id, team_locale(team)
         except RecognitionRefused as refusal:
-            respond(text=i18n.t(refusal.key, locale), response_type="ephemeral", replace_original=False)
+            respond(text=refusal_text(refusal, locale), response_type="ephemeral", replace_original=False)
             return
     if channel is None:
         respond(text=i18n.t("star_confirmed_no_channel", locale), response_type="ephemeral", replace_original=False)
         return
     try:
-        services.gateway.send(channel, post, locale="en-US")
+        services.gateway.send(channel, post, locale=channel_locale)  # the team's language (organisation file)
     except UndeliverableError:
         respond(text=i18n.t("star_confirmed_no_channel", locale), response_type="ephemeral", replace_original=False)
         return

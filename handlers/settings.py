@@ -29,6 +29,7 @@ from bot.checkin import Outgoing
 from bot.dates import read_date
 from bot.messages import Notice
 from bot.people import local_now
+from bot.ports import Recipient
 from bot.schedule import (
     REMINDER_CHOICES,
     PersonalChoice,
@@ -280,9 +281,9 @@ def on_settings_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], conte
             apply_team(team, team_choice)
         session.flush()
         outgoing = [Outgoing(_saved(session, person), person.locale)]
-        channel, slack_id = person.dm_channel_id, person.slack_id
+        to = Recipient(person.slack_id, person.dm_channel_id)
     ack()
-    deliver(services, outgoing, channel or services.gateway.open_dm(slack_id))
+    deliver(services, outgoing, services.gateway.dm(to))
 
 
 def _saved(session: Session, person: Person) -> Notice:

@@ -13,6 +13,7 @@ from bot.checkin import Outgoing
 from bot.dates import read_date
 from bot.messages import Notice
 from bot.people import local_now
+from bot.ports import Recipient
 from handlers import payload
 from handlers.checkin import say_not_yours
 from handlers.context import services_of
@@ -70,9 +71,9 @@ def on_warning_plan(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
         notice = Outgoing(
             Notice("plan_saved", {"step": escape(step[:200]), "due": due.isoformat() if due else ""}), person.locale
         )
-        channel, slack_id = person.dm_channel_id, person.slack_id
+        to = Recipient(person.slack_id, person.dm_channel_id)
     ack()
-    deliver(services, [notice], channel or services.gateway.open_dm(slack_id))
+    deliver(services, [notice], services.gateway.dm(to))
 
 
 def register(app: App) -> None:
