@@ -6,7 +6,7 @@ a period around a day without reading every past period's row of each owner;
 counted weeks and read its latest values without touching the table.
 
 Revision ID: 0019
-Revises: 0010
+Revises: 0015
 Create Date: 2026-11-30 18:00:00.000000
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0019"
-down_revision: str | None = "0010"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
