@@ -300,6 +300,8 @@ def _agree_kpis(services: Services, slack: SlackStandIn, driver: SlackDriver) ->
             values[f"kpi{i}_{field}"] = {
                 "v": {"type": kind, "value": value, "selected_option": {"value": value} if value else None}
             }
+    # revenue watched with the complaint rate (the gaming watch, as the org file's watch_with)
+    values["kpi0_watch"] = {"v": {"type": "multi_static_select", "selected_options": [{"value": "Complaint rate"}]}}
     values["period_end"] = {"v": {"type": "plain_text_input", "value": "end of Q1 2027"}}
     values["forbidden"] = {"v": {"type": "plain_text_input", "value": "No discounts below cost to hit the number"}}
     secret = services.settings.slack_signing_secret.get_secret_value() if services.settings.slack_signing_secret else ""
