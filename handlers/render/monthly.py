@@ -32,11 +32,11 @@ def evaluation_summary(lines: list[tuple[str, float | None]], locale: str) -> st
     facts = summary(lines)
     if "best" not in facts:
         return i18n.t("eval_summary_none", locale)
-    return i18n.t(
+    return i18n.tn(
         "eval_summary",
+        facts["n"],
         locale,
         met=facts["met"],
-        n=facts["n"],
         best=escape(facts["best"]),
         best_pct=format_share(facts["best_pct"], locale),
         worst=escape(facts["worst"]),
@@ -142,7 +142,7 @@ def _draft_line(row: DraftRow, scope: str, locale: str) -> str:
         )
     line += "\n      " + evaluation_summary(row.lines, locale)
     if row.development_list:
-        line += "\n      " + i18n.t("eval_row_development", locale, kpis=escape(", ".join(row.development_list)))
+        line += "\n      " + i18n.t("eval_row_development", locale, kpis=escape(i18n.join(row.development_list, locale)))
     return line
 
 
