@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from bot.kpi_state import KpiStatus
 from bot.periods import week_key, week_start, week_start_of_key
 from bot.refusal import Refusal
 from bot.team_view import visible_teams
@@ -60,7 +61,9 @@ def kpis_in_week(session: Session, *, person_id: int, monday: date) -> list[Kpi]
     return list(
         session.exec(
             select(Kpi)
-            .where(Kpi.owner_id == person_id, Kpi.status == "active", Kpi.period_start <= sunday, Kpi.period_end >= monday)
+            .where(
+                Kpi.owner_id == person_id, Kpi.status == KpiStatus.ACTIVE, Kpi.period_start <= sunday, Kpi.period_end >= monday
+            )
             .order_by(col(Kpi.weight).desc(), col(Kpi.id))
         ).all()
     )
@@ -90,7 +93,9 @@ def past_weeks(session: Session, *, person: Person, today: date, weeks: int) -> 
     kpis = list(
         session.exec(
             select(Kpi)
-            .where(Kpi.owner_id == person_id, Kpi.status == "active", Kpi.period_start <= newest, Kpi.period_end >= oldest)
+            .where(
+                Kpi.owner_id == person_id, Kpi.status == KpiStatus.ACTIVE, Kpi.period_start <= newest, Kpi.period_end >= oldest
+            )
             .order_by(col(Kpi.weight).desc(), col(Kpi.id))
         ).all()
     )

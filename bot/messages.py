@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 
@@ -64,6 +65,14 @@ class OpenBlocker:
     comment: str = ""
 
 
+class ActionState(StrEnum):
+    """Where an action item stands: open until done or dropped (``ActionItem.done_at`` / ``dropped_at``)."""
+
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
 @dataclass
 class ActionLine:
     """An action item with its dates; ``state`` is open, done or dropped."""
@@ -72,7 +81,7 @@ class ActionLine:
     text: str
     due: str | None = None
     overdue: bool = False
-    state: str = "open"
+    state: str = ActionState.OPEN
     closed_on: str | None = None  # the day it was done or dropped
     reason: str = ""
 
@@ -283,7 +292,7 @@ class ChannelProblem:
 class RetroKpi:
     kpi_id: int
     name: str
-    status: str  # off_track | at_risk
+    status: str  # bot.kpi_state.Status: behind | at_risk
     names: dict[str, str] = field(default_factory=dict)  # the name per language (bot.names.local_name)
 
 

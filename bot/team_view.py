@@ -13,13 +13,25 @@ from typing import Any
 from sqlalchemy import Date, bindparam, func
 from sqlmodel import Session, col, select
 
+from bot.checkin import CheckinStatus
 from bot.followup import open_blockers
-from bot.kpi_state import KpiSpec, KpiState, Status, kpi_state, local_day, reporting_moment, weighted_pace
+from bot.kpi_state import KpiSpec, KpiState, KpiStatus, Status, kpi_state, local_day, reporting_moment, weighted_pace
 from bot.messages import OpenBlocker
 from bot.periods import week_key, week_start
 from bot.refusal import Mentions, Names, Refusal
 from bot.scoring import split_totals
 from storage.tables import Checkin, Kpi, KpiWarning, Measurement, Person, Team
+
+NO_CHECKIN = "none"  # no check-in row for the week (not a stored status)
+NOT_CHECKED_IN = {
+    NO_CHECKIN,
+    CheckinStatus.PROMPTED,
+    CheckinStatus.REMINDED,
+    CheckinStatus.SNOOZED,
+    CheckinStatus.CLAIMED,
+    CheckinStatus.MISSED,
+    CheckinStatus.FAILED,
+}
 
 HISTORY_WEEKS = 6
 
@@ -69,7 +81,7 @@ class MemberRow:
     pace_score: float | None = None  # weighted "on pace"
     result_score: float | None = None
     behaviour_score: float | None = None
-    checkin: str = "none"
+    checkin: str = NO_CHECKIN
     missed_streak: int = 0
     blockers: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -101,9 +113,7 @@ class TeamSummary:
 
     @property
     def not_checked_in(self) -> list[MemberRow]:
-        return [
-            m for m in self.members if m.checkin in {"none", "prompted", "reminded", "snoozed", "claimed", "missed", "failed"}
-        ]
+        return [m for m in self.members if m.checkin in NOT_CHECKED_IN]
 
     @property
     def behind_two_weeks(self) -> list[MemberRow]:
@@ -212,7 +222,7 @@ def _kpi_statement(scoped_to_team: bool) -> Any:
         select(*columns)
         .join(Person, col(Person.id) == Kpi.owner_id)
         .where(
-            Kpi.status == "active",
+            Kpi.status == KpiStatus.ACTIVE,
             Kpi.period_start <= bindparam("last", type_=Date),
             Kpi.period_end >= bindparam("first", type_=Date),
         )
@@ -228,7 +238,7 @@ def _values_statement(scoped_to_team: bool) -> Any:
         .join(Kpi, col(Kpi.id) == Measurement.kpi_id)
         .join(Person, col(Person.id) == Kpi.owner_id)
         .where(
-            Kpi.status == "active",
+            Kpi.status == KpiStatus.ACTIVE,
             Kpi.period_start <= bindparam("last", type_=Date),
             Kpi.period_end >= bindparam("first", type_=Date),
         )
@@ -324,10 +334,10 @@ def team_summary(session: Session, *, team: Team, now: datetime, today: date) ->
         history[owner][key] = state
     for member_id, row in rows.items():
         weeks = history.get(member_id, {})
-        row.checkin = weeks.get(this_week, "none")
+        row.checkin = weeks.get(this_week, NO_CHECKIN)
         streak = 0
         for key in sorted((k for k in weeks if k < this_week), reverse=True):
-            if weeks[key] != "missed":
+            if weeks[key] != CheckinStatus.MISSED:
                 break
             streak += 1
         row.missed_streak = streak

@@ -27,6 +27,7 @@ from sqlmodel import Session
 from bot import i18n
 from bot.aliases import forget
 from bot.checkin import (
+    CheckinStatus,
     Outgoing,
     confirmation,
     format_value,
@@ -118,13 +119,13 @@ def say_not_yours(respond: Respond, person: Any) -> None:
 
 def on_skip(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ack()
-    _update_own_checkin(body, context, respond, "skipped", status="skipped")
+    _update_own_checkin(body, context, respond, "skipped", status=CheckinStatus.SKIPPED)
 
 
 def on_snooze(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ack()
     snoozed_until = services_of(context).clock() + timedelta(hours=2)
-    _update_own_checkin(body, context, respond, "snoozed", status="snoozed", snoozed_until=snoozed_until)
+    _update_own_checkin(body, context, respond, "snoozed", status=CheckinStatus.SNOOZED, snoozed_until=snoozed_until)
 
 
 def on_away(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
@@ -240,7 +241,7 @@ def on_checkin_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
         today = local_now(person, now).date()
         kpis = kpis_for_week(session, person_id=person.id or 0, period_key=checkin.period_key, today=today)
         store_values(session, checkin=checkin, kpis=kpis, values=values, ts="form", text="(form)", now=now)
-        checkin.status, checkin.answered_at = "stored", checkin.answered_at or now
+        checkin.status, checkin.answered_at = CheckinStatus.STORED, checkin.answered_at or now
         checkin.state = {"pending": []}
         message = confirmation(
             session, checkin=checkin, lines=kpi_lines(session, kpis, period_key=checkin.period_key), updated=True

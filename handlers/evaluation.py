@@ -9,7 +9,7 @@ from typing import Any
 from slack_sdk.models.blocks import Block, SectionBlock
 
 from bot import i18n
-from bot.evaluation import evaluate_quarter
+from bot.evaluation import EvaluationStatus, evaluate_quarter
 from bot.evaluation_review import DraftRow, EvaluationDrafts, EvaluationRefused, adjust, band, drafts_for, release
 from bot.recognition import quarter_of
 from bot.services import Services
@@ -116,7 +116,7 @@ def preview(session: Any, services: Services, person: Person, now: datetime) -> 
                 band(note.total),
                 note.lines,
                 [],
-                "draft",
+                EvaluationStatus.DRAFT,
             )
         )
     drafts = EvaluationDrafts(quarter, "", sorted(rows, key=lambda r: (r.team, r.name)), preview=True)

@@ -26,7 +26,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import i18n
-from bot.checkin import Outgoing
+from bot.checkin import CheckinStatus, Outgoing
 from bot.formats import format_value
 from bot.history import (
     DEFAULT_WEEKS,
@@ -55,12 +55,12 @@ from storage.engine import session_scope
 from storage.queries import person_by_slack_id
 from storage.tables import Person
 
-STATUS_KEYS = {
-    "stored": i18n.N_("history_status_done"),
-    "confirmed": i18n.N_("history_status_done"),
-    "missed": i18n.N_("history_status_missed"),
-    "away": i18n.N_("history_status_away"),
-    "skipped": i18n.N_("history_status_skipped"),
+STATUS_KEYS: dict[str | None, str] = {
+    CheckinStatus.STORED: i18n.N_("history_status_done"),
+    CheckinStatus.CONFIRMED: i18n.N_("history_status_done"),
+    CheckinStatus.MISSED: i18n.N_("history_status_missed"),
+    CheckinStatus.AWAY: i18n.N_("history_status_away"),
+    CheckinStatus.SKIPPED: i18n.N_("history_status_skipped"),
     None: i18n.N_("history_status_none"),
 }
 OPEN_KEY = i18n.N_("history_status_open")

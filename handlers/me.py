@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from bot import i18n
 from bot.aliases import learned_aliases
 from bot.checkin import format_value, measurements_for, nice
+from bot.evaluation import EvaluationStatus
 from bot.evaluation_review import note_of
 from bot.formats import format_share
 from bot.kpi_state import states_for, weighted_pace, weighted_score
@@ -67,7 +68,7 @@ def last_evaluation(session: Session, person: Person) -> list[Block]:
     """The person's latest RELEASED quarterly evaluation, as they received it; a draft never shows."""
     row = session.exec(
         select(Evaluation)
-        .where(Evaluation.person_id == person.id, Evaluation.status == "released")
+        .where(Evaluation.person_id == person.id, Evaluation.status == EvaluationStatus.RELEASED)
         .order_by(col(Evaluation.computed_at).desc())
     ).first()
     if row is None:

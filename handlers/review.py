@@ -23,6 +23,7 @@ from sqlmodel import col, select
 
 from bot import i18n
 from bot.formats import format_share
+from bot.kpi_state import KpiStatus
 from bot.messages import ReviewMessage
 from bot.ports import Recipient
 from bot.refusal import Refusal
@@ -109,7 +110,7 @@ def on_decide(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebC
 def _team_weights(session: Any, team_id: int) -> dict[str, float]:
     members = session.exec(select(Person.id).where(Person.team_id == team_id)).all()
     weights: dict[str, float] = {}
-    for kpi in session.exec(select(Kpi).where(col(Kpi.owner_id).in_(members), Kpi.status == "active")).all():
+    for kpi in session.exec(select(Kpi).where(col(Kpi.owner_id).in_(members), Kpi.status == KpiStatus.ACTIVE)).all():
         weights.setdefault(kpi.name, kpi.weight)
     return weights
 

@@ -38,6 +38,7 @@ from bot.proposals import (
     KINDS,
     MAX_KPIS,
     ProposalError,
+    ProposalStatus,
     Row,
     agree,
     comment,
@@ -64,7 +65,7 @@ def _rows_for(session: Session, owner: Person, today: Any) -> tuple[list[dict[st
     """Pre-fill: the newest round, else the current KPIs, else the template."""
     latest = latest_round(session, owner_id=owner.id or 0)
     goals = {g.id: g.key for g in session.exec(select(Goal)).all()}
-    if latest is not None and latest.status == "open":
+    if latest is not None and latest.status == ProposalStatus.OPEN:
         rows = [
             {
                 "name": k["name"],

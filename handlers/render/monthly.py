@@ -17,12 +17,15 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import i18n
+from bot.evaluation import EvaluationStatus
 from bot.evaluation_review import EvaluationDrafts, summary
 from bot.formats import format_share, format_value
 from bot.messages import EvaluationNote, KudosNote, KudosPost, Notice, StarPost, StarProposal, WatchQuestion
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
 from handlers.render.team import bar
+
+DRAFT_KEY, RELEASED_KEY = i18n.N_("eval_status_draft"), i18n.N_("eval_status_released")
 
 
 def evaluation_summary(lines: list[tuple[str, float | None]], locale: str) -> str:
@@ -90,7 +93,7 @@ def _drafts(message: EvaluationDrafts, locale: str) -> Rendered:
     title = i18n.t(key, locale, period=message.period, team=escape(message.scope))
     lines = []
     for row in message.rows:
-        state = i18n.t(f"eval_status_{'draft' if row.status == 'draft' else 'released'}", locale)
+        state = i18n.t(DRAFT_KEY if row.status == EvaluationStatus.DRAFT else RELEASED_KEY, locale)
         team = f"{escape(row.team)} · " if not message.scope and row.team else ""
         line = i18n.t(
             "eval_row",
