@@ -77,6 +77,7 @@ class DraftRow:
     lines: list[tuple[str, float | None]]
     development_list: list[str]
     status: str
+    evaluation_id: int | None = None  # what the Adjust and Release buttons act on (None: a preview, no buttons)
 
     @property
     def score(self) -> float | None:
@@ -110,6 +111,7 @@ def row_of(evaluation: Evaluation, person: Person, team: str) -> DraftRow:
         lines=list((details.get("kpis") or {}).items()),
         development_list=list(details.get("development_list") or []),
         status=evaluation.status,
+        evaluation_id=evaluation.id,
     )
 
 
@@ -145,20 +147,40 @@ def drafts_for(session: Session, *, asker: Person, period: str | None = None) ->
     return EvaluationDrafts(period, ", ".join(t.name for t in teams), evaluation_rows(session, period=period, teams=teams))
 
 
-def _target(session: Session, *, asker: Person, ratee: Person | None, command: str) -> Evaluation:
-    """The ratee's newest evaluation, if ``asker`` may review it (their manager or an admin)."""
+def _target(
+    session: Session, *, asker: Person, ratee: Person | None, command: str, evaluation_id: int | None = None
+) -> tuple[Evaluation, Person]:
+    """The evaluation to review and its person, if ``asker`` may review it (their manager or an admin).
+
+    ``evaluation_id`` (a button on a drafts message) names the row; otherwise the ratee's newest.
+    """
+    picked = session.get(Evaluation, evaluation_id) if evaluation_id is not None else None
+    if evaluation_id is not None:
+        ratee = session.get(Person, picked.person_id) if picked is not None else None
     if ratee is None:
         raise EvaluationRefused("eval_unknown_person", command)
     if ratee.id == asker.id and not asker.is_admin:
         raise EvaluationRefused("eval_not_manager", command, name=ratee.name)
     if not can_manage(session, asker=asker, ratee=ratee):
         raise EvaluationRefused("eval_not_manager", command, name=ratee.name)
-    evaluation = session.exec(
-        select(Evaluation).where(Evaluation.person_id == ratee.id).order_by(col(Evaluation.computed_at).desc())
-    ).first()
+    evaluation = (
+        picked
+        or session.exec(
+            select(Evaluation).where(Evaluation.person_id == ratee.id).order_by(col(Evaluation.computed_at).desc())
+        ).first()
+    )
     if evaluation is None:
         raise EvaluationRefused("eval_no_draft", command, name=ratee.name)
-    return evaluation
+    return evaluation, ratee
+
+
+def draft_to_adjust(session: Session, *, asker: Person, evaluation_id: int) -> tuple[Evaluation, Person]:
+    """The draft behind an Adjust button, checked before its modal opens (the same rules as ``adjust``)."""
+    command = "/kpi eval adjust"
+    evaluation, ratee = _target(session, asker=asker, ratee=None, command=command, evaluation_id=evaluation_id)
+    if evaluation.status != EvaluationStatus.DRAFT:
+        raise EvaluationRefused("eval_adjust_released", command, name=ratee.name, period=evaluation.period)
+    return evaluation, ratee
 
 
 def parse_score(text: str) -> float | None:
@@ -171,8 +193,20 @@ def parse_score(text: str) -> float | None:
     return value / 100 if value > MAX_SCORE or text.strip().endswith("%") else value
 
 
-def adjust(session: Session, *, asker: Person, ratee: Person | None, score_text: str, reason: str, now: datetime) -> Evaluation:
-    """`/kpi eval adjust @person 95% reason`: the manager's score beside the computed one, never instead of it."""
+def adjust(
+    session: Session,
+    *,
+    asker: Person,
+    ratee: Person | None,
+    score_text: str,
+    reason: str,
+    now: datetime,
+    evaluation_id: int | None = None,
+) -> tuple[Evaluation, Person]:
+    """`/kpi eval adjust @person 95% reason` or the Adjust modal: the manager's score beside the computed one.
+
+    Never instead of it: both are kept and shown. Checked in full before anything is written.
+    """
     command = "/kpi eval adjust"
     score = parse_score(score_text) if score_text else None
     if score is None:
@@ -181,19 +215,21 @@ def adjust(session: Session, *, asker: Person, ratee: Person | None, score_text:
         raise EvaluationRefused("eval_adjust_range", command, value=score_text)
     if not reason.strip():
         raise EvaluationRefused("eval_adjust_reason", command)
-    evaluation = _target(session, asker=asker, ratee=ratee, command=command)
+    evaluation, ratee = _target(session, asker=asker, ratee=ratee, command=command, evaluation_id=evaluation_id)
     if evaluation.status != EvaluationStatus.DRAFT:
-        raise EvaluationRefused("eval_adjust_released", command, name=ratee.name if ratee else "", period=evaluation.period)
+        raise EvaluationRefused("eval_adjust_released", command, name=ratee.name, period=evaluation.period)
     evaluation.adjusted_score = round(score, 4)
     evaluation.adjust_reason = reason.strip()[:1000]
     evaluation.adjusted_by_id = asker.id
     evaluation.adjusted_at = now
     session.flush()
-    return evaluation
+    return evaluation, ratee
 
 
-def release(session: Session, *, asker: Person, ratee: Person | None, team: bool, now: datetime) -> list[Evaluation]:
-    """`/kpi eval release @person|team`: drafts become releasing; the sender delivers them (``take_released``)."""
+def release(
+    session: Session, *, asker: Person, ratee: Person | None, team: bool, now: datetime, evaluation_id: int | None = None
+) -> list[Evaluation]:
+    """`/kpi eval release @person|team` or a Release button: drafts become releasing; ``take_released`` delivers them."""
     command = "/kpi eval release"
     if team:
         teams = visible_teams(session, asker=asker)
@@ -215,12 +251,10 @@ def release(session: Session, *, asker: Person, ratee: Person | None, team: bool
         if not drafts:
             raise EvaluationRefused("eval_nothing_to_release", command)
     else:
-        evaluation = _target(session, asker=asker, ratee=ratee, command=command)
+        evaluation, ratee = _target(session, asker=asker, ratee=ratee, command=command, evaluation_id=evaluation_id)
         if evaluation.status != EvaluationStatus.DRAFT:
             when = evaluation.released_at.date().isoformat() if evaluation.released_at else ""
-            raise EvaluationRefused(
-                "eval_already_released", command, name=ratee.name if ratee else "", period=evaluation.period, date=when
-            )
+            raise EvaluationRefused("eval_already_released", command, name=ratee.name, period=evaluation.period, date=when)
         drafts = [evaluation]
     released = []
     for evaluation in drafts:

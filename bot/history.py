@@ -14,6 +14,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from bot.kpi_state import KpiStatus
+from bot.messages import Holiday, holiday_of
 from bot.periods import week_key, week_start, week_start_of_key
 from bot.refusal import Refusal
 from bot.team_view import visible_teams
@@ -41,6 +42,7 @@ class Week:
     status: str | None
     values: list[WeekValue]
     editable: bool
+    holiday: Holiday | None = None  # the public holiday that skipped the week (status away) or moved its prompt
 
 
 @dataclass(frozen=True)
@@ -84,11 +86,13 @@ def past_weeks(session: Session, *, person: Person, today: date, weeks: int) -> 
     weeks = max(1, min(weeks, MAX_WEEKS))
     mondays = [week_start(today) - timedelta(weeks=i) for i in range(weeks)]
     keys = [week_key(m) for m in mondays]
-    statuses = dict(
-        session.exec(
-            select(Checkin.period_key, Checkin.status).where(Checkin.person_id == person_id, col(Checkin.period_key).in_(keys))
-        ).all()
-    )
+    checkins = session.exec(
+        select(Checkin.period_key, Checkin.status, Checkin.state).where(
+            Checkin.person_id == person_id, col(Checkin.period_key).in_(keys)
+        )
+    ).all()
+    statuses = {key: status for key, status, _ in checkins}
+    holidays = {key: holiday_of(state) for key, _, state in checkins}
     oldest, newest = mondays[-1], mondays[0] + timedelta(days=6)
     kpis = list(
         session.exec(
@@ -116,6 +120,7 @@ def past_weeks(session: Session, *, person: Person, today: date, weeks: int) -> 
                 status=statuses.get(key),
                 values=[_value(k, values.get((_id(k), key))) for k in shown],
                 editable=bool(shown) and editable is not None and editable[0] <= monday <= editable[1],
+                holiday=holidays.get(key),
             )
         )
     return result

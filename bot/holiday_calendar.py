@@ -35,20 +35,30 @@ def problem_with(code: str) -> str | None:
     return None
 
 
+# The holidays package names holidays in the languages each calendar supports
+# (CN: en_US, zh_CN, zh_TW, th; US: en_US, th); a reader's language it lacks falls
+# back to the calendar's own default.
+_LANGUAGES = {"zh": "zh_CN", "en": "en_US"}
+
+
 @lru_cache(maxsize=512)
-def _calendar(code: str, year: int) -> Any:
-    """One calendar per code and year, built once. The functions below are cached too: the
-    scheduler asks about every active person on every tick, always the same few days."""
+def _calendar(code: str, year: int, language: str | None = None) -> Any:
+    """One calendar per code, year and language, built once. The functions below are cached too:
+    the scheduler asks about every active person on every tick, always the same few days."""
     country, subdiv = split_code(code)
-    return holidays.country_holidays(country, subdiv=subdiv, years=[year, year + 1])
+    if language is not None:
+        supported = getattr(holidays.country_holidays(country, subdiv=subdiv, years=[year]), "supported_languages", ())
+        language = language if language in supported else None
+    return holidays.country_holidays(country, subdiv=subdiv, years=[year, year + 1], language=language)
 
 
 @lru_cache(maxsize=8192)
-def holiday_name(code: str | None, day: date) -> str | None:
-    """The holiday on ``day`` in calendar ``code``, or None (also without a calendar)."""
+def holiday_name(code: str | None, day: date, locale: str | None = None) -> str | None:
+    """The holiday on ``day`` in calendar ``code``, in the reader's language where the calendar has it; None without one."""
     if not code or problem_with(code):
         return None
-    name = _calendar(code, day.year).get(day)
+    language = _LANGUAGES["zh" if (locale or "").lower().startswith("zh") else "en"] if locale else None
+    name = _calendar(code, day.year, language).get(day)
     return str(name) if name else None
 
 

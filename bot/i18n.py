@@ -7,18 +7,24 @@ and the Slack surface turns them into text with these functions. Parameters are
 ``str.format`` fields (``{ratee}``). An id missing from the catalogs raises
 ``KeyError``, so a test that reaches the text finds the gap.
 
+One placeholder is typed: a ``{week}`` given an ISO week key ("2026-W48")
+is shown as the reader's week label ("week 48", "第48周"), so every
+surface names a week the same way and nobody reads a database key.
+
 Mark ids that are built at run time (``f"cat_{cause}"``) with :func:`N_` where
 the possible ids are listed, so ``./dev i18n`` extracts them too.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
 from bot.catalogs import translations
 
 PLURAL_SUFFIX = "_plural"
+_WEEK_KEY = re.compile(r"\d{4}-W(\d{2})")
 
 
 @lru_cache(maxsize=256)  # called for every number and text on a view (1,500 times for /kpi team): remember it
@@ -44,7 +50,7 @@ def t(key: str, locale: str | None, **params: Any) -> str:
     catalog = translations(lang(locale))
     if key not in catalog.ids:
         raise KeyError(f"message id {key!r} is not in the catalogs (bot/locale/*/LC_MESSAGES/kpibot.po)")
-    return catalog.gettext(key).format(**params)
+    return catalog.gettext(key).format(**_typed(params, locale))
 
 
 def tn(key: str, n: int, locale: str | None, **params: Any) -> str:
@@ -52,7 +58,20 @@ def tn(key: str, n: int, locale: str | None, **params: Any) -> str:
     catalog = translations(lang(locale))
     if key not in catalog.ids:
         raise KeyError(f"plural message id {key!r} is not in the catalogs (bot/locale/*/LC_MESSAGES/kpibot.po)")
-    return catalog.ngettext(key, key + PLURAL_SUFFIX, n).format(n=n, **params)
+    return catalog.ngettext(key, key + PLURAL_SUFFIX, n).format(n=n, **_typed(params, locale))
+
+
+def week_label(key: str, locale: str | None) -> str:
+    """ "2026-W48" -> "week 48" / "第48周"; anything else is returned as it is."""
+    match = _WEEK_KEY.fullmatch(key)
+    return translations(lang(locale)).gettext("week_label").format(n=int(match[1])) if match else key
+
+
+def _typed(params: dict[str, Any], locale: str | None) -> dict[str, Any]:
+    week = params.get("week")
+    if isinstance(week, str):
+        return {**params, "week": week_label(week, locale)}
+    return params
 
 
 # Transitional: texts still registered in Python dicts by code written before the

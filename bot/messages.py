@@ -6,6 +6,7 @@ would be said without building Slack blocks.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -99,6 +100,26 @@ class CheckinPrompt:
     blockers: list[OpenBlocker] = field(default_factory=list)
     forbidden: list[str] = field(default_factory=list)
     reminder: bool = False
+    moved_by: Holiday | None = None  # the public holiday that moved this week's prompt to a later day
+
+
+@dataclass(frozen=True)
+class Holiday:
+    """A public holiday of a calendar (CN, US-NY): the surface names it in the reader's language."""
+
+    calendar: str
+    day: date
+
+
+def holiday_of(state: Mapping[str, Any] | None) -> Holiday | None:
+    """The holiday a check-in's state records (see bot.schedule.Due.holiday_state), if any."""
+    found = (state or {}).get("holiday")
+    if not isinstance(found, dict):
+        return None  # none, or an older row that kept only an English name
+    try:
+        return Holiday(str(found["calendar"]), date.fromisoformat(str(found["day"])))
+    except (KeyError, ValueError):
+        return None
 
 
 @dataclass
@@ -294,6 +315,26 @@ class RetroKpi:
     name: str
     status: str  # bot.kpi_state.Status: behind | at_risk
     names: dict[str, str] = field(default_factory=dict)  # the name per language (bot.names.local_name)
+    # bot.kpi_state's figures at the month end, as every other surface shows them (asks stored before: none)
+    unit: str = ""
+    so_far: float | None = None
+    on_pace: float | None = None
+    moment: str = ""  # ISO day the on-pace value is measured at (the end of the reporting week)
+
+    @classmethod
+    def stored(cls, row: dict[str, object]) -> RetroKpi:
+        """Back from a RetroAsk's stored ``kpis`` JSON (older rows lack the figures)."""
+        so_far, on_pace = row.get("so_far"), row.get("on_pace")
+        return cls(
+            int(str(row["kpi_id"])),
+            str(row["name"]),
+            str(row["status"]),
+            {str(k): str(v) for k, v in dict(row.get("names") or {}).items()},  # type: ignore[call-overload]
+            str(row.get("unit") or ""),
+            None if so_far is None else float(str(so_far)),
+            None if on_pace is None else float(str(on_pace)),
+            str(row.get("moment") or ""),
+        )
 
 
 @dataclass
@@ -419,4 +460,4 @@ class StarPost:
     team: str
     period: str
     slack_id: str
-    reason: str
+    reason: Notice | None  # why (bot.recognition.star_reason), worded in the channel's language; None: the manager's pick

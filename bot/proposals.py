@@ -166,6 +166,7 @@ class Row:
     source: str = ""
     anchors: str = ""  # a behaviour-anchored 1-5 rating: one line per level
     names: str = ""  # the name in other languages, "zh: 营收" (one per line)
+    watch: tuple[str, ...] = ()  # the gaming watch: names of other KPIs of this set (watch_with, as in the org file)
 
 
 _NAME_LINE = re.compile(r"^\s*(en|zh)\s*[:：]\s*(\S.*?)\s*$", re.IGNORECASE)
@@ -366,6 +367,7 @@ def agree(session: Session, *, proposal_id: int, by: Person, now: datetime) -> l
             forbidden=list(proposal.forbidden),
             anchors=list(item.get("anchors") or []),
             names=dict(item.get("names") or {}),
+            watch_with=list(item.get("watch_with") or []),
             created_at=now,
             updated_at=now,
         )

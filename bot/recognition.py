@@ -16,7 +16,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.feedback import can_manage
-from bot.messages import KudosPost, StarPost, StarProposal
+from bot.i18n import N_
+from bot.messages import KudosPost, Notice, StarPost, StarProposal
 from bot.periods import period_bounds
 from bot.refusal import Refusal
 from storage.queries import compare_and_set, insert_if_absent
@@ -31,6 +32,10 @@ class RecognitionStatus(StrEnum):
 
     PROPOSED = "proposed"
     CONFIRMED = "confirmed"
+
+
+STAR_REASON = N_("star_reason")  # "{score} weighted score, {kudos} kudos": the figures, not a sentence, are stored
+TYPED_REASON = "typed"  # not a message id: an older row's sentence, shown as it is
 
 
 class RecognitionRefused(Refusal):
@@ -83,8 +88,11 @@ def kudos_count(session: Session, *, person_id: int, quarter: str) -> int:
     )
 
 
-def share_kudos(session: Session, *, giver: Person, kudos_id: int) -> tuple[str, KudosPost]:
-    """The giver shares a kudos in the receiver's team channel (their own team's when the receiver has none)."""
+def share_kudos(session: Session, *, giver: Person, kudos_id: int) -> tuple[Team, KudosPost]:
+    """The giver shares a kudos in the receiver's team channel (their own team's when the receiver has none).
+
+    Returns the team whose channel gets it: the post goes out in that team's language (``bot.retro.team_locale``).
+    """
     kudos = session.get(Kudos, kudos_id)
     if kudos is None or kudos.giver_id != giver.id:
         raise RecognitionRefused("kudos_not_yours")
@@ -93,15 +101,11 @@ def share_kudos(session: Session, *, giver: Person, kudos_id: int) -> tuple[str,
     receiver = session.get(Person, kudos.receiver_id)
     if receiver is None:
         raise RecognitionRefused("kudos_unknown")
-    channel = None
     for team_id in (receiver.team_id, giver.team_id):
         team = session.get(Team, team_id) if team_id else None
         if team is not None and team.channel_id:
-            channel = team.channel_id
-            break
-    if channel is None:
-        raise RecognitionRefused("kudos_no_channel")
-    return channel, KudosPost(kudos.id or 0, giver.slack_id, receiver.slack_id, kudos.text)
+            return team, KudosPost(kudos.id or 0, giver.slack_id, receiver.slack_id, kudos.text)
+    raise RecognitionRefused("kudos_no_channel")
 
 
 def mark_shared(session: Session, *, kudos_id: int, channel: str, ts: str) -> bool:
@@ -147,7 +151,8 @@ def propose_stars(session: Session, *, quarter: str, start: date, end: date, now
                 "period": quarter,
                 "kind": "star",
                 "status": RecognitionStatus.PROPOSED,
-                "reason": f"{'-' if score is None else f'{score:.0%}'} weighted score, {kudos} kudos",
+                "reason": STAR_REASON,  # worded in each reader's language from its figures (star_reason)
+                "reason_params": {"score": score, "kudos": kudos},
                 "created_at": now,
             },
         )
@@ -160,10 +165,19 @@ def propose_stars(session: Session, *, quarter: str, start: date, end: date, now
     return proposals
 
 
+def star_reason(reason: str, params: dict[str, object]) -> Notice | None:
+    """The stored reason as a text to word in the reader's language; None when the manager picked someone else."""
+    if not reason:
+        return None
+    if reason == STAR_REASON:
+        return Notice(STAR_REASON, dict(params))
+    return Notice(TYPED_REASON, {"text": reason})  # a sentence stored before the reasons had ids: shown as typed
+
+
 def confirm_star(
     session: Session, *, manager: Person, recognition_id: int, pick: str | None, now: datetime
-) -> tuple[str | None, StarPost]:
-    """The manager confirms the proposal or picks another member; returns (channel, announcement)."""
+) -> tuple[Team, StarPost]:
+    """The manager confirms the proposal or picks another member; returns the team (its channel, its language) and the post."""
     recognition = session.get(Recognition, recognition_id)
     team = session.get(Team, recognition.team_id) if recognition and recognition.team_id else None
     if recognition is None or team is None:
@@ -173,7 +187,7 @@ def confirm_star(
     if recognition.status != RecognitionStatus.PROPOSED:
         raise RecognitionRefused("star_done")
     person = session.get(Person, recognition.person_id)
-    reason = recognition.reason
+    reason, params = recognition.reason, dict(recognition.reason_params or {})
     if pick is not None and (person is None or pick != person.slack_id):
         person = session.exec(select(Person).where(Person.slack_id == pick)).first()
         if (
@@ -183,7 +197,7 @@ def confirm_star(
             or not can_manage(session, asker=manager, ratee=person)
         ):
             raise RecognitionRefused("star_pick_outside")
-        reason = ""
+        reason, params = "", {}
     if person is None or person.id is None:
         raise RecognitionRefused("star_pick_outside")
     values = {
@@ -192,9 +206,10 @@ def confirm_star(
         "confirmed_by_id": manager.id,
         "confirmed_at": now,
         "reason": reason,
+        "reason_params": params,
     }
     if not compare_and_set(
         session, Recognition, [Recognition.id == recognition_id, Recognition.status == RecognitionStatus.PROPOSED], values
     ):
         raise RecognitionRefused("star_done")
-    return team.channel_id, StarPost(team.name, recognition.period, person.slack_id, reason)
+    return team, StarPost(team.name, recognition.period, person.slack_id, star_reason(reason, params))

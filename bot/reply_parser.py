@@ -187,7 +187,41 @@ def normalise(text: str) -> str:
     """Full-width digits and punctuation to ASCII (NFKC), Slack's escaped entities back to characters."""
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
+    return _unescape(text)
+
+
+def _unescape(text: str) -> str:
     return text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+
+
+class _AsTyped:
+    """Maps stretches of the normalised text back to the person's own characters.
+
+    The parser reads NFKC text ("，" becomes ","), but what it shows back, a
+    blocker, must be exactly what was typed. Each typed character is
+    normalised on its own; where that does not give the same text as the
+    whole-text normalisation (rare combining sequences), stretches stay normalised.
+    """
+
+    def __init__(self, typed: str, normal: str) -> None:
+        self.typed = typed
+        pieces = [unicodedata.normalize("NFKC", c) for c in typed]
+        self.origin = [i for i, piece in enumerate(pieces) for _ in piece]
+        self.ok = "".join(pieces).startswith(normal)
+        self.normal = normal
+        self.cursor = 0
+
+    def span(self, first: str, last: str) -> str | None:
+        """The typed text from ``first`` to the end of ``last`` (both stretches of the normalised text, in order)."""
+        if not self.ok:
+            return None
+        start = self.normal.find(first, self.cursor)
+        end = self.normal.find(last, start) if start >= 0 else -1
+        if end < 0:
+            return None
+        end += len(last)
+        self.cursor = start + 1
+        return self.typed[self.origin[start] : self.origin[end - 1] + 1]
 
 
 def clauses_of(text: str) -> list[tuple[str, bool]]:
@@ -223,9 +257,11 @@ def parse_reply(
     ``expecting`` names the KPI the bot just asked about: a bare number answers it.
     """
     reading = Reading()
-    text = normalise(text or "")
+    typed = _unescape(text or "")
+    text = normalise(typed)
     if len(text) > MAX_CHARS:
         text, reading.truncated = text[:MAX_CHARS], True
+    blocker_parts: list[tuple[str, str]] = []  # per blocker: its first and last stretch of the normalised text
     if CORRECTION.search(text):
         reading.correction = True
     matcher = matcher_for(tuple((k.key, k.names) for k in kpis))
@@ -250,12 +286,15 @@ def parse_reply(
             previous = reading.blockers.pop()
             reading.dates = [d for d in reading.dates if d != previous.date]
             _add_blocker(reading, f"{previous.text}, {clause}", now, languages)
+            blocker_parts[-1] = (blocker_parts[-1][0], clause)
             continue
         blocker = BLOCKER.search(clause)
         if blocker:
             head = clause[: blocker.start()]
             head_numbers = [n for n in numbers if n.end <= blocker.start()]
-            _add_blocker(reading, clause[blocker.start() :] if head_numbers else clause, now, languages)
+            own = clause[blocker.start() :] if head_numbers else clause
+            _add_blocker(reading, own, now, languages)
+            blocker_parts.append((own, own))
             if head_numbers and _names_a_kpi(matcher, head):
                 numeric.append(_Clause(head, head_numbers, corrects_next))
             continue
@@ -267,6 +306,9 @@ def parse_reply(
             corrects_next = True
         elif not aside and _names_a_kpi(matcher, clause):
             lead = clause
+    as_typed = _AsTyped(typed, text)
+    for found, (first, last) in zip(reading.blockers, blocker_parts, strict=True):
+        found.text = (as_typed.span(first, last) or found.text)[:1000]
     state = _State(reading, kpis, {k.key: k for k in kpis}, matcher)
     _assign(numeric, state, expecting)
     if reading.same_as_last:

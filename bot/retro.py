@@ -97,7 +97,18 @@ def _claim_retro(
     missed: dict[int, list[RetroKpi]] = {}
     for owner, p in progress:
         if p.state.status in MISSED and owner in by_id:
-            missed.setdefault(owner, []).append(RetroKpi(p.kpi_id, p.name, str(p.state.status), p.names))
+            missed.setdefault(owner, []).append(
+                RetroKpi(
+                    p.kpi_id,
+                    p.name,
+                    str(p.state.status),
+                    p.names,
+                    p.unit,
+                    p.state.so_far,
+                    p.state.on_pace,
+                    p.state.moment.isoformat(),
+                )
+            )
     post.missed_kpis = sum(len(v) for v in missed.values())
     # the gaming watch (issue 13): its questions go to the manager privately, never to the channel
     for n, question in enumerate(

@@ -26,13 +26,13 @@ from bot.followup import MAX_SHOWN, open_actions, open_blockers
 from bot.followup_jobs import FollowupReport
 from bot.followup_jobs import run as followup_jobs
 from bot.kpi_state import KpiStatus
-from bot.messages import CheckinPrompt
+from bot.messages import CheckinPrompt, holiday_of
 from bot.monthly_jobs import run as monthly_jobs
 from bot.people import local_now
 from bot.periods import week_start, week_start_of_key
 from bot.ports import Recipient, UndeliverableError
 from bot.review_jobs import run as review_jobs
-from bot.schedule import due_this_week, locale_for
+from bot.schedule import Due, due_this_week, locale_for
 from bot.services import Services
 from bot.source_jobs import report_silent_sources
 from bot.time_off import week_is_away
@@ -119,26 +119,27 @@ def claim_due(services: Services, now: datetime, report: TickReport) -> list[int
     claimed: list[int] = []
     with session_scope(services.engine) as session:
         rows = session.exec(select(Person, Team).join(Team, col(Team.id) == Person.team_id).where(col(Person.active))).all()
-        due: list[tuple[Person, Team, str, str | None]] = []
+        due: list[tuple[Person, Team, Due]] = []
         for person, team in rows:
             week = due_this_week(person, team, now)
             if week.moment is None:  # a holiday week: recorded as away from the planned moment on
                 if week.planned <= now < week.planned + PROMPT_WINDOW:
-                    due.append((person, team, week.week, week.holiday))
+                    due.append((person, team, week))
             elif week.moment <= now < week.moment + PROMPT_WINDOW:
-                due.append((person, team, week.week, None))
+                due.append((person, team, week))
         if not due:
             return claimed
-        keys = {key for _, _, key, _ in due}
+        keys = {week.week for _, _, week in due}
         existing = set(session.exec(select(Checkin.person_id, Checkin.period_key).where(col(Checkin.period_key).in_(keys))).all())
         rounds: dict[tuple[int, str], int] = {}
-        for person, team, key, holiday in due:
+        for person, team, week in due:
+            key = week.week
             if (person.id, key) in existing:
                 continue
             round_id = _round(session, rounds, team, key, now)
             local_day = local_now(person, now).date()
             # time off (a reply, the I'm away button or the pause in /kpi settings: one span) or a holiday week
-            away = holiday is not None or week_is_away(
+            away = week.moment is None or week_is_away(
                 person.away_from, person.away_until, week_monday=week_start(local_day), prompt_day=local_day
             )
             status = CheckinStatus.AWAY if away else CheckinStatus.CLAIMED
@@ -149,7 +150,7 @@ def claim_due(services: Services, now: datetime, report: TickReport) -> list[int
                 "status": status,
                 "claimed_at": now,
                 "due_at": now,
-                "state": {"holiday": holiday} if holiday else {},
+                "state": week.holiday_state,  # a holiday that skipped the week, or moved its prompt
             }
             checkin_id = insert_if_absent(session, Checkin, values)
             if checkin_id and away:
@@ -284,6 +285,7 @@ def prepare(session: Session, checkin_ids: list[int], *, now: datetime, reminder
                 blockers=blockers_by_person.get(person.slack_id, [])[:MAX_SHOWN],
                 forbidden=list(dict.fromkeys(rule for k in kpis for rule in k.forbidden)),
                 reminder=reminder,
+                moved_by=holiday_of(checkin.state),
             )
         batch.append(_Outgoing(checkin.id or 0, person.id or 0, person.slack_id, person.locale, person.dm_channel_id, prompt))
     return batch

@@ -70,6 +70,14 @@ class Due:
     moment: datetime | None
     planned: datetime
     holiday: str | None
+    calendar: str | None = None  # the holiday's calendar code (CN, US-NY): readers see its name in their language
+
+    @property
+    def holiday_state(self) -> dict[str, dict[str, str]]:
+        """What a check-in keeps about the holiday that moved or skipped it (shown in the prompt and in history)."""
+        if self.holiday is None or self.calendar is None:
+            return {}
+        return {"holiday": {"calendar": self.calendar, "day": self.planned.date().isoformat()}}
 
 
 def due_this_week(person: Person, team: Team, now: datetime) -> Due:
@@ -81,7 +89,7 @@ def due_this_week(person: Person, team: Team, now: datetime) -> Due:
     planned = datetime.combine(planned_day, time(hour, minute), tzinfo=zone(person))
     day, holiday = prompt_day(schedule.holidays, planned_day)
     moment = None if day is None else datetime.combine(day, time(hour, minute), tzinfo=zone(person))
-    return Due(week_key(local.date()), moment, planned, holiday)
+    return Due(week_key(local.date()), moment, planned, holiday, schedule.holidays if holiday else None)
 
 
 class SettingsError(ValueError):

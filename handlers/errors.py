@@ -21,10 +21,9 @@ from slack_bolt.context.respond import Respond
 
 from bot import i18n
 from bot.refusal import BadRequest, Mentions, Names, Refusal
+from bot.use_cases.asker import locale_of
 from handlers.context import KEY
 from handlers.render.escape import escape
-from storage.engine import session_scope
-from storage.queries import person_by_slack_id
 
 log = logging.getLogger("kpibot")
 
@@ -104,6 +103,4 @@ def _locale(context: BoltContext, body: dict[str, Any]) -> str | None:
     services = context.get(KEY)
     if not isinstance(user, str) or services is None:
         return None
-    with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=user)
-        return person.locale if person else None
+    return locale_of(services, user)

@@ -1,4 +1,10 @@
-"""`/kpi eval ...`: the manager's drafts, an adjustment with its reason, release; the admins' organisation table."""
+"""`/kpi eval ...` and the buttons on each draft: an adjustment with its reason, release; the admins' table.
+
+The Adjust button opens a modal (score and required reason, errors beside the
+field); Release asks Slack's confirm dialog first. Both call the same
+``bot.evaluation_review`` functions as the slash commands, so a refusal reads
+the same and nothing is stored.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +12,44 @@ import re
 from datetime import datetime
 from typing import Any
 
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, SectionBlock
 
 from bot import i18n
 from bot.evaluation import EvaluationStatus, evaluate_quarter
-from bot.evaluation_review import DraftRow, EvaluationDrafts, EvaluationRefused, adjust, band, drafts_for, release
+from bot.evaluation_review import (
+    DraftRow,
+    EvaluationDrafts,
+    EvaluationRefused,
+    adjust,
+    band,
+    draft_to_adjust,
+    drafts_for,
+    release,
+)
+from bot.formats import format_share
+from bot.monthly_jobs import deliver_released
 from bot.recognition import quarter_of
 from bot.services import Services
+from handlers import payload
+from handlers.context import services_of
 from handlers.errors import refusal_text
+from handlers.metadata import secret_of, sign, verify
 from handlers.render import render
 from handlers.render.escape import escape
+from handlers.render.evaluation import (
+    ADJUST_ACTION,
+    ADJUST_VIEW,
+    REASON_BLOCK,
+    RELEASE_ACTION,
+    SCORE_BLOCK,
+    adjust_modal,
+    adjusted_view,
+)
 from storage.engine import session_scope
 from storage.queries import person_by_slack_id
-from storage.tables import Person, Team
+from storage.tables import Evaluation, Person, Team
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
@@ -45,7 +76,7 @@ def _handle_eval(session: Any, services: Services, person: Person, words: list[s
             rest = [w for w in words[1:] if not MENTION.match(w)]
             if not mentioned:
                 raise EvaluationRefused("eval_adjust_usage", "/kpi eval adjust")
-            row = adjust(
+            row, ratee = adjust(
                 session,
                 asker=person,
                 ratee=ratee,
@@ -53,34 +84,17 @@ def _handle_eval(session: Any, services: Services, person: Person, words: list[s
                 reason=" ".join(rest[1:]),
                 now=now,
             )
-            return [
-                SectionBlock(
-                    text=i18n.t(
-                        "eval_adjusted",
-                        locale,
-                        name=escape(ratee.name if ratee else ""),
-                        period=row.period,
-                        computed=_pct(row.total_score),
-                        adjusted=_pct(row.adjusted_score),
-                        reason=escape(row.adjust_reason),
-                    )
-                )
-            ]
+            return [SectionBlock(text=adjusted_text(row, ratee, locale))]
         if sub == "release":
             team = any(w.lower() == "team" for w in words[1:])
             if not team and not mentioned:
                 raise EvaluationRefused("eval_adjust_usage", "/kpi eval release")
             released = release(session, asker=person, ratee=ratee, team=team, now=now)
-            names = []
-            for evaluation in released:
-                owner = session.get(Person, evaluation.person_id)
-                names.append(escape(owner.name) if owner else "?")
-            return [SectionBlock(text=i18n.t("eval_released", locale, n=len(released), names=", ".join(names)))]
+            return [SectionBlock(text=released_text(session, released, locale))]
         if sub == "preview":
             return preview(session, services, person, now)
     except EvaluationRefused as refusal:
-        why = refusal_text(refusal, locale)
-        return [SectionBlock(text=i18n.t("eval_refused", locale, command=refusal.command, why=why))]
+        return [SectionBlock(text=refused_text(refusal, locale))]
     if sub not in {"", "team", "org"}:
         return [SectionBlock(text=i18n.t("eval_usage", locale))]
     drafts = drafts_for(session, asker=person)
@@ -123,5 +137,127 @@ def preview(session: Any, services: Services, person: Person, now: datetime) -> 
     return list(render(drafts, person.locale)[1])
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
+def adjusted_text(row: Evaluation, ratee: Person, locale: str) -> str:
+    return i18n.t(
+        "eval_adjusted",
+        locale,
+        name=escape(ratee.name),
+        period=row.period,
+        computed=format_share(row.total_score, locale),
+        adjusted=format_share(row.adjusted_score, locale),
+        reason=escape(row.adjust_reason),
+    )
+
+
+def released_text(session: Any, released: list[Evaluation], locale: str) -> str:
+    names = []
+    for evaluation in released:
+        owner = session.get(Person, evaluation.person_id)
+        names.append(escape(owner.name) if owner else "?")
+    return i18n.tn("eval_released", len(released), locale, names=", ".join(names))
+
+
+def refused_text(refusal: EvaluationRefused, locale: str) -> str:
+    """ "`/kpi eval release` was refused: ... Nothing changed." (a button does what its command does)."""
+    return i18n.t("eval_refused", locale, command=refusal.command, why=refusal_text(refusal, locale))
+
+
+# -- the buttons on each draft ----------------------------------------------------------
+
+
+def on_adjust_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
+    """Adjust: checked first (a released draft or someone else's team gets an answer, not a modal)."""
+    ack()
+    services = services_of(context)
+    evaluation_id = payload.optional_id(payload.action_value(body))
+    with session_scope(services.engine) as session:
+        asker = person_by_slack_id(session, slack_id=payload.user_id(body))
+        locale = asker.locale if asker else "en-US"
+        try:
+            if asker is None or evaluation_id is None:
+                raise EvaluationRefused("eval_unknown_person", "/kpi eval adjust")
+            evaluation, ratee = draft_to_adjust(session, asker=asker, evaluation_id=evaluation_id)
+        except EvaluationRefused as refusal:
+            respond(text=refused_text(refusal, locale), response_type="ephemeral", replace_original=False)
+            return
+        view = adjust_modal(
+            sign(secret_of(services), str(evaluation.id)),
+            name=ratee.name,
+            period=evaluation.period,
+            computed=evaluation.total_score,
+            adjusted=evaluation.adjusted_score,
+            reason=evaluation.adjust_reason,
+            locale=locale,
+        )
+    client.views_open(trigger_id=payload.trigger_id(body), view=view)
+
+
+# where each refusal of the modal is shown: beside the score, beside the reason, or at the top field
+_FIELD = {
+    "eval_adjust_usage": SCORE_BLOCK,
+    "eval_adjust_range": SCORE_BLOCK,
+    "eval_adjust_reason": REASON_BLOCK,
+}
+
+
+def on_adjust_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    """The modal's score and reason: all checked by ``adjust`` before anything is stored; errors beside the field."""
+    services = services_of(context)
+    values = payload.state_values(view)
+    evaluation_id = payload.optional_id(verify(secret_of(services), payload.private_metadata(view)) or "")
+    with session_scope(services.engine) as session:
+        asker = person_by_slack_id(session, slack_id=payload.user_id(body))
+        locale = asker.locale if asker else "en-US"
+        try:
+            if asker is None or evaluation_id is None:
+                raise EvaluationRefused("eval_unknown_person", "/kpi eval adjust")
+            row, ratee = adjust(
+                session,
+                asker=asker,
+                ratee=None,
+                score_text=payload.input_text(values, SCORE_BLOCK, "v"),
+                reason=payload.input_text(values, REASON_BLOCK, "v"),
+                now=services.clock(),
+                evaluation_id=evaluation_id,
+            )
+        except EvaluationRefused as refusal:
+            key = "eval_modal_score_usage" if refusal.key == "eval_adjust_usage" else refusal.key
+            why = i18n.t(key, locale, **refusal.params) if key != refusal.key else refusal_text(refusal, locale)
+            ack(response_action="errors", errors={_FIELD.get(refusal.key, SCORE_BLOCK): sentence(why, locale)})
+            session.rollback()
+            return
+        text = adjusted_text(row, ratee, locale)
+    ack(response_action="update", view=adjusted_view(text, locale))
+
+
+def sentence(text: str, locale: str) -> str:
+    """A refusal's reason stands alone beside a field: capitalised in English."""
+    return text[:1].upper() + text[1:] if i18n.lang(locale) == "en" else text
+
+
+def on_release_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    """Release (after Slack's confirm dialog): once; a second click or someone else's team gets a clear answer."""
+    ack()
+    services = services_of(context)
+    now = services.clock()
+    evaluation_id = payload.optional_id(payload.action_value(body))
+    with session_scope(services.engine) as session:
+        asker = person_by_slack_id(session, slack_id=payload.user_id(body))
+        locale = asker.locale if asker else "en-US"
+        try:
+            if asker is None or evaluation_id is None:
+                raise EvaluationRefused("eval_unknown_person", "/kpi eval release")
+            released = release(session, asker=asker, ratee=None, team=False, now=now, evaluation_id=evaluation_id)
+            text = released_text(session, released, locale)
+        except EvaluationRefused as refusal:
+            session.rollback()
+            text, released = refused_text(refusal, locale), []
+    respond(text=text, response_type="ephemeral", replace_original=False)
+    if released:
+        deliver_released(services, now)
+
+
+def register(app: App) -> None:
+    app.action(ADJUST_ACTION)(on_adjust_clicked)
+    app.action(RELEASE_ACTION)(on_release_clicked)
+    app.view(ADJUST_VIEW)(on_adjust_submitted)

@@ -182,8 +182,13 @@ def close_round(session: Session, services: Services, person: Person, mentioned:
     return [SectionBlock(text=i18n.t("fb_closed_now", locale, ratee=escape(done.ratee.name), n=done.results.responses))]
 
 
-def handle_360(session: Session, services: Services, person: Person, words: list[str], now: datetime) -> list[Block]:
+def handle_360(services: Services, person: Person, words: list[str], now: datetime) -> list[Block]:
     """`/kpi 360 start|close|results ...`. Invitations are rows; the lazy listener and the scheduler send them."""
+    with session_scope(services.engine) as session:
+        return _handle_360(session, services, person, words, now)
+
+
+def _handle_360(session: Session, services: Services, person: Person, words: list[str], now: datetime) -> list[Block]:
     locale = person.locale
     if not words or words[0].lower() not in {"start", "results", "close"}:
         return [SectionBlock(text=i18n.t("fb_usage", locale))]
@@ -226,31 +231,21 @@ def handle_360(session: Session, services: Services, person: Person, words: list
 
 def open_unsolicited(
     services: Services, client: WebClient, person: Person, words: list[str], trigger_id: str, now: datetime
-) -> list[Block] | None:
-    """`/kpi feedback @someone`: open the modal at once; returns a refusal instead when not allowed."""
+) -> None:
+    """`/kpi feedback @someone`: open the modal at once; a refusal (raised) says why not."""
     mentioned = MENTION.findall(" ".join(words))
     if not mentioned:
-        return [SectionBlock(text=i18n.t("fb_usage", person.locale))]
+        raise Refusal("fb_usage")
     with session_scope(services.engine) as session:
         ratee = person_by_slack_id(session, slack_id=mentioned[0])
         rater = person_by_slack_id(session, slack_id=person.slack_id)
-        try:
-            if ratee is None or rater is None:
-                raise Refusal("fb_unknown_person")
-            request = unsolicited_request(session, rater=rater, ratee=ratee, now=now)
-        except Refusal as refusal:
-            return [SectionBlock(text=refusal_text(refusal, person.locale))]
+        if ratee is None or rater is None:
+            raise Refusal("fb_unknown_person")
+        request = unsolicited_request(session, rater=rater, ratee=ratee, now=now)
         view = feedback_modal(
             request.id or 0, ratee.name, person.locale, secret_of(services), services.settings.feedback_competencies
         )
     client.views_open(trigger_id=trigger_id, view=view)
-    return None
-
-
-def own_results(session: Session, services: Services, person: Person) -> list[Block]:
-    """For `/kpi me`: the person's latest released 360 round, if there is one."""
-    found = results(session, ratee=person, threshold=min_raters(services.settings.kpibot_feedback_min_raters))
-    return results_blocks(found, person.locale) if found.released else []
 
 
 def on_feedback_open(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:

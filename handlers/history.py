@@ -8,6 +8,7 @@ private_metadata is signed, and only the owner may submit it.
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -27,7 +28,7 @@ from slack_sdk.models.views import View
 
 from bot import i18n
 from bot.checkin import CheckinStatus, Outgoing
-from bot.formats import format_value
+from bot.formats import format_day, format_value
 from bot.history import (
     DEFAULT_WEEKS,
     MAX_WEEKS,
@@ -39,8 +40,9 @@ from bot.history import (
     past_weeks,
     week_for_edit,
 )
+from bot.holiday_calendar import holiday_name
 from bot.messages import Notice
-from bot.people import local_now
+from bot.people import local_now, zone
 from bot.ports import Recipient
 from bot.refusal import Refusal
 from bot.services import Services
@@ -96,7 +98,7 @@ def history_reply(services: Services, asker: Person, words: list[str]) -> list[B
     blocks: list[Block] = [SectionBlock(text=title)]
     blocks += [_week_block(week, locale, editable=own and week.editable) for week in rows]
     if trail:
-        lines = [_change_line(change, locale) for change in trail]
+        lines = [_change_line(change, asker) for change in trail]
         blocks.append(SectionBlock(text=clip(i18n.t("history_changes", locale) + "\n" + "\n".join(lines), 2900)))
     elif not own:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=i18n.t("history_no_changes", locale))]))
@@ -107,15 +109,20 @@ def history_reply(services: Services, asker: Person, words: list[str]) -> list[B
 
 def _week_block(week: Week, locale: str, *, editable: bool) -> SectionBlock:
     status = i18n.t(STATUS_KEYS.get(week.status, OPEN_KEY), locale)
+    if week.status == CheckinStatus.AWAY and week.holiday is not None:
+        name = holiday_name(week.holiday.calendar, week.holiday.day, locale) or week.holiday.calendar
+        status = i18n.t("history_status_holiday", locale, holiday=escape(name))
     lines = [f"• {escape(v.name)}: {format_value(v.value, v.unit, locale)}" for v in week.values] or [
         i18n.t("history_no_kpis", locale)
     ]
-    text = clip(f"*{week.key}* · {status}\n" + "\n".join(lines), 2900)
+    text = clip(f"*{i18n.week_label(week.key, locale)}* · {status}\n" + "\n".join(lines), 2900)
     accessory = ButtonElement(text=i18n.t("history_edit", locale), action_id="history_edit", value=week.key) if editable else None
     return SectionBlock(text=text, accessory=accessory)
 
 
-def _change_line(change: Change, locale: str) -> str:
+def _change_line(change: Change, reader: Person) -> str:
+    """One audit line, its day on the reader's calendar (changes are stored in UTC)."""
+    locale = reader.locale
     before = format_value(change.previous, change.unit, locale)
     after = format_value(change.value, change.unit, locale)
     who = f"<@{change.by}>" if change.origin == "edit" and change.by else escape(change.by or change.origin)
@@ -127,8 +134,12 @@ def _change_line(change: Change, locale: str) -> str:
         before=before,
         after=after,
         who=who,
-        day=change.at.date().isoformat(),
+        day=format_day(_aware(change.at).astimezone(zone(reader)).date(), locale),
     )
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def history_modal(week: Week, *, owner_id: int, locale: str, secret: str) -> View:

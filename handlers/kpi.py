@@ -7,35 +7,30 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, SectionBlock
-from sqlmodel import Session
 
 from bot import i18n
-from bot.charts import alt_text, person_series, render_png, team_series
+from bot.charts import alt_text, render_png
 from bot.feedback_jobs import announce_releases, send_pending
-from bot.followup import my_actions
-from bot.goals import goal_tree
 from bot.monthly_jobs import deliver_released
-from bot.people import current_kpis, local_now
-from bot.periods import week_key
 from bot.ports import Recipient
 from bot.refusal import Refusal
-from bot.team_view import resolve_team
+from bot.use_cases.asker import asker
+from bot.use_cases.charts import my_chart, team_chart
+from bot.use_cases.goals import goals_for
+from bot.use_cases.me import my_page
+from bot.use_cases.team import check_team
 from handlers import payload
 from handlers.context import services_of
 from handlers.evaluation import handle_eval
-from handlers.feedback import handle_360, open_unsolicited, own_results
+from handlers.feedback import handle_360, open_unsolicited
 from handlers.history import history_reply
-from handlers.me import last_evaluation, me_blocks
+from handlers.me import me_blocks
 from handlers.recognition import kudos_reply
 from handlers.render.escape import escape
-from handlers.render.followup import actions_list
 from handlers.render.goals import goals_blocks
 from handlers.settings import open_settings
 from handlers.setup import open_setup
 from handlers.team import team_reply
-from storage.engine import session_scope
-from storage.queries import person_by_slack_id
-from storage.tables import Person
 
 SUBCOMMANDS = ("me", "team", "goals", "setup", "360", "feedback", "eval", "kudos", "settings", "history", "help")
 
@@ -48,65 +43,56 @@ def help_blocks(locale: str, unknown: str | None = None) -> list[Block]:
 
 
 def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    """/kpi: answered in the ack itself, so the reply is immediate and private by default."""
+    """/kpi: answered in the ack itself, so the reply is immediate and private by default.
+
+    Each subcommand is one use case (bot/use_cases/); a refusal it raises is answered by handlers.errors.
+    """
     words = (command.get("text") or "").split()
     sub = words[0].lower() if words else "help"
     services = services_of(context)
+    now = services.clock()
     response_type = "ephemeral"
-    with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=payload.text(command.get("user_id"), "user_id"))
-        locale = person.locale if person else "en-US"
-        if sub == "help":
-            blocks = help_blocks(locale)
-        elif sub not in SUBCOMMANDS:
-            blocks = help_blocks(locale, unknown=sub)
-        elif person is None:
-            blocks = [SectionBlock(text=i18n.t("not_in_org", locale))]
-        elif sub in {"me", "team"} and words[-1].lower() == "chart":
-            blocks = chart_ack(session, person, sub, words[1:-1])
-        elif sub == "me":
-            blocks = (
-                me_blocks(session, person, services.clock())
-                + actions_list(my_actions(session, person=person, now=services.clock()), locale)
-                + own_results(session, services, person)
-                + last_evaluation(session, person)
-            )
-        elif sub == "team":
-            response_type, blocks = team_reply(session, person, words[1:], command.get("channel_id", ""), services.clock())
-        elif sub == "goals":
-            blocks = goals_blocks(goal_tree(session, asker=person, now=services.clock()), locale)
-        elif sub == "360":
-            blocks = handle_360(session, services, person, words[1:], services.clock())
-        elif sub == "eval":
-            blocks = handle_eval(services, person, words[1:], services.clock())
-        elif sub == "kudos":
-            blocks = kudos_reply(services, person, words[1:], services.clock())
-        elif sub == "setup":
-            refusal = open_setup(services, client, person, words[1:], command.get("trigger_id", ""))
-            if refusal is None:
-                ack()
-                return
-            blocks = refusal
-        elif sub == "history":
-            blocks = history_reply(services, person, words[1:])
-        elif sub == "settings":
-            open_settings(services, client, person, command.get("trigger_id", ""))
+    person = asker(services, payload.text(command.get("user_id"), "user_id"))
+    locale = person.locale if person else "en-US"
+    if sub == "help":
+        blocks = help_blocks(locale)
+    elif sub not in SUBCOMMANDS:
+        blocks = help_blocks(locale, unknown=sub)
+    elif person is None:
+        blocks = [SectionBlock(text=i18n.t("not_in_org", locale))]
+    elif sub in {"me", "team"} and words[-1].lower() == "chart":
+        if sub == "team":
+            check_team(services, asker=person, name=" ".join(words[1:-1]) or None)
+        blocks = [SectionBlock(text=i18n.t("chart_coming", locale))]  # the picture follows from the lazy listener
+    elif sub == "me":
+        blocks = me_blocks(my_page(services, person=person, now=now), locale)
+    elif sub == "team":
+        response_type, blocks = team_reply(services, person, words[1:], command.get("channel_id", ""), now)
+    elif sub == "goals":
+        blocks = goals_blocks(goals_for(services, asker=person, now=now), locale)
+    elif sub == "360":
+        blocks = handle_360(services, person, words[1:], now)
+    elif sub == "eval":
+        blocks = handle_eval(services, person, words[1:], now)
+    elif sub == "kudos":
+        blocks = kudos_reply(services, person, words[1:], now)
+    elif sub == "setup":
+        refusal = open_setup(services, client, person, words[1:], command.get("trigger_id", ""))
+        if refusal is None:
             ack()
             return
-        elif sub == "feedback":
-            refusal = open_unsolicited(services, client, person, words[1:], command.get("trigger_id", ""), services.clock())
-            if refusal is None:
-                ack()
-                return
-            blocks = refusal
+        blocks = refusal
+    elif sub == "history":
+        blocks = history_reply(services, person, words[1:])
+    elif sub == "settings":
+        open_settings(services, client, person, command.get("trigger_id", ""))
+        ack()
+        return
+    elif sub == "feedback":
+        open_unsolicited(services, client, person, words[1:], command.get("trigger_id", ""), now)
+        ack()
+        return
     ack(response_type=response_type, blocks=blocks, text="kpibot")
-
-
-def chart_ack(session: Session, person: Person, sub: str, words: list[str]) -> list[Block]:
-    """Charts take a moment to draw: say so now, send the picture from the lazy listener."""
-    if sub == "team":
-        resolve_team(session, asker=person, name=" ".join(words) or None)  # a refusal is answered by handlers.errors
-    return [SectionBlock(text=i18n.t("chart_coming", person.locale))]
 
 
 def after_command(command: dict[str, Any], context: BoltContext, client: WebClient) -> None:
@@ -128,32 +114,20 @@ def draw_chart(command: dict[str, Any], context: BoltContext, client: WebClient)
     if len(words) < 2 or words[0].lower() not in {"me", "team"} or words[-1].lower() != "chart":
         return
     services = services_of(context)
-    now = services.clock()
-    with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=payload.text(command.get("user_id"), "user_id"))
-        if person is None:
-            return
-        today = local_now(person, now).date()
+    person = asker(services, payload.text(command.get("user_id"), "user_id"))
+    if person is None:
+        return
+    try:
         if words[0].lower() == "me":
-            series = person_series(
-                session,
-                person_id=person.id or 0,
-                kpis=current_kpis(session, person_id=person.id or 0, day=today),
-                locale=person.locale,
-            )
-            title = f"{person.name} · {week_key(today)}"
+            series, title = my_chart(services, asker=person, now=services.clock())
         else:
-            try:
-                team = resolve_team(session, asker=person, name=" ".join(words[1:-1]) or None)
-            except Refusal:
-                return  # the ack already said why
-            series = team_series(session, team_id=team.id or 0, day=today, locale=person.locale)
-            title = f"{team.name} · {week_key(today)}"
-        to, locale = Recipient(person.slack_id, person.dm_channel_id), person.locale
-    png = render_png(series, title, locale)
-    channel = services.gateway.dm(to)
+            series, title = team_chart(services, asker=person, name=" ".join(words[1:-1]) or None, now=services.clock())
+    except Refusal:
+        return  # the ack already said why
+    png = render_png(series, title, person.locale)
+    channel = services.gateway.dm(Recipient(person.slack_id, person.dm_channel_id))
     client.files_upload_v2(
-        channel=channel, file=png, filename="kpi-trend.png", title=title, alt_txt=alt_text(series, title, locale)
+        channel=channel, file=png, filename="kpi-trend.png", title=title, alt_txt=alt_text(series, title, person.locale)
     )
 
 

@@ -115,6 +115,19 @@ def selected(values: dict[str, Any], block: str, action_id: str) -> str:
     return found
 
 
+def selected_many(values: dict[str, Any], block: str, action_id: str) -> list[str]:
+    """A multi-select's chosen values (``[]`` when nothing is chosen)."""
+    options = element(values, block, action_id).get("selected_options")
+    if options is None:
+        return []
+    if not isinstance(options, list):
+        raise BadRequest(block, field=block)
+    found = [mapping(option, block).get("value") for option in options]
+    if not all(isinstance(value, str) for value in found):
+        raise BadRequest(block, field=block)
+    return [str(value) for value in found]
+
+
 def picked_date(values: dict[str, Any], block: str, action_id: str) -> date | None:
     """A date picker's ``selected_date`` (None when nothing is picked)."""
     raw = element(values, block, action_id).get("selected_date")

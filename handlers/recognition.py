@@ -14,6 +14,7 @@ from bot import i18n
 from bot.messages import KudosNote
 from bot.ports import UndeliverableError
 from bot.recognition import RecognitionRefused, confirm_star, give_kudos, mark_shared, share_kudos
+from bot.retro import team_locale
 from bot.services import Services
 from handlers import payload
 from handlers.context import services_of
@@ -88,12 +89,13 @@ def on_kudos_share(ack: Ack, body: dict[str, Any], context: BoltContext, respond
         try:
             if giver is None or kudos_id is None:
                 raise RecognitionRefused("kudos_not_yours")
-            channel, post = share_kudos(session, giver=giver, kudos_id=kudos_id)
+            team, post = share_kudos(session, giver=giver, kudos_id=kudos_id)
+            channel, channel_locale = team.channel_id or "", team_locale(team)
         except RecognitionRefused as refusal:
             respond(text=refusal_text(refusal, locale), response_type="ephemeral", replace_original=False)
             return
     try:
-        ts = services.gateway.send(channel, post, locale="en-US")
+        ts = services.gateway.send(channel, post, locale=channel_locale)  # the channel's language, not the giver's
     except UndeliverableError:
         respond(text=i18n.t("kudos_no_channel", locale), response_type="ephemeral", replace_original=False)
         return
@@ -111,7 +113,8 @@ def _decide_star(body: dict[str, Any], context: BoltContext, respond: Respond, r
         try:
             if manager is None or recognition_id is None:
                 raise RecognitionRefused("star_not_yours")
-            channel, post = confirm_star(session, manager=manager, recognition_id=recognition_id, pick=pick, now=services.clock())
+            team, post = confirm_star(session, manager=manager, recognition_id=recognition_id, pick=pick, now=services.clock())
+            channel, channel_locale = team.channel_id, team_locale(team)
         except RecognitionRefused as refusal:
             respond(text=refusal_text(refusal, locale), response_type="ephemeral", replace_original=False)
             return
@@ -119,7 +122,7 @@ def _decide_star(body: dict[str, Any], context: BoltContext, respond: Respond, r
         respond(text=i18n.t("star_confirmed_no_channel", locale), response_type="ephemeral", replace_original=False)
         return
     try:
-        services.gateway.send(channel, post, locale="en-US")
+        services.gateway.send(channel, post, locale=channel_locale)  # the team's language (organisation file)
     except UndeliverableError:
         respond(text=i18n.t("star_confirmed_no_channel", locale), response_type="ephemeral", replace_original=False)
         return

@@ -42,7 +42,7 @@ def on_answer_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, clie
             respond(text=i18n.t("retro_already", locale), response_type="ephemeral", replace_original=False)
             return
         retro = session.get(Retro, ask.retro_id)
-        kpis = [RetroKpi(int(k["kpi_id"]), str(k["name"]), str(k["status"]), dict(k.get("names") or {})) for k in ask.kpis]
+        kpis = [RetroKpi.stored(k) for k in ask.kpis]
         view = answer_modal(sign(secret_of(services), str(ask.id)), retro.month if retro else "", kpis, person.slack_id, locale)
     client.views_open(trigger_id=payload.trigger_id(body), view=view)
 

@@ -45,7 +45,7 @@ def test_prompt_goes_out_at_each_members_local_time(bot: Harness, services: Serv
     assert sorted(tick(services).prompted) == ["U002"]
     assert tick(services).prompted == []  # nothing twice
     prompt = bot.last_to("U001")
-    assert "2026-W49" in prompt["text"]
+    assert "第49周（11月30日 – 12月6日）" in prompt["text"]
     assert _buttons(prompt) == ["checkin_form", "checkin_skip", "checkin_snooze", "checkin_away"]
     body = " ".join(b["text"]["text"] for b in prompt["blocks"] if b["type"] == "section")
     assert "¥60万" in body and "例如" in body  # target shown, Chinese for a zh-CN user
@@ -75,7 +75,7 @@ def test_chinese_reply_with_blocker_and_date(bot: Harness, services: Services) -
     tick(services)
     bot.dm("U001", "销售额4.5万，新客户两个，投诉率0.8%，卡在法务审批，等到下周三")
     reply = bot.last_to("U001")
-    assert "这是我为 2026-W49 记录的内容" in reply["text"]
+    assert "这是我为第49周记录的内容" in reply["text"]
     assert _values(bot, "U001") == {"Revenue": 45000.0, "New customers": 2.0, "Complaint rate": 0.8}
     with session_scope(bot.engine) as session:
         blocker = session.exec(select(Blocker)).one()

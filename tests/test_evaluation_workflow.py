@@ -6,8 +6,10 @@ import csv
 import io
 import json
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import text as sql
 from sqlmodel import select
 
 from bot.cli import main
@@ -15,7 +17,7 @@ from bot.periods import period_bounds, week_key
 from bot.rounds import tick
 from bot.services import Services
 from storage.engine import session_scope
-from storage.tables import ActionItem, Blocker, Evaluation, Kpi, Kudos, Measurement, Person, Recognition
+from storage.tables import ActionItem, Blocker, Evaluation, Kpi, Kudos, Measurement, Person, Recognition, Team
 from tests.conftest import Harness
 
 JAN_2 = datetime(2027, 1, 2, 9, tzinfo=UTC)
@@ -176,6 +178,143 @@ def test_adjust_with_a_reason_then_release_once(quarter: Harness) -> None:
     assert "the whole organisation" in table and "adjusted to *45%*" in table and "released" in table
 
 
+def _draft_buttons(blocks: list[dict[str, Any]], slack_id: str) -> dict[str, dict[str, Any]]:
+    """The Adjust and Release buttons under ``slack_id``'s draft in a drafts message, by action id."""
+    for i, block in enumerate(blocks):
+        if block["type"] == "section" and f"<@{slack_id}>" in block["text"]["text"]:
+            after = blocks[i + 1] if i + 1 < len(blocks) else {}
+            assert after.get("type") == "actions", f"no buttons under {slack_id}'s draft"
+            return {e["action_id"]: e for e in after["elements"]}
+    raise AssertionError(f"no draft of {slack_id}")
+
+
+def _opened(bot: Harness) -> dict[str, Any]:
+    view = bot.slack.calls_to("views.open")[-1].args["view"]
+    return json.loads(view) if isinstance(view, str) else view
+
+
+def _answered(bot: Harness) -> str:
+    return str(bot.slack.calls_to("response_url")[-1].args["text"])
+
+
+def _adjust_values(score: str, reason: str) -> dict[str, Any]:
+    return {
+        "score": {"v": {"type": "plain_text_input", "value": score}},
+        "reason": {"v": {"type": "plain_text_input", "value": reason}},
+    }
+
+
+def test_the_draft_buttons_adjust_in_a_modal_and_release_once(quarter: Harness) -> None:
+    """The manager's drafts DM: Adjust opens a modal (errors beside the field), Release asks first, then once."""
+    bot = quarter
+    drafts = next(p for p in bot.slack.posted(bot.slack.dm_channel("U0MGR")) if "Evaluations 2026-Q4" in p["text"])
+    buttons = _draft_buttons(drafts["blocks"], "U001")
+    adjust, release = buttons["eval_adjust"], buttons["eval_release"]
+    assert adjust["text"]["text"] == "Adjust" and release["text"]["text"] == "Release"
+    assert release["confirm"]["title"]["text"] == "Release this evaluation?"
+    assert "Li Wei gets their 2026-Q4 evaluation now" in release["confirm"]["text"]["text"]
+    assert "Use the buttons under each draft" in json.dumps(drafts["blocks"])  # the slash commands stay in the footer
+    opened = len(bot.slack.calls_to("views.open"))
+
+    bot.click("U002", "eval_adjust", adjust["value"])  # not her team's manager: an answer, no modal
+    assert "`/kpi eval adjust` was refused: only Li Wei's manager or an admin" in _answered(bot)
+    assert len(bot.slack.calls_to("views.open")) == opened
+    bot.click("U0MGR", "eval_adjust", adjust["value"])
+    view = _opened(bot)
+    assert view["callback_id"] == "eval_adjust" and "computed score *22%*" in json.dumps(view)
+    metadata = view["private_metadata"]
+
+    refused = {
+        ("45%", "   "): ("reason", "An adjusted score needs a reason"),
+        ("130%", "great year"): ("score", "130% is outside 0-120%"),
+        ("-5%", "bad"): ("score", "-5% is outside 0-120%"),
+        ("lots", "reason"): ("score", "Type a score from 0 to 120%"),
+    }
+    for (score, reason), (field, why) in refused.items():
+        _, body = bot.submit("U0MGR", "eval_adjust", _adjust_values(score, reason), private_metadata=metadata)
+        assert body["response_action"] == "errors" and why in body["errors"][field], (score, body)
+    _, body = bot.submit("U002", "eval_adjust", _adjust_values("90%", "I like him"), private_metadata=metadata)
+    assert "Only Li Wei's manager or an admin" in body["errors"]["score"]
+    forged = metadata.replace(adjust["value"] + ".", "9999.", 1)
+    _, body = bot.submit("U0MGR", "eval_adjust", _adjust_values("90%", "forged"), private_metadata=forged)
+    assert body["response_action"] == "errors"
+    assert _evaluations(bot)["U001"].adjusted_score is None  # nothing wrong stored
+
+    _, body = bot.submit("U0MGR", "eval_adjust", _adjust_values("45%", "closed Acme on 30 Dec"), private_metadata=metadata)
+    assert body["response_action"] == "update" and "computed 22%, now 45%" in json.dumps(body["view"])
+    li = _evaluations(bot)["U001"]
+    assert (li.adjusted_score, li.adjust_reason, li.status) == (0.45, "closed Acme on 30 Dec", "draft")
+    assert "2026-Q4" not in _texts(bot, "U001")
+
+    bot.click("U002", "eval_release", release["value"])
+    assert "`/kpi eval release` was refused: only Li Wei's manager" in _answered(bot)
+    assert _evaluations(bot)["U001"].status == "draft"
+    bot.click("U0MGR", "eval_release", release["value"])
+    assert _answered(bot) == "Released 1 evaluation: Li Wei. It reaches them now."
+    assert bot.slack.wait_for(lambda _: "2026-Q4 季度评估" in _texts(bot, "U001"), timeout=10)
+    assert "计算得分 22%；经理调整为 45%：closed Acme on 30 Dec" in _texts(bot, "U001")
+    bot.click("U0MGR", "eval_release", release["value"])  # a second release
+    assert "`/kpi eval release` was refused: Li Wei's evaluation for 2026-Q4 was already released on 2027-01-02" in (
+        _answered(bot)
+    )
+    bot.click("U0MGR", "eval_adjust", adjust["value"])  # too late to adjust: an answer, no modal
+    assert "already released; a released evaluation does not change" in _answered(bot)
+    assert _texts(bot, "U001").count("2026-Q4 季度评估") == 1 and _evaluations(bot)["U001"].adjusted_score == 0.45
+    # the slash commands keep working beside the buttons, with a proper plural
+    _, body = bot.command("U0MGR", "eval release team")
+    assert "Released 2 evaluations: " in json.dumps(body) and "Each person gets theirs now." in json.dumps(body)
+
+
+def test_the_draft_buttons_speak_the_managers_language(quarter: Harness) -> None:
+    bot = quarter
+    with session_scope(bot.engine) as session:
+        session.exec(select(Person).where(Person.slack_id == "U0MGR")).one().locale = "zh-CN"
+    _, body = bot.command("U0MGR", "eval")
+    buttons = _draft_buttons(body["blocks"], "U001")
+    assert (buttons["eval_adjust"]["text"]["text"], buttons["eval_release"]["text"]["text"]) == ("调整", "发布")
+    confirm = buttons["eval_release"]["confirm"]
+    assert confirm["title"]["text"] == "发布这份评估？" and confirm["deny"]["text"] == "取消"
+    assert confirm["text"]["text"] == "Li Wei 会马上收到 2026-Q4 评估。发布后不能再修改。"
+    assert "可以用每份草稿下方的按钮" in json.dumps(body, ensure_ascii=False)
+    bot.click("U0MGR", "eval_adjust", buttons["eval_adjust"]["value"])
+    view = _opened(bot)
+    assert view["title"]["text"] == "调整分数" and view["submit"]["text"] == "保存"
+    assert "*Li Wei* · 2026-Q4：计算得分 *22%* 。" in json.dumps(view, ensure_ascii=False)
+    metadata = view["private_metadata"]
+    _, body = bot.submit("U0MGR", "eval_adjust", _adjust_values("45%", ""), private_metadata=metadata)
+    assert body["errors"] == {"reason": "调整分数必须写明理由，让对方明白为什么与计算结果不同。"}
+    _, body = bot.submit("U0MGR", "eval_adjust", _adjust_values("130%", "全年表现好"), private_metadata=metadata)
+    assert body["errors"] == {"score": "130% 超出了分数范围 0-120%。"}
+    _, body = bot.submit("U0MGR", "eval_adjust", _adjust_values("很多", "全年表现好"), private_metadata=metadata)
+    assert body["errors"] == {"score": "请填写 0 到 120% 之间的分数，例如 95%。"}
+    _, body = bot.submit("U0MGR", "eval_adjust", _adjust_values("45%", "12月30日签下了 Acme"), private_metadata=metadata)
+    assert "计算结果 22%，调整为 45%（12月30日签下了 Acme）" in json.dumps(body["view"], ensure_ascii=False)
+    bot.click("U0MGR", "eval_release", buttons["eval_release"]["value"])
+    assert _answered(bot) == "已发布 1 份评估：Li Wei。评估会马上发给本人。"
+    bot.click("U0MGR", "eval_release", buttons["eval_release"]["value"])
+    assert _answered(bot) == "`/kpi eval release` 未执行：Li Wei 的 2026-Q4 评估已于 2027-01-02 发布过了。没有任何改动。"
+
+
+def test_an_admin_previews_the_running_quarter_and_no_one_else_may(bot: Harness, services: Services) -> None:
+    """`/kpi eval preview` mid-quarter: the admin sees figures so far, marked a preview, stored nowhere."""
+    _weekly(bot, "U002", "Revenue", 9_000)
+    with session_scope(bot.engine) as session:
+        session.exec(select(Person).where(Person.slack_id == "U001")).one().locale = "zh-CN"  # his Slack locale
+    bot.clock.now = datetime(2026, 11, 18, 9, tzinfo=UTC)
+    _, body = bot.command("U0ADMIN", "eval preview")
+    shown = json.dumps(body)
+    assert "Preview of 2026-Q4, figures so far: not an evaluation, stored nowhere" in shown
+    assert "<@U002>" in shown and "eval_adjust" not in shown  # a preview has nothing to adjust or release
+    for asker, refusal in (
+        ("U0MGR", "`/kpi eval preview` was refused: previews are for admins. Nothing changed."),
+        ("U001", "`/kpi eval preview` 未执行：预览仅供管理员使用。没有任何改动。"),
+    ):
+        _, body = bot.command(asker, "eval preview")
+        assert body["blocks"][0]["text"]["text"] == refusal
+    with session_scope(bot.engine) as session:
+        assert session.exec(select(Evaluation)).all() == [] and session.exec(select(Recognition)).all() == []
+
+
 def test_the_evaluations_report(
     quarter: Harness, db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -201,16 +340,63 @@ def test_the_manager_confirms_the_star_before_anything_is_announced(quarter: Har
     bot = quarter
     with session_scope(bot.engine) as session:
         star = session.exec(select(Recognition)).one()
-    assert star.status == "proposed" and "120% weighted score" in star.reason
+    # the figures are stored, not an English sentence: each reader gets them in their language
+    assert (star.status, star.reason, star.reason_params) == ("proposed", "star_reason", {"score": 1.2, "kudos": 0})
     bot.click("U002", "star_confirm", str(star.id))  # not the manager
     assert not _stars(bot)
     bot.click("U0MGR", "star_confirm", str(star.id))
     assert bot.slack.wait_for(lambda _: bool(_stars(bot)), timeout=10)
-    assert "Star of 2026-Q4" in _stars(bot)[0] and "<@U002>" in _stars(bot)[0]
+    assert _stars(bot)[0] == ":star2: Star of 2026-Q4 in Sales East: <@U002> (120% weighted score, 0 kudos). Congratulations!"
     bot.click("U0MGR", "star_pick", "", selected=f"{star.id}:U001")  # too late: chosen already
     assert len(_stars(bot)) == 1
     with session_scope(bot.engine) as session:
         assert session.exec(select(Recognition)).one().status == "confirmed"
+
+
+def _team_locale(bot: Harness, locale: str) -> None:
+    with session_scope(bot.engine) as session:
+        session.exec(select(Team)).one().locale = locale
+
+
+def test_the_star_and_shared_kudos_go_out_in_the_teams_language(quarter: Harness) -> None:
+    """The channel's language (organisation file ``locale``), not the clicker's: a Chinese team, an English manager."""
+    bot = quarter
+    _team_locale(bot, "zh-CN")
+    with session_scope(bot.engine) as session:
+        star = session.exec(select(Recognition)).one()
+    bot.click("U0MGR", "star_confirm", str(star.id))
+    assert bot.slack.wait_for(lambda _: bool(bot.slack.posted("C0SALES")), timeout=10)
+    assert (
+        bot.last_to("C0SALES")["text"] == ":star2: Sales East 2026-Q4 之星：<@U002>（加权得分 120%，本季度收到 0 个点赞）。恭喜！"
+    )
+    assert "Announced in <#C0SALES>" in _answered(bot)  # the manager's own answer stays in English
+    posts = len(bot.slack.posted("C0SALES"))
+    _, body = bot.command("U002", "kudos <@U001> for covering my calls")
+    bot.click("U002", "kudos_share", body["blocks"][1]["elements"][0]["value"])
+    assert bot.slack.wait_for(lambda _: len(bot.slack.posted("C0SALES")) == posts + 1, timeout=10)
+    assert bot.last_to("C0SALES")["text"] == ":clap: <@U002> 为 <@U001> 点赞：covering my calls"
+    assert "Shared in <#C0SALES>" in _answered(bot)
+
+
+def test_a_star_reason_stored_as_an_english_sentence_is_reworded_by_the_migration(bot: Harness) -> None:
+    """Rows proposed before 0015 held "95% weighted score, 3 kudos": they become the id and its figures."""
+    from alembic import command
+
+    from storage.migrate import alembic_config, upgrade
+
+    command.downgrade(alembic_config(bot.db_url), "0010")
+    with bot.engine.begin() as conn:
+        conn.execute(
+            sql(
+                "INSERT INTO recognition (person_id, team_id, period, kind, reason, status, created_at) "
+                "SELECT p.id, p.team_id, '2026-Q3', 'star', '95% weighted score, 3 kudos', 'confirmed', CURRENT_TIMESTAMP "
+                "FROM person p WHERE p.slack_id = 'U002'"
+            )
+        )
+    upgrade(bot.db_url)
+    with session_scope(bot.engine) as session:
+        row = session.exec(select(Recognition)).one()
+        assert (row.reason, row.reason_params) == ("star_reason", {"score": 0.95, "kudos": 3})
 
 
 def test_the_manager_may_pick_another_star(quarter: Harness) -> None:
@@ -275,7 +461,7 @@ def test_the_star_proposal_weighs_kudos(bot: Harness, services: Services) -> Non
     with session_scope(bot.engine) as session:
         star = session.exec(select(Recognition)).one()
         sam = session.exec(select(Person).where(Person.slack_id == "U003")).one()
-    assert star.person_id == sam.id and "1 kudos" in star.reason
+    assert star.person_id == sam.id and star.reason_params == {"score": 1.2, "kudos": 1}
     assert date(2027, 1, 2) == star.created_at.date()
 
 

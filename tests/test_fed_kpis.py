@@ -78,7 +78,7 @@ def test_owner_disputes_a_fed_value_and_the_manager_hears_why(bot: Harness, serv
     bot.submit("U002", "value_dispute", {"reason": {"text": {"value": reason}}}, private_metadata=view["private_metadata"])
     assert bot.slack.wait_for(lambda _: bool(bot.slack.posted(bot.slack.dm_channel("U0MGR"))))
     note = bot.last_to("U0MGR")["text"]
-    assert "<@U002> disputes *Revenue* for 2026-W48:" in note and "8,000" in note and "from CRM" in note
+    assert "<@U002> disputes *Revenue* for week 48:" in note and "8,000" in note and "from CRM" in note
     assert "&lt;!channel&gt;" in note and "<!channel>" not in note
     assert "<@U0MGR>" in bot.last_to("U002")["text"]
     with session_scope(bot.engine) as session:

@@ -126,8 +126,10 @@ def test_what_a_chinese_reader_is_sent_renders_its_markers(bot: Harness, service
     """Li Wei (zh-CN) goes through a week: prompt, reply, question, confirmation, /kpi me, team, goals, help."""
     bot.clock.now = bot.clock.now.replace(hour=1)  # 09:00 Shanghai
     tick(services)
-    bot.dm("U001", "销售额4.5万，卡在审批")
+    bot.dm("U001", "销售额4.5万，卡在审批，等到下周三")
     bot.dm("U001", "新客户2个，投诉率1.5%")
+    confirmation = " ".join(t for c in bot.slack.calls[-3:] for t in _texts(c.args))
+    assert "卡在审批，等到下周三" in confirmation  # the blocker comes back as typed, full-width comma and all
     bodies = [bot.command("U001", text)[1] for text in ("me", "help", "goals", "team", "nonsense", "360 start", "me chart")]
     sent = [t for c in bot.slack.calls for t in _texts(c.args)] + [t for body in bodies for t in _texts(body)]
     assert sum("周报" in t for t in sent) >= 2  # the prompt and the help really went out in Chinese

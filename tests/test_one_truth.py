@@ -17,6 +17,7 @@ Sun 6 Dec = day 67):
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import select
@@ -83,7 +84,7 @@ def test_every_surface_agrees_for_viewers_in_different_timezones(bot: Harness, s
     tick(services)
     prompt = bot.last_to("U001")
     text = _text(prompt["blocks"])
-    assert "2026-W49（11月30日 – 12月6日）" in text
+    assert "第49周（11月30日 – 12月6日）" in text
     assert "填本周的数额，我会按周累计" in text and "填本周的数值，我会按周取平均" in text
     assert "累计 ¥27万" in text  # W40-W48 before this week's reply
     _same(text, "zh")
@@ -92,7 +93,7 @@ def test_every_surface_agrees_for_viewers_in_different_timezones(bot: Harness, s
     bot.dm("U001", "营收3万，新客户2个，投诉率1.2%")
     assert bot.slack.wait_for(lambda _: any("已连续" in p["text"] for p in bot.slack.posted(bot.slack.dm_channel("U001"))))
     posted = bot.slack.posted(bot.slack.dm_channel("U001"))
-    confirmation = next(p for p in posted if "这是我为 2026-W49 记录的内容" in p["text"])
+    confirmation = next(p for p in posted if "这是我为第49周记录的内容" in p["text"])
     text = _text(confirmation["blocks"])
     assert "累计 ¥30万" in text and "本周：¥3万" in text
     _same(text, "zh")
@@ -135,10 +136,16 @@ def test_every_surface_agrees_for_viewers_in_different_timezones(bot: Harness, s
     bot.clock.now = datetime(2026, 12, 1, 9, tzinfo=UTC)
     assert tick(services).retros == 1
     ask = [p for p in bot.slack.posted(bot.slack.dm_channel("U001")) if "月度复盘" in p["text"]][-1]
-    # the retro ask (one modal per person) carries its KPI lines in blocks and names the status only, no figures
-    # (known gap, left open in issue 9): the status must agree with every other surface: behind
+    # the retro ask (one DM, one modal per person): the same status, value so far and on-pace figure
     ask_text = ask["text"] + "\n" + _text(ask.get("blocks", []))
-    assert "Revenue (落后)" in ask_text
-    assert "Complaint rate" not in ask["text"]  # ahead of pace: no root-cause question
+    (line,) = [line for line in ask_text.split("\n") if "Revenue" in line]
+    assert "Revenue" in line and "¥30万" in line and REVENUE_PACE["zh"] in line, line
+    assert line == "• Revenue（落后）：目前 ¥30万，按进度 12月6日 应为 ¥43.7万", line
+    assert "Complaint rate" not in ask_text  # ahead of pace: no root-cause question
+    ask_id = next(e["value"] for b in ask["blocks"] if b["type"] == "actions" for e in b["elements"])
+    bot.click("U001", "retro_answer", ask_id)
+    modal = bot.slack.calls_to("views.open")[-1].args["view"]
+    hints = [b["hint"]["text"] for b in (json.loads(modal) if isinstance(modal, str) else modal)["blocks"] if "hint" in b]
+    assert hints == ["落后：目前 ¥30万，按进度 12月6日 应为 ¥43.7万"], hints
     _, team = bot.command("U0ADMIN", "team Sales East")  # Tuesday in New York now too: nothing moved
     _same(_text(team["blocks"]), "en")

@@ -111,6 +111,22 @@ def test_blockers_with_category_and_date(text: str, category: str, when: date | 
     assert reading.blockers[0].category == category
     assert reading.blockers[0].date == (when.isoformat() if when else None)
     assert reading.values == {"rev": 45000.0}
+    assert reading.blockers[0].text == text  # shown back as typed: full-width commas stay full-width
+
+
+@pytest.mark.parametrize(
+    ("text", "blocker"),
+    [
+        ("销售额４.５万，卡在审批，等到下周三。", "卡在审批，等到下周三"),
+        ("revenue 45k; waiting on legal &amp; procurement, until Friday", "waiting on legal & procurement, until Friday"),
+        ("ｒｅｖｅｎｕｅ 45k, ＷＡＩＴＩＮＧ on ＣＲＭ access", "ＷＡＩＴＩＮＧ on ＣＲＭ access"),
+        ("营收4.5万；等待 IT 开通权限（已催两次）", "等待 IT 开通权限"),
+    ],
+)
+def test_blocker_text_is_kept_as_typed(text: str, blocker: str) -> None:
+    """The parser reads NFKC text; what it stores and shows back is the person's own characters."""
+    reading = read(text)
+    assert [b.text for b in reading.blockers] == [blocker]
 
 
 @pytest.mark.parametrize(

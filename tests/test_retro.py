@@ -135,6 +135,31 @@ def test_the_retro_posts_once_in_the_team_language_and_follows_up_in_one_modal(b
     assert "已经回答过" in next(iter(body["errors"].values()))
 
 
+def test_the_retro_ask_shows_value_so_far_and_on_pace_as_kpi_state_does(bot: Harness, services: Services) -> None:
+    """In the reader's language, figures as every other surface shows them (bot.kpi_state at the month end).
+
+    By hand: November's last reporting week (Li Wei's, Shanghai) ends Sun 6 Dec = day 67 of Q4's 92;
+    Revenue 9 x 10k = 90k against 600k x 67/92 = 436,957 -> 437k; New customers 9 x 0.5 = 4.5 against
+    26 x 67/92 = 18.93 -> 18.9.
+    """
+    bot.slack.add_user("U001", "Li Wei", tz="Asia/Shanghai", tz_offset=28800, locale="en-US")  # reads English
+    _month(bot)
+    with session_scope(bot.engine) as session:
+        session.exec(select(Person).where(Person.slack_id == "U001")).one().locale = "en-US"
+    bot.clock.now = RETRO_DAY
+    assert tick(services).retros == 1
+    (ask,) = [p for p in bot.slack.posted(bot.slack.dm_channel("U001")) if "Monthly retro" in p["text"]]
+    listed = json.dumps(ask["blocks"], ensure_ascii=False)
+    assert "\u2022 Revenue (behind): CNY 90k so far, CNY 437k on pace by Dec 6" in listed
+    assert "\u2022 New customers (behind): 4.5 so far, 18.9 on pace by Dec 6" in listed
+    ask_id = next(e["value"] for b in ask["blocks"] if b["type"] == "actions" for e in b["elements"])
+    bot.click("U001", "retro_answer", ask_id)
+    view = bot.slack.calls_to("views.open")[-1].args["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    hints = [b["hint"]["text"] for b in view["blocks"] if "hint" in b]
+    assert hints == ["behind: CNY 90k so far, CNY 437k on pace by Dec 6", "behind: 4.5 so far, 18.9 on pace by Dec 6"]
+
+
 def test_the_retro_shows_what_improved_and_what_slipped(bot: Harness, services: Services) -> None:
     _weekly(bot, "U002", "Revenue", 9_000, weeks=5)  # ahead in October...
     _weekly(bot, "U002", "Revenue", 0, weeks=4, start=date(2026, 11, 2))  # ...then nothing in November

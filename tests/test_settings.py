@@ -6,6 +6,7 @@ called with fixed times.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -197,6 +198,9 @@ def test_golden_week_moves_the_prompt_to_the_next_working_day(bot: Harness, serv
     bot.clock.now = datetime(2026, 10, 8, 1, 0, tzinfo=UTC)  # Thursday 09:00 Shanghai, the first working day
     assert tick(services).prompted == ["U001"]
     assert tick(services).prompted == []
+    # the prompt says why it came late, with the holiday named in the reader's language (Li Wei reads Chinese)
+    prompt = bot.last_to("U001")
+    assert "10月5日是国庆节（补假），本周周报顺延。" in json.dumps(prompt["blocks"], ensure_ascii=False)
 
 
 def test_a_week_with_no_working_day_left_is_skipped_not_missed(bot: Harness, services: Services) -> None:
@@ -213,7 +217,12 @@ def test_a_week_with_no_working_day_left_is_skipped_not_missed(bot: Harness, ser
         checkin = session.exec(
             select(Checkin).join(Person).where(Person.slack_id == "U001", Checkin.period_key == "2026-W40")
         ).one()
-        assert checkin.status == "away" and checkin.state == {"holiday": "National Day"}
+        assert checkin.status == "away" and checkin.state == {"holiday": {"calendar": "CN", "day": "2026-10-01"}}
+    # /kpi history names the holiday in each reader's language: Li Wei reads Chinese, his manager English
+    _, body = bot.command("U001", "history 2")
+    assert "*第40周* · 公共假期（国庆节），本周不填" in json.dumps(body["blocks"], ensure_ascii=False)
+    _, body = bot.command("U0MGR", "history <@U001> 2")
+    assert "*week 40* · public holiday (National Day), nothing asked" in json.dumps(body["blocks"], ensure_ascii=False)
 
 
 def test_a_persons_region_overrides_the_team_calendar(bot: Harness, services: Services) -> None:

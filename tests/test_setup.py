@@ -10,7 +10,7 @@ from sqlmodel import select
 from bot.proposals import parse_end
 from handlers.metadata import sign
 from storage.engine import session_scope
-from storage.tables import Kpi, KpiProposal, Person
+from storage.tables import Kpi, KpiProposal, Person, Team
 from tests.conftest import SIGNING_SECRET, Harness
 
 GOOD = [
@@ -20,7 +20,10 @@ GOOD = [
 ]
 
 
-def _values(rows: list[tuple[str, ...]], end: str = "end of Q1", forbidden: str = "") -> dict:
+def _values(
+    rows: list[tuple[str, ...]], end: str = "end of Q1", forbidden: str = "", watch: dict[int, list[str]] | None = None
+) -> dict:
+    """The modal's state as Slack sends it; ``watch`` maps a row to its gaming-watch partners (a multi-select)."""
     values: dict = {}
     for i in range(5):
         row = rows[i] if i < len(rows) else ("", "", "", "higher", "result-lagging", "", "")
@@ -31,9 +34,20 @@ def _values(rows: list[tuple[str, ...]], end: str = "end of Q1", forbidden: str 
                 }
             else:
                 values[f"kpi{i}_{field}"] = {"v": {"type": "plain_text_input", "value": value}}
+    for i, partners in (watch or {}).items():
+        values[f"kpi{i}_watch"] = _multi(partners)
     values["period_end"] = {"v": {"type": "plain_text_input", "value": end}}
     values["forbidden"] = {"v": {"type": "plain_text_input", "value": forbidden}}
     return values
+
+
+def _multi(chosen: list[str]) -> dict:
+    return {
+        "v": {
+            "type": "multi_static_select",
+            "selected_options": [{"text": {"type": "plain_text", "text": c}, "value": c} for c in chosen],
+        }
+    }
 
 
 def _owner_metadata(bot: Harness, slack_id: str) -> str:
@@ -175,3 +189,85 @@ def test_a_behaviour_rating_needs_five_described_levels(bot: Harness) -> None:
     with session_scope(bot.engine) as session:
         proposal = session.exec(select(KpiProposal)).one()
     assert proposal.kpis[2]["anchors"][4] == "Builds the team's skills"
+
+
+def _block(view: dict, block_id: str) -> dict:
+    return next(b for b in view["blocks"] if b.get("block_id") == block_id)
+
+
+def _proposals_to(bot: Harness, user: str, words: str) -> list[dict]:
+    return [p for p in bot.slack.posted(bot.slack.dm_channel(user)) if words in p["text"]]
+
+
+def test_a_gaming_watch_pair_is_picked_in_the_form_shown_to_the_manager_and_kept(bot: Harness) -> None:
+    """Issue 13.4: each row offers the person's other KPIs; the pair is stored as the org file stores watch_with."""
+    bot.command("U002", "setup")
+    view = bot.slack.calls_to("views.open")[-1].args["view"]
+    offered = [o["value"] for o in _block(view, "kpi0_watch")["element"]["options"]]
+    assert offered == ["New customers"]  # the person's other current KPI; never the row's own
+    assert _block(view, "kpi0_watch")["optional"] is True
+    metadata = _owner_metadata(bot, "U002")
+    _, body = bot.submit("U002", "kpi_setup", _values(GOOD, watch={0: ["complaint rate"]}), private_metadata=metadata)
+    assert not body
+    assert bot.slack.wait_for(lambda _: _proposals_to(bot, "U0MGR", "proposes KPIs"))
+    to_manager = _proposals_to(bot, "U0MGR", "proposes KPIs")[-1]
+    assert "Gaming watch: Complaint rate must not worsen while this improves" in json.dumps(to_manager["blocks"])
+    with session_scope(bot.engine) as session:
+        proposal = session.exec(select(KpiProposal)).one()
+        assert [k["watch_with"] for k in proposal.kpis] == [["Complaint rate"], [], []]  # spelled as its row spells it
+    bot.command("U002", "setup")  # the open round comes back with its pair chosen
+    view = bot.slack.calls_to("views.open")[-1].args["view"]
+    watch = _block(view, "kpi0_watch")["element"]
+    assert [o["value"] for o in watch["options"]] == ["New customers", "Complaint rate"]
+    assert [o["value"] for o in watch["initial_options"]] == ["Complaint rate"]
+    bot.click("U0MGR", "proposal_agree", to_manager["blocks"][-1]["elements"][0]["value"])
+    assert bot.slack.wait_for(lambda _: _proposals_to(bot, "U002", "Agreed"))
+    with session_scope(bot.engine) as session:
+        emma = session.exec(select(Person).where(Person.slack_id == "U002")).one()
+        new = {
+            k.name: k.watch_with
+            for k in session.exec(select(Kpi).where(Kpi.owner_id == emma.id, Kpi.period == "2027-01-01..2027-03-31"))
+        }
+    assert new == {"Revenue": ["Complaint rate"], "New customers": [], "Complaint rate": []}
+
+
+def test_bad_setup_input_shows_field_errors_and_stores_nothing(bot: Harness) -> None:
+    """Missing fields, weights off 100, a pair with itself or with someone else's KPI, huge or forged values."""
+    metadata = _owner_metadata(bot, "U002")
+    meetings = ("Qualified meetings", "60 count", "20", "higher", "behaviour-leading", "", "CRM meetings marked qualified")
+    own_set = [GOOD[0], GOOD[1], meetings]
+    missing = _values(GOOD)
+    del missing["period_end"], missing["kpi1_target"]
+    cases: list[tuple[dict, str, str]] = [
+        (missing, "period_end", "couldn't read that date"),
+        (missing, "kpi1_target", "Give a number and a unit"),
+        (_values([GOOD[0], GOOD[1], (*GOOD[2][:2], "30", *GOOD[2][3:])]), "kpi0_weight", "weights add up to 110, not 100"),
+        (_values(GOOD, watch={0: ["Revenue"]}), "kpi0_watch", "can't watch itself"),
+        (_values(own_set, watch={0: ["Complaint rate"]}), "kpi0_watch", "other KPIs of this set"),  # Li Wei's KPI, not Emma's
+        (_values(GOOD, watch={2: ["New customers", "Nowhere"]}), "kpi2_watch", "other KPIs of this set"),
+        (_values([("Revenue" * 1000, *GOOD[0][1:]), *GOOD[1:]]), "kpi0_name", "at most 200 characters"),
+        (_values([(*GOOD[0][:6], "CRM " * 50_000), *GOOD[1:]]), "kpi0_source", "at most 500 characters"),
+        (_values(GOOD, forbidden="x" * 5000), "forbidden", "at most 2000 characters"),
+        (_values([(*GOOD[0][:3], "sideways", *GOOD[0][4:]), *GOOD[1:]]), "kpi0_direction", "didn't look like one of mine"),
+    ]
+    for values, block, words in cases:
+        status, body = bot.submit("U002", "kpi_setup", values, private_metadata=metadata)
+        assert status == 200 and body["response_action"] == "errors", (block, body)
+        assert words in body["errors"].get(block, ""), (block, body)
+    forged = _values(GOOD)
+    forged["kpi0_watch"] = {"v": {"type": "multi_static_select", "selected_options": "Revenue"}}
+    status, body = bot.submit("U002", "kpi_setup", forged, private_metadata=metadata)
+    assert status == 200 and "didn't look like one of mine" in json.dumps(body)
+    with session_scope(bot.engine) as session:
+        assert session.exec(select(KpiProposal)).all() == []
+    assert not _proposals_to(bot, "U0MGR", "proposes KPIs")
+
+
+def test_a_person_without_a_manager_is_told_and_nothing_is_stored(bot: Harness) -> None:
+    with session_scope(bot.engine) as session:
+        for team in session.exec(select(Team)).all():
+            team.manager_id = None
+    _, body = bot.submit("U002", "kpi_setup", _values(GOOD), private_metadata=_owner_metadata(bot, "U002"))
+    assert body["response_action"] == "errors" and "kpi0_name" in body["errors"]
+    with session_scope(bot.engine) as session:
+        assert session.exec(select(KpiProposal)).all() == []

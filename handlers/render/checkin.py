@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
 from bot import i18n
 from bot.checkin import format_value, nice
 from bot.formats import format_day
+from bot.holiday_calendar import holiday_name
 from bot.kpi_state import Status
 from bot.messages import AliasLearned, AliasList, BlockerLine, CheckinPrompt, Confirmation, KpiLine, QuestionMessage
 from bot.names import local_name
@@ -94,6 +95,11 @@ def _prompt(message: CheckinPrompt, locale: str) -> Rendered:
         title_key, locale, name=escape(message.name), week=message.week, first=_day(first, locale), last=_day(last, locale)
     )
     blocks: list[Block] = [SectionBlock(text=title)]
+    if message.moved_by is not None:
+        holiday = message.moved_by
+        name = holiday_name(holiday.calendar, holiday.day, locale) or holiday.calendar
+        moved = i18n.t("prompt_moved", locale, holiday=escape(name), day=_day(holiday.day, locale))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=moved)]))
     kpi_text = "\n".join(f"• {_kpi_text(line, locale)}" for line in message.kpis)
     blocks.append(SectionBlock(text=clip(kpi_text, 3000)))
     blocks.extend(prompt_blocks(message.blockers, message.action_items, locale))

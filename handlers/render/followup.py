@@ -8,11 +8,9 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ContextBlock,
-    InputBlock,
     MarkdownTextObject,
     Option,
     OverflowMenuElement,
-    PlainTextInputElement,
     SectionBlock,
 )
 from slack_sdk.models.views import View
@@ -31,6 +29,7 @@ from bot.messages import (
 )
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
+from handlers.render.inputs import text_input
 
 TEAM_BLOCKERS_SHOWN = 8
 
@@ -227,13 +226,7 @@ def comment_modal(metadata: str, locale: str) -> View:
         private_metadata=metadata,
         title=i18n.t("fu_comment_title", locale),
         submit=i18n.t("fu_save", locale),
-        blocks=[
-            InputBlock(
-                block_id="comment",
-                label=i18n.t("fu_comment_label", locale),
-                element=PlainTextInputElement(action_id="text", multiline=True, max_length=1000),
-            )
-        ],
+        blocks=[text_input("comment", i18n.t("fu_comment_label", locale), max_length=1000, multiline=True, action_id="text")],
     )
 
 
@@ -244,11 +237,5 @@ def drop_modal(metadata: str, locale: str) -> View:
         private_metadata=metadata,
         title=i18n.t("fu_drop_title", locale),
         submit=i18n.t("fu_save", locale),
-        blocks=[
-            InputBlock(
-                block_id="reason",
-                label=i18n.t("fu_drop_label", locale),
-                element=PlainTextInputElement(action_id="text", multiline=True, max_length=500),
-            )
-        ],
+        blocks=[text_input("reason", i18n.t("fu_drop_label", locale), max_length=500, multiline=True, action_id="text")],
     )

@@ -18,11 +18,13 @@ from slack_sdk.models.blocks import (
 
 from bot import i18n
 from bot.evaluation import EvaluationStatus
-from bot.evaluation_review import EvaluationDrafts, summary
+from bot.evaluation_review import DraftRow, EvaluationDrafts, summary
 from bot.formats import format_share, format_value
 from bot.messages import EvaluationNote, KudosNote, KudosPost, Notice, StarPost, StarProposal, WatchQuestion
+from bot.recognition import TYPED_REASON
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
+from handlers.render.evaluation import draft_actions
 from handlers.render.team import bar
 
 DRAFT_KEY, RELEASED_KEY = i18n.N_("eval_status_draft"), i18n.N_("eval_status_released")
@@ -86,42 +88,65 @@ def _evaluation(message: EvaluationNote, locale: str) -> Rendered:
     return title, blocks
 
 
+BUTTON_ROWS = 20  # a draft with its buttons takes two blocks; a message holds 50
+
+
 @render.register
 def _drafts(message: EvaluationDrafts, locale: str) -> Rendered:
-    """The manager's team drafts, or the admins' organisation table: computed and adjusted side by side."""
+    """The manager's team drafts, or the admins' organisation table: computed and adjusted side by side.
+
+    Each draft still open gets Adjust and Release buttons under it (not a preview, and not in a table
+    too long for one message: the slash commands in the footer work for every row).
+    """
     key = "eval_drafts_preview" if message.preview else ("eval_drafts_team" if message.scope else "eval_drafts_org")
     title = i18n.t(key, locale, period=message.period, team=escape(message.scope))
-    lines = []
-    for row in message.rows:
-        state = i18n.t(DRAFT_KEY if row.status == EvaluationStatus.DRAFT else RELEASED_KEY, locale)
-        team = f"{escape(row.team)} · " if not message.scope and row.team else ""
-        line = i18n.t(
-            "eval_row",
-            locale,
-            team=team,
-            slack_id=row.slack_id,
-            computed=format_share(row.computed, locale),
-            result=format_share(row.result, locale),
-            behaviour=format_share(row.behaviour, locale),
-            feedback="–" if row.feedback is None else f"{row.feedback:.1f}",
-            band=i18n.t(f"eval_band_{row.band}", locale),
-            state=state,
-        )
-        if row.adjusted is not None:
-            line += "\n      " + i18n.t(
-                "eval_row_adjusted", locale, adjusted=format_share(row.adjusted, locale), reason=escape(row.reason)
-            )
-        line += "\n      " + evaluation_summary(row.lines, locale)
-        if row.development_list:
-            line += "\n      " + i18n.t("eval_row_development", locale, kpis=escape(", ".join(row.development_list)))
-        lines.append(line)
+    open_drafts = {r.evaluation_id for r in message.rows if r.status == EvaluationStatus.DRAFT and r.evaluation_id is not None}
+    buttons = not message.preview and 0 < len(open_drafts) <= BUTTON_ROWS
     blocks: list[Block] = [HeaderBlock(text=title[:150])]
-    for start in range(0, len(lines), 10):
-        blocks.append(SectionBlock(text=clip("\n".join(lines[start : start + 10]), 2900)))
-    if not lines:
+    pending: list[str] = []
+
+    def flush() -> None:
+        for start in range(0, len(pending), 10):
+            blocks.append(SectionBlock(text=clip("\n".join(pending[start : start + 10]), 2900)))
+        pending.clear()
+
+    for row in message.rows:
+        line = _draft_line(row, message.scope, locale)
+        if buttons and row.evaluation_id in open_drafts:
+            flush()
+            blocks.extend([SectionBlock(text=clip(line, 2900)), draft_actions(row, locale)])
+        else:
+            pending.append(line)
+    flush()
+    if not message.rows:
         blocks.append(SectionBlock(text=i18n.t("eval_none", locale)))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=i18n.t("eval_how", locale))]))
     return title, blocks
+
+
+def _draft_line(row: DraftRow, scope: str, locale: str) -> str:
+    state = i18n.t(DRAFT_KEY if row.status == EvaluationStatus.DRAFT else RELEASED_KEY, locale)
+    team = f"{escape(row.team)} · " if not scope and row.team else ""
+    line = i18n.t(
+        "eval_row",
+        locale,
+        team=team,
+        slack_id=row.slack_id,
+        computed=format_share(row.computed, locale),
+        result=format_share(row.result, locale),
+        behaviour=format_share(row.behaviour, locale),
+        feedback="–" if row.feedback is None else f"{row.feedback:.1f}",
+        band=i18n.t(f"eval_band_{row.band}", locale),
+        state=state,
+    )
+    if row.adjusted is not None:
+        line += "\n      " + i18n.t(
+            "eval_row_adjusted", locale, adjusted=format_share(row.adjusted, locale), reason=escape(row.reason)
+        )
+    line += "\n      " + evaluation_summary(row.lines, locale)
+    if row.development_list:
+        line += "\n      " + i18n.t("eval_row_development", locale, kpis=escape(", ".join(row.development_list)))
+    return line
 
 
 @render.register
@@ -152,12 +177,20 @@ def _star_proposal(message: StarProposal, locale: str) -> Rendered:
     return text, [SectionBlock(text=text), ActionsBlock(block_id="star", elements=elements)]
 
 
+def star_reason_text(reason: Notice, locale: str) -> str:
+    """ "120% weighted score, 3 kudos" / "加权得分 120%，本季度 3 个点赞": the stored figures in the reader's words."""
+    if reason.key == TYPED_REASON:
+        return escape(str(reason.params.get("text", "")))
+    score = reason.params.get("score")
+    shown = format_share(score if isinstance(score, int | float) else None, locale)
+    return i18n.t(reason.key, locale, score=shown, kudos=int(reason.params.get("kudos") or 0))
+
+
 @render.register
 def _star(message: StarPost, locale: str) -> Rendered:
     key = "star_post" if message.reason else "star_post_picked"
-    text = i18n.t(
-        key, locale, period=message.period, team=escape(message.team), slack_id=message.slack_id, reason=escape(message.reason)
-    )
+    reason = star_reason_text(message.reason, locale) if message.reason else ""
+    text = i18n.t(key, locale, period=message.period, team=escape(message.team), slack_id=message.slack_id, reason=reason)
     return text, [SectionBlock(text=text)]
 
 

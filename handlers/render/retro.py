@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -19,7 +21,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import i18n
-from bot.formats import format_share
+from bot.checkin import nice
+from bot.formats import format_day, format_share, format_value
 from bot.kpi_state import Status
 from bot.messages import RetroAnswers, RetroAskMessage, RetroKpi, RetroPost
 from bot.names import local_name
@@ -83,10 +86,35 @@ def _retro(message: RetroPost, locale: str) -> Rendered:
     return title, blocks
 
 
-def _kpi_line(kpi: RetroKpi, locale: str) -> str:
+def _status(kpi: RetroKpi, locale: str) -> str:
     status = f"rt_status_{kpi.status}"
-    name = local_name(kpi.name, kpi.names, locale)
-    return f"• {escape(name)} ({i18n.t(status, locale) if i18n.has(status) else kpi.status})"
+    return i18n.t(status, locale) if i18n.has(status) else kpi.status
+
+
+def _figures(kpi: RetroKpi, locale: str) -> dict[str, str] | None:
+    """Value so far and on-pace value exactly as bot.kpi_state gave them (rounded like every surface), or None."""
+    if kpi.on_pace is None or not kpi.moment:
+        return None  # an ask stored before the figures were kept
+    return {
+        "actual": format_value(kpi.so_far, kpi.unit, locale),
+        "expected": format_value(nice(kpi.on_pace), kpi.unit, locale),
+        "day": format_day(date.fromisoformat(kpi.moment), locale),
+    }
+
+
+def _kpi_line(kpi: RetroKpi, locale: str) -> str:
+    """ "• Revenue (behind): CNY 300k so far, CNY 437k on pace by Dec 6" in the reader's language."""
+    name, status = escape(local_name(kpi.name, kpi.names, locale)), _status(kpi, locale)
+    figures = _figures(kpi, locale)
+    if figures is None:
+        return i18n.t("rt_kpi_status", locale, kpi=name, status=status)
+    return i18n.t("rt_kpi_figures", locale, kpi=name, status=status, **figures)
+
+
+def _kpi_hint(kpi: RetroKpi, locale: str) -> str | None:
+    """The same figures under the KPI's question in the modal (plain text: no escaping)."""
+    figures = _figures(kpi, locale)
+    return None if figures is None else i18n.t("rt_kpi_hint", locale, status=_status(kpi, locale), **figures)
 
 
 @render.register
@@ -142,6 +170,7 @@ def answer_modal(metadata: str, month: str, kpis: list[RetroKpi], owner_slack_id
                     block_id=f"k{kpi.kpi_id}_cause",
                     label=clip(i18n.t("rt_cause", locale, kpi=local_name(kpi.name, kpi.names, locale)), 2000),
                     element=StaticSelectElement(action_id="v", options=options),
+                    hint=_kpi_hint(kpi, locale),
                 ),
                 InputBlock(
                     block_id=f"k{kpi.kpi_id}_change",

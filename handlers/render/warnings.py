@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, InputBlock, PlainTextInputElement, SectionBlock
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, SectionBlock
 from slack_sdk.models.views import View
 
 from bot import i18n
@@ -11,6 +11,7 @@ from bot.messages import EarlyWarning, ManagerNote
 from bot.names import local_name
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import escape
+from handlers.render.inputs import text_input
 
 CAUSES = ("resources", "process", "capability", "other")
 
@@ -52,13 +53,7 @@ def plan_modal(kpi_id: int, cause: str, locale: str, origin: str = "warning") ->
         title=i18n.t("plan_title", locale),
         submit=i18n.t("form_submit", locale),
         blocks=[
-            InputBlock(
-                block_id="step",
-                label=i18n.t("plan_step", locale),
-                element=PlainTextInputElement(action_id="text", multiline=True, max_length=1000),
-            ),
-            InputBlock(
-                block_id="due", label=i18n.t("plan_due", locale), element=PlainTextInputElement(action_id="text", max_length=100)
-            ),
+            text_input("step", i18n.t("plan_step", locale), max_length=1000, multiline=True, action_id="text"),
+            text_input("due", i18n.t("plan_due", locale), max_length=100, action_id="text"),
         ],
     )

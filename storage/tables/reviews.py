@@ -91,7 +91,10 @@ class Recognition(SQLModel, table=True):
     team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
     period: str = Field(max_length=16)
     kind: str = Field(default="star", max_length=16)
+    # why it was proposed: a message id (bot.recognition.STAR_REASON) worded in each reader's language with
+    # reason_params; "" when the manager picked someone else (older rows may hold a sentence, shown as typed)
     reason: str = Field(default="", max_length=1000)
+    reason_params: dict[str, Any] = json_dict()
     status: str = Field(default="proposed", max_length=10, description="proposed | confirmed")
     proposed_id: int | None = Field(default=None, foreign_key="person.id", description="whom the bot proposed")
     confirmed_by_id: int | None = Field(default=None, foreign_key="person.id")

@@ -1,0 +1,23 @@
+"""`/kpi team [NAME]`: which team the asker means and its summary, or a refusal (not theirs, no such team)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.people import local_now
+from bot.services import Services
+from bot.team_view import TeamSummary, resolve_team, team_summary
+from storage.tables import Person, Team
+
+
+def team_overview(services: Services, *, asker: Person, name: str | None, now: datetime) -> tuple[Team, TeamSummary]:
+    """The team and its summary on the asker's local day; NotAllowed / UnknownTeam (refusals) otherwise."""
+    with services.unit_of_work() as session:
+        team = resolve_team(session, asker=asker, name=name)
+        return team, team_summary(session, team=team, now=now, today=local_now(asker, now).date())
+
+
+def check_team(services: Services, *, asker: Person, name: str | None) -> Team:
+    """The team the asker may see by that name, or the refusal that says why not (before a chart is drawn)."""
+    with services.unit_of_work() as session:
+        return resolve_team(session, asker=asker, name=name)

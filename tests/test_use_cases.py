@@ -1,0 +1,125 @@
+"""The use cases in bot/use_cases/ called directly (no Slack) on the real database: what each returns or refuses."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from bot.refusal import Mentions, Names, Refusal
+from bot.services import Services
+from bot.use_cases.asker import asker, locale_of
+from bot.use_cases.charts import my_chart, team_chart
+from bot.use_cases.goals import goals_for
+from bot.use_cases.me import my_page
+from bot.use_cases.review import decide_review, digest, reweight
+from bot.use_cases.team import check_team, team_overview
+from handlers.errors import refusal_text
+from storage.engine import session_scope
+from storage.tables import Kpi, KpiProposal, KpiReview, Person, Team
+
+
+def _person(services: Services, slack_id: str) -> Person:
+    found = asker(services, slack_id)
+    assert found is not None
+    return found
+
+
+def test_asker_and_locale(services: Services, org: None) -> None:
+    assert _person(services, "U001").name == "Li Wei"
+    assert asker(services, "U0NOBODY") is None
+    assert locale_of(services, "U0NOBODY") is None
+
+
+def test_my_page_holds_own_kpis_in_weight_order_and_nothing_released_yet(services: Services, org: None) -> None:
+    page = my_page(services, person=_person(services, "U001"), now=services.clock())
+    assert [k.kpi.name for k in page.kpis] == ["Revenue", "New customers", "Complaint rate"]
+    assert page.week and page.feedback is None and page.evaluation is None
+    assert all(k.trend == [] for k in page.kpis)  # nothing reported yet
+
+
+def test_my_page_without_kpis_is_empty(services: Services, org: None) -> None:
+    page = my_page(services, person=_person(services, "U0ADMIN"), now=services.clock())
+    assert page.kpis == [] and page.pace is None
+
+
+def test_team_overview_for_the_manager_and_refusals_for_others(services: Services, org: None) -> None:
+    team, summary = team_overview(services, asker=_person(services, "U0MGR"), name=None, now=services.clock())
+    assert team.name == "Sales East" and {m.name for m in summary.members} >= {"Li Wei", "Emma Brown"}
+    with pytest.raises(Refusal) as refused:
+        team_overview(services, asker=_person(services, "U002"), name="Sales East", now=services.clock())
+    assert refused.value.key == "not_a_manager" and refused.value.params["who"] == Mentions(("U0MGR",), "no_admins")
+    with pytest.raises(Refusal) as unknown:
+        check_team(services, asker=_person(services, "U0ADMIN"), name="Nowhere <!channel>")
+    assert unknown.value.key == "unknown_team"
+    text = refusal_text(unknown.value, "en-US")
+    assert "&lt;!channel&gt;" in text and "<!channel>" not in text and "Sales East" in text
+
+
+def test_refusal_text_escapes_user_text_and_words_empty_lists_in_the_readers_language() -> None:
+    refusal = Refusal("unknown_team", name="a<b", known=Names((), empty="no_teams"))
+    assert "a&lt;b" in refusal_text(refusal, "en-US")
+    zh = refusal_text(Refusal("not_a_manager", who=Mentions((), empty="no_admins")), "zh-CN")
+    assert "<@" not in zh and zh != refusal_text(Refusal("not_a_manager", who=Mentions((), empty="no_admins")), "en-US")
+
+
+def test_charts_and_goals(services: Services, org: None) -> None:
+    li = _person(services, "U001")
+    series, title = my_chart(services, asker=li, now=services.clock())
+    assert title.startswith("Li Wei · ") and len(series) == 3
+    with pytest.raises(Refusal):
+        team_chart(services, asker=li, name=None, now=services.clock())
+    tree = goals_for(services, asker=li, now=services.clock())
+    assert [node.key for node in tree.nodes] == ["share"]
+
+
+def _review(services: Services) -> int:
+    with session_scope(services.engine) as session:
+        team = session.exec(select(Team).where(Team.name == "Sales East")).one()
+        review = KpiReview(team_id=team.id or 0, half="2026-H2", decisions={"_kpis": ["Complaint rate", "Revenue"]})
+        session.add(review)
+        session.flush()
+        return review.id or 0
+
+
+def _statuses(services: Services) -> list[str]:
+    with session_scope(services.engine) as session:
+        return sorted(k.status for k in session.exec(select(Kpi).where(Kpi.name == "Complaint rate")).all())
+
+
+def test_review_decisions_are_the_managers_and_a_refusal_changes_nothing(services: Services, org: None) -> None:
+    review_id, now = _review(services), services.clock()
+    for slack_id, index, key in [
+        ("U002", "0", "prop_not_allowed"),
+        ("U0MGR", "9", "review_not_found"),
+        ("U0NOBODY", "0", "review_not_found"),
+    ]:
+        with pytest.raises(Refusal) as refused:
+            decide_review(services, slack_id=slack_id, review_id=review_id, index=index, decision="retire", now=now)
+        assert refused.value.key == key
+    assert _statuses(services) == ["active"]
+    done = decide_review(services, slack_id="U0MGR", review_id=review_id, index="0", decision="retire", now=now)
+    assert (done.name, done.retired, done.locale) == ("Complaint rate", 1, "en-US") and _statuses(services) == ["retired"]
+    asked = decide_review(services, slack_id="U0MGR", review_id=review_id, index="1", decision="reweight", now=now)
+    assert asked.weights == {"New customers": 30.0, "Revenue": 50.0}
+
+
+def test_reweight_checks_the_form_and_proposes_to_each_member(services: Services, org: None) -> None:
+    review_id, now = _review(services), services.clock()
+    team_id = decide_review(services, slack_id="U0MGR", review_id=review_id, index="1", decision="keep", now=now).team_id
+    listed_digest = digest(["Complaint rate", "New customers", "Revenue"])
+
+    def refused(**changes: object) -> Refusal:
+        arguments: dict = {"slack_id": "U0MGR", "team_id": team_id, "listed_digest": listed_digest, "typed": ["0", "40", "60"]}
+        with pytest.raises(Refusal) as caught:
+            reweight(services, now=now, **{**arguments, **changes})
+        return caught.value
+
+    assert refused(team_id=None).key == "fb_tampered"
+    assert refused(listed_digest="0" * 16).key == "reweight_changed"
+    wrong = refused(typed=["0", "40", "sixty"])
+    assert (wrong.key, wrong.field) == ("err_weight", "w2")
+    assert refused(typed=["0", "40", "50"]).params == {"total": "90"}
+    with session_scope(services.engine) as session:
+        assert session.exec(select(KpiProposal)).all() == []
+    done = reweight(services, slack_id="U0MGR", team_id=team_id, listed_digest=listed_digest, typed=["0", "40", "60"], now=now)
+    assert done.manager.slack_id == "U0MGR" and {m.slack_id for m, _ in done.proposals} == {"U001", "U002", "U003"}
