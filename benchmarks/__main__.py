@@ -10,13 +10,16 @@ from benchmarks import bulk_import, dm_latency, fanout, parser, team_view
 
 def main() -> None:
     cli = argparse.ArgumentParser(description="kpibot benchmarks")
-    cli.add_argument("--only", choices=["parser", "bulk"], help="run one benchmark only")
+    cli.add_argument("--only", choices=["parser", "bulk", "team"], help="run one benchmark only")
     args = cli.parse_args()
     print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}")
     if args.only in (None, "bulk"):
         _bulk()
         if args.only == "bulk":
             return
+    if args.only == "team":
+        _team()
+        return
     p = parser.run()
     print(
         f"reply parser: {p['replies_per_second']:,.0f} replies/s on one core, CPU time "
@@ -30,13 +33,7 @@ def main() -> None:
         f"(do-nothing Bolt app: p50 {d['noop_ack_p50_ms']:.1f} ms, p95 {d['noop_ack_p95_ms']:.1f} ms)"
     )
     print(f"DM reply -> confirmation posted: p50 {d['confirmation_p50_ms']:.1f} ms, p95 {d['confirmation_p95_ms']:.1f} ms")
-    for people in (50, 10_000):
-        t = team_view.run(people)
-        print(
-            f"/kpi team for a 50-person team, {people:,} people with two years of weekly history in the database: "
-            f"p50 {t['team_p50_ms']:.1f} ms, p95 {t['team_p95_ms']:.1f} ms "
-            f"(do-nothing /kpi handler: p50 {t['noop_p50_ms']:.1f} ms, p95 {t['noop_p95_ms']:.1f} ms)"
-        )
+    _team()
     r = fanout.run_round(10_000)
     print(f"round to 10,000 members, no rate limit: {r['seconds']:.1f} s ({r['prompts_per_second']:,.0f} prompts/s)")
     r = fanout.run_round(2_000, workspace_per_sec=50)
@@ -44,6 +41,14 @@ def main() -> None:
         f"round to 2,000 members at 1 msg/s/channel + 50 msg/s workspace: {r['seconds']:.1f} s; "
         f"the limit allows {r['limit_allows_seconds']:.1f} s ({r['over_the_limit_floor']:+.1%})"
     )
+
+
+def _team() -> None:
+    print("\n".join(team_view.lines(team_view.run(50))))
+    on_postgresql = team_view.run_postgresql(50)
+    if on_postgresql is not None:
+        print("\n".join(team_view.lines(on_postgresql)))
+    print("\n".join(team_view.lines(team_view.run(10_000))))
 
 
 def _bulk() -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, bindparam
 from sqlmodel import Session, col, select
 
 from bot.messages import ActionLine, ActionState, OpenBlocker
@@ -61,6 +61,20 @@ def blocker_line(blocker: Blocker, owner: Person | None, now: datetime) -> OpenB
         owner_name=owner.name if owner else "",
         comment=blocker.comment,
     )
+
+
+_TEAM_BLOCKERS = (
+    select(Blocker, Person)
+    .join(Person, col(Person.id) == Blocker.person_id)
+    .where(Person.team_id == bindparam("team_id"), col(Person.active), col(Blocker.resolved_at).is_(None))
+    .order_by(col(Blocker.reported_at), col(Blocker.id))
+)
+
+
+def team_blockers(session: Session, *, team_id: int | None, now: datetime) -> list[OpenBlocker]:
+    """Open blockers of a team's active members, oldest first: ``open_blockers`` for the team view, from a
+    statement built once (an IN list of every member is compiled again on each request)."""
+    return [blocker_line(b, p, now) for b, p in session.execute(_TEAM_BLOCKERS, {"team_id": team_id}).all()]
 
 
 def open_blockers(session: Session, *, person_ids: list[int], now: datetime) -> list[OpenBlocker]:

@@ -18,6 +18,7 @@ the possible ids are listed, so ``./dev i18n`` extracts them too.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -31,6 +32,11 @@ _WEEK_KEY = re.compile(r"\d{4}-W(\d{2})")
 def lang(locale: str | None) -> str:
     """``zh`` for any Chinese locale (zh-CN, zh-TW...), else ``en``."""
     return "zh" if (locale or "").lower().startswith("zh") else "en"
+
+
+def join(items: Iterable[str], locale: str | None) -> str:
+    """A list in running text: "a, b, c" in English, "a、b、c" in Chinese (the enumeration comma)."""
+    return ("、" if lang(locale) == "zh" else ", ").join(items)
 
 
 def N_(key: str) -> str:  # noqa: N802  (gettext's name for "mark, don't translate")

@@ -46,6 +46,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
@@ -57,6 +58,7 @@ TOLERANCE = 0.9  # up to 10% behind the pace is "at risk", further is "behind"
 CAP = 1.2  # the most credit one KPI can earn; also what a lower-is-better KPI at zero earns
 RECENT_WEEKS = 3  # the "recent level" of an averaged KPI
 TREND_WEEKS = 4  # the window of a latest-value KPI's trend
+WINDOW = max(RECENT_WEEKS, TREND_WEEKS)  # the last values a forecast reads
 RATING_FLOOR, RATING_TOP = 1.0, 5.0
 _EPS = 1e-9
 
@@ -150,6 +152,25 @@ class KpiState:
         return None if self.target_attainment is None else max(0.0, min(CAP, self.target_attainment))
 
 
+@dataclass(frozen=True)
+class PeriodFigures:
+    """All a KPI's state needs of its values this period: how many, their sum, the lowest, the last few.
+
+    ``of`` reduces weekly values (in week order) to these; bot.team_view gets
+    the same figures from SQL aggregates, so a view need not load the history.
+    """
+
+    count: int
+    total: float  # the sum of the counted values
+    lowest: float  # the smallest (a latest-value forecast below zero is cut at zero only when none is negative)
+    recent: tuple[float, ...]  # the last WINDOW values, oldest first (a sum's forecast reads none of them)
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> PeriodFigures:
+        """From the counted weekly values, oldest first."""
+        return cls(len(values), float(sum(values)), min(values) if values else 0.0, tuple(values[-WINDOW:]))
+
+
 def local_day(tz: str | None, now: datetime) -> date:
     """``now`` (aware) as a date on the wall clock of ``tz``; UTC when the zone is unknown."""
     try:
@@ -199,10 +220,13 @@ def _baseline(spec: KpiSpec) -> tuple[float | None, Caveat | None]:
 
 def on_pace_value(spec: KpiSpec, moment: date) -> float:
     """The value that would be exactly on track at ``moment``."""
-    fraction = elapsed(spec, moment)
+    return _on_pace(spec, _baseline(spec)[0], elapsed(spec, moment))
+
+
+def _on_pace(spec: KpiSpec, base: float | None, fraction: float) -> float:
+    """``on_pace_value`` from the baseline and the share of the period gone (each worked out once per state)."""
     if spec.aggregate == "sum":
         return spec.target * fraction
-    base, _ = _baseline(spec)
     if base is None or (spec.is_rating and spec.baseline is None):
         return spec.target  # no starting point: the level to hold all period
     return base + (spec.target - base) * fraction
@@ -214,9 +238,12 @@ def progress(spec: KpiSpec, value: float | None, reference: float) -> float | No
     None when no share can be stated honestly (see ``Reason``): the status is
     then decided by comparing the values themselves.
     """
+    return _progress(spec, _baseline(spec)[0], value, reference)
+
+
+def _progress(spec: KpiSpec, base: float | None, value: float | None, reference: float) -> float | None:
     if value is None:
         return None
-    base, _ = _baseline(spec)
     if base is not None and abs(reference - base) > _EPS:
         return (value - base) / (reference - base)
     if spec.direction == "lower" and not spec.is_rating:
@@ -236,31 +263,41 @@ def _better_or_equal(spec: KpiSpec, value: float, reference: float) -> bool:
 
 def forecast(spec: KpiSpec, values: Sequence[float], moment: date) -> float | None:
     """End-of-period value if things go on as they are (see the module docstring)."""
-    if not values:
+    return _forecast(spec, PeriodFigures.of(values), moment, elapsed(spec, moment))
+
+
+def _forecast(spec: KpiSpec, figures: PeriodFigures, moment: date, fraction: float) -> float | None:
+    if not figures.count:
         return None
     weeks_left = max(0.0, (spec.period_end - moment).days / 7)
     if spec.aggregate == "sum":
-        return sum(values) / elapsed(spec, moment)
+        return figures.total / fraction
     if spec.aggregate == "average":
-        recent = values[-RECENT_WEEKS:]
+        recent = figures.recent[-RECENT_WEEKS:]
         level = sum(recent) / len(recent)
-        return (sum(values) + level * weeks_left) / (len(values) + weeks_left)
-    window = values[-TREND_WEEKS:]
+        return (figures.total + level * weeks_left) / (figures.count + weeks_left)
+    window = figures.recent[-TREND_WEEKS:]
     slope = (window[-1] - window[0]) / (len(window) - 1) if len(window) > 1 else 0.0
-    projected = values[-1] + slope * weeks_left
+    projected = figures.recent[-1] + slope * weeks_left
     if spec.is_rating:
         return max(RATING_FLOOR, min(RATING_TOP, projected))
-    return max(0.0, projected) if min(values) >= 0 else projected
+    return max(0.0, projected) if figures.lowest >= 0 else projected
 
 
-def _so_far(spec: KpiSpec, values: Sequence[float]) -> float | None:
-    if not values:
+def _so_far(spec: KpiSpec, figures: PeriodFigures) -> float | None:
+    if not figures.count:
         return None
     if spec.aggregate == "sum":
-        return float(sum(values))
+        return figures.total
     if spec.aggregate == "average":
-        return float(sum(values)) / len(values)
-    return float(values[-1])
+        return figures.total / figures.count
+    return float(figures.recent[-1])
+
+
+@lru_cache(maxsize=1024)
+def _week_of(moment: date) -> str:
+    """The reporting week's key (2026-W49): the same few moments recur for every KPI of a view."""
+    return week_key(moment)
 
 
 def in_period(spec: KpiSpec, week: date, moment: date) -> bool:
@@ -268,11 +305,11 @@ def in_period(spec: KpiSpec, week: date, moment: date) -> bool:
 
     A period starting mid-week counts that week (its first check-in covers it).
     """
-    first, last = _week_bounds(spec, moment)
+    first, last = counted_weeks(spec, moment)
     return first <= week <= last
 
 
-def _week_bounds(spec: KpiSpec, moment: date) -> tuple[date, date]:
+def counted_weeks(spec: KpiSpec, moment: date) -> tuple[date, date]:
     """The first and last week start that count for the period up to ``moment`` (see ``in_period``)."""
     return week_start(spec.period_start), min(spec.period_end, week_start(moment))
 
@@ -284,20 +321,30 @@ def kpi_state(spec: KpiSpec, weekly: Sequence[tuple[date, float]], moment: date)
     the period or after the reporting week are left out here, so callers may
     pass a KPI's whole history.
     """
-    first, last = _week_bounds(spec, moment)  # once, not per value: this runs for every KPI on /kpi team
-    values = [v for w, v in sorted(weekly) if first <= w <= last]
-    _, caveat = _baseline(spec)
-    pace = on_pace_value(spec, moment)
-    so_far = _so_far(spec, values)
-    ahead = progress(spec, so_far, pace)
-    of_target = progress(spec, so_far, spec.target)
-    projected = forecast(spec, values, moment)
+    first, last = counted_weeks(spec, moment)  # once, not per value: this runs for every KPI on /kpi team
+    return state_of(spec, PeriodFigures.of([v for w, v in sorted(weekly) if first <= w <= last]), moment)
+
+
+def state_of(spec: KpiSpec, figures: PeriodFigures, moment: date) -> KpiState:
+    """Where the KPI stands at ``moment``, from what its counted weeks add up to (``PeriodFigures``).
+
+    ``kpi_state`` reduces weekly rows to these figures; bot.team_view has the
+    database add them up (one row per KPI instead of its weekly history).
+    Either way this function decides: the same inputs give the same answer.
+    """
+    base, caveat = _baseline(spec)  # the baseline and the share of the period gone: worked out once
+    fraction = elapsed(spec, moment)
+    pace = _on_pace(spec, base, fraction)
+    so_far = _so_far(spec, figures)
+    ahead = _progress(spec, base, so_far, pace)
+    of_target = _progress(spec, base, so_far, spec.target)
+    projected = _forecast(spec, figures, moment, fraction)
     if spec.aggregate == "sum" and spec.direction == "lower" and of_target is not None:
-        of_target = progress(spec, projected, spec.target)
+        of_target = _progress(spec, base, projected, spec.target)
     status, reason = _status(spec, so_far, pace, ahead)
     return KpiState(
         moment=moment,
-        week=week_key(moment),
+        week=_week_of(moment),
         so_far=so_far,
         on_pace=pace,
         forecast=projected,
@@ -306,7 +353,7 @@ def kpi_state(spec: KpiSpec, weekly: Sequence[tuple[date, float]], moment: date)
         status=status,
         reason=reason,
         caveat=caveat,
-        weeks_reported=len(values),
+        weeks_reported=figures.count,
     )
 
 

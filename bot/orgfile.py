@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
-from sqlalchemy import bindparam, insert, update
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from bot.holiday_calendar import problem_with
@@ -20,6 +20,7 @@ from bot.kpi_state import KpiStatus
 from bot.periods import PeriodError, period_bounds
 from bot.smart import KpiDraft, check_kpi, check_kpi_set
 from bot.yaml_lines import YamlError, line_of, load_fast, load_with_lines
+from storage.bulk import insert_many
 from storage.tables import Goal, Kpi, Person, Team
 from storage.types import utc_now
 
@@ -65,7 +66,7 @@ class TeamSpec(_Strict):
     retro_day: int = 1
     locale: str | None = None  # language of the team's channel posts (retro), e.g. zh-CN; default en-US
     holidays: str | None = None
-    members: list[str] = []
+    members: list[str] = Field(default_factory=list)
 
     @field_validator("holidays")
     @classmethod
@@ -100,7 +101,7 @@ class PersonSpec(_Strict):
 class GoalSpec(_Strict):
     id: str
     title: str
-    names: dict[Literal["en", "zh"], str] = {}  # the title per language
+    names: dict[Literal["en", "zh"], str] = Field(default_factory=dict)  # the title per language
     level: Literal["company", "department", "team", "person"]
     parent: str | None = None
 
@@ -108,8 +109,9 @@ class GoalSpec(_Strict):
 class KpiSpec(_Strict):
     owner: str
     name: str
-    names: dict[Literal["en", "zh"], str] = {}  # the name per language; the reply parser knows every one
-    aliases: list[str] = []
+    # the name per language; the reply parser knows every one
+    names: dict[Literal["en", "zh"], str] = Field(default_factory=dict)
+    aliases: list[str] = Field(default_factory=list)
     unit: str
     direction: Literal["higher", "lower"] = "higher"
     target: float
@@ -122,9 +124,12 @@ class KpiSpec(_Strict):
     goal: str | None = None
     source: str
     definition: str = ""
-    anchors: list[str] = []
-    forbidden: list[str] = []
-    watch_with: list[str] = []  # the gaming watch: the owner's behaviour KPIs that must not worsen while this improves
+    # (default_factory, not []: pydantic deep-copies a mutable default for each of 30,000 KPIs)
+    anchors: list[str] = Field(default_factory=list)
+    forbidden: list[str] = Field(default_factory=list)
+    watch_with: list[str] = Field(
+        default_factory=list
+    )  # the gaming watch: the owner's behaviour KPIs that must not worsen while this improves
     status: Literal["active", "retired"] = "active"
 
     @field_validator("period")
@@ -433,9 +438,8 @@ def _sync(
         updates.setdefault(tuple(sorted(change)), []).append(change)
         if ident_key not in (created or ()):
             report.count(report.updated, kind)
-    if inserts:
-        for group in _same_columns(inserts):
-            session.execute(insert(table), group)
+    for group in _same_columns(inserts):
+        insert_many(session, table, group)
     for names, changes in updates.items():
         statement = update(table).where(table.c.id == bindparam("_id"))
         statement = statement.values({name: bindparam(name) for name in names if name != "_id"})

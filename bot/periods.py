@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date, timedelta
+from functools import lru_cache
 
 _PERIOD = re.compile(r"^(?P<year>\d{4})(?:-(?:Q(?P<q>[1-4])|H(?P<h>[12])|(?P<m>0[1-9]|1[0-2])))?$")
 
@@ -13,8 +14,12 @@ class PeriodError(ValueError):
     """A period string kpibot cannot read."""
 
 
+@lru_cache(maxsize=4096)
 def period_bounds(period: str) -> tuple[date, date]:
-    """First and last day of a KPI period, inclusive. Also ``2027-01-01..2027-03-31`` (an agreed range)."""
+    """First and last day of a KPI period, inclusive. Also ``2027-01-01..2027-03-31`` (an agreed range).
+
+    Remembered per text (the result is immutable): an organisation import asks it three times per KPI.
+    """
     if ".." in period:
         first, _, last = period.partition("..")
         try:

@@ -21,10 +21,19 @@ def weighted_total(items: Sequence[tuple[float | None, float]], cap: float = CAP
     return sum(a * w for a, w in scored) / weight
 
 
-def split_totals(items: Sequence[tuple[float | None, float, str]]) -> dict[str, float | None]:
-    """Weighted totals overall and for result and behaviour KPIs separately."""
-    return {
-        "total": weighted_total([(a, w) for a, w, _ in items]),
-        "result": weighted_total([(a, w) for a, w, kind in items if kind == "result"]),
-        "behaviour": weighted_total([(a, w) for a, w, kind in items if kind == "behaviour"]),
-    }
+def split_totals(items: Sequence[tuple[float | None, float, str]], cap: float = CAP) -> dict[str, float | None]:
+    """Weighted totals overall and for result and behaviour KPIs separately (``weighted_total`` of each).
+
+    One pass, adding in the same order as ``weighted_total`` would, so the
+    figures are the same to the last bit: /kpi team runs this for every member.
+    """
+    weights = {"total": 0.0, "result": 0.0, "behaviour": 0.0}
+    sums = dict(weights)
+    for attainment, weight, kind in items:
+        if attainment is None:
+            continue
+        part = max(0.0, min(cap, attainment)) * weight
+        for key in ("total", kind) if kind in ("result", "behaviour") else ("total",):
+            weights[key] += weight
+            sums[key] += part
+    return {key: (sums[key] / weights[key] if weights[key] else None) for key in weights}

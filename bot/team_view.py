@@ -5,17 +5,33 @@ Who may look: the team's manager, the managers of the teams above it, and admins
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Date, bindparam, func
+from sqlalchemy import Date, String, bindparam, case, func, type_coerce
 from sqlmodel import Session, col, select
 
 from bot.checkin import CheckinStatus
-from bot.followup import open_blockers
-from bot.kpi_state import KpiSpec, KpiState, KpiStatus, Status, kpi_state, local_day, reporting_moment, weighted_pace
+from bot.followup import team_blockers
+from bot.kpi_state import (
+    WINDOW,
+    KpiSpec,
+    KpiState,
+    KpiStatus,
+    PeriodFigures,
+    Status,
+    counted_weeks,
+    kpi_state,
+    local_day,
+    reporting_moment,
+    state_of,
+    weekly_values,
+    weighted_pace,
+)
 from bot.messages import OpenBlocker
 from bot.periods import week_key, week_start
 from bot.refusal import Mentions, Names, Refusal
@@ -171,21 +187,38 @@ def visible_teams(session: Session, *, asker: Person) -> list[Team]:
 
 
 def resolve_team(session: Session, *, asker: Person, name: str | None) -> Team:
-    """The team ``/kpi team [NAME]`` means, or NotAllowed / UnknownTeam."""
-    visible = visible_teams(session, asker=asker)
+    """The team ``/kpi team [NAME]`` means, or NotAllowed / UnknownTeam.
+
+    The asker's own team (the first they manage by name; an admin who manages
+    none: the first team) and the permission check read a row or two, not every
+    team of the organisation; the full list is built only to word a refusal.
+    """
     if name is None:
-        own = [t for t in visible if t.manager_id == asker.id] or visible
-        if not own:
+        own = session.exec(select(Team).where(Team.manager_id == asker.id).order_by(col(Team.name)).limit(1)).first()
+        if own is None and asker.is_admin:
+            own = session.exec(select(Team).order_by(col(Team.name)).limit(1)).first()
+        if own is None:
             raise NotAllowed("", [])
-        return own[0]
+        return own
     wanted = name.strip().casefold()
     match = session.exec(select(Team).where(func.lower(Team.name) == wanted)).first()
     if match is None:
-        raise UnknownTeam(name, [t.name for t in visible])
-    if match not in visible:
-        managers = _managers_up(session, match)
-        raise NotAllowed(match.name, managers)
+        raise UnknownTeam(name, [t.name for t in visible_teams(session, asker=asker)])
+    if not asker.is_admin and not _manages_or_above(session, asker, match):
+        raise NotAllowed(match.name, _managers_up(session, match))
     return match
+
+
+def _manages_or_above(session: Session, asker: Person, team: Team) -> bool:
+    """Whether the asker manages ``team`` or a team above it (what ``visible_teams`` means, walked upwards)."""
+    current: Team | None = team
+    seen: set[int | None] = set()
+    while current is not None and current.id not in seen:
+        if current.manager_id == asker.id:
+            return True
+        seen.add(current.id)
+        current = session.get(Team, current.parent_id) if current.parent_id else None
+    return False
 
 
 def _managers_up(session: Session, team: Team) -> list[str]:
@@ -200,8 +233,59 @@ def _managers_up(session: Session, team: Team) -> list[str]:
     return ids
 
 
+def _active_around(statement: Any, scoped_to_team: bool) -> Any:
+    """Only active KPIs whose period touches the day (+-1 for timezones); of one team or of everyone."""
+    statement = statement.where(
+        Kpi.status == KpiStatus.ACTIVE,
+        Kpi.period_start <= bindparam("last", type_=Date),
+        Kpi.period_end >= bindparam("first", type_=Date),
+    )
+    return statement.where(Person.team_id == bindparam("team_id")) if scoped_to_team else statement
+
+
+def _figures_subquery(scoped_to_team: bool) -> Any:
+    """Per KPI, how many values count, their sum and lowest, and the first and last week: one grouped pass.
+
+    Weeks up to ``upper`` (the latest reporting week any owner's clock can be
+    in) are added up; ``kpi_progress`` checks the first and last week against
+    the owner's own reporting week and the period before trusting the sums.
+    """
+    kpis = _active_around(select(Kpi.id).join(Person, col(Person.id) == Kpi.owner_id), scoped_to_team)
+    week = col(Measurement.week_start)
+    columns: list[Any] = [
+        col(Measurement.kpi_id).label("kpi_id"),
+        func.count().label("count"),
+        func.sum(col(Measurement.value)).label("total"),
+        func.min(col(Measurement.value)).label("lowest"),
+        func.min(week).label("first_week"),
+        func.max(week).label("last_week"),
+    ]
+    return (
+        select(*columns)
+        .where(col(Measurement.kpi_id).in_(kpis), week <= bindparam("upper", type_=Date))
+        .group_by(col(Measurement.kpi_id))
+        .subquery("figures")
+    )
+
+
+def _recent(newest: int) -> Any:
+    """The ``newest``-th latest counted value (0 = the latest) of the outer query's KPI; only averages and
+    latest values need them for their forecast, so sums skip the lookup."""
+    week = col(Measurement.week_start)
+    value = (
+        select(col(Measurement.value))
+        .where(Measurement.kpi_id == Kpi.id, week <= Kpi.period_end, week <= bindparam("upper", type_=Date))
+        .order_by(week.desc())
+        .limit(1)
+        .offset(newest)
+        .scalar_subquery()
+    )
+    return case((col(Kpi.aggregate) != "sum", value)).label(f"recent{newest}")
+
+
 def _kpi_statement(scoped_to_team: bool) -> Any:
-    """Active KPIs around a day, with their owner's timezone; built once, with bind parameters."""
+    """Active KPIs around a day, with their owner's timezone and their figures; built once, with bind parameters."""
+    figures = _figures_subquery(scoped_to_team)
     columns: list[Any] = [
         Kpi.id,
         Kpi.owner_id,
@@ -216,37 +300,24 @@ def _kpi_statement(scoped_to_team: bool) -> Any:
         Kpi.period_start,
         Kpi.period_end,
         Person.tz,
-        Kpi.names,
+        type_coerce(Kpi.names, String),  # decoded by _names: mostly the same few texts ("{}")
+        figures.c.count,
+        figures.c.total,
+        figures.c.lowest,
+        figures.c.first_week,
+        figures.c.last_week,
+        *(_recent(n) for n in range(WINDOW)),
     ]
     statement = (
         select(*columns)
         .join(Person, col(Person.id) == Kpi.owner_id)
-        .where(
-            Kpi.status == KpiStatus.ACTIVE,
-            Kpi.period_start <= bindparam("last", type_=Date),
-            Kpi.period_end >= bindparam("first", type_=Date),
-        )
+        .outerjoin(figures, figures.c.kpi_id == Kpi.id)
         .order_by(col(Kpi.owner_id), col(Kpi.weight).desc(), col(Kpi.id))
     )
-    return statement.where(Person.team_id == bindparam("team_id")) if scoped_to_team else statement
+    return _active_around(statement, scoped_to_team)
 
 
-def _values_statement(scoped_to_team: bool) -> Any:
-    """The weekly values of the same KPIs, as plain columns (no ORM objects: that was most of the time)."""
-    statement = (
-        select(col(Measurement.kpi_id), col(Measurement.week_start), col(Measurement.value))
-        .join(Kpi, col(Kpi.id) == Measurement.kpi_id)
-        .join(Person, col(Person.id) == Kpi.owner_id)
-        .where(
-            Kpi.status == KpiStatus.ACTIVE,
-            Kpi.period_start <= bindparam("last", type_=Date),
-            Kpi.period_end >= bindparam("first", type_=Date),
-        )
-    )
-    return statement.where(Person.team_id == bindparam("team_id")) if scoped_to_team else statement
-
-
-_STATEMENTS = {scoped: (_kpi_statement(scoped), _values_statement(scoped)) for scoped in (True, False)}
+_STATEMENTS = {scoped: _kpi_statement(scoped) for scoped in (True, False)}
 
 
 def _summary_statements() -> dict[str, Any]:
@@ -270,46 +341,83 @@ def _summary_statements() -> dict[str, Any]:
 _SUMMARY = _summary_statements()
 
 
+def _names(raw: str | dict[str, str] | None) -> dict[str, str]:
+    """The KPI's names per language from the JSON column: PostgreSQL's driver decodes it, SQLite gives text."""
+    if isinstance(raw, dict):
+        return dict(raw)
+    return dict(_decoded_names(raw or "{}"))
+
+
+@lru_cache(maxsize=4096)
+def _decoded_names(text: str) -> dict[str, str]:
+    """Decoded once per distinct text (read-only: ``_names`` hands out copies)."""
+    found = json.loads(text)
+    return found if isinstance(found, dict) else {}
+
+
 def kpi_progress(
     session: Session, *, team_id: int | None, now: datetime | None = None, day: date | None = None
 ) -> list[tuple[int, KpiProgress]]:
-    """(owner id, progress) for every active KPI of a team (or of everyone): two queries.
+    """(owner id, progress) for every active KPI of a team (or of everyone): one query.
 
     With ``now``: each KPI at the end of its owner's current reporting week,
     in the owner's timezone, so every viewer sees the same. With ``day``: at
     the end of the reporting week containing that calendar day (a retro's
-    month end).
+    month end). The database adds up each KPI's counted weeks
+    (``PeriodFigures``) and ``state_of`` decides, as for every other surface.
+    A KPI whose added-up weeks do not match its owner's own reporting week
+    (a value already in for a week that has not begun on the owner's clock)
+    is computed from its weekly rows instead: one more query, only then.
     """
     if (now is None) == (day is None):
         raise ValueError("kpi_progress needs exactly one of now= or day=")
     around = day if day is not None else (now or datetime.min).date()
-    params: dict[str, Any] = {"first": around - timedelta(days=1), "last": around + timedelta(days=1)}
+    upper = week_start(around + timedelta(days=1 if day is None else 0))  # no owner's reporting week starts later
+    params: dict[str, Any] = {"first": around - timedelta(days=1), "last": around + timedelta(days=1), "upper": upper}
     if team_id is not None:
         params["team_id"] = team_id
-    kpi_sql, values_sql = _STATEMENTS[team_id is not None]
     # Core rows through the session's connection: same transaction, none of the ORM's per-row result work.
-    connection = session.connection()
-    weekly: dict[int, list[tuple[date, float]]] = defaultdict(list)
-    for kpi_id, week, value in connection.execute(values_sql, params).all():
-        weekly[kpi_id].append((week, value))
-    result = []
-    for kpi_id, owner_id, name, unit, direction, kind, weight, target, baseline, how, start, end, tz, names in connection.execute(
-        kpi_sql, params
-    ).all():
-        local = day if day is not None else local_day(tz, now or datetime.min)
+    rows = session.connection().execute(_STATEMENTS[team_id is not None], params).all()
+    local_days: dict[str | None, date] = {}
+    moments: dict[tuple[date, date, date], tuple[date, date, date]] = {}  # (start, end, local) -> moment, counted weeks
+    result: list[tuple[int, KpiProgress]] = []
+    recount: dict[int, tuple[int, KpiSpec, date]] = {}  # position -> (kpi id, spec, moment)
+    for row in rows:
+        kpi_id, owner_id, name, unit, direction, kind, weight, target, baseline, how, start, end, tz, names = row[:14]
+        count, total, lowest, first_week, last_week = row[14:19]
+        local = day if day is not None else local_days.get(tz)
+        if local is None:
+            local = local_days[tz] = local_day(tz, now or datetime.min)  # once per timezone, not per KPI
         if not start <= local <= end:
             continue  # the window above is +-1 day for timezones; the owner's own date decides
         spec = KpiSpec(unit, direction, how, target, baseline, start, end)
-        state = kpi_state(spec, weekly.get(kpi_id, []), reporting_moment(spec, local))
-        result.append((owner_id, KpiProgress(kpi_id, name, unit, direction, kind, weight, target, state, dict(names or {}))))
+        timing = moments.get((start, end, local))
+        if timing is None:  # the same few periods and days recur for every KPI of a team
+            moment = reporting_moment(spec, local)
+            timing = moments[start, end, local] = (moment, *counted_weeks(spec, moment))
+        moment, first, last = timing
+        if count:
+            if first_week < first or last_week > last:
+                recount[len(result)] = (kpi_id, spec, moment)
+            recent = () if how == "sum" else tuple(reversed(row[19 : 19 + min(count, WINDOW)]))  # a sum reads none
+            figures = PeriodFigures(count, float(total), lowest, recent)
+        else:
+            figures = PeriodFigures(0, 0.0, 0.0, ())
+        state = state_of(spec, figures, moment)
+        result.append((owner_id, KpiProgress(kpi_id, name, unit, direction, kind, weight, target, state, _names(names))))
+    if recount:
+        weekly = weekly_values(session, [kpi_id for kpi_id, _, _ in recount.values()])
+        for position, (kpi_id, spec, moment) in recount.items():
+            owner_id, progress = result[position]
+            progress.state = kpi_state(spec, weekly.get(kpi_id, []), moment)
     return result
 
 
 def team_summary(session: Session, *, team: Team, now: datetime, today: date) -> TeamSummary:
     """Members with KPI progress, score, check-in state, miss streaks, blockers and warnings.
 
-    Seven queries whatever the team size: members, KPIs, their weekly values,
-    recent check-ins, open blockers, recent warnings, sub-teams. KPI figures
+    Six queries whatever the team size: members, KPIs with their figures
+    added up, recent check-ins, open blockers, recent warnings, sub-teams. KPI figures
     are each owner's (``now`` on their clock); ``today`` is the viewer's date
     and picks the check-in week shown.
     """
@@ -342,7 +450,7 @@ def team_summary(session: Session, *, team: Team, now: datetime, today: date) ->
             streak += 1
         row.missed_streak = streak
     # what blocks whom, oldest first: the rows themselves (the manager reads each), counted per member
-    blocking = open_blockers(session, person_ids=[i for i in ids if i is not None], now=now)
+    blocking = team_blockers(session, team_id=team.id, now=now)  # the members' open blockers
     by_slack = {row.slack_id: row for row in rows.values()}
     for blocker in blocking:
         member = by_slack.get(blocker.owner_slack_id)

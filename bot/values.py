@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlmodel import Session, col
 
 from bot.kpi_state import KpiStatus
 from bot.periods import week_key, week_start
+from storage.bulk import insert_many
 from storage.tables import Kpi, Measurement, Person, SourceSystem, ValueAudit
 
 CHUNK = 900  # ids per IN (...) list, under every backend's bind-parameter limit
@@ -264,11 +265,7 @@ def store(session: Session, rows: Sequence[Resolved], *, origin: str, now: datet
                     "period_key": row.period_key,
                     "week_start": row.week_start,
                     "value": row.value,
-                    "source_text": "",
-                    "origin": origin,
                     "source": row.source,
-                    "recorded_at": now,
-                    "updated_at": now,
                 }
             )
             report.created += 1
@@ -287,14 +284,11 @@ def store(session: Session, rows: Sequence[Resolved], *, origin: str, now: datet
                 "value": row.value,
                 "previous": None if before is None else before[1],
                 "previous_origin": None if before is None else before[2],
-                "origin": origin,
                 "source": row.source,
-                "note": "",
-                "recorded_at": now,
             }
         )
-    if inserts:
-        session.execute(insert(Measurement), inserts)
+    measurements = Measurement.__table__  # type: ignore[attr-defined]
+    insert_many(session, measurements, inserts, source_text="", origin=origin, recorded_at=now, updated_at=now)
     if updates:
         table = Measurement.__table__  # type: ignore[attr-defined]
         replace = (
@@ -303,8 +297,8 @@ def store(session: Session, rows: Sequence[Resolved], *, origin: str, now: datet
             .values(value=bindparam("v"), origin=bindparam("o"), source=bindparam("s"), updated_at=bindparam("u"))
         )
         session.connection().execute(replace, updates)
-    if audit:
-        session.execute(insert(ValueAudit), audit)
+    audits = ValueAudit.__table__  # type: ignore[attr-defined]
+    insert_many(session, audits, audit, origin=origin, note="", recorded_at=now)
     report.kpis_fed = _mark_fed(session, rows)
     _record_delivery(session, {r.source for r in rows if r.source}, now)
     return report

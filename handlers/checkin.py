@@ -1,15 +1,15 @@
 """Check-in buttons and forms: confirm, fill in / edit, skip, snooze, time off, blocker category.
 
-Each checks that the clicker owns what they click. Validation errors in the
-forms come back inline (response_action=errors) and nothing is saved.
+Each listener reads the payload and calls one use case (bot/use_cases/checkin.py),
+which checks that the clicker owns what they click; its refusal ("not yours")
+is answered by handlers.errors. Validation errors in the forms come back
+inline (response_action=errors) and nothing is saved.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import re
-from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -22,95 +22,49 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
-from sqlmodel import Session
 
 from bot import i18n
-from bot.aliases import forget
-from bot.checkin import (
-    CheckinStatus,
-    Outgoing,
-    confirmation,
-    format_value,
-    handle_choice,
-    kpi_lines,
-    kpis_for_week,
-    mark_confirmed,
-    store_values,
-    warnings_after,
+from bot.checkin import format_value
+from bot.use_cases.asker import locale_of
+from bot.use_cases.checkin import (
+    CheckinForm,
+    choose_kpi,
+    confirm,
+    forget_alias,
+    go_away,
+    open_form,
+    save_form,
+    set_blocker_category,
+    skip,
+    snooze,
 )
-from bot.people import local_now
-from bot.ports import Recipient
 from handlers import payload
 from handlers.context import services_of
 from handlers.conversation import deliver
+from handlers.errors import shown_under
 from handlers.render import render
 from handlers.render.escape import clip, escape
-from storage.engine import session_scope
-from storage.queries import by_id, person_by_slack_id
-from storage.tables import Blocker, Checkin, Person
 
 log = logging.getLogger(__name__)
 
 
-def _owned_checkin(context: BoltContext, body: dict[str, Any]) -> tuple[Any, Any, Checkin | None]:
-    services = services_of(context)
-    user_id = payload.user_id(body)
-    value = payload.action_value(body)
-    with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=user_id)
-        checkin = by_id(session, Checkin, payload.optional_id(value))
-        if person is None or checkin is None or checkin.person_id != person.id:
-            return services, person, None
-        return services, person, checkin
-
-
-def on_confirm(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
+def on_confirm(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     ack()
     services = services_of(context)
-    with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=payload.user_id(body))
-        checkin_id = payload.optional_id(payload.action_value(body))
-        checkin = (
-            mark_confirmed(session, person=person, checkin_id=checkin_id, now=services.clock())
-            if person and checkin_id is not None
-            else None
-        )
-        if checkin is None or person is None:
-            say_not_yours(respond, person)
-            return
-        today = local_now(person, services.clock()).date()
-        kpis = kpis_for_week(session, person_id=person.id or 0, period_key=checkin.period_key, today=today)
-        message = confirmation(session, checkin=checkin, lines=kpi_lines(session, kpis, period_key=checkin.period_key))
-        locale = person.locale
+    checkin_id = payload.optional_id(payload.action_value(body))
+    message, locale = confirm(services, slack_id=payload.user_id(body), checkin_id=checkin_id, now=services.clock())
     text, blocks = render(message, locale)
     channel, ts = payload.message_location(body)
     client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
 
 
-def on_open_form(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
+def on_open_form(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """Fill in form / Edit: the same modal, pre-filled with what is stored."""
     ack()
-    services, person, checkin = _owned_checkin(context, body)
-    if checkin is None:
-        say_not_yours(respond, person)
-        return
-    with session_scope(services.engine) as session:
-        view = checkin_modal(session, person=person, checkin=checkin, now=services.clock())
-    client.views_open(trigger_id=payload.trigger_id(body), view=view)
-
-
-def _update_own_checkin(body: dict[str, Any], context: BoltContext, respond: Respond, text_key: str, **changes: Any) -> None:
-    """Skip and Snooze: change the clicker's own check-in, or say politely that it isn't theirs."""
-    services, person, checkin = _owned_checkin(context, body)
-    if checkin is None:
-        say_not_yours(respond, person)
-        return
-    with session_scope(services.engine) as session:
-        row = session.get(Checkin, checkin.id)
-        if row is not None:
-            for name, value in changes.items():
-                setattr(row, name, value)
-    respond(text=i18n.t(text_key, person.locale), response_type="ephemeral", replace_original=False)
+    services = services_of(context)
+    checkin_id = payload.optional_id(payload.action_value(body))
+    form = open_form(services, slack_id=payload.user_id(body), checkin_id=checkin_id, now=services.clock())
+    client.views_open(trigger_id=payload.trigger_id(body), view=checkin_modal(form))
 
 
 def say_not_yours(respond: Respond, person: Any) -> None:
@@ -119,42 +73,32 @@ def say_not_yours(respond: Respond, person: Any) -> None:
 
 def on_skip(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ack()
-    _update_own_checkin(body, context, respond, "skipped", status=CheckinStatus.SKIPPED)
+    checkin_id = payload.optional_id(payload.action_value(body))
+    locale = skip(services_of(context), slack_id=payload.user_id(body), checkin_id=checkin_id)
+    respond(text=i18n.t("skipped", locale), response_type="ephemeral", replace_original=False)
 
 
 def on_snooze(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ack()
-    snoozed_until = services_of(context).clock() + timedelta(hours=2)
-    _update_own_checkin(body, context, respond, "snoozed", status=CheckinStatus.SNOOZED, snoozed_until=snoozed_until)
+    services = services_of(context)
+    checkin_id = payload.optional_id(payload.action_value(body))
+    locale = snooze(services, slack_id=payload.user_id(body), checkin_id=checkin_id, now=services.clock())
+    respond(text=i18n.t("snoozed", locale), response_type="ephemeral", replace_original=False)
 
 
 def on_away(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     ack()
-    services = services_of(context)
-    with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=payload.user_id(body))
-        locale = person.locale if person else "en-US"
+    locale = locale_of(services_of(context), payload.user_id(body)) or "en-US"
     client.views_open(trigger_id=payload.trigger_id(body), view=away_modal(locale))
 
 
 def on_blocker_category(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     """The person corrects the guessed root-cause category of their own blocker."""
     ack()
-    services = services_of(context)
     blocker_id, _, category = payload.selected_value(body).partition(":")
-    with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=payload.user_id(body))
-        blocker = by_id(session, Blocker, payload.optional_id(blocker_id))
-        if (
-            person is None
-            or blocker is None
-            or blocker.person_id != person.id
-            or category not in {"resources", "process", "capability", "other"}
-        ):
-            say_not_yours(respond, person)
-            return
-        blocker.category, blocker.category_confirmed = category, True
-        locale = person.locale
+    locale = set_blocker_category(
+        services_of(context), slack_id=payload.user_id(body), blocker_id=payload.optional_id(blocker_id), category=category
+    )
     respond(
         text=i18n.t("category_set", locale, category=i18n.t(f"cat_{category}", locale)),
         response_type="ephemeral",
@@ -162,13 +106,10 @@ def on_blocker_category(ack: Ack, body: dict[str, Any], context: BoltContext, re
     )
 
 
-def checkin_modal(session: Session, *, person: Person, checkin: Checkin, now: Any) -> View:
-    locale = person.locale
-    today = local_now(person, now).date()
-    kpis = kpis_for_week(session, person_id=person.id or 0, period_key=checkin.period_key, today=today)
-    lines = kpi_lines(session, kpis, period_key=checkin.period_key)
+def checkin_modal(form: CheckinForm) -> View:
+    locale = form.locale
     blocks: list[InputBlock] = []
-    for line in [line for line in lines if not line.fed_by][:20]:  # fed KPIs come from their source
+    for line in [line for line in form.lines if not line.fed_by][:20]:  # fed KPIs come from their source
         hint = i18n.t("form_target", locale, target=format_value(line.target, line.unit, locale))
         if line.anchors:
             options = [Option(text=clip(f"{i + 1} – {a}", 75), value=str(i + 1)) for i, a in enumerate(line.anchors)]
@@ -184,7 +125,7 @@ def checkin_modal(session: Session, *, person: Person, checkin: Checkin, now: An
     return View(
         type="modal",
         callback_id="checkin_form",
-        private_metadata=str(checkin.id),
+        private_metadata=str(form.checkin_id),
         title=i18n.t("form_title", locale),
         submit=i18n.t("form_submit", locale),
         close=i18n.t("form_cancel", locale),
@@ -203,103 +144,62 @@ def away_modal(locale: str) -> View:
 
 
 def on_checkin_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    """Someone else's check-in is refused under the first field; a value that is no number, under its own."""
     services = services_of(context)
-    now = services.clock()
-    metadata = payload.private_metadata(view)
-    with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=payload.user_id(body))
-        checkin = by_id(session, Checkin, payload.optional_id(metadata))
-        if person is None or checkin is None or checkin.person_id != person.id:
-            first = next(iter(payload.state_values(view)), "kpi")
-            ack(response_action="errors", errors={first: i18n.t("form_not_yours", person.locale if person else None)})
-            return
-        values: dict[str, float] = {}
-        errors: dict[str, str] = {}
-        state = payload.state_values(view)
+    state = payload.state_values(view)
+    checkin_id = payload.optional_id(payload.private_metadata(view))
+    with shown_under(next(iter(state), "kpi")):
+        typed: dict[str, str] = {}
         for block_id in state:
             if not block_id.startswith("kpi_"):
                 continue
             field = payload.element(state, block_id, "value")
-            raw = (
+            typed[block_id.removeprefix("kpi_")] = (
                 payload.selected(state, block_id, "value")
                 if field.get("type") == "static_select"
                 else payload.input_text(state, block_id, "value")
             )
-            if raw == "":
-                continue
-            try:
-                number = float(raw)
-            except ValueError:
-                number = math.nan
-            if not math.isfinite(number):
-                errors[block_id] = i18n.t("form_not_number", person.locale)
-            else:
-                values[block_id.removeprefix("kpi_")] = number
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        today = local_now(person, now).date()
-        kpis = kpis_for_week(session, person_id=person.id or 0, period_key=checkin.period_key, today=today)
-        store_values(session, checkin=checkin, kpis=kpis, values=values, ts="form", text="(form)", now=now)
-        checkin.status, checkin.answered_at = CheckinStatus.STORED, checkin.answered_at or now
-        checkin.state = {"pending": []}
-        message = confirmation(
-            session, checkin=checkin, lines=kpi_lines(session, kpis, period_key=checkin.period_key), updated=True
+        saved = save_form(services, slack_id=payload.user_id(body), checkin_id=checkin_id, typed=typed, now=services.clock())
+    if saved.not_numbers:
+        ack(
+            response_action="errors",
+            errors={f"kpi_{kpi_id}": i18n.t("form_not_number", saved.person.locale) for kpi_id in saved.not_numbers},
         )
-        outgoing = [Outgoing(message, person.locale), *warnings_after(session, person, kpis, checkin, now)]
-        to = Recipient(person.slack_id, person.dm_channel_id)
+        return
     ack()
-    deliver(services, outgoing, services.gateway.dm(to))
+    deliver(services, saved.outgoing, services.gateway.dm(saved.person))
 
 
 def on_away_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     services = services_of(context)
-    until = payload.picked_date(payload.state_values(view), "until", "date")
-    with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=payload.user_id(body))
-        if person is None:
-            ack()
-            return
-        if until is None or until <= local_now(person, services.clock()).date():
-            ack(response_action="errors", errors={"until": i18n.t("away_past", person.locale)})
-            return
-        person.away_from, person.away_until = None, until - timedelta(days=1)
+    with shown_under("until"):
+        until = payload.picked_date(payload.state_values(view), "until", "date")
+        go_away(services, slack_id=payload.user_id(body), until=until, now=services.clock())
     ack()
 
 
-def on_which_kpi(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def on_which_kpi(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """The person picked the KPI a number was for: the domain stores it and learns their words."""
     ack()
     services = services_of(context)
     checkin_text, _, kpi_text = payload.action_value(body).partition(":")
-    checkin_id, kpi_id = payload.optional_id(checkin_text), payload.optional_id(kpi_text)
     channel, _ = payload.message_location(body)
-    with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=payload.user_id(body))
-        outgoing = (
-            handle_choice(session, person=person, checkin_id=checkin_id, kpi_id=kpi_id, now=services.clock())
-            if person is not None and checkin_id is not None and kpi_id is not None
-            else None
-        )
-        if outgoing is None:
-            say_not_yours(respond, person)
-            return
+    outgoing = choose_kpi(
+        services,
+        slack_id=payload.user_id(body),
+        checkin_id=payload.optional_id(checkin_text),
+        kpi_id=payload.optional_id(kpi_text),
+        now=services.clock(),
+    )
     deliver(services, outgoing, channel)
 
 
 def on_alias_forget(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     """Remove one learned alias from `/kpi me`; only the person's own."""
     ack()
-    services = services_of(context)
     alias_id = payload.optional_id(payload.action_value(body))
-    with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=payload.user_id(body))
-        removed = forget(session, person_id=person.id or 0, alias_id=alias_id) if person and alias_id is not None else None
-        if person is None or removed is None:
-            say_not_yours(respond, person)
-            return
-        text = i18n.t("alias_removed", person.locale, phrase=escape(removed.phrase))
-    respond(text=text, response_type="ephemeral", replace_original=False)
+    phrase, locale = forget_alias(services_of(context), slack_id=payload.user_id(body), alias_id=alias_id)
+    respond(text=i18n.t("alias_removed", locale, phrase=escape(phrase)), response_type="ephemeral", replace_original=False)
 
 
 def register(app: App) -> None:

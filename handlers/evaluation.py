@@ -154,7 +154,7 @@ def released_text(session: Any, released: list[Evaluation], locale: str) -> str:
     for evaluation in released:
         owner = session.get(Person, evaluation.person_id)
         names.append(escape(owner.name) if owner else "?")
-    return i18n.tn("eval_released", len(released), locale, names=", ".join(names))
+    return i18n.tn("eval_released", len(released), locale, names=i18n.join(names, locale))
 
 
 def refused_text(refusal: EvaluationRefused, locale: str) -> str:

@@ -7,8 +7,7 @@ nor edited metadata can answer someone else's request.
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -25,43 +24,33 @@ from slack_sdk.models.blocks import (
     UserMultiSelectElement,
 )
 from slack_sdk.models.views import View
-from sqlmodel import Session, select
 
 from bot import i18n
-from bot.dates import read_date
-from bot.feedback import (
-    Results,
-    can_manage,
-    close_now,
-    confirm_nominations,
-    min_raters,
-    nominate,
-    request_for,
-    results,
-    save_response,
-    scales,
-    start_cycle,
-    unsolicited_request,
-)
+from bot.feedback import Results, scales
 from bot.feedback_jobs import send_pending
 from bot.formats import format_day
 from bot.messages import ConfirmNominees, FeedbackInvite, FeedbackReleased, NominatePeers, Notice
-from bot.people import local_now, manager_of, zone
-from bot.ports import Recipient
 from bot.refusal import BadRequest, Refusal
 from bot.services import Services
-from bot.team_view import NotAllowed, UnknownTeam, resolve_team
+from bot.use_cases.asker import locale_of
+from bot.use_cases.feedback import (
+    MENTION,
+    answer,
+    close_round,
+    confirm_peers,
+    invitation,
+    nominate_peers,
+    round_results,
+    start_rounds,
+    unsolicited,
+)
 from handlers import payload
 from handlers.context import services_of
-from handlers.errors import refusal_text
+from handlers.errors import refusal_text, shown_under
 from handlers.metadata import secret_of, sign, verify
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
-from storage.engine import session_scope
-from storage.queries import person_by_slack_id
 from storage.tables import Person
-
-MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 @render.register
@@ -148,15 +137,6 @@ def results_blocks(found: Results, locale: str) -> list[Block]:
     return blocks
 
 
-def _closing_date(words: list[str], person: Person, now: datetime) -> datetime:
-    """A date from the command's words (dateparser, the person's timezone), else two weeks from now."""
-    phrase = " ".join(w for w in words if not MENTION.match(w) and w.lower() != "team")
-    day = read_date(phrase, now=local_now(person, now), prefer="future") if phrase else None
-    if day is None:
-        return now + timedelta(days=14)
-    return datetime.combine(day, time(23, 59), tzinfo=zone(person))
-
-
 @render.register
 def _released(message: FeedbackReleased, locale: str) -> Rendered:
     found: Results = message.results
@@ -168,64 +148,28 @@ def _released(message: FeedbackReleased, locale: str) -> Rendered:
     return title, [SectionBlock(text=title), *results_blocks(found, locale)]
 
 
-def close_round(session: Session, services: Services, person: Person, mentioned: list[str], now: datetime) -> list[Block]:
-    """`/kpi 360 close @person`: release the open round now (the ratee is told by the lazy listener)."""
-    locale = person.locale
-    if not mentioned:
-        return [SectionBlock(text=i18n.t("fb_close_usage", locale))]
-    ratee = person_by_slack_id(session, slack_id=mentioned[0])
-    threshold = min_raters(services.settings.kpibot_feedback_min_raters)
-    try:
-        done = close_now(session, asker=person, ratee=ratee, threshold=threshold, now=now)
-    except Refusal as refusal:
-        return [SectionBlock(text=refusal_text(refusal, locale))]
-    return [SectionBlock(text=i18n.t("fb_closed_now", locale, ratee=escape(done.ratee.name), n=done.results.responses))]
-
-
 def handle_360(services: Services, person: Person, words: list[str], now: datetime) -> list[Block]:
     """`/kpi 360 start|close|results ...`. Invitations are rows; the lazy listener and the scheduler send them."""
-    with session_scope(services.engine) as session:
-        return _handle_360(session, services, person, words, now)
-
-
-def _handle_360(session: Session, services: Services, person: Person, words: list[str], now: datetime) -> list[Block]:
     locale = person.locale
-    if not words or words[0].lower() not in {"start", "results", "close"}:
-        return [SectionBlock(text=i18n.t("fb_usage", locale))]
+    sub = words[0].lower() if words else ""
     mentioned = MENTION.findall(" ".join(words))
-    if words[0].lower() == "close":
-        return close_round(session, services, person, mentioned, now)
-    if words[0].lower() == "results":
-        ratee = person_by_slack_id(session, slack_id=mentioned[0]) if mentioned else person
-        if ratee is None:
-            return [SectionBlock(text=i18n.t("fb_unknown_person", locale))]
-        if ratee.id != person.id and not can_manage(session, asker=person, ratee=ratee):
-            return [SectionBlock(text=i18n.t("fb_not_manager", locale))]
-        found = results(session, ratee=ratee, threshold=min_raters(services.settings.kpibot_feedback_min_raters))
-        return results_blocks(found, locale)
-    if mentioned:
-        ratees = [person_by_slack_id(session, slack_id=m) for m in mentioned]
-    elif any(w.lower() == "team" for w in words):
-        try:
-            team = resolve_team(session, asker=person, name=None)
-        except (NotAllowed, UnknownTeam):
-            return [SectionBlock(text=i18n.t("fb_not_manager", locale))]
-        ratees = list(session.exec(select(Person).where(Person.team_id == team.id, Person.active)).all())
-    else:
+    if sub == "close":
+        if not mentioned:
+            return [SectionBlock(text=i18n.t("fb_close_usage", locale))]
+        done = close_round(services, asker=person, ratee_slack_id=mentioned[0], now=now)
+        return [SectionBlock(text=i18n.t("fb_closed_now", locale, ratee=escape(done.ratee.name), n=done.results.responses))]
+    if sub == "results":
+        return results_blocks(round_results(services, asker=person, ratee_slack_id=mentioned[0] if mentioned else None), locale)
+    if sub != "start" or not (mentioned or any(w.lower() == "team" for w in words)):
         return [SectionBlock(text=i18n.t("fb_usage", locale))]
-    closes = _closing_date(words[1:], person, now)
-    replies: list[str] = []
-    for ratee in ratees:
-        try:
-            if ratee is None:
-                raise Refusal("fb_unknown_person")
-            _, invited = start_cycle(session, asker=person, ratee=ratee, closes_at=closes, now=now)
-        except Refusal as refusal:
-            replies.append(refusal_text(refusal, locale))
-            continue
-        replies.append(
-            i18n.tn("fb_started", len(invited), locale, ratee=escape(ratee.name), date=format_day(closes.date(), locale))
-        )
+    rounds = start_rounds(services, asker=person, ratee_slack_ids=mentioned, words=words[1:], now=now)
+    day = format_day(rounds.closes.date(), locale)
+    replies = [
+        refusal_text(outcome, locale)
+        if isinstance(outcome, Refusal)
+        else i18n.tn("fb_started", outcome.invited, locale, ratee=escape(outcome.ratee), date=day)
+        for outcome in rounds.outcomes
+    ]
     return [SectionBlock(text=clip("\n".join(replies), 2900))]
 
 
@@ -236,77 +180,52 @@ def open_unsolicited(
     mentioned = MENTION.findall(" ".join(words))
     if not mentioned:
         raise Refusal("fb_usage")
-    with session_scope(services.engine) as session:
-        ratee = person_by_slack_id(session, slack_id=mentioned[0])
-        rater = person_by_slack_id(session, slack_id=person.slack_id)
-        if ratee is None or rater is None:
-            raise Refusal("fb_unknown_person")
-        request = unsolicited_request(session, rater=rater, ratee=ratee, now=now)
-        view = feedback_modal(
-            request.id or 0, ratee.name, person.locale, secret_of(services), services.settings.feedback_competencies
-        )
-    client.views_open(trigger_id=trigger_id, view=view)
+    request_id, ratee = unsolicited(services, rater=person, ratee_slack_id=mentioned[0], now=now)
+    competencies = services.settings.feedback_competencies
+    client.views_open(
+        trigger_id=trigger_id, view=feedback_modal(request_id, ratee, person.locale, secret_of(services), competencies)
+    )
 
 
-def on_feedback_open(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
+def on_feedback_open(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     ack()
     services = services_of(context)
-    value = payload.action_value(body)
-    with session_scope(services.engine) as session:
-        rater = person_by_slack_id(session, slack_id=payload.user_id(body))
-        try:
-            ident = payload.optional_id(value)
-            if rater is None or ident is None:
-                raise Refusal("fb_not_invited")
-            request, ratee = request_for(session, request_id=ident, rater=rater, now=services.clock())
-        except Refusal as refusal:
-            respond(
-                text=refusal_text(refusal, rater.locale if rater else None),
-                response_type="ephemeral",
-                replace_original=False,
-            )
-            return
-        view = feedback_modal(
-            request.id or 0, ratee.name, rater.locale, secret_of(services), services.settings.feedback_competencies
-        )
+    request_id, ratee, locale = invitation(
+        services,
+        rater_slack_id=payload.user_id(body),
+        request_id=payload.optional_id(payload.action_value(body)),
+        now=services.clock(),
+    )
+    view = feedback_modal(request_id, ratee, locale, secret_of(services), services.settings.feedback_competencies)
     client.views_open(trigger_id=payload.trigger_id(body), view=view)
 
 
 def on_feedback_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    """A forged or someone else's request is refused under the first rating; a rating left out, under its own."""
     services = services_of(context)
     values = payload.state_values(view)
-    first = next((b for b in values if b.startswith("c_")), "comment")
     request_id = payload.optional_id(verify(secret_of(services), payload.private_metadata(view)))
-    with session_scope(services.engine) as session:
-        rater = person_by_slack_id(session, slack_id=payload.user_id(body))
-        locale = rater.locale if rater else None
+    with shown_under(next((b for b in values if b.startswith("c_")), "comment")):
         if request_id is None:
-            ack(response_action="errors", errors={first: i18n.t("fb_tampered", locale)})
-            return
-        try:
-            if rater is None:
-                raise Refusal("fb_not_invited")
-            request, ratee = request_for(session, request_id=request_id, rater=rater, now=services.clock())
-        except Refusal as refusal:
-            ack(response_action="errors", errors={first: refusal_text(refusal, locale)})
-            return
-        ratings: dict[str, int] = {}
-        errors: dict[str, str] = {}
-        for competency in scales(services.settings.feedback_competencies):
-            level = payload.selected(values, f"c_{competency}", "level")
-            if level not in {"1", "2", "3", "4", "5"}:
-                errors[f"c_{competency}"] = i18n.t("fb_pick", locale)
-            else:
-                ratings[competency] = int(level)
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        comment = payload.input_text(values, "comment", "text")[:3000]
-        replaced = save_response(session, request=request, ratings=ratings, comment=comment, now=services.clock())
-        thanks = i18n.t("fb_replaced" if replaced else "fb_saved", locale, ratee=escape(ratee.name))
-        to = Recipient(rater.slack_id, rater.dm_channel_id)
+            raise Refusal("fb_tampered")
+        competencies = scales(services.settings.feedback_competencies)
+        levels = {c: payload.selected(values, f"c_{c}", "level") for c in competencies}
+        comment = payload.input_text(values, "comment", "text")
+        answered = answer(
+            services,
+            rater_slack_id=payload.user_id(body),
+            request_id=request_id,
+            levels=levels,
+            comment=comment,
+            now=services.clock(),
+        )
+    locale = answered.rater.locale
+    if answered.unpicked:
+        ack(response_action="errors", errors={f"c_{c}": i18n.t("fb_pick", locale) for c in answered.unpicked})
+        return
     ack()
-    services.gateway.send(services.gateway.dm(to), Notice("fb_plain", {"text": thanks}), locale=locale or "en-US")
+    thanks = i18n.t("fb_replaced" if answered.replaced else "fb_saved", locale, ratee=escape(answered.ratee))
+    services.gateway.send(services.gateway.dm(answered.rater), Notice("fb_plain", {"text": thanks}), locale=locale)
 
 
 @render.register
@@ -329,9 +248,7 @@ def _confirm_nominees(message: ConfirmNominees, locale: str) -> Rendered:
 def on_nominate_open(ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     ack()
     services = services_of(context)
-    with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=payload.user_id(body))
-        locale = person.locale if person else "en-US"
+    locale = locale_of(services, payload.user_id(body)) or "en-US"
     view = View(
         type="modal",
         callback_id="feedback_nominees",
@@ -356,41 +273,20 @@ def on_nominees(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: B
     picked = payload.element(payload.state_values(view), "peers", "users").get("selected_users") or []
     if not isinstance(picked, list) or not all(isinstance(u, str) for u in picked):
         raise BadRequest("peers", field="peers")
-    with session_scope(services.engine) as session:
-        ratee = person_by_slack_id(session, slack_id=payload.user_id(body))
-        locale = ratee.locale if ratee else None
-        if ratee is None or cycle_id is None:
-            ack(response_action="errors", errors={"peers": i18n.t("fb_tampered", locale)})
-            return
-        nominees = [p for p in (person_by_slack_id(session, slack_id=u) for u in picked) if p is not None]
-        try:
-            added = nominate(session, ratee=ratee, cycle_id=cycle_id, nominees=nominees, now=services.clock())
-        except Refusal as refusal:
-            ack(response_action="errors", errors={"peers": refusal_text(refusal, locale)})
-            return
-        manager = manager_of(session, ratee)
-        note = ConfirmNominees(cycle_id, ratee.slack_id, [p.slack_id for p in added]) if added and manager else None
-        target = (manager.dm_channel_id, manager.slack_id, manager.locale) if manager else None
+    with shown_under("peers"):
+        done = nominate_peers(
+            services, ratee_slack_id=payload.user_id(body), cycle_id=cycle_id, picked=picked, now=services.clock()
+        )
     ack()
-    if note is not None and target is not None:
-        services.gateway.send(services.gateway.dm(Recipient(target[1], target[0])), note, locale=target[2])
+    if done.note is not None and done.manager is not None:
+        services.gateway.send(services.gateway.dm(done.manager), done.note, locale=done.manager.locale)
 
 
 def on_confirm_nominees(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ack()
     services = services_of(context)
-    value = payload.action_value(body)
-    with session_scope(services.engine) as session:
-        manager = person_by_slack_id(session, slack_id=payload.user_id(body))
-        locale = manager.locale if manager else None
-        try:
-            ident = payload.optional_id(value)
-            if manager is None or ident is None:
-                raise Refusal("fb_not_manager")
-            count = confirm_nominations(session, manager=manager, cycle_id=ident, now=services.clock())
-        except Refusal as refusal:
-            respond(text=refusal_text(refusal, locale), response_type="ephemeral", replace_original=False)
-            return
+    cycle_id = payload.optional_id(payload.action_value(body))
+    count, locale = confirm_peers(services, manager_slack_id=payload.user_id(body), cycle_id=cycle_id, now=services.clock())
     send_pending(services, services.clock())
     respond(text=i18n.tn("fb_confirmed", count, locale), response_type="ephemeral", replace_original=False)
 

@@ -14,6 +14,7 @@ time.
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import shutil
 from concurrent.futures import ThreadPoolExecutor
@@ -238,29 +239,59 @@ def _kudos(slack: SlackStandIn, driver: SlackDriver) -> None:
     share = next((b for b in answer.get("blocks", []) if b.get("type") == "actions"), None)
     if share is not None:
         driver.click("U102", "kudos_share", share["elements"][0]["value"])
-        slack.wait_for(lambda calls: any("gave kudos" in str(c.args.get("text")) for c in calls), timeout=10)
+        # Sales East's channel reads Chinese (organisation file ``locale``): the share goes out in it
+        slack.wait_for(lambda _: any("点赞" in str(m.get("text")) for m in slack.posted("C0EAST")), timeout=10)
 
 
 def _quarter_end(services: Services, slack: SlackStandIn, driver: SlackDriver, clock: SimClock) -> None:
-    """The quarter's drafts went to the managers on 2 January: Chen Jie adjusts one with a reason and releases the
-    team; a second release is refused; the star proposal is confirmed and only then announced."""
+    """The quarter's drafts went to the managers on 2 January: Chen Jie adjusts Li Wei's with the Adjust button
+    (an out-of-range score is refused in the modal, then a score with its reason), releases it with the Release
+    button (after Slack's confirm dialog) and the rest of the team with the slash command; a second release is
+    refused; the star proposal is confirmed and only then announced."""
     from sqlmodel import col, select
 
     from bot.monthly_jobs import deliver_released
     from storage.tables import Recognition, Team
 
     clock.now = datetime(2027, 1, 4, 2, tzinfo=UTC)
-    _say_command(driver, "U0EASTMGR", "eval", "D0EASTMGR")
-    _say_command(driver, "U0EASTMGR", "eval adjust <@U101|li.wei> 130% great attitude", "D0EASTMGR")
-    _say_command(
-        driver,
-        "U0EASTMGR",
-        "eval adjust <@U101|li.wei> 60% closed the Xinhua contract on 30 Dec, after the data cut-off",
-        "D0EASTMGR",
-    )
-    _say_command(driver, "U0EASTMGR", "eval release team", "D0EASTMGR")
+    drafts = next(
+        (m for m in reversed(slack.posted("D0EASTMGR")) if "eval_adjust" in str(m.get("blocks"))), None
+    )  # the drafts DM of 2 January
+    buttons = _draft_buttons(drafts, "U101") if drafts else {}
+    if "eval_adjust" not in buttons:  # a run too short to reach the quarter's end: nothing to review
+        _say_command(driver, "U0EASTMGR", "eval", "D0EASTMGR")
+        return
+    driver.click("U0EASTMGR", "eval_adjust", buttons["eval_adjust"]["value"], message=drafts)
+    opened = slack.calls_to("views.open")[-1].args["view"]
+    view: dict[str, Any] = json.loads(opened) if isinstance(opened, str) else opened
+    print("\n== Chen Jie clicks [" + buttons["eval_adjust"]["text"]["text"] + "] under Li Wei's draft; a modal opens:")
+    for line in blocks_as_text(view.get("blocks", []), ""):
+        print(f"      {line}")
+    for score, reason in (("130%", "great attitude"), ("115%", "closed the Xinhua contract on 30 Dec, after the data cut-off")):
+        values = {
+            "score": {"v": {"type": "plain_text_input", "value": score}},
+            "reason": {"v": {"type": "plain_text_input", "value": reason}},
+        }
+        _, answer = driver.submit("U0EASTMGR", "eval_adjust", values, private_metadata=view["private_metadata"])
+        print(f"\n== Chen Jie submits {score} ({reason}):")
+        if answer.get("response_action") == "errors":
+            for line in answer["errors"].values():
+                print(f"      (in the modal) {line}")
+        else:
+            for line in blocks_as_text(answer.get("view", {}).get("blocks", []), ""):
+                print(f"      {line}")
+    release = buttons["eval_release"]
+    for attempt in ("", " again"):
+        confirm = release.get("confirm", {})
+        print(
+            f"\n== Chen Jie clicks [{release['text']['text']}]{attempt}; Slack asks "
+            f'"{confirm.get("title", {}).get("text", "")} {confirm.get("text", {}).get("text", "")}"; he confirms:'
+        )
+        driver.click("U0EASTMGR", "eval_release", release["value"], message=drafts)
+        print(f"      {slack.calls_to('response_url')[-1].args.get('text', '')}")
+        deliver_released(services, clock.now)
+    _say_command(driver, "U0EASTMGR", "eval release team", "D0EASTMGR")  # the slash commands work too
     deliver_released(services, clock.now)
-    _say_command(driver, "U0EASTMGR", "eval release <@U101|li.wei>", "D0EASTMGR")
     with session_scope(services.engine) as session:
         east = session.exec(select(Team).where(Team.name == "Sales East")).one()
         star = session.exec(
@@ -269,8 +300,18 @@ def _quarter_end(services: Services, slack: SlackStandIn, driver: SlackDriver, c
         star_id = star.id if star else None
     if star_id is not None:
         driver.click("U0EASTMGR", "star_confirm", str(star_id))
-        slack.wait_for(lambda calls: any("Star of" in str(c.args.get("text")) for c in calls), timeout=10)
+        slack.wait_for(lambda calls: any("之星" in str(c.args.get("text")) for c in calls), timeout=10)
     _say_command(driver, "U0ADMIN", "eval", "D0ADMIN")
+
+
+def _draft_buttons(message: dict[str, Any], slack_id: str) -> dict[str, dict[str, Any]]:
+    """The buttons under one person's draft in a drafts message, by action id (none when it has none)."""
+    blocks = message.get("blocks") or []
+    for i, block in enumerate(blocks[:-1]):
+        text = str((block.get("text") or {}).get("text", ""))
+        if block.get("type") == "section" and f"<@{slack_id}>" in text and blocks[i + 1].get("type") == "actions":
+            return {e["action_id"]: e for e in blocks[i + 1].get("elements", [])}
+    return {}
 
 
 def _agree_kpis(services: Services, slack: SlackStandIn, driver: SlackDriver) -> None:
@@ -301,6 +342,8 @@ def _agree_kpis(services: Services, slack: SlackStandIn, driver: SlackDriver) ->
             values[f"kpi{i}_{field}"] = {
                 "v": {"type": kind, "value": value, "selected_option": {"value": value} if value else None}
             }
+    # revenue watched with the complaint rate (the gaming watch, as the org file's watch_with)
+    values["kpi0_watch"] = {"v": {"type": "multi_static_select", "selected_options": [{"value": "Complaint rate"}]}}
     values["period_end"] = {"v": {"type": "plain_text_input", "value": "end of Q1 2027"}}
     values["forbidden"] = {"v": {"type": "plain_text_input", "value": "No discounts below cost to hit the number"}}
     secret = services.settings.slack_signing_secret.get_secret_value() if services.settings.slack_signing_secret else ""
@@ -557,4 +600,7 @@ def blocks_as_text(blocks: list[dict[str, Any]], fallback: str) -> list[str]:
             lines.append("  ".join(f"[{e.get('text', {}).get('text', '')}]" for e in block.get("elements", [])))
         elif kind == "divider":
             lines.append("---")
+        elif kind == "input":  # a modal's field: its label, and the hint under it
+            hint = (block.get("hint") or {}).get("text")
+            lines.append(f"{(block.get('label') or {}).get('text', '')}: ____" + (f"  ({hint})" if hint else ""))
     return lines

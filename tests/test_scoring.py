@@ -41,3 +41,25 @@ def test_a_rating_counts_from_one_at_the_period_end() -> None:
     assert kpi_state(spec, list(zip(weeks, [3, 3], strict=True)), Q4[1]).target_attainment == pytest.approx(2 / 3)
     assert kpi_state(spec, list(zip(weeks, [4, 4], strict=True)), Q4[1]).target_attainment == 1.0
     assert kpi_state(spec, list(zip(weeks, [1, 1], strict=True)), Q4[1]).target_attainment == 0.0
+
+
+def test_split_totals_in_one_pass_equal_weighted_total_of_each_part_to_the_last_bit() -> None:
+    """split_totals adds up in one pass (it runs for every member of /kpi team): the same figures as weighted_total."""
+    import random
+
+    rng = random.Random(10)
+    for _ in range(500):
+        items = [
+            (
+                None if rng.random() < 0.2 else rng.uniform(-0.5, 2.0),
+                rng.choice([5, 10.0, 12.5, 33.3]),
+                rng.choice(["result", "behaviour"]),
+            )
+            for _ in range(rng.randint(0, 6))
+        ]
+        totals = split_totals(items)
+        assert totals == {
+            "total": weighted_total([(a, w) for a, w, _ in items]),
+            "result": weighted_total([(a, w) for a, w, kind in items if kind == "result"]),
+            "behaviour": weighted_total([(a, w) for a, w, kind in items if kind == "behaviour"]),
+        }

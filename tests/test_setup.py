@@ -108,6 +108,9 @@ def test_propose_counter_accept_creates_kpis_from_the_next_period(bot: Harness) 
     proposal_id = to_manager["blocks"][-1]["elements"][0]["value"]
     assert "no over-promising" in json.dumps(to_manager["blocks"])
     bot.click("U002", "proposal_agree", proposal_id)  # the person cannot approve their own round
+    assert bot.slack.wait_for(
+        lambda _: any("Only the person and their manager" in str(c.args.get("text")) for c in bot.slack.calls_to("response_url"))
+    )
     bot.click("U003", "proposal_agree", proposal_id)  # nor can a colleague
     with session_scope(bot.engine) as session:
         assert session.get(KpiProposal, int(proposal_id)).status == "open"

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, event
 from sqlmodel import select
 
 from benchmarks.setup import build_org
+from bot.periods import week_key
 from bot.services import Services
 from bot.team_view import team_summary
 from handlers.render.team import team_blocks
@@ -228,3 +229,71 @@ def test_app_home_for_a_manager_of_several_teams_shows_them_all_within_limits(en
     text = json.dumps(view)
     assert len(view["blocks"]) <= 100
     assert all(f"Team {t}" in text for t in range(5))
+
+
+# Owners on three clocks at 05:00 UTC on Monday 30 Nov: Los Angeles is still on Sunday (W48), Kiritimati
+# (UTC+14) is on Monday evening (W49). Q4 starts on a Thursday (its first week is that of Mon 28 Sep).
+ZONES = ("UTC", "America/Los_Angeles", "Pacific/Kiritimati")
+EARLY_MONDAY = datetime(2026, 11, 30, 5, tzinfo=UTC)
+KPI_SHAPES = (  # (name, unit, aggregate, direction, target, baseline)
+    ("Revenue", "USD", "sum", "higher", 1000.0, None),
+    ("Downtime", "hours", "sum", "lower", 13.0, None),
+    ("Complaint rate", "percent", "average", "lower", 1.0, 2.0),
+    ("Backlog", "count", "latest", "lower", 0.0, None),
+    ("Pipeline", "count", "latest", "higher", 40.0, 10.0),
+    ("Coaching", "rating", "latest", "higher", 4.0, None),
+)
+
+
+def _weeks_of(shape: int, owner: int) -> list[tuple[date, float]]:
+    """Weekly values with gaps, negatives, a week before the period and one in the week of 30 Nov (halves: sums exact)."""
+    weeks: list[tuple[date, float]] = []
+    monday = date(2026, 9, 21)  # the week before Q4's first: never counts
+    for i in range(11):
+        if (i + shape + owner) % 4 != 3:  # a gap every fourth week, somewhere else for each KPI
+            value = 3.5 if KPI_SHAPES[shape][1] == "rating" else (i * 1.5 - 4) * (shape + 1) * (-1) ** shape
+            weeks.append((monday + timedelta(weeks=i), value))
+    return weeks
+
+
+def test_sql_figures_give_exactly_what_kpi_state_gives_from_the_weekly_rows(engine: Engine) -> None:
+    """/kpi team has the database add up each KPI's counted weeks (bot.team_view); every state must equal
+    kpi_state over the same KPI's weekly rows (what /kpi me and the prompt use), whatever the owner's clock."""
+    from bot.kpi_state import KpiSpec, kpi_state, reporting_moment, states_for
+    from bot.team_view import kpi_progress
+
+    with session_scope(engine) as session:
+        team = Team(name="Clocks")
+        session.add(team)
+        session.flush()
+        for owner, zone in enumerate(ZONES):
+            person = Person(slack_id=f"U0CLOCK{owner}", name=f"Clock {owner}", tz=zone, team_id=team.id)
+            session.add(person)
+            session.flush()
+            periods = [("2026-Q4", date(2026, 10, 1), date(2026, 12, 31)), ("2026-11", date(2026, 11, 1), date(2026, 11, 30))]
+            for shape, (name, unit, how, direction, target, baseline) in enumerate(KPI_SHAPES):
+                for label, first, last in periods[: 2 if shape < 2 else 1]:
+                    kpi = Kpi(
+                        owner_id=person.id, name=f"{name} {label}", unit=unit, direction=direction, target=target,
+                        baseline=baseline, period=label, period_start=first, period_end=last, aggregate=how, weight=10,
+                    )  # fmt: skip
+                    session.add(kpi)
+                    session.flush()
+                    for monday, value in _weeks_of(shape, owner):
+                        session.add(Measurement(kpi_id=kpi.id, period_key=week_key(monday), week_start=monday, value=value))
+            session.add(Kpi(owner_id=person.id, name="Nothing yet", unit="count", target=5, period="2026-Q4",
+                            period_start=date(2026, 10, 1), period_end=date(2026, 12, 31), weight=5))  # fmt: skip
+        session.flush()
+        kpis = {k.id: k for k in session.exec(select(Kpi)).all()}
+        for now in (EARLY_MONDAY, NOON_30_NOV, datetime(2026, 11, 29, 12, tzinfo=UTC)):
+            shown = kpi_progress(session, team_id=team.id, now=now)
+            expected = states_for(session, [kpis[p.kpi_id] for _, p in shown], now=now)
+            assert len(shown) >= len(ZONES) * len(KPI_SHAPES)
+            assert {p.kpi_id: p.state for _, p in shown} == expected
+        by_rows: dict[int, list[tuple[date, float]]] = {}
+        for m in session.exec(select(Measurement)).all():
+            by_rows.setdefault(m.kpi_id, []).append((m.week_start, m.value))
+        for _, progress in kpi_progress(session, team_id=team.id, day=date(2026, 11, 30)):
+            spec = KpiSpec.of(kpis[progress.kpi_id])
+            assert progress.state == kpi_state(spec, by_rows.get(progress.kpi_id, []), reporting_moment(spec, date(2026, 11, 30)))
+    assert any(s.weeks_reported for s in expected.values()) and any(s.forecast and s.forecast < 0 for s in expected.values())

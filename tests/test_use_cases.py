@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
+
 import pytest
 from sqlmodel import select
 
@@ -9,13 +12,15 @@ from bot.refusal import Mentions, Names, Refusal
 from bot.services import Services
 from bot.use_cases.asker import asker, locale_of
 from bot.use_cases.charts import my_chart, team_chart
+from bot.use_cases.checkin import confirm, go_away, open_form, save_form, skip, snooze
+from bot.use_cases.feedback import Started, answer, close_round, invitation, round_results, start_rounds, unsolicited
 from bot.use_cases.goals import goals_for
 from bot.use_cases.me import my_page
 from bot.use_cases.review import decide_review, digest, reweight
 from bot.use_cases.team import check_team, team_overview
 from handlers.errors import refusal_text
 from storage.engine import session_scope
-from storage.tables import Kpi, KpiProposal, KpiReview, Person, Team
+from storage.tables import Checkin, FeedbackResponse, Kpi, KpiProposal, KpiReview, Measurement, Person, Team
 
 
 def _person(services: Services, slack_id: str) -> Person:
@@ -123,3 +128,114 @@ def test_reweight_checks_the_form_and_proposes_to_each_member(services: Services
         assert session.exec(select(KpiProposal)).all() == []
     done = reweight(services, slack_id="U0MGR", team_id=team_id, listed_digest=listed_digest, typed=["0", "40", "60"], now=now)
     assert done.manager.slack_id == "U0MGR" and {m.slack_id for m, _ in done.proposals} == {"U001", "U002", "U003"}
+
+
+def _checkin(services: Services, slack_id: str = "U001") -> int:
+    from bot.periods import week_key
+
+    with session_scope(services.engine) as session:
+        person = session.exec(select(Person).where(Person.slack_id == slack_id)).one()
+        checkin = Checkin(person_id=person.id or 0, period_key=week_key(services.clock().date()), status="prompted")
+        session.add(checkin)
+        session.flush()
+        return checkin.id or 0
+
+
+def _status(services: Services, checkin_id: int) -> str:
+    with session_scope(services.engine) as session:
+        found = session.get(Checkin, checkin_id)
+        assert found is not None
+        return str(found.status)
+
+
+def test_only_the_owner_acts_on_a_checkin(services: Services, org: None) -> None:
+    ident, now = _checkin(services), services.clock()
+
+    def refused(act: Callable[..., object], **kw: object) -> str:
+        with pytest.raises(Refusal) as caught:
+            act(services, **kw)
+        return caught.value.key
+
+    for slack_id, checkin_id in [("U002", ident), ("U0NOBODY", ident), ("U001", ident + 999), ("U001", None)]:
+        mine = {"slack_id": slack_id, "checkin_id": checkin_id}
+        assert refused(skip, **mine) == refused(snooze, now=now, **mine) == "not_yours"
+        assert refused(confirm, now=now, **mine) == refused(open_form, now=now, **mine) == "not_yours"
+    assert _status(services, ident) == "prompted"
+    form = open_form(services, slack_id="U001", checkin_id=ident, now=now)
+    assert form.checkin_id == ident and [line.name for line in form.lines] == ["Revenue", "New customers", "Complaint rate"]
+    assert snooze(services, slack_id="U001", checkin_id=ident, now=now) == "en-US" and _status(services, ident) == "snoozed"
+
+
+def test_the_form_stores_numbers_and_names_the_ones_that_are_not(services: Services, org: None) -> None:
+    ident, now = _checkin(services), services.clock()
+    form = open_form(services, slack_id="U001", checkin_id=ident, now=now)
+    revenue, customers, rate = (str(line.kpi_id) for line in form.lines)
+    with pytest.raises(Refusal) as refused:
+        save_form(services, slack_id="U002", checkin_id=ident, typed={revenue: "1"}, now=now)
+    assert refused.value.key == "form_not_yours"
+    wrong = save_form(
+        services, slack_id="U001", checkin_id=ident, typed={revenue: "45000", customers: "lots", rate: "inf"}, now=now
+    )
+    assert sorted(wrong.not_numbers) == sorted([customers, rate]) and wrong.outgoing == []
+    with session_scope(services.engine) as session:
+        assert session.exec(select(Measurement)).all() == []
+    saved = save_form(services, slack_id="U001", checkin_id=ident, typed={revenue: "45000", customers: ""}, now=now)
+    assert saved.not_numbers == [] and saved.outgoing and _status(services, ident) == "stored"
+    with session_scope(services.engine) as session:
+        assert [m.value for m in session.exec(select(Measurement)).all()] == [45000]
+
+
+def test_time_off_must_end_after_today(services: Services, org: None) -> None:
+    today = services.clock().date()
+    for until in (None, today, today - timedelta(days=3)):
+        with pytest.raises(Refusal) as refused:
+            go_away(services, slack_id="U001", until=until, now=services.clock())
+        assert refused.value.key == "away_past"
+    go_away(services, slack_id="U0NOBODY", until=today + timedelta(days=5), now=services.clock())  # nobody: nothing to do
+    go_away(services, slack_id="U001", until=today + timedelta(days=5), now=services.clock())
+    assert _person(services, "U001").away_until == today + timedelta(days=4)
+
+
+def test_360_rounds_are_started_and_closed_by_managers_only(services: Services, org: None) -> None:
+    manager, emma, now = _person(services, "U0MGR"), _person(services, "U002"), services.clock()
+    refused = start_rounds(services, asker=emma, ratee_slack_ids=["U001"], words=["<@U001>"], now=now)
+    assert [o.key for o in refused.outcomes if isinstance(o, Refusal)] == ["fb_not_manager"]
+    with pytest.raises(Refusal) as team:
+        start_rounds(services, asker=emma, ratee_slack_ids=[], words=["team"], now=now)
+    assert team.value.key == "fb_not_manager"
+    rounds = start_rounds(
+        services, asker=manager, ratee_slack_ids=["U001", "U0NOBODY"], words=["<@U001>", "<@U0NOBODY>"], now=now
+    )
+    started, unknown = rounds.outcomes
+    assert isinstance(started, Started) and started.ratee == "Li Wei" and started.invited >= 1
+    assert isinstance(unknown, Refusal) and unknown.key == "fb_unknown_person" and rounds.closes > now
+    for who, ratee, key in [(emma, "U001", "fb_not_manager"), (manager, "U0NOBODY", "fb_unknown_person")]:
+        with pytest.raises(Refusal) as caught:
+            round_results(services, asker=who, ratee_slack_id=ratee)
+        assert caught.value.key == key
+    assert round_results(services, asker=manager, ratee_slack_id="U001").released is None
+    with pytest.raises(Refusal) as closing:
+        close_round(services, asker=emma, ratee_slack_id="U001", now=now)
+    assert closing.value.key == "fb_close_not_allowed" and closing.value.params == {"name": "Li Wei"}
+    assert close_round(services, asker=manager, ratee_slack_id="U001", now=now).ratee.name == "Li Wei"
+
+
+def test_feedback_answers_need_a_request_of_ones_own_and_every_rating(services: Services, org: None) -> None:
+    li, now = _person(services, "U001"), services.clock()
+    with pytest.raises(Refusal) as self_rating:
+        unsolicited(services, rater=li, ratee_slack_id="U001", now=now)
+    assert self_rating.value.key == "fb_self"
+    request_id, ratee = unsolicited(services, rater=li, ratee_slack_id="U002", now=now)
+    assert ratee == "Emma Brown" and invitation(services, rater_slack_id="U001", request_id=request_id, now=now)[0] == request_id
+    for slack_id, ident in [("U002", request_id), ("U001", None), ("U0NOBODY", request_id)]:
+        with pytest.raises(Refusal) as refused:
+            invitation(services, rater_slack_id=slack_id, request_id=ident, now=now)
+        assert refused.value.key == "fb_not_invited"
+    competencies = list(services.settings.feedback_competencies)
+    partial = answer(services, rater_slack_id="U001", request_id=request_id, levels={competencies[0]: "4"}, comment="", now=now)
+    assert partial.unpicked == competencies[1:] and not partial.replaced
+    with session_scope(services.engine) as session:
+        assert session.exec(select(FeedbackResponse)).all() == []
+    levels = dict.fromkeys(competencies, "4")
+    assert not answer(services, rater_slack_id="U001", request_id=request_id, levels=levels, comment="ok", now=now).replaced
+    assert answer(services, rater_slack_id="U001", request_id=request_id, levels=levels, comment="again", now=now).replaced

@@ -6,21 +6,14 @@ the slash commands (`/kpi eval adjust`, `/kpi eval release`) do the same.
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ConfirmObject,
-    InputBlock,
-    PlainTextInputElement,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmObject, SectionBlock
 from slack_sdk.models.views import View
 
 from bot import i18n
 from bot.evaluation_review import DraftRow
 from bot.formats import format_share
 from handlers.render.escape import clip, escape
+from handlers.render.inputs import text_input
 
 ADJUST_ACTION, RELEASE_ACTION = "eval_adjust", "eval_release"
 ADJUST_VIEW = "eval_adjust"
@@ -63,25 +56,21 @@ def adjust_modal(
 ) -> View:
     """The score (0-120%) and the required reason; what is wrong comes back beside the field."""
     intro = i18n.t("eval_modal_intro", locale, name=escape(name), period=period, computed=format_share(computed, locale))
-    score = PlainTextInputElement(
-        action_id="v",
-        max_length=10,
-        initial_value=format_share(adjusted, "en-US") if adjusted is not None else None,
-        placeholder=i18n.t("eval_modal_score_placeholder", locale),
-    )
-    why = PlainTextInputElement(action_id="v", multiline=True, max_length=1000, initial_value=reason or None)
     blocks: list[Block] = [
         SectionBlock(text=clip(intro, 3000)),
-        InputBlock(
-            block_id=SCORE_BLOCK,
-            label=i18n.t("eval_modal_score", locale),
-            element=score,
+        text_input(
+            SCORE_BLOCK,
+            i18n.t("eval_modal_score", locale),
+            max_length=10,
+            initial=format_share(adjusted, "en-US") if adjusted is not None else None,
             hint=i18n.t("eval_modal_score_hint", locale),
         ),
-        InputBlock(
-            block_id=REASON_BLOCK,
-            label=i18n.t("eval_modal_reason", locale),
-            element=why,
+        text_input(
+            REASON_BLOCK,
+            i18n.t("eval_modal_reason", locale),
+            max_length=1000,
+            initial=reason or None,
+            multiline=True,
             hint=i18n.t("eval_modal_reason_hint", locale),
         ),
     ]

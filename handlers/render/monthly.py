@@ -145,7 +145,7 @@ def _draft_line(row: DraftRow, scope: str, locale: str) -> str:
         )
     line += "\n      " + evaluation_summary(row.lines, locale)
     if row.development_list:
-        line += "\n      " + i18n.t("eval_row_development", locale, kpis=escape(", ".join(row.development_list)))
+        line += "\n      " + i18n.t("eval_row_development", locale, kpis=escape(i18n.join(row.development_list, locale)))
     return line
 
 

@@ -33,15 +33,15 @@ from handlers.render.escape import clip, escape
 MAX_KPIS_IN_MODAL = 20  # 4 inputs each: under a modal's 100 blocks
 
 
-def _names(names: list[str]) -> str:
-    return ", ".join(escape(clip(n, 100)) for n in names)
+def _names(names: list[str], locale: str) -> str:
+    return i18n.join((escape(clip(n, 100)) for n in names), locale)
 
 
 @render.register
 def _retro(message: RetroPost, locale: str) -> Rendered:
     """Team-level figures only: never one person's name or number."""
     title = i18n.t("retro_title", locale, team=escape(message.team), month=message.month)
-    blockers = ", ".join(f"{i18n.t(f'cat_{c}', locale)} {n}" for c, n in sorted(message.blockers.items())) or i18n.t(
+    blockers = i18n.join((f"{i18n.t(f'cat_{c}', locale)} {n}" for c, n in sorted(message.blockers.items())), locale) or i18n.t(
         "retro_none", locale
     )
     counts = message.status_counts
@@ -65,17 +65,20 @@ def _retro(message: RetroPost, locale: str) -> Rendered:
         )
     ]
     if message.resolution_days:
-        items = ", ".join(
-            i18n.t("rt_days", locale, category=i18n.t(f"cat_{c}", locale), days=f"{d:g}")
-            for c, d in sorted(message.resolution_days.items())
+        items = i18n.join(
+            (
+                i18n.t("rt_days", locale, category=i18n.t(f"cat_{c}", locale), days=f"{d:g}")
+                for c, d in sorted(message.resolution_days.items())
+            ),
+            locale,
         )
         lines.append(i18n.t("rt_resolution", locale, items=items))
     if message.improved:
-        lines.append(i18n.t("rt_improved", locale, names=_names(message.improved)))
+        lines.append(i18n.t("rt_improved", locale, names=_names(message.improved, locale)))
     if message.slipped:
-        lines.append(i18n.t("rt_slipped", locale, names=_names(message.slipped)))
+        lines.append(i18n.t("rt_slipped", locale, names=_names(message.slipped, locale)))
     if message.watch:
-        lines.append(i18n.t("rt_watch", locale, names=_names(message.watch)))
+        lines.append(i18n.t("rt_watch", locale, names=_names(message.watch, locale)))
     blocks: list[Block] = [
         HeaderBlock(text=title[:150]),
         SectionBlock(text=body),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
 from bot import i18n
@@ -42,21 +44,54 @@ def bar(fraction: float | None, width: int = 8, *, label: bool = True) -> str:
 
 def figures(state: KpiState, unit: str, locale: str) -> str:
     """ "on pace 112% (131k CNY by 25 Oct) · of target 24%": the two labelled figures every view shows."""
-    return i18n.t(
-        "figures",
-        locale,
-        pace=format_share(state.pace_attainment, locale),
-        on_pace=format_value(nice(state.on_pace), unit, locale),
-        day=format_day(state.moment, locale),
-        target=format_share(state.target_attainment, locale),
-    )
+    return KpiLines(locale).figures(state, unit)
 
 
 def kpi_line(kpi: KpiProgress, locale: str = "en-US") -> str:
     """Icon, name, a bar of "of target", value so far / target, then on pace and of target in words."""
-    head = f"{STATUS_ICON[kpi.status]} {escape(local_name(kpi.name, kpi.names, locale))} `{bar(kpi.attainment, label=False)}` "
-    amounts = f"{format_value(kpi.actual, kpi.unit, locale)} / {format_value(kpi.target, kpi.unit, locale)}"
-    return f"{head}{amounts} · {figures(kpi.state, kpi.unit, locale)}"
+    return KpiLines(locale).line(kpi)
+
+
+class KpiLines:
+    """KPI lines in one reader's language, for a whole view: the text template is looked up once and each
+    amount, share and day formatted once (a team view has 150 lines whose targets and days recur)."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+        self.template = i18n.t("figures", locale, pace="{pace}", on_pace="{on_pace}", day="{day}", target="{target}")
+        self._amounts: dict[tuple[float | None, str], str] = {}
+        self._shares: dict[int | None, str] = {}
+        self._days: dict[date, str] = {}
+
+    def amount(self, value: float | None, unit: str) -> str:
+        text = self._amounts.get((value, unit))
+        if text is None:
+            text = self._amounts[value, unit] = format_value(value, unit, self.locale)
+        return text
+
+    def share(self, value: float | None) -> str:
+        percent = None if value is None else round(value * 100)  # what format_share shows: a whole percent
+        text = self._shares.get(percent)
+        if text is None:
+            text = self._shares[percent] = format_share(value, self.locale)
+        return text
+
+    def figures(self, state: KpiState, unit: str) -> str:
+        day = self._days.get(state.moment)
+        if day is None:
+            day = self._days[state.moment] = format_day(state.moment, self.locale)
+        return self.template.format(
+            pace=self.share(state.pace_attainment),
+            on_pace=self.amount(nice(state.on_pace), unit),
+            day=day,
+            target=self.share(state.target_attainment),
+        )
+
+    def line(self, kpi: KpiProgress) -> str:
+        name = escape(local_name(kpi.name, kpi.names, self.locale))
+        head = f"{STATUS_ICON[kpi.status]} {name} `{bar(kpi.attainment, label=False)}` "
+        amounts = f"{self.amount(kpi.actual, kpi.unit)} / {self.amount(kpi.target, kpi.unit)}"
+        return f"{head}{amounts} · {self.figures(kpi.state, kpi.unit)}"
 
 
 def legend_block(locale: str) -> ContextBlock:
@@ -64,20 +99,19 @@ def legend_block(locale: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=i18n.t("legend", locale))])
 
 
-def member_text(member: MemberRow, locale: str) -> str:
+def member_text(member: MemberRow, locale: str, lines: KpiLines | None = None) -> str:
     state = CHECKIN_ICON.get(member.checkin, ":hourglass:")
-    scores = i18n.t(
-        "member_scores", locale, pace=format_share(member.pace_score, locale), score=format_share(member.score, locale)
-    )
+    writer = lines or KpiLines(locale)
+    scores = i18n.t("member_scores", locale, pace=writer.share(member.pace_score), score=writer.share(member.score))
     head = f"{state} *{escape(member.name)}* · {scores}"
     if member.missed_streak >= 2:
         head += " · :rotating_light: " + i18n.t("team_missed", locale, n=member.missed_streak)
-    lines = [head, *(f"    {kpi_line(k, locale)}" for k in member.kpis)]
+    text = [head, *(f"    {writer.line(k)}" for k in member.kpis)]
     if member.blockers:
-        lines.append(
+        text.append(
             "    :construction: " + ", ".join(f"{i18n.t(f'cat_{c}', locale)} {n}" for c, n in sorted(member.blockers.items()))
         )
-    return "\n".join(lines)
+    return "\n".join(text)
 
 
 def overview_blocks(summary: TeamSummary, locale: str, *, shared: bool = False) -> list[Block]:
@@ -128,11 +162,12 @@ def team_blocks(summary: TeamSummary, locale: str, *, limit: int = MESSAGE_BLOCK
             )
         )
     room = limit - len(blocks) - len(footer) - 1
+    lines = KpiLines(locale)  # one for the whole view: its templates and figures are shared by every member
     packed: list[str] = []
     current = ""
     shown = 0
     for member in summary.members:
-        text = clip(member_text(member, locale), SECTION_TEXT)
+        text = clip(member_text(member, locale, lines), SECTION_TEXT)
         if current and len(current) + len(text) + 2 > SECTION_TEXT:
             if len(packed) + 1 >= room:
                 break

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.tables._columns import json_dict, nullable_timestamp, utc_timestamp
@@ -57,7 +57,11 @@ class Checkin(SQLModel, table=True):
 class Measurement(SQLModel, table=True):
     """The value of one KPI for one week; re-reporting replaces it, never duplicates it."""
 
-    __table_args__ = (UniqueConstraint("kpi_id", "period_key", name="uq_measurement_kpi_period"),)
+    __table_args__ = (
+        UniqueConstraint("kpi_id", "period_key", name="uq_measurement_kpi_period"),
+        # /kpi team adds up each KPI's weeks and reads its latest ones from this index alone (migration 0019)
+        Index("ix_measurement_kpi_week_value", "kpi_id", "week_start", "value"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     kpi_id: int = Field(foreign_key="kpi.id", index=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.tables._columns import json_dict, json_list, nullable_timestamp, utc_timestamp
@@ -84,7 +84,11 @@ class Goal(SQLModel, table=True):
 class Kpi(SQLModel, table=True):
     """One KPI of one person for one period, SMART by construction (see bot.smart)."""
 
-    __table_args__ = (UniqueConstraint("owner_id", "name", "period", name="uq_kpi_owner_name_period"),)
+    __table_args__ = (
+        UniqueConstraint("owner_id", "name", "period", name="uq_kpi_owner_name_period"),
+        # a team's current KPIs without reading each owner's past periods (/kpi team, goals, retro; migration 0019)
+        Index("ix_kpi_owner_status_period", "owner_id", "status", "period_end", "period_start"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="person.id", index=True)
