@@ -6,7 +6,7 @@ the KPIs a retro asked about (``retro_ask.kpis``) and messages waiting in the ou
 Both are rewritten; ``downgrade`` writes the old name back. No column changes.
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0019
 Create Date: 2026-11-30 18:30:00.000000
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0018'
-down_revision: str | None = '0015'
+down_revision: str | None = '0019'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
