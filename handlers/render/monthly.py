@@ -35,11 +35,11 @@ def evaluation_summary(lines: list[tuple[str, float | None]], locale: str) -> st
     facts = summary(lines)
     if "best" not in facts:
         return i18n.t("eval_summary_none", locale)
-    return i18n.t(
+    return i18n.tn(
         "eval_summary",
+        facts["n"],
         locale,
         met=facts["met"],
-        n=facts["n"],
         best=escape(facts["best"]),
         best_pct=format_share(facts["best_pct"], locale),
         worst=escape(facts["worst"]),

@@ -85,7 +85,7 @@ def _retro(message: RetroPost, locale: str) -> Rendered:
         SectionBlock(text=clip("\n".join(lines), 2900)),
     ]
     if message.missed_kpis:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=i18n.t("retro_asks", locale, n=message.missed_kpis))]))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=i18n.tn("retro_asks", message.missed_kpis, locale))]))
     return title, blocks
 
 
