@@ -5,7 +5,7 @@ Disputes raised before this stay open, with no corrected value: the manager can
 still reject them; accepting needs the owner's value, so they dispute again.
 
 Revision ID: 0020
-Revises: 0019
+Revises: 0018
 Create Date: 2026-11-30 18:00:00.000000
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 import storage.types
 
 revision: str = "0020"
-down_revision: str | None = "0019"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
