@@ -462,6 +462,8 @@ def test_the_star_proposal_weighs_kudos(bot: Harness, services: Services) -> Non
         star = session.exec(select(Recognition)).one()
         sam = session.exec(select(Person).where(Person.slack_id == "U003")).one()
     assert star.person_id == sam.id and star.reason_params == {"score": 1.2, "kudos": 1}
+    drafts = _texts(bot, "U0MGR")
+    assert "Met 1 of 1 KPI;" in drafts and "Met 2 of 2 KPIs;" in drafts  # Sam has one KPI, Emma two
     assert date(2027, 1, 2) == star.created_at.date()
 
 

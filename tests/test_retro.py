@@ -83,6 +83,7 @@ def test_the_retro_posts_once_in_the_team_language_and_follows_up_in_one_modal(b
     assert "2026-11 月度复盘" in text  # the team's language
     assert "上月行动项：已完成 1，未完成 2（逾期 1），已放弃 1" in text
     assert "流程 3 天" in text  # median of 4 and 2 days
+    assert "本月落后或有风险的 2 个 KPI 的负责人已被私下询问原因和下一步" in text  # Li Wei's two; Emma is ahead
     for private in ("Li Wei", "Emma", "10k", "U001", "legal", "late one"):
         assert private not in text  # team figures only
     asks = [p for p in bot.slack.posted(bot.slack.dm_channel("U001")) if "月度复盘" in p["text"]]
@@ -152,6 +153,8 @@ def test_the_retro_ask_shows_value_so_far_and_on_pace_as_kpi_state_does(bot: Har
     listed = json.dumps(ask["blocks"], ensure_ascii=False)
     assert "\u2022 Revenue (behind): CNY 90k so far, CNY 437k on pace by Dec 6" in listed
     assert "\u2022 New customers (behind): 4.5 so far, 18.9 on pace by Dec 6" in listed
+    post = json.dumps(bot.last_to("C0SALES")["blocks"])
+    assert "The owners of the 2 KPIs that ended the month behind or at risk have been asked privately" in post
     ask_id = next(e["value"] for b in ask["blocks"] if b["type"] == "actions" for e in b["elements"])
     bot.click("U001", "retro_answer", ask_id)
     view = bot.slack.calls_to("views.open")[-1].args["view"]
