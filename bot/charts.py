@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from bot import i18n
 from bot.checkin import nice
 from bot.formats import format_day, format_value
-from bot.kpi_state import KpiSpec, kpi_state, reporting_moment
+from bot.kpi_state import KpiSpec, KpiStatus, kpi_state, reporting_moment
 from bot.names import local_name
 from storage.tables import Kpi, Measurement, Person
 
@@ -59,7 +59,7 @@ def team_series(session: Session, *, team_id: int, day: date, locale: str | None
         select(Kpi, Measurement)
         .join(Person, col(Person.id) == Kpi.owner_id)
         .join(Measurement, col(Measurement.kpi_id) == Kpi.id)
-        .where(Person.team_id == team_id, Kpi.status == "active", Kpi.period_start <= day, Kpi.period_end >= day)
+        .where(Person.team_id == team_id, Kpi.status == KpiStatus.ACTIVE, Kpi.period_start <= day, Kpi.period_end >= day)
         .order_by(col(Measurement.week_start))
     ).all()
     grouped: dict[str, tuple[Kpi, dict[date, list[float]], set[int]]] = {}

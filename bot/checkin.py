@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -28,7 +29,25 @@ from storage.queries import admin_ids, insert_if_absent
 from storage.tables import ActionItem, Blocker, Checkin, Kpi, Measurement, Person
 from storage.types import utc_now
 
-OPEN = ("prompted", "reminded", "answering", "snoozed")
+
+class CheckinStatus(StrEnum):
+    """``Checkin.status``: where a person's week stands, from the claim to the answer (or why there is none)."""
+
+    CLAIMED = "claimed"  # a round took it; the prompt is being sent
+    PROMPTED = "prompted"
+    REMINDED = "reminded"
+    ANSWERING = "answering"  # a reply came, some KPIs are still asked
+    SNOOZED = "snoozed"
+    STORED = "stored"  # values stored, waiting for "looks right"
+    CONFIRMED = "confirmed"
+    SKIPPED = "skipped"  # the person skipped the week (or had no KPIs)
+    AWAY = "away"
+    MISSED = "missed"
+    FAILED = "failed"  # Slack could not deliver the prompt
+
+
+OPEN = (CheckinStatus.PROMPTED, CheckinStatus.REMINDED, CheckinStatus.ANSWERING, CheckinStatus.SNOOZED)
+ANSWERED = (CheckinStatus.STORED, CheckinStatus.CONFIRMED)
 CHUNK = 900  # ids per IN (...) list, well under every backend's bind-parameter limit
 YES = re.compile(
     r"^\s*(yes|y|yep|yeah|correct|right|ok|okay|confirm|对|是|是的|没错|确认|正确|好)\s*[.!。！]?\s*$", re.IGNORECASE
@@ -65,7 +84,7 @@ def open_checkin(session: Session, *, person: Person, now: datetime) -> Checkin:
     insert_if_absent(
         session,
         Checkin,
-        {"person_id": person.id, "period_key": key, "status": "answering", "claimed_at": now, "state": {}},
+        {"person_id": person.id, "period_key": key, "status": CheckinStatus.ANSWERING, "claimed_at": now, "state": {}},
     )
     checkin = session.exec(select(Checkin).where(Checkin.person_id == person.id, Checkin.period_key == key)).one()
     return checkin
@@ -220,7 +239,7 @@ def _handle_check_in(session: Session, *, person: Person, text: str, ts: str, no
     if not kpis:
         return [Outgoing(Notice("no_kpis"), locale)]
     if SKIP.match(text or ""):
-        checkin.status = "skipped"
+        checkin.status = CheckinStatus.SKIPPED
         return [Outgoing(Notice("skipped"), locale)]
     state = dict(checkin.state or {})
     pending: list[dict[str, Any]] = list(state.get("pending", []))
@@ -249,7 +268,7 @@ def _handle_check_in(session: Session, *, person: Person, text: str, ts: str, no
         monday = week_start_of_key(checkin.period_key)
         this_week_off = week_is_away(person.away_from, person.away_until, week_monday=monday, prompt_day=today)
         if not reading.values and this_week_off:
-            checkin.status = "away"
+            checkin.status = CheckinStatus.AWAY
             return [Outgoing(Notice("away_set", {"date": reading.away_until}), locale)]
         if not reading.values and not reading.questions_about_numbers():
             return [Outgoing(Notice("away_later", {"start": reading.away_from, "date": reading.away_until}), locale)]
@@ -266,7 +285,7 @@ def _handle_check_in(session: Session, *, person: Person, text: str, ts: str, no
     lines = kpi_lines(session, kpis, period_key=checkin.period_key)
     by_id = {line.kpi_id: line for line in lines}
     if pending:
-        checkin.status = "answering"
+        checkin.status = CheckinStatus.ANSWERING
         first = pending[0]
         understood_nothing = not (stored or new_blockers or reading.away_until or confirmed_implausible)
         if understood_nothing and all(q.kind == "missing" for q in reading.questions):
@@ -288,7 +307,7 @@ def _handle_check_in(session: Session, *, person: Person, text: str, ts: str, no
                 locale,
             ),
         ]
-    checkin.status = "stored"
+    checkin.status = CheckinStatus.STORED
     return [
         Outgoing(confirmation(session, checkin=checkin, lines=lines, notes=notes), locale),
         *warnings_after(session, person, kpis, checkin, now),
@@ -341,7 +360,7 @@ def handle_choice(session: Session, *, person: Person, checkin_id: int, kpi_id: 
     lines = kpi_lines(session, kpis, period_key=checkin.period_key)
     by_id = {line.kpi_id: line for line in lines}
     if pending:
-        checkin.status = "answering"
+        checkin.status = CheckinStatus.ANSWERING
         first = pending[0]
         message = QuestionMessage(
             checkin_id=checkin.id or 0,
@@ -353,7 +372,7 @@ def handle_choice(session: Session, *, person: Person, checkin_id: int, kpi_id: 
             options=[by_id[int(o)] for o in first.get("options", []) if int(o) in by_id],
         )
         return [*out, Outgoing(message, person.locale), *warnings_after(session, person, kpis, checkin, now)]
-    checkin.status = "stored"
+    checkin.status = CheckinStatus.STORED
     return [
         *out,
         Outgoing(confirmation(session, checkin=checkin, lines=lines), person.locale),
@@ -493,7 +512,7 @@ def confirmation(
         kpis=lines,
         blockers=blocker_lines(session, checkin=checkin),
         updated=updated,
-        confirmed=checkin.status == "confirmed",
+        confirmed=checkin.status == CheckinStatus.CONFIRMED,
         notes=notes or [],
     )
 
@@ -537,7 +556,7 @@ def mark_confirmed(session: Session, *, person: Person, checkin_id: int, now: da
     checkin = session.get(Checkin, checkin_id)
     if checkin is None or checkin.person_id != person.id:
         return None
-    checkin.status = "confirmed"
+    checkin.status = CheckinStatus.CONFIRMED
     checkin.confirmed_at = now
     return checkin
 

@@ -17,18 +17,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
 from bot.development import development as _development
 from bot.feedback import min_raters, results
-from bot.kpi_state import KpiSpec, kpi_state, local_day, reporting_moment, weekly_values
+from bot.kpi_state import KpiSpec, KpiStatus, kpi_state, local_day, reporting_moment, weekly_values
 from bot.messages import EvaluationNote, StarProposal
 from bot.periods import period_bounds
 from bot.recognition import propose_stars
 from bot.scoring import split_totals
 from storage.queries import insert_if_absent
 from storage.tables import Evaluation, Kpi, Person, Team
+
+
+class EvaluationStatus(StrEnum):
+    """``Evaluation.status``: only released evaluations ever reach their person."""
+
+    DRAFT = "draft"
+    RELEASING = "releasing"  # claimed by a release, being sent
+    RELEASED = "released"
 
 
 @dataclass
@@ -74,7 +83,9 @@ def evaluate_quarter(
     if not preview and session.exec(select(Evaluation.id).where(Evaluation.period == quarter).limit(1)).first() is not None:
         return EvaluationWork([], [])  # evaluated already (the whole quarter commits at once)
     kpis = session.exec(
-        select(Kpi).where(Kpi.period_start >= start, Kpi.period_end <= end, col(Kpi.status).in_(["active", "retired"]))
+        select(Kpi).where(
+            Kpi.period_start >= start, Kpi.period_end <= end, col(Kpi.status).in_([KpiStatus.ACTIVE, KpiStatus.RETIRED])
+        )
     ).all()
     by_owner: dict[int, list[Kpi]] = {}
     for kpi in kpis:
@@ -124,7 +135,7 @@ def evaluate_quarter(
                     "development_list": development_list,
                 },
                 "computed_at": now,
-                "status": "draft",
+                "status": EvaluationStatus.DRAFT,
                 "adjust_reason": "",
             },
         )

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from bot.evaluation import EvaluationStatus
 from bot.feedback import can_manage
 from bot.messages import EvaluationNote, Notice
 from bot.refusal import Refusal
@@ -177,7 +178,7 @@ def draft_to_adjust(session: Session, *, asker: Person, evaluation_id: int) -> t
     """The draft behind an Adjust button, checked before its modal opens (the same rules as ``adjust``)."""
     command = "/kpi eval adjust"
     evaluation, ratee = _target(session, asker=asker, ratee=None, command=command, evaluation_id=evaluation_id)
-    if evaluation.status != "draft":
+    if evaluation.status != EvaluationStatus.DRAFT:
         raise EvaluationRefused("eval_adjust_released", command, name=ratee.name, period=evaluation.period)
     return evaluation, ratee
 
@@ -215,7 +216,7 @@ def adjust(
     if not reason.strip():
         raise EvaluationRefused("eval_adjust_reason", command)
     evaluation, ratee = _target(session, asker=asker, ratee=ratee, command=command, evaluation_id=evaluation_id)
-    if evaluation.status != "draft":
+    if evaluation.status != EvaluationStatus.DRAFT:
         raise EvaluationRefused("eval_adjust_released", command, name=ratee.name, period=evaluation.period)
     evaluation.adjusted_score = round(score, 4)
     evaluation.adjust_reason = reason.strip()[:1000]
@@ -241,7 +242,7 @@ def release(
                 .join(Person, col(Person.id) == Evaluation.person_id)
                 .where(
                     Evaluation.period == period,
-                    Evaluation.status == "draft",
+                    Evaluation.status == EvaluationStatus.DRAFT,
                     col(Person.team_id).in_([t.id for t in teams]),
                     Person.id != asker.id,
                 )
@@ -251,14 +252,16 @@ def release(
             raise EvaluationRefused("eval_nothing_to_release", command)
     else:
         evaluation, ratee = _target(session, asker=asker, ratee=ratee, command=command, evaluation_id=evaluation_id)
-        if evaluation.status != "draft":
+        if evaluation.status != EvaluationStatus.DRAFT:
             when = evaluation.released_at.date().isoformat() if evaluation.released_at else ""
             raise EvaluationRefused("eval_already_released", command, name=ratee.name, period=evaluation.period, date=when)
         drafts = [evaluation]
     released = []
     for evaluation in drafts:
-        values = {"status": "releasing", "released_by_id": asker.id, "released_at": now}
-        if compare_and_set(session, Evaluation, [Evaluation.id == evaluation.id, Evaluation.status == "draft"], values):
+        values = {"status": EvaluationStatus.RELEASING, "released_by_id": asker.id, "released_at": now}
+        if compare_and_set(
+            session, Evaluation, [Evaluation.id == evaluation.id, Evaluation.status == EvaluationStatus.DRAFT], values
+        ):
             released.append(evaluation)
     if not released:
         raise EvaluationRefused("eval_nothing_to_release", command)
@@ -286,11 +289,14 @@ def note_of(evaluation: Evaluation) -> EvaluationNote:
 
 def take_released(session: Session, *, now: datetime) -> list[tuple[Person, EvaluationNote]]:
     """Released evaluations not yet delivered, claimed (releasing -> released) so each is sent once."""
-    ids = session.exec(select(Evaluation.id).where(Evaluation.status == "releasing")).all()
+    ids = session.exec(select(Evaluation.id).where(Evaluation.status == EvaluationStatus.RELEASING)).all()
     out = []
     for evaluation_id in ids:
         if not compare_and_set(
-            session, Evaluation, [Evaluation.id == evaluation_id, Evaluation.status == "releasing"], {"status": "released"}
+            session,
+            Evaluation,
+            [Evaluation.id == evaluation_id, Evaluation.status == EvaluationStatus.RELEASING],
+            {"status": EvaluationStatus.RELEASED},
         ):
             continue
         evaluation = session.get(Evaluation, evaluation_id)

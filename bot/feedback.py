@@ -15,6 +15,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
@@ -25,6 +26,14 @@ from storage.queries import compare_and_set, take_many
 from storage.tables import FeedbackCycle, FeedbackRequest, FeedbackResponse, Person, Team
 
 MIN_RATERS_FLOOR = 3
+
+
+class CycleStatus(StrEnum):
+    """``FeedbackCycle.status``: a 360 round is open until it closes, and closing releases it."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
 
 # Behaviour-anchored scales: what each level looks like, so a "4" means the same to everyone.
 COMPETENCIES: dict[str, dict[str, list[str]]] = {
@@ -201,11 +210,13 @@ def start_cycle(
     if closes_at <= now:
         raise Refusal("fb_past_date")
     open_cycle = session.exec(
-        select(FeedbackCycle).where(FeedbackCycle.ratee_id == ratee.id, FeedbackCycle.status == "open")
+        select(FeedbackCycle).where(FeedbackCycle.ratee_id == ratee.id, FeedbackCycle.status == CycleStatus.OPEN)
     ).first()
     if open_cycle is not None:
         raise Refusal("fb_already_open", name=ratee.name)
-    cycle = FeedbackCycle(ratee_id=ratee.id or 0, started_by_id=asker.id or 0, closes_at=closes_at, status="open", created_at=now)
+    cycle = FeedbackCycle(
+        ratee_id=ratee.id or 0, started_by_id=asker.id or 0, closes_at=closes_at, status=CycleStatus.OPEN, created_at=now
+    )
     session.add(cycle)
     session.flush()
     return cycle, invite(session, cycle=cycle, ratee=ratee, raters=default_raters(session, ratee=ratee), now=now, by=asker)
@@ -244,7 +255,7 @@ def take_pending_invitations(session: Session, *, now: datetime) -> list[Invitat
     rows = session.exec(
         select(FeedbackRequest.id)
         .join(FeedbackCycle, col(FeedbackCycle.id) == FeedbackRequest.cycle_id)
-        .where(col(FeedbackRequest.invited_at).is_(None), FeedbackCycle.status == "open")
+        .where(col(FeedbackRequest.invited_at).is_(None), FeedbackCycle.status == CycleStatus.OPEN)
     ).all()
     taken = take_many(session, FeedbackRequest, list(rows), [col(FeedbackRequest.invited_at).is_(None)], {"invited_at": now})
     invitations = []
@@ -266,7 +277,7 @@ def nominate(session: Session, *, ratee: Person, cycle_id: int, nominees: list[P
     cycle = session.get(FeedbackCycle, cycle_id)
     if cycle is None or cycle.ratee_id != ratee.id:
         raise Refusal("fb_not_invited")
-    if cycle.status != "open" or cycle.closes_at <= now:
+    if cycle.status != CycleStatus.OPEN or cycle.closes_at <= now:
         raise Refusal("fb_closed")
     added = []
     for nominee in nominees:
@@ -310,7 +321,7 @@ def confirm_nominations(session: Session, *, manager: Person, cycle_id: int, now
 def take_nomination_prompts(session: Session, *, now: datetime) -> list[tuple[Person, FeedbackCycle]]:
     """Open cycles whose ratee has not been asked to nominate peers yet, claimed for sending."""
     ids = session.exec(
-        select(FeedbackCycle.id).where(FeedbackCycle.status == "open", col(FeedbackCycle.nomination_asked_at).is_(None))
+        select(FeedbackCycle.id).where(FeedbackCycle.status == CycleStatus.OPEN, col(FeedbackCycle.nomination_asked_at).is_(None))
     ).all()
     taken = take_many(
         session, FeedbackCycle, list(ids), [col(FeedbackCycle.nomination_asked_at).is_(None)], {"nomination_asked_at": now}
@@ -358,7 +369,7 @@ def request_for(session: Session, *, request_id: int, rater: Person, now: dateti
         raise Refusal("fb_counted")
     if request.cycle_id is not None:
         cycle = session.get(FeedbackCycle, request.cycle_id)
-        if cycle is None or cycle.status != "open" or cycle.closes_at <= now:
+        if cycle is None or cycle.status != CycleStatus.OPEN or cycle.closes_at <= now:
             raise Refusal("fb_closed")
     ratee = check_ratee(session.get(Person, request.ratee_id), rater=rater)
     return request, ratee
@@ -378,11 +389,15 @@ def results(session: Session, *, ratee: Person, threshold: int) -> Results:
     """The ratee's latest released round, exactly as it was released; never a live count."""
     released = session.exec(
         select(FeedbackCycle)
-        .where(FeedbackCycle.ratee_id == ratee.id, FeedbackCycle.status == "closed", col(FeedbackCycle.released_at).is_not(None))
+        .where(
+            FeedbackCycle.ratee_id == ratee.id,
+            FeedbackCycle.status == CycleStatus.CLOSED,
+            col(FeedbackCycle.released_at).is_not(None),
+        )
         .order_by(col(FeedbackCycle.released_at).desc())
     ).first()
     open_round = session.exec(
-        select(FeedbackCycle).where(FeedbackCycle.ratee_id == ratee.id, FeedbackCycle.status == "open")
+        select(FeedbackCycle).where(FeedbackCycle.ratee_id == ratee.id, FeedbackCycle.status == CycleStatus.OPEN)
     ).first()
     open_until = open_round.closes_at.date().isoformat() if open_round is not None else None
     if released is None or released.released_at is None:
@@ -449,8 +464,10 @@ def compute_round(
 
 def release(session: Session, *, cycle: FeedbackCycle, threshold: int, now: datetime, by: Person | None = None) -> Release | None:
     """Close one round and freeze its result; None when another caller closed it first."""
-    values = {"status": "closed", "released_at": now, "closed_by_id": by.id if by else None}
-    if not compare_and_set(session, FeedbackCycle, [FeedbackCycle.id == cycle.id, FeedbackCycle.status == "open"], values):
+    values = {"status": CycleStatus.CLOSED, "released_at": now, "closed_by_id": by.id if by else None}
+    if not compare_and_set(
+        session, FeedbackCycle, [FeedbackCycle.id == cycle.id, FeedbackCycle.status == CycleStatus.OPEN], values
+    ):
         return None
     session.refresh(cycle)
     ratee = session.get(Person, cycle.ratee_id)
@@ -472,7 +489,9 @@ def close_now(session: Session, *, asker: Person, ratee: Person | None, threshol
         raise Refusal("fb_close_not_allowed", name=ratee.name)
     if not can_manage(session, asker=asker, ratee=ratee):
         raise Refusal("fb_close_not_allowed", name=ratee.name)
-    cycle = session.exec(select(FeedbackCycle).where(FeedbackCycle.ratee_id == ratee.id, FeedbackCycle.status == "open")).first()
+    cycle = session.exec(
+        select(FeedbackCycle).where(FeedbackCycle.ratee_id == ratee.id, FeedbackCycle.status == CycleStatus.OPEN)
+    ).first()
     done = release(session, cycle=cycle, threshold=threshold, now=now, by=asker) if cycle is not None else None
     if done is None:
         raise Refusal("fb_no_open_round", name=ratee.name)
@@ -486,7 +505,7 @@ def due_reminders(session: Session, *, now: datetime, before: timedelta = timede
         .join(FeedbackCycle, col(FeedbackCycle.id) == FeedbackRequest.cycle_id)
         .join(Person, col(Person.id) == FeedbackRequest.rater_id)
         .where(
-            FeedbackCycle.status == "open",
+            FeedbackCycle.status == CycleStatus.OPEN,
             FeedbackCycle.closes_at <= now + before,
             FeedbackCycle.closes_at > now,
             col(FeedbackRequest.reminded_at).is_(None),
@@ -510,7 +529,9 @@ def due_reminders(session: Session, *, now: datetime, before: timedelta = timede
 
 def close_cycles(session: Session, *, now: datetime, threshold: int) -> list[Release]:
     """Rounds whose closing date has come are released."""
-    due = session.exec(select(FeedbackCycle).where(FeedbackCycle.status == "open", FeedbackCycle.closes_at <= now)).all()
+    due = session.exec(
+        select(FeedbackCycle).where(FeedbackCycle.status == CycleStatus.OPEN, FeedbackCycle.closes_at <= now)
+    ).all()
     return [done for cycle in due if (done := release(session, cycle=cycle, threshold=threshold, now=now)) is not None]
 
 
@@ -518,7 +539,7 @@ def take_releases(session: Session, *, now: datetime) -> list[Release]:
     """Released rounds whose ratee was not told yet, claimed (announced_at) so only one sender tells them."""
     ids = session.exec(
         select(FeedbackCycle.id).where(
-            FeedbackCycle.status == "closed",
+            FeedbackCycle.status == CycleStatus.CLOSED,
             col(FeedbackCycle.released_at).is_not(None),
             col(FeedbackCycle.announced_at).is_(None),
         )

@@ -15,7 +15,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, bindparam
 from sqlmodel import Session, col, select
 
-from bot.messages import ActionLine, OpenBlocker
+from bot.messages import ActionLine, ActionState, OpenBlocker
 from bot.people import local_now
 from storage.tables import ActionItem, Blocker, Person, Team
 
@@ -92,12 +92,12 @@ def open_blockers(session: Session, *, person_ids: list[int], now: datetime) -> 
 
 def action_line(item: ActionItem, today: date) -> ActionLine:
     closed = item.done_at or item.dropped_at
-    state = "done" if item.done_at else "dropped" if item.dropped_at else "open"
+    state = ActionState.DONE if item.done_at else ActionState.DROPPED if item.dropped_at else ActionState.OPEN
     return ActionLine(
         item_id=_id(item.id),
         text=item.next_step,
         due=item.due.isoformat() if item.due else None,
-        overdue=state == "open" and item.due is not None and item.due < today,
+        overdue=state == ActionState.OPEN and item.due is not None and item.due < today,
         state=state,
         closed_on=_aware(closed).date().isoformat() if closed else None,
         reason=item.drop_reason,

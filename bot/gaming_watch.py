@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
+from bot.kpi_state import KpiStatus
 from bot.messages import WatchQuestion
 from storage.tables import Kpi, Measurement, Person
 
@@ -51,7 +52,7 @@ def watch_questions(session: Session, *, team_id: int, month: str, first: date, 
             col(Kpi.owner_id).in_(list(people)),
             Kpi.period_start <= last,
             Kpi.period_end >= first,
-            col(Kpi.status).in_(["active", "retired"]),
+            col(Kpi.status).in_([KpiStatus.ACTIVE, KpiStatus.RETIRED]),
         )
     ).all()
     watched = [k for k in kpis if k.watch_with and k.kind == "result"]

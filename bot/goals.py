@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from bot.kpi_state import KpiStatus
 from bot.team_view import KpiProgress, kpi_progress, visible_teams
 from storage.tables import Goal, Kpi, Person
 
@@ -42,7 +43,7 @@ class GoalTree:
 def goal_tree(session: Session, *, asker: Person, now: datetime) -> GoalTree:
     """The pyramid with each KPI as its owner's ``kpi_state`` at ``now`` (the same figures as every other view)."""
     goals = list(session.exec(select(Goal).order_by(col(Goal.id))).all())
-    kpi_goal = dict(session.exec(select(Kpi.id, Kpi.goal_id).where(Kpi.status == "active")).all())
+    kpi_goal = dict(session.exec(select(Kpi.id, Kpi.goal_id).where(Kpi.status == KpiStatus.ACTIVE)).all())
     names = dict(session.exec(select(Person.id, Person.name)).all())
     visible = _visible_owners(session, asker)
     by_goal: dict[int | None, list[tuple[int, KpiProgress]]] = defaultdict(list)

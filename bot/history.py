@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from bot.kpi_state import KpiStatus
 from bot.messages import Holiday, holiday_of
 from bot.periods import week_key, week_start, week_start_of_key
 from bot.refusal import Refusal
@@ -62,7 +63,9 @@ def kpis_in_week(session: Session, *, person_id: int, monday: date) -> list[Kpi]
     return list(
         session.exec(
             select(Kpi)
-            .where(Kpi.owner_id == person_id, Kpi.status == "active", Kpi.period_start <= sunday, Kpi.period_end >= monday)
+            .where(
+                Kpi.owner_id == person_id, Kpi.status == KpiStatus.ACTIVE, Kpi.period_start <= sunday, Kpi.period_end >= monday
+            )
             .order_by(col(Kpi.weight).desc(), col(Kpi.id))
         ).all()
     )
@@ -94,7 +97,9 @@ def past_weeks(session: Session, *, person: Person, today: date, weeks: int) -> 
     kpis = list(
         session.exec(
             select(Kpi)
-            .where(Kpi.owner_id == person_id, Kpi.status == "active", Kpi.period_start <= newest, Kpi.period_end >= oldest)
+            .where(
+                Kpi.owner_id == person_id, Kpi.status == KpiStatus.ACTIVE, Kpi.period_start <= newest, Kpi.period_end >= oldest
+            )
             .order_by(col(Kpi.weight).desc(), col(Kpi.id))
         ).all()
     )

@@ -68,8 +68,16 @@ class Status(StrEnum):
 
     ON_TRACK = "on_track"
     AT_RISK = "at_risk"
-    BEHIND = "off_track"  # the stored/rendered value predates the word "behind"; same meaning
+    BEHIND = "behind"  # stored as "off_track" before migration 0018
     NO_DATA = "no_data"
+
+
+class KpiStatus(StrEnum):
+    """A KPI row's lifecycle (``Kpi.status``), not its pace (that is ``Status``): proposed, then active, then retired."""
+
+    PROPOSED = "proposed"  # in a setup proposal, not agreed yet: asked nowhere, counted nowhere
+    ACTIVE = "active"
+    RETIRED = "retired"  # replaced mid-period (a review's reweight); its past weeks still count
 
 
 class Reason(StrEnum):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 
@@ -65,6 +66,14 @@ class OpenBlocker:
     comment: str = ""
 
 
+class ActionState(StrEnum):
+    """Where an action item stands: open until done or dropped (``ActionItem.done_at`` / ``dropped_at``)."""
+
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
 @dataclass
 class ActionLine:
     """An action item with its dates; ``state`` is open, done or dropped."""
@@ -73,7 +82,7 @@ class ActionLine:
     text: str
     due: str | None = None
     overdue: bool = False
-    state: str = "open"
+    state: str = ActionState.OPEN
     closed_on: str | None = None  # the day it was done or dropped
     reason: str = ""
 
@@ -304,7 +313,7 @@ class ChannelProblem:
 class RetroKpi:
     kpi_id: int
     name: str
-    status: str  # off_track | at_risk
+    status: str  # bot.kpi_state.Status: behind | at_risk
     names: dict[str, str] = field(default_factory=dict)  # the name per language (bot.names.local_name)
     # bot.kpi_state's figures at the month end, as every other surface shows them (asks stored before: none)
     unit: str = ""

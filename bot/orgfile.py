@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from bot.holiday_calendar import problem_with
+from bot.kpi_state import KpiStatus
 from bot.periods import PeriodError, period_bounds
 from bot.smart import KpiDraft, check_kpi, check_kpi_set
 from bot.yaml_lines import YamlError, line_of, load_fast, load_with_lines
@@ -275,7 +276,7 @@ def _cross_check(spec: OrgSpec, lines: dict[Any, int]) -> tuple[list[Problem], l
         draft = KpiDraft.from_spec(kpi)
         for rule in check_kpi(draft, today=None):
             problems.append(Problem(at("kpis", i), f"KPI '{kpi.name}': {rule}"))
-        if kpi.status == "active":
+        if kpi.status == KpiStatus.ACTIVE:
             sets.setdefault((kpi.owner, kpi.period), []).append(draft)
     for i, kpi in enumerate(spec.kpis):
         for j, partner in enumerate(kpi.watch_with):

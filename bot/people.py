@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
 
+from bot.kpi_state import KpiStatus
 from storage.tables import Kpi, Person, Team
 
 
@@ -28,7 +29,7 @@ def current_kpis(session: Session, *, person_id: int, day: date) -> list[Kpi]:
     return list(
         session.exec(
             select(Kpi)
-            .where(Kpi.owner_id == person_id, Kpi.status == "active", Kpi.period_start <= day, Kpi.period_end >= day)
+            .where(Kpi.owner_id == person_id, Kpi.status == KpiStatus.ACTIVE, Kpi.period_start <= day, Kpi.period_end >= day)
             .order_by(col(Kpi.weight).desc(), col(Kpi.id))
         ).all()
     )

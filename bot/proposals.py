@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -22,6 +23,17 @@ from bot.smart import KpiDraft, check_kpi, check_kpi_set, valid_unit
 from storage.tables import Goal, Kpi, KpiProposal, Person
 
 MAX_KPIS = 5
+
+
+class ProposalStatus(StrEnum):
+    """``KpiProposal.status``: one round of the setup conversation; only the newest round is open."""
+
+    OPEN = "open"
+    COUNTERED = "countered"  # the manager answered with another set
+    ANSWERED = "answered"  # the owner answered the manager's set
+    AGREED = "agreed"
+
+
 FIELDS = ("name", "target", "weight", "direction", "type", "goal", "source", "anchors", "names")
 KINDS = {
     "result-lagging": ("result", "lagging"),
@@ -298,14 +310,14 @@ def propose(
     if by.id != owner.id and not can_manage(session, asker=by, ratee=owner):
         raise ProposalError("prop_not_allowed")
     previous = latest_round(session, owner_id=owner.id or 0)
-    if previous is not None and previous.status == "open":
-        previous.status = "countered" if by.id != owner.id else "answered"
+    if previous is not None and previous.status == ProposalStatus.OPEN:
+        previous.status = ProposalStatus.COUNTERED if by.id != owner.id else ProposalStatus.ANSWERED
         previous.decided_at = now
     proposal = KpiProposal(
         owner_id=owner.id or 0,
         proposed_by_id=by.id or 0,
         round=(previous.round + 1) if previous else 1,
-        status="open",
+        status=ProposalStatus.OPEN,
         period=period,
         kpis=kpis,
         forbidden=forbidden,
@@ -324,13 +336,13 @@ def agree(session: Session, *, proposal_id: int, by: Person, now: datetime) -> l
     """
     proposal = session.get(KpiProposal, proposal_id)
     owner = session.get(Person, proposal.owner_id) if proposal else None
-    if proposal is None or owner is None or proposal.status != "open":
+    if proposal is None or owner is None or proposal.status != ProposalStatus.OPEN:
         raise ProposalError("prop_not_open")
     by_owner = proposal.proposed_by_id == owner.id
     allowed = can_manage(session, asker=by, ratee=owner) if by_owner else by.id == owner.id
     if not allowed:
         raise ProposalError("prop_not_allowed")
-    proposal.status, proposal.decided_at = "agreed", now
+    proposal.status, proposal.decided_at = ProposalStatus.AGREED, now
     start, end = period_bounds(proposal.period)
     goals = {g.key: g.id for g in session.exec(select(Goal)).all()}
     created = []

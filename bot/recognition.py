@@ -10,6 +10,7 @@ else.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -24,6 +25,15 @@ from storage.tables import Evaluation, Kudos, Person, Recognition, Team
 
 KUDOS_WEIGHT = 0.05  # each kudos adds 5 points to the ranking score, at most four of them count
 KUDOS_COUNTED = 4
+
+
+class RecognitionStatus(StrEnum):
+    """``Recognition.status``: the bot proposes the star of the quarter, the manager confirms it."""
+
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+
+
 STAR_REASON = N_("star_reason")  # "{score} weighted score, {kudos} kudos": the figures, not a sentence, are stored
 TYPED_REASON = "typed"  # not a message id: an older row's sentence, shown as it is
 
@@ -140,7 +150,7 @@ def propose_stars(session: Session, *, quarter: str, start: date, end: date, now
                 "team_id": team_id,
                 "period": quarter,
                 "kind": "star",
-                "status": "proposed",
+                "status": RecognitionStatus.PROPOSED,
                 "reason": STAR_REASON,  # worded in each reader's language from its figures (star_reason)
                 "reason_params": {"score": score, "kudos": kudos},
                 "created_at": now,
@@ -174,7 +184,7 @@ def confirm_star(
         raise RecognitionRefused("star_not_yours")
     if not manager.is_admin and team.manager_id != manager.id:
         raise RecognitionRefused("star_not_yours")
-    if recognition.status != "proposed":
+    if recognition.status != RecognitionStatus.PROPOSED:
         raise RecognitionRefused("star_done")
     person = session.get(Person, recognition.person_id)
     reason, params = recognition.reason, dict(recognition.reason_params or {})
@@ -191,13 +201,15 @@ def confirm_star(
     if person is None or person.id is None:
         raise RecognitionRefused("star_pick_outside")
     values = {
-        "status": "confirmed",
+        "status": RecognitionStatus.CONFIRMED,
         "person_id": person.id,
         "confirmed_by_id": manager.id,
         "confirmed_at": now,
         "reason": reason,
         "reason_params": params,
     }
-    if not compare_and_set(session, Recognition, [Recognition.id == recognition_id, Recognition.status == "proposed"], values):
+    if not compare_and_set(
+        session, Recognition, [Recognition.id == recognition_id, Recognition.status == RecognitionStatus.PROPOSED], values
+    ):
         raise RecognitionRefused("star_done")
     return team, StarPost(team.name, recognition.period, person.slack_id, star_reason(reason, params))

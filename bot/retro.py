@@ -26,6 +26,7 @@ from statistics import median
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.checkin import ANSWERED, CheckinStatus
 from bot.followup import MAX_SHOWN
 from bot.gaming_watch import watch_questions
 from bot.kpi_state import Status
@@ -153,8 +154,8 @@ def _post(
         if ids
         else []
     )
-    answered = sum(1 for s in states if s in {"stored", "confirmed", "answering"})
-    counted = sum(1 for s in states if s not in {"away", "skipped"})
+    answered = sum(1 for s in states if s in (*ANSWERED, CheckinStatus.ANSWERING))
+    counted = sum(1 for s in states if s not in {CheckinStatus.AWAY, CheckinStatus.SKIPPED})
     counts: dict[str, int] = {}
     for _, p in progress:
         status = str(p.state.status)

@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from bot.feedback import can_manage
-from bot.kpi_state import Status, state_for_week
+from bot.kpi_state import KpiStatus, Status, state_for_week
 from bot.periods import week_key, week_start, week_start_of_key
 from bot.refusal import Refusal
 from storage.queries import insert_if_absent
@@ -71,7 +71,9 @@ def evidence(session: Session, *, team_id: int, start: date, end: date, today: d
     if not people:
         return []
     kpis = session.exec(
-        select(Kpi).where(col(Kpi.owner_id).in_(people), Kpi.period_end >= start, Kpi.period_start <= end, Kpi.status == "active")
+        select(Kpi).where(
+            col(Kpi.owner_id).in_(people), Kpi.period_end >= start, Kpi.period_start <= end, Kpi.status == KpiStatus.ACTIVE
+        )
     ).all()
     rows = session.exec(select(Measurement).where(col(Measurement.kpi_id).in_([k.id for k in kpis]))).all() if kpis else []
     values: dict[int, dict[str, float]] = defaultdict(dict)
@@ -178,9 +180,11 @@ def decide(session: Session, *, review_id: int, kpi_name: str, decision: str, by
     if decision != "retire":
         return 0
     members = session.exec(select(Person.id).where(Person.team_id == team.id)).all()
-    retired = session.exec(select(Kpi).where(col(Kpi.owner_id).in_(members), Kpi.name == kpi_name, Kpi.status == "active")).all()
+    retired = session.exec(
+        select(Kpi).where(col(Kpi.owner_id).in_(members), Kpi.name == kpi_name, Kpi.status == KpiStatus.ACTIVE)
+    ).all()
     for kpi in retired:
-        kpi.status, kpi.updated_at = "retired", now
+        kpi.status, kpi.updated_at = KpiStatus.RETIRED, now
     return len(retired)
 
 
@@ -202,7 +206,7 @@ def batch_reweight(
     created = []
     for member in members:
         current = session.exec(
-            select(Kpi).where(Kpi.owner_id == member.id, Kpi.status == "active", Kpi.period_end >= today)
+            select(Kpi).where(Kpi.owner_id == member.id, Kpi.status == KpiStatus.ACTIVE, Kpi.period_end >= today)
         ).all()
         if not current:
             continue

@@ -20,11 +20,12 @@ from typing import Any
 from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, col, select
 
-from bot.checkin import example_reply, lines_from, measurements_for, stored_values
+from bot.checkin import OPEN, CheckinStatus, example_reply, lines_from, measurements_for, stored_values
 from bot.feedback_jobs import run as feedback_jobs
 from bot.followup import MAX_SHOWN, open_actions, open_blockers
 from bot.followup_jobs import FollowupReport
 from bot.followup_jobs import run as followup_jobs
+from bot.kpi_state import KpiStatus
 from bot.messages import CheckinPrompt, holiday_of
 from bot.monthly_jobs import run as monthly_jobs
 from bot.people import local_now
@@ -48,7 +49,6 @@ PROMPT_WINDOW = timedelta(days=4)
 PROFILE_MAX_AGE = timedelta(days=7)
 SEND_CHUNK = 200
 NO_KPIS = "no active KPIs"
-OPEN = ("prompted", "reminded", "answering", "snoozed")
 
 
 @dataclass
@@ -142,7 +142,7 @@ def claim_due(services: Services, now: datetime, report: TickReport) -> list[int
             away = week.moment is None or week_is_away(
                 person.away_from, person.away_until, week_monday=week_start(local_day), prompt_day=local_day
             )
-            status = "away" if away else "claimed"
+            status = CheckinStatus.AWAY if away else CheckinStatus.CLAIMED
             values: dict[str, Any] = {
                 "person_id": person.id,
                 "period_key": key,
@@ -240,7 +240,7 @@ def _renew_claims(services: Services, ids: list[int], claimed_at: datetime) -> l
     with session_scope(services.engine) as session:
         rows = session.execute(
             update(Checkin)
-            .where(col(Checkin.id).in_(ids), col(Checkin.status) == "claimed", col(Checkin.claimed_at) == claimed_at)
+            .where(col(Checkin.id).in_(ids), col(Checkin.status) == CheckinStatus.CLAIMED, col(Checkin.claimed_at) == claimed_at)
             .values(claimed_at=renewed)
             .returning(col(Checkin.id))
         ).all()
@@ -258,7 +258,9 @@ def prepare(session: Session, checkin_ids: list[int], *, now: datetime, reminder
     person_ids = [p.id for _, p in rows if p.id is not None]
     kpis_by_person: dict[int, list[Kpi]] = {}
     for kpi in session.exec(
-        select(Kpi).where(col(Kpi.owner_id).in_(person_ids), Kpi.status == "active").order_by(col(Kpi.weight).desc(), col(Kpi.id))
+        select(Kpi)
+        .where(col(Kpi.owner_id).in_(person_ids), Kpi.status == KpiStatus.ACTIVE)
+        .order_by(col(Kpi.weight).desc(), col(Kpi.id))
     ).all():
         kpis_by_person.setdefault(kpi.owner_id, []).append(kpi)
     measurements = measurements_for(session, [k.id or 0 for ks in kpis_by_person.values() for k in ks])
@@ -317,14 +319,18 @@ def _record(session: Session, sent: list[_Outgoing], *, now: datetime, reminder:
         session.execute(
             update(table)
             .where(table.c.id == bindparam("cid"))
-            .values(status="prompted", prompt_ts=bindparam("ts"), prompted_at=now, channel_id=bindparam("channel")),
+            .values(status=CheckinStatus.PROMPTED, prompt_ts=bindparam("ts"), prompted_at=now, channel_id=bindparam("channel")),
             [{"cid": i.checkin_id, "ts": i.ts, "channel": i.channel} for i in delivered],
         )
     if failed and not reminder:
         session.execute(
             update(table).where(table.c.id == bindparam("cid")).values(status=bindparam("status"), failure=bindparam("reason")),
             [
-                {"cid": i.checkin_id, "reason": i.failure, "status": "skipped" if i.failure == NO_KPIS else "failed"}
+                {
+                    "cid": i.checkin_id,
+                    "reason": i.failure,
+                    "status": CheckinStatus.SKIPPED if i.failure == NO_KPIS else CheckinStatus.FAILED,
+                }
                 for i in failed
             ],
         )
@@ -341,7 +347,7 @@ def recover_claims(services: Services, now: datetime, report: TickReport) -> Non
         stale = session.exec(
             select(Checkin, Person)
             .join(Person, col(Person.id) == Checkin.person_id)
-            .where(Checkin.status == "claimed", Checkin.claimed_at < now - CLAIM_LEASE)
+            .where(Checkin.status == CheckinStatus.CLAIMED, Checkin.claimed_at < now - CLAIM_LEASE)
         ).all()
         work = [(c.id, c.claimed_at, p.dm_channel_id, p.slack_id) for c, p in stale]
     retry: list[int] = []
@@ -364,7 +370,7 @@ def recover_claims(services: Services, now: datetime, report: TickReport) -> Non
             with session_scope(services.engine) as session:
                 row = session.get(Checkin, checkin_id)
                 if row is not None:
-                    row.status, row.prompt_ts, row.prompted_at, row.channel_id = "prompted", ts, now, channel
+                    row.status, row.prompt_ts, row.prompted_at, row.channel_id = CheckinStatus.PROMPTED, ts, now, channel
             report.recovered.append(slack_id)
         else:
             retry.append(checkin_id or 0)
@@ -382,7 +388,11 @@ def send_reminders(services: Services, now: datetime, report: TickReport) -> Non
             )
             .join(Person, col(Person.id) == Checkin.person_id)
             .join(Team, col(Team.id) == Person.team_id)
-            .where(Checkin.status == "prompted", col(Checkin.reminded_at).is_(None), col(Checkin.prompted_at).is_not(None))
+            .where(
+                Checkin.status == CheckinStatus.PROMPTED,
+                col(Checkin.reminded_at).is_(None),
+                col(Checkin.prompted_at).is_not(None),
+            )
         ).all()
     due = [cid for cid, prompted_at, hours in rows if prompted_at and now >= prompted_at + timedelta(hours=hours)]
     with session_scope(services.engine) as session:
@@ -391,17 +401,25 @@ def send_reminders(services: Services, now: datetime, report: TickReport) -> Non
             session,
             Checkin,
             due,
-            [col(Checkin.reminded_at).is_(None), Checkin.status == "prompted"],
-            {"reminded_at": now, "status": "reminded"},
+            [col(Checkin.reminded_at).is_(None), Checkin.status == CheckinStatus.PROMPTED],
+            {"reminded_at": now, "status": CheckinStatus.REMINDED},
         )
     send_prompts(services, taken, now, report, reminder=True)
 
 
 def resend_snoozed(services: Services, now: datetime, report: TickReport) -> None:
     with session_scope(services.engine) as session:
-        ids = session.exec(select(Checkin.id).where(Checkin.status == "snoozed", col(Checkin.snoozed_until) <= now)).all()
+        ids = session.exec(
+            select(Checkin.id).where(Checkin.status == CheckinStatus.SNOOZED, col(Checkin.snoozed_until) <= now)
+        ).all()
     with session_scope(services.engine) as session:
-        taken = take_many(session, Checkin, list(ids), [Checkin.status == "snoozed"], {"status": "claimed", "claimed_at": now})
+        taken = take_many(
+            session,
+            Checkin,
+            list(ids),
+            [Checkin.status == CheckinStatus.SNOOZED],
+            {"status": CheckinStatus.CLAIMED, "claimed_at": now},
+        )
     send_prompts(services, taken, now, report, claimed_at=now)
 
 
@@ -415,7 +433,7 @@ def close_weeks(services: Services, now: datetime, report: TickReport) -> None:
             week_end = week_start_of_key(checkin.period_key) + timedelta(days=7)
             if local_now(person, now).date() >= week_end:
                 if stored_values(session, checkin=checkin):
-                    checkin.status = "stored"  # answered in part: what was given counts
+                    checkin.status = CheckinStatus.STORED  # answered in part: what was given counts
                 else:
-                    checkin.status = "missed"
+                    checkin.status = CheckinStatus.MISSED
                     report.missed.append(person.slack_id)

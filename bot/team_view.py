@@ -15,11 +15,13 @@ from typing import Any
 from sqlalchemy import Date, String, bindparam, case, func, type_coerce
 from sqlmodel import Session, col, select
 
+from bot.checkin import CheckinStatus
 from bot.followup import team_blockers
 from bot.kpi_state import (
     WINDOW,
     KpiSpec,
     KpiState,
+    KpiStatus,
     PeriodFigures,
     Status,
     counted_weeks,
@@ -35,6 +37,17 @@ from bot.periods import week_key, week_start
 from bot.refusal import Mentions, Names, Refusal
 from bot.scoring import split_totals
 from storage.tables import Checkin, Kpi, KpiWarning, Measurement, Person, Team
+
+NO_CHECKIN = "none"  # no check-in row for the week (not a stored status)
+NOT_CHECKED_IN = {
+    NO_CHECKIN,
+    CheckinStatus.PROMPTED,
+    CheckinStatus.REMINDED,
+    CheckinStatus.SNOOZED,
+    CheckinStatus.CLAIMED,
+    CheckinStatus.MISSED,
+    CheckinStatus.FAILED,
+}
 
 HISTORY_WEEKS = 6
 
@@ -84,7 +97,7 @@ class MemberRow:
     pace_score: float | None = None  # weighted "on pace"
     result_score: float | None = None
     behaviour_score: float | None = None
-    checkin: str = "none"
+    checkin: str = NO_CHECKIN
     missed_streak: int = 0
     blockers: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -116,9 +129,7 @@ class TeamSummary:
 
     @property
     def not_checked_in(self) -> list[MemberRow]:
-        return [
-            m for m in self.members if m.checkin in {"none", "prompted", "reminded", "snoozed", "claimed", "missed", "failed"}
-        ]
+        return [m for m in self.members if m.checkin in NOT_CHECKED_IN]
 
     @property
     def behind_two_weeks(self) -> list[MemberRow]:
@@ -225,7 +236,7 @@ def _managers_up(session: Session, team: Team) -> list[str]:
 def _active_around(statement: Any, scoped_to_team: bool) -> Any:
     """Only active KPIs whose period touches the day (+-1 for timezones); of one team or of everyone."""
     statement = statement.where(
-        Kpi.status == "active",
+        Kpi.status == KpiStatus.ACTIVE,
         Kpi.period_start <= bindparam("last", type_=Date),
         Kpi.period_end >= bindparam("first", type_=Date),
     )
@@ -431,10 +442,10 @@ def team_summary(session: Session, *, team: Team, now: datetime, today: date) ->
         history[owner][key] = state
     for member_id, row in rows.items():
         weeks = history.get(member_id, {})
-        row.checkin = weeks.get(this_week, "none")
+        row.checkin = weeks.get(this_week, NO_CHECKIN)
         streak = 0
         for key in sorted((k for k in weeks if k < this_week), reverse=True):
-            if weeks[key] != "missed":
+            if weeks[key] != CheckinStatus.MISSED:
                 break
             streak += 1
         row.missed_streak = streak

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import bindparam, or_, select, update
 from sqlmodel import Session, col
 
+from bot.kpi_state import KpiStatus
 from bot.periods import week_key, week_start
 from storage.bulk import insert_many
 from storage.tables import Kpi, Measurement, Person, SourceSystem, ValueAudit
@@ -206,7 +207,7 @@ def _kpis(session: Session, owner_ids: set[int]) -> dict[int, list[_KpiInfo]]:
     by_owner: dict[int, list[_KpiInfo]] = {}
     columns = [col(c) for c in (Kpi.id, Kpi.owner_id, Kpi.name, Kpi.aliases, Kpi.period_start, Kpi.period_end, Kpi.unit)]
     for chunk in _chunks(sorted(owner_ids)):
-        statement = select(*columns).where(col(Kpi.owner_id).in_(chunk), col(Kpi.status) != "proposed")
+        statement = select(*columns).where(col(Kpi.owner_id).in_(chunk), col(Kpi.status) != KpiStatus.PROPOSED)
         for kid, owner, name, aliases, start, end, unit in session.execute(statement):
             names = frozenset(n.casefold() for n in [name, *(aliases or [])])
             info = _KpiInfo(kid, name, names, start, end, unit == "rating")

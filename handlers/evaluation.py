@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, SectionBlock
 
 from bot import i18n
-from bot.evaluation import evaluate_quarter
+from bot.evaluation import EvaluationStatus, evaluate_quarter
 from bot.evaluation_review import (
     DraftRow,
     EvaluationDrafts,
@@ -130,7 +130,7 @@ def preview(session: Any, services: Services, person: Person, now: datetime) -> 
                 band(note.total),
                 note.lines,
                 [],
-                "draft",
+                EvaluationStatus.DRAFT,
             )
         )
     drafts = EvaluationDrafts(quarter, "", sorted(rows, key=lambda r: (r.team, r.name)), preview=True)

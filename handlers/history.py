@@ -27,7 +27,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import i18n
-from bot.checkin import Outgoing
+from bot.checkin import CheckinStatus, Outgoing
 from bot.formats import format_day, format_value
 from bot.history import (
     DEFAULT_WEEKS,
@@ -57,12 +57,12 @@ from storage.engine import session_scope
 from storage.queries import person_by_slack_id
 from storage.tables import Person
 
-STATUS_KEYS = {
-    "stored": i18n.N_("history_status_done"),
-    "confirmed": i18n.N_("history_status_done"),
-    "missed": i18n.N_("history_status_missed"),
-    "away": i18n.N_("history_status_away"),
-    "skipped": i18n.N_("history_status_skipped"),
+STATUS_KEYS: dict[str | None, str] = {
+    CheckinStatus.STORED: i18n.N_("history_status_done"),
+    CheckinStatus.CONFIRMED: i18n.N_("history_status_done"),
+    CheckinStatus.MISSED: i18n.N_("history_status_missed"),
+    CheckinStatus.AWAY: i18n.N_("history_status_away"),
+    CheckinStatus.SKIPPED: i18n.N_("history_status_skipped"),
     None: i18n.N_("history_status_none"),
 }
 OPEN_KEY = i18n.N_("history_status_open")
@@ -109,7 +109,7 @@ def history_reply(services: Services, asker: Person, words: list[str]) -> list[B
 
 def _week_block(week: Week, locale: str, *, editable: bool) -> SectionBlock:
     status = i18n.t(STATUS_KEYS.get(week.status, OPEN_KEY), locale)
-    if week.status == "away" and week.holiday is not None:
+    if week.status == CheckinStatus.AWAY and week.holiday is not None:
         name = holiday_name(week.holiday.calendar, week.holiday.day, locale) or week.holiday.calendar
         status = i18n.t("history_status_holiday", locale, holiday=escape(name))
     lines = [f"• {escape(v.name)}: {format_value(v.value, v.unit, locale)}" for v in week.values] or [

@@ -30,6 +30,7 @@ import bot
 from bot.app import create_app
 from bot.config import Settings
 from bot.orgfile import import_org
+from bot.recognition import RecognitionStatus
 from bot.rounds import tick
 from bot.serve import LocalServer
 from bot.services import Services
@@ -294,7 +295,7 @@ def _quarter_end(services: Services, slack: SlackStandIn, driver: SlackDriver, c
     with session_scope(services.engine) as session:
         east = session.exec(select(Team).where(Team.name == "Sales East")).one()
         star = session.exec(
-            select(Recognition).where(Recognition.team_id == east.id, col(Recognition.status) == "proposed")
+            select(Recognition).where(Recognition.team_id == east.id, col(Recognition.status) == RecognitionStatus.PROPOSED)
         ).first()
         star_id = star.id if star else None
     if star_id is not None:

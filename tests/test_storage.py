@@ -165,3 +165,40 @@ def test_migration_0007_moves_one_to_five_scores_to_rating(engine: Engine, db_ur
     with session_scope(engine) as session:
         units = {k.name: k.unit for k in session.exec(select(Kpi)).all()}
     assert units == {"Teamwork": "rating", "CSAT": "rating", "NPS": "score"}
+
+
+def test_migration_0018_calls_the_stored_off_track_status_behind(engine: Engine, db_url: str) -> None:
+    """Retro asks and queued messages stored before 0018 say "off_track"; after it they say "behind", as the code does."""
+    from alembic.script import ScriptDirectory
+
+    from bot.kpi_state import Status
+    from storage.tables import OutboundMessage, Retro, RetroAsk, Team
+
+    before = ScriptDirectory.from_config(alembic_config(db_url)).get_revision("0018").down_revision
+    person_id = _person(engine)
+    kpis = [{"kpi_id": 1, "name": "Revenue", "status": "off_track"}, {"kpi_id": 2, "name": "NPS", "status": "at_risk"}]
+    payload = {"kind": "RetroPost", "status_counts": {"off_track": 2, "on_track": 1}, "lines": [{"status": "off_track"}]}
+    with session_scope(engine) as session:
+        team = Team(name="Sales")
+        session.add(team)
+        session.flush()
+        retro = Retro(team_id=team.id or 0, month="2026-10")
+        session.add(retro)
+        session.flush()
+        session.add(RetroAsk(retro_id=retro.id or 0, person_id=person_id, kpis=kpis))
+        session.add(OutboundMessage(key="retro-post:1", channel_id="C1", payload=payload))
+    command.downgrade(alembic_config(db_url), str(before))
+    upgrade(db_url)
+
+    def stored() -> tuple[list[str], dict[str, int], str]:
+        with session_scope(engine) as session:
+            ask = session.exec(select(RetroAsk)).one()
+            message = session.get(OutboundMessage, "retro-post:1")
+            assert message is not None
+            return [k["status"] for k in ask.kpis], message.payload["status_counts"], message.payload["lines"][0]["status"]
+
+    assert stored() == (["behind", "at_risk"], {"behind": 2, "on_track": 1}, "behind")
+    assert Status.BEHIND == "behind"
+    command.downgrade(alembic_config(db_url), str(before))
+    assert stored() == (["off_track", "at_risk"], {"off_track": 2, "on_track": 1}, "off_track")
+    upgrade(db_url)

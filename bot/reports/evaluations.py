@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from bot.evaluation import EvaluationStatus
 from bot.evaluation_review import evaluation_rows
 from bot.reports.model import Report, ReportError, ReportRequest, Table, register
 
@@ -47,7 +48,7 @@ def evaluations_report(session: Session, request: ReportRequest) -> Report:
                 row.name,
                 row.slack_id,
                 row.period,
-                "draft" if row.status == "draft" else "released",
+                EvaluationStatus.DRAFT if row.status == EvaluationStatus.DRAFT else EvaluationStatus.RELEASED,
                 _r(row.computed),
                 _r(row.adjusted),
                 _r(row.score),
@@ -59,7 +60,7 @@ def evaluations_report(session: Session, request: ReportRequest) -> Report:
                 "; ".join(row.development_list),
             ]
         )
-    released = sum(1 for r in rows if r.status != "draft")
+    released = sum(1 for r in rows if r.status != EvaluationStatus.DRAFT)
     return Report(
         kind="evaluations",
         title=f"Evaluations {request.period}",

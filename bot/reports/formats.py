@@ -62,7 +62,7 @@ h1 { font-size: 1.5em; margin-bottom: 0.2em; } h2 { font-size: 1.15em; margin-to
 .meta { color: #616061; } table { border-collapse: collapse; width: 100%; margin: 0.5em 0; }
 th, td { border: 1px solid #ddd; padding: 3px 6px; text-align: left; vertical-align: top; } th { background: #f4f4f4; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.on_track { color: #007a5a; } .at_risk { color: #b7791f; } .off_track { color: #c0392b; } .no_data { color: #888; }
+.on_track { color: #007a5a; } .at_risk { color: #b7791f; } .behind { color: #c0392b; } .no_data { color: #888; }
 dl.summary { display: grid; grid-template-columns: max-content auto; gap: 2px 12px; } dt { font-weight: 600; }
 figure { margin: 1em 0; page-break-inside: avoid; break-inside: avoid; } figure img { max-width: 100%; height: auto; }
 @media print { body { margin: 0; font-size: 11px; } h2 { page-break-after: avoid; break-after: avoid; }

@@ -13,12 +13,13 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot.charts import render_png, team_series
+from bot.checkin import ANSWERED, CheckinStatus
+from bot.evaluation import EvaluationStatus
 from bot.periods import week_key
 from bot.reports.model import Chart, Report, ReportError, ReportRequest, Table, register
 from bot.team_view import team_summary
 from storage.tables import Blocker, Checkin, Evaluation, Person, Team
 
-ANSWERED = ("stored", "confirmed")
 KPI_COLUMNS = [
     "team",
     "person",
@@ -153,7 +154,7 @@ def _checkin_rates(session: Session, team_ids: list[int], request: ReportRequest
         .where(col(Person.team_id).in_(team_ids), Checkin.period_key >= first, Checkin.period_key <= last)
     ).all()
     for slack_id, state in rows:
-        if state in {"skipped", "away"}:
+        if state in {CheckinStatus.SKIPPED, CheckinStatus.AWAY}:
             continue
         counts[slack_id][1] += 1
         counts[slack_id][0] += state in ANSWERED
@@ -217,7 +218,7 @@ def _evaluations(session: Session, team_ids: list[int], names: dict[int | None, 
 
 def _released(evaluation: Evaluation) -> bool:
     """Released to the person by their manager (bot.evaluation_review); drafts stay out of the report."""
-    return evaluation.status != "draft"
+    return evaluation.status != EvaluationStatus.DRAFT
 
 
 def _quarters(request: ReportRequest) -> list[str]:

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from bot.aliases import forget
 from bot.checkin import (
+    CheckinStatus,
     Outgoing,
     confirmation,
     handle_choice,
@@ -95,7 +96,7 @@ def skip(services: Services, *, slack_id: str, checkin_id: int | None) -> str:
     """Skip this week; returns the owner's locale for the answer."""
     with services.unit_of_work() as session:
         person, checkin = _owned(session, slack_id, checkin_id)
-        checkin.status = "skipped"
+        checkin.status = CheckinStatus.SKIPPED
         return person.locale
 
 
@@ -103,7 +104,7 @@ def snooze(services: Services, *, slack_id: str, checkin_id: int | None, now: da
     """Ask again in two hours; returns the owner's locale for the answer."""
     with services.unit_of_work() as session:
         person, checkin = _owned(session, slack_id, checkin_id)
-        checkin.status, checkin.snoozed_until = "snoozed", now + timedelta(hours=2)
+        checkin.status, checkin.snoozed_until = CheckinStatus.SNOOZED, now + timedelta(hours=2)
         return person.locale
 
 
@@ -142,7 +143,7 @@ def save_form(services: Services, *, slack_id: str, checkin_id: int | None, type
             session, person_id=person.id or 0, period_key=checkin.period_key, today=local_now(person, now).date()
         )
         store_values(session, checkin=checkin, kpis=kpis, values=values, ts="form", text="(form)", now=now)
-        checkin.status, checkin.answered_at = "stored", checkin.answered_at or now
+        checkin.status, checkin.answered_at = CheckinStatus.STORED, checkin.answered_at or now
         checkin.state = {"pending": []}
         lines = kpi_lines(session, kpis, period_key=checkin.period_key)
         message = confirmation(session, checkin=checkin, lines=lines, updated=True)

@@ -28,6 +28,7 @@ from bot.ports import Recipient
 from bot.proposals import (
     MAX_KPIS,
     ProposalError,
+    ProposalStatus,
     Row,
     agree,
     comment,
@@ -133,7 +134,7 @@ def _form(session: Session, *, owner: Person, asker: Person, today: date) -> Set
     latest = latest_round(session, owner_id=owner.id or 0)
     rows: list[dict[str, Any]]
     end, forbidden = "", []
-    if latest is not None and latest.status == "open":
+    if latest is not None and latest.status == ProposalStatus.OPEN:
         rows = [
             {
                 "name": k["name"],

@@ -9,6 +9,7 @@ from sqlmodel import col, select
 
 from bot.aliases import learned_aliases
 from bot.checkin import measurements_for
+from bot.evaluation import EvaluationStatus
 from bot.evaluation_review import note_of
 from bot.feedback import Results, min_raters, results
 from bot.followup import my_actions
@@ -62,7 +63,7 @@ def my_page(services: Services, *, person: Person, now: datetime) -> MePage:
         page.feedback = found if found.released else None
         latest = session.exec(
             select(Evaluation)
-            .where(Evaluation.person_id == person.id, Evaluation.status == "released")
+            .where(Evaluation.person_id == person.id, Evaluation.status == EvaluationStatus.RELEASED)
             .order_by(col(Evaluation.computed_at).desc())
         ).first()
         page.evaluation = note_of(latest) if latest is not None else None

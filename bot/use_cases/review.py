@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from bot.kpi_state import KpiStatus
 from bot.refusal import Refusal
 from bot.review import batch_reweight, decide
 from bot.services import Services
@@ -54,7 +55,7 @@ def team_weights(session: Session, team_id: int) -> dict[str, float]:
     """Each active KPI name of the team with its weight (the first owner's)."""
     members = session.exec(select(Person.id).where(Person.team_id == team_id)).all()
     weights: dict[str, float] = {}
-    for kpi in session.exec(select(Kpi).where(col(Kpi.owner_id).in_(members), Kpi.status == "active")).all():
+    for kpi in session.exec(select(Kpi).where(col(Kpi.owner_id).in_(members), Kpi.status == KpiStatus.ACTIVE)).all():
         weights.setdefault(kpi.name, kpi.weight)
     return weights
 

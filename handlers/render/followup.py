@@ -19,6 +19,7 @@ from bot import i18n
 from bot.messages import (
     ActionDue,
     ActionLine,
+    ActionState,
     BlockerCheck,
     BlockerComment,
     BlockerEscalation,
@@ -47,15 +48,16 @@ def blocker_text(blocker: OpenBlocker, locale: str, *, with_owner: bool = False)
 
 def action_text(item: ActionLine, locale: str) -> str:
     parts = []
-    if item.state == "done" and item.closed_on:
+    if item.state == ActionState.DONE and item.closed_on:
         parts.append(i18n.t("fu_done_on", locale, date=item.closed_on))
-    elif item.state == "dropped" and item.closed_on:
+    elif item.state == ActionState.DROPPED and item.closed_on:
         parts.append(i18n.t("fu_dropped_on", locale, date=item.closed_on, reason=escape(clip(item.reason, 200))))
     elif item.due:
         parts.append(i18n.t("fu_due", locale, date=item.due))
     if item.overdue:
         parts.append(":warning: " + i18n.t("fu_overdue", locale))
-    icon = {"done": ":white_check_mark:", "dropped": ":heavy_minus_sign:"}.get(item.state, "•")
+    icons: dict[str, str] = {ActionState.DONE: ":white_check_mark:", ActionState.DROPPED: ":heavy_minus_sign:"}
+    icon = icons.get(item.state, "•")
     suffix = f" ({' · '.join(parts)})" if parts else ""
     return f"{icon} {escape(clip(item.text, 300))}{suffix}"
 

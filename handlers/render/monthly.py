@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import i18n
+from bot.evaluation import EvaluationStatus
 from bot.evaluation_review import DraftRow, EvaluationDrafts, summary
 from bot.formats import format_share, format_value
 from bot.messages import EvaluationNote, KudosNote, KudosPost, Notice, StarPost, StarProposal, WatchQuestion
@@ -25,6 +26,8 @@ from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
 from handlers.render.evaluation import draft_actions
 from handlers.render.team import bar
+
+DRAFT_KEY, RELEASED_KEY = i18n.N_("eval_status_draft"), i18n.N_("eval_status_released")
 
 
 def evaluation_summary(lines: list[tuple[str, float | None]], locale: str) -> str:
@@ -97,7 +100,7 @@ def _drafts(message: EvaluationDrafts, locale: str) -> Rendered:
     """
     key = "eval_drafts_preview" if message.preview else ("eval_drafts_team" if message.scope else "eval_drafts_org")
     title = i18n.t(key, locale, period=message.period, team=escape(message.scope))
-    open_drafts = {r.evaluation_id for r in message.rows if r.status == "draft" and r.evaluation_id is not None}
+    open_drafts = {r.evaluation_id for r in message.rows if r.status == EvaluationStatus.DRAFT and r.evaluation_id is not None}
     buttons = not message.preview and 0 < len(open_drafts) <= BUTTON_ROWS
     blocks: list[Block] = [HeaderBlock(text=title[:150])]
     pending: list[str] = []
@@ -122,7 +125,7 @@ def _drafts(message: EvaluationDrafts, locale: str) -> Rendered:
 
 
 def _draft_line(row: DraftRow, scope: str, locale: str) -> str:
-    state = i18n.t(f"eval_status_{'draft' if row.status == 'draft' else 'released'}", locale)
+    state = i18n.t(DRAFT_KEY if row.status == EvaluationStatus.DRAFT else RELEASED_KEY, locale)
     team = f"{escape(row.team)} · " if not scope and row.team else ""
     line = i18n.t(
         "eval_row",

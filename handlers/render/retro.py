@@ -23,6 +23,7 @@ from slack_sdk.models.views import View
 from bot import i18n
 from bot.checkin import nice
 from bot.formats import format_day, format_share, format_value
+from bot.kpi_state import Status
 from bot.messages import RetroAnswers, RetroAskMessage, RetroKpi, RetroPost
 from bot.names import local_name
 from bot.retro import CAUSES
@@ -48,9 +49,9 @@ def _retro(message: RetroPost, locale: str) -> Rendered:
         "retro_body",
         locale,
         rate=format_share(message.checkin_rate, locale),
-        on=counts.get("on_track", 0),
-        risk=counts.get("at_risk", 0),
-        off=counts.get("off_track", 0),
+        on=counts.get(Status.ON_TRACK, 0),
+        risk=counts.get(Status.AT_RISK, 0),
+        off=counts.get(Status.BEHIND, 0),
         blockers=blockers,
     )
     lines = [

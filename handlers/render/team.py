@@ -7,7 +7,7 @@ from datetime import date
 from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
 from bot import i18n
-from bot.checkin import format_value, nice
+from bot.checkin import CheckinStatus, format_value, nice
 from bot.formats import format_day, format_share
 from bot.kpi_state import KpiState, Status
 from bot.names import local_name
@@ -24,12 +24,12 @@ STATUS_ICON: dict[str, str] = {
     Status.BEHIND: ":red_circle:",
     Status.NO_DATA: ":white_circle:",
 }
-CHECKIN_ICON = {
-    "stored": ":white_check_mark:",
-    "confirmed": ":white_check_mark:",
-    "answering": ":speech_balloon:",
-    "away": ":palm_tree:",
-    "skipped": ":fast_forward:",
+CHECKIN_ICON: dict[str, str] = {
+    CheckinStatus.STORED: ":white_check_mark:",
+    CheckinStatus.CONFIRMED: ":white_check_mark:",
+    CheckinStatus.ANSWERING: ":speech_balloon:",
+    CheckinStatus.AWAY: ":palm_tree:",
+    CheckinStatus.SKIPPED: ":fast_forward:",
 }
 
 
