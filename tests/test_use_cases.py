@@ -18,9 +18,10 @@ from bot.use_cases.goals import goals_for
 from bot.use_cases.me import my_page
 from bot.use_cases.review import decide_review, digest, reweight
 from bot.use_cases.team import check_team, team_overview
+from bot.use_cases.warnings import pick_cause, save_plan
 from handlers.errors import refusal_text
 from storage.engine import session_scope
-from storage.tables import Checkin, FeedbackResponse, Kpi, KpiProposal, KpiReview, Measurement, Person, Team
+from storage.tables import ActionItem, Checkin, FeedbackResponse, Kpi, KpiProposal, KpiReview, Measurement, Person, Team
 
 
 def _person(services: Services, slack_id: str) -> Person:
@@ -239,3 +240,26 @@ def test_feedback_answers_need_a_request_of_ones_own_and_every_rating(services: 
     levels = dict.fromkeys(competencies, "4")
     assert not answer(services, rater_slack_id="U001", request_id=request_id, levels=levels, comment="ok", now=now).replaced
     assert answer(services, rater_slack_id="U001", request_id=request_id, levels=levels, comment="again", now=now).replaced
+
+
+def test_a_warnings_next_step_is_the_owners_and_needs_a_step_and_a_date(services: Services, org: None) -> None:
+    now = services.clock()
+    with session_scope(services.engine) as session:
+        kpi_id = session.exec(select(Kpi).join(Person, Person.id == Kpi.owner_id).where(Person.slack_id == "U002")).first()
+        assert kpi_id is not None and kpi_id.id is not None
+        ident = kpi_id.id
+    for slack_id, cause in [("U001", "process"), ("U002", "luck"), ("U0NOBODY", "process")]:
+        with pytest.raises(Refusal) as refused:
+            pick_cause(services, slack_id=slack_id, kpi_id=ident, cause=cause)
+        assert refused.value.key == "not_yours"
+    assert pick_cause(services, slack_id="U002", kpi_id=ident, cause="process") == (ident, "en-US")
+    plan = {"kpi_id": ident, "cause": "process", "origin": "warning", "now": now}
+    with pytest.raises(Refusal) as someone_else:
+        save_plan(services, slack_id="U001", step="call them", due_text="friday", **plan)  # type: ignore[arg-type]
+    assert someone_else.value.key == "form_not_yours"
+    empty = save_plan(services, slack_id="U002", step="", due_text="someday maybe", **plan)  # type: ignore[arg-type]
+    assert empty.problems == {"step": "plan_empty", "due": "plan_bad_date"}
+    saved = save_plan(services, slack_id="U002", step="call the three biggest leads", due_text="friday", **plan)  # type: ignore[arg-type]
+    assert saved.problems == {} and saved.due is not None and saved.due > now.date()
+    with session_scope(services.engine) as session:
+        assert [a.next_step for a in session.exec(select(ActionItem)).all()] == ["call the three biggest leads"]

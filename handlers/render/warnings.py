@@ -9,11 +9,10 @@ from bot import i18n
 from bot.checkin import format_value, nice
 from bot.messages import EarlyWarning, ManagerNote
 from bot.names import local_name
+from bot.retro import CAUSES
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import escape
 from handlers.render.inputs import text_input
-
-CAUSES = ("resources", "process", "capability", "other")
 
 
 @render.register
