@@ -4,8 +4,11 @@ A ``Refusal`` raised by a listener (or by a payload reader, as ``BadRequest``)
 is an expected outcome: the person is told why in their language, in the
 form the request kind allows (the slash command's answer, an inline modal
 error, an ephemeral message for a click), nothing was changed (the session
-rolled back), and the log gets one line. Anything else is a bug: logged with
-its traceback (never the request's token) and answered with HTTP 500.
+rolled back), and the log gets one line. A form Slack will not open
+(views.open or views.push refused: an expired trigger, invalid_arguments) is
+answered the same way with "sorry_error", its Slack error in one log line.
+Anything else is a bug: logged with its traceback (never the request's token)
+and answered with HTTP 500.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 
 from slack_bolt import BoltContext, BoltResponse
 from slack_bolt.context.respond import Respond
+from slack_sdk.errors import SlackApiError
 
 from bot import i18n
 from bot.refusal import BadRequest, Mentions, Names, Refusal
@@ -29,6 +33,10 @@ log = logging.getLogger("kpibot")
 
 
 def on_error(error: Exception, body: dict[str, Any], context: BoltContext, respond: Respond | None) -> BoltResponse | None:
+    if isinstance(error, SlackApiError) and _form_call(error):
+        # Slack would not open a form (expired trigger, invalid_arguments...): the person is told, nothing had changed
+        log.error("Slack refused to open a form for %s: %s", _kind(body), _slack_error(error))
+        error = Refusal("sorry_error")
     if not isinstance(error, Refusal):
         log.error("listener failed for %s", _kind(body), exc_info=error)
         return None
@@ -76,6 +84,17 @@ def shown_under(field: str) -> Iterator[None]:
         if refusal.field is None:
             refusal.field = field
         raise
+
+
+def _form_call(error: SlackApiError) -> bool:
+    url = str(getattr(error.response, "api_url", ""))
+    return url.endswith(("/views.open", "/views.push"))
+
+
+def _slack_error(error: SlackApiError) -> str:
+    data = error.response.data if isinstance(error.response.data, dict) else {}
+    messages = (data.get("response_metadata") or {}).get("messages") or []
+    return " ".join([str(data.get("error", "unknown")), *map(str, messages)])[:500]
 
 
 def _json(content: dict[str, Any]) -> BoltResponse:

@@ -19,9 +19,11 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+PAYLOADS = Path(__file__).with_name("payloads")  # real Slack payloads and answers, see SOURCES.md there
 TEAM_ID = "T0KPIBOT"
 BOT_USER_ID = "U0KPIBOT"
 BOT_ID = "B0KPIBOT"
@@ -46,6 +48,8 @@ class _Failure:
     retry_after: int
     times: int
     match: dict[str, Any]
+    body: dict[str, Any] | None = None  # a whole recorded answer (answer_with), else {"ok": false, "error": error}
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -145,6 +149,18 @@ class SlackStandIn:
         """Answer the next ``times`` calls of ``method`` with HTTP 429 and Retry-After."""
         with self._lock:
             self._failures.append(_Failure(method, "ratelimited", 429, retry_after, times, match))
+
+    def answer_with(self, method: str, name: str, *, times: int = 1, **match: Any) -> dict[str, Any]:
+        """Answer the next ``times`` calls of ``method`` with a real recorded Slack answer from ``payloads/``.
+
+        ``name`` is a ``.json`` body (answered with HTTP 200, as Slack answers its
+        errors) or a ``.http`` response (status line, headers, body), such as the
+        429 with Retry-After. Returns the body that will be sent.
+        """
+        status, headers, body = recorded_answer(name)
+        with self._lock:
+            self._failures.append(_Failure(method, body.get("error"), status, 0, times, match, body=body, headers=headers))
+        return body
 
     def enforce_limits(self, *, per_channel_per_sec: float | None = 1.0, workspace_per_sec: float | None = None) -> None:
         """Rate-limit chat.postMessage like Slack: about one message per second per channel, plus a workspace cap."""
@@ -252,10 +268,10 @@ class SlackStandIn:
                 return 200, response, {}
             failure = self._take_failure(method, args)
             if failure is not None:
-                response = {"ok": False, "error": failure.error}
+                response = failure.body if failure.body is not None else {"ok": False, "error": failure.error}
                 self._record(method, args, failure.status, response)
                 headers = {"Retry-After": str(failure.retry_after)} if failure.status == 429 else {}
-                return failure.status, response, headers
+                return failure.status, response, failure.headers or headers
             wait = self._limit_wait(method, args)
             if wait > 0:
                 response = {"ok": False, "error": "ratelimited"}
@@ -445,6 +461,21 @@ class SlackStandIn:
         if isinstance(files, str):
             files = json.loads(files)
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files or []]}
+
+
+def recorded_answer(name: str) -> tuple[int, dict[str, str], dict[str, Any]]:
+    """(HTTP status, headers, JSON body) of a recorded Web API answer in ``payloads/``: ``.json`` or ``.http``."""
+    text = (PAYLOADS / name).read_text(encoding="utf-8")
+    if not name.endswith(".http"):
+        return 200, {}, json.loads(text)
+    head, _, body = text.partition("\n\n")
+    status_line, *header_lines = head.splitlines()
+    headers = {}
+    for line in header_lines:
+        key, _, value = line.partition(":")
+        if key.lower() not in {"connection", "content-length", "content-type"}:  # the stand-in sets these itself
+            headers[key.strip()] = value.strip()
+    return int(status_line.split()[1]), headers, json.loads(body)
 
 
 def _decode_args(query: str, raw: bytes, content_type: str) -> dict[str, Any]:

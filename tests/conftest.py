@@ -24,13 +24,12 @@ from bot.orgfile import import_org
 from bot.serve import LocalServer
 from bot.services import Services
 from handlers.gateway import SlackGateway, make_client
-from kpibot_dev.driver import SlackDriver
+from kpibot_dev.driver import SlackDriver, fixture
 from kpibot_dev.standin import SlackStandIn
 from storage.engine import make_engine, session_scope
 from storage.migrate import upgrade
 from tests.pgserver import PostgresServer
 
-PAYLOADS = Path(__file__).parent / "payloads"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 _counter = itertools.count()
 
@@ -190,6 +189,5 @@ def bot(services: Services, slack: SlackStandIn, clock: Clock, org: None, db_url
 
 
 def payload(name: str) -> Any:
-    import json
-
-    return json.loads((PAYLOADS / name).read_text())
+    """A fresh copy of a real Slack payload from kpibot_dev/payloads (see SOURCES.md there)."""
+    return fixture(name)

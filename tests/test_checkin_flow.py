@@ -93,29 +93,8 @@ def test_correction_replaces_instead_of_duplicating(bot: Harness) -> None:
 
 def test_editing_the_slack_message_updates_the_stored_value(bot: Harness) -> None:
     _, ts = bot.dm("U002", "revenue 7k, 2 new clients")
-    edit = {
-        "type": "event_callback",
-        "team_id": "T0KPIBOT",
-        "event_id": "EvEDIT1",
-        "event": {
-            "type": "message",
-            "subtype": "message_changed",
-            "channel": bot.slack.dm_channel("U002"),
-            "channel_type": "im",
-            "hidden": True,
-            "ts": f"{float(ts) + 5:.6f}",
-            "message": {
-                "type": "message",
-                "user": "U002",
-                "text": "revenue 9k, 2 new clients",
-                "ts": ts,
-                "edited": {"user": "U002", "ts": ts},
-            },
-            "previous_message": {"type": "message", "user": "U002", "text": "revenue 7k, 2 new clients", "ts": ts},
-        },
-    }
     before = len(bot.slack.posted(bot.slack.dm_channel("U002")))
-    status, _ = bot.sender.event(edit)
+    status = bot.edit("U002", "revenue 9k, 2 new clients", "revenue 7k, 2 new clients", ts=ts, edited_at=f"{float(ts) + 5:.6f}")
     assert status == 200
     assert bot.slack.wait_for(lambda _: len(bot.slack.posted(bot.slack.dm_channel("U002"))) > before)
     assert "Updated" in bot.last_to("U002")["text"]

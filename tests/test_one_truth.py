@@ -120,14 +120,7 @@ def test_every_surface_agrees_for_viewers_in_different_timezones(bot: Harness, s
         _same(_text(view["blocks"]), "en")
         _, goals = bot.command(asker, "goals")
         _same(_text(goals["blocks"]), "en")
-    bot.sender.event(
-        {
-            "type": "event_callback",
-            "team_id": "T0KPIBOT",
-            "event_id": "EvHOMELI",
-            "event": {"type": "app_home_opened", "user": "U001", "channel": bot.slack.dm_channel("U001"), "tab": "home"},
-        }
-    )
+    bot.open_home("U001")
     assert bot.slack.wait_for(lambda _: any(c.args.get("user_id") == "U001" for c in bot.slack.calls_to("views.publish")))
     home = [c for c in bot.slack.calls_to("views.publish") if c.args.get("user_id") == "U001"][-1].args["view"]
     _same(_text(home["blocks"]), "zh")

@@ -125,16 +125,7 @@ def test_a_60_person_team_fits_slacks_limits(engine: Engine) -> None:
 
 
 def test_app_home_for_a_manager_includes_the_team(bot: Harness) -> None:
-    from kpibot_dev.driver import dm_event  # noqa: F401
-
-    status, _ = bot.sender.event(
-        {
-            "type": "event_callback",
-            "team_id": "T0KPIBOT",
-            "event_id": "EvHOME",
-            "event": {"type": "app_home_opened", "user": "U0MGR", "channel": "D0MGR", "tab": "home"},
-        }
-    )
+    status = bot.open_home("U0MGR")
     assert status == 200
     assert bot.slack.wait_for(lambda _: bool(bot.slack.calls_to("views.publish")))
     view = bot.slack.calls_to("views.publish")[-1].args["view"]
