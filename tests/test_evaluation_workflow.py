@@ -512,3 +512,21 @@ def test_a_watch_pair_must_name_a_kpi_of_the_same_person(bot: Harness) -> None:
     with pytest.raises(OrgFileError) as refused:
         parse_org(bad)
     assert "watches 'Refund rate', which is not a KPI of U001 in 2026-Q4" in str(refused.value)
+
+
+def test_a_reader_gets_no_buttons_on_their_own_draft(quarter: Harness) -> None:
+    """A manager who is also in the team reviews the others, not themselves: their own row has no buttons
+    (clicking them would only be refused); an admin may review every row."""
+    from bot.evaluation_review import EvaluationDrafts, evaluation_rows
+    from handlers.render.dispatch import render
+
+    with session_scope(quarter.engine) as session:
+        rows = evaluation_rows(session, period="2026-Q4")
+    as_li = json.loads(
+        json.dumps([b.to_dict() for b in render(EvaluationDrafts("2026-Q4", "Sales East", rows, reader="U001"), "en-US")[1]])
+    )
+    assert _draft_buttons(as_li, "U002")  # the others' drafts keep their buttons
+    with pytest.raises(AssertionError, match="no buttons under U001"):
+        _draft_buttons(as_li, "U001")
+    as_admin = [b.to_dict() for b in render(EvaluationDrafts("2026-Q4", "", rows), "en-US")[1]]
+    assert _draft_buttons(as_admin, "U001") and _draft_buttons(as_admin, "U002")
