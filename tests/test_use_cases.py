@@ -15,7 +15,9 @@ from bot.use_cases.charts import my_chart, team_chart
 from bot.use_cases.checkin import confirm, go_away, open_form, save_form, skip, snooze
 from bot.use_cases.feedback import Started, answer, close_round, invitation, round_results, start_rounds, unsolicited
 from bot.use_cases.goals import goals_for
+from bot.use_cases.home import home_page
 from bot.use_cases.me import my_page
+from bot.use_cases.people import refresh_profile
 from bot.use_cases.review import decide_review, digest, reweight
 from bot.use_cases.team import check_team, team_overview
 from bot.use_cases.warnings import pick_cause, save_plan
@@ -263,3 +265,21 @@ def test_a_warnings_next_step_is_the_owners_and_needs_a_step_and_a_date(services
     assert saved.problems == {} and saved.due is not None and saved.due > now.date()
     with session_scope(services.engine) as session:
         assert [a.next_step for a in session.exec(select(ActionItem)).all()] == ["call the three biggest leads"]
+
+
+def test_home_page_shows_own_kpis_and_managed_teams_only(services: Services, org: None) -> None:
+    assert home_page(services, slack_id="U0NOBODY", now=services.clock()) is None
+    li = home_page(services, slack_id="U001", now=services.clock())
+    assert li is not None and [k.name for k in li.kpis] == ["Revenue", "New customers", "Complaint rate"] and li.teams == []
+    manager = home_page(services, slack_id="U0MGR", now=services.clock())
+    assert manager is not None and [t.team for t in manager.teams] == ["Sales East"]
+
+
+def test_profile_changes_keep_only_what_the_scheduler_can_use(services: Services, org: None) -> None:
+    now = services.clock()
+    assert refresh_profile(services, slack_id="U0NOBODY", tz="UTC", locale="en-US", deleted=False, now=now) is None
+    changed = refresh_profile(services, slack_id="U001", tz="Asia/Tokyo", locale="zh-CN", deleted=False, now=now)
+    assert changed is not None and (changed.tz, changed.locale) == ("Asia/Tokyo", "zh-CN")
+    refresh_profile(services, slack_id="U001", tz="Mars/Olympus", locale="x" * 40, deleted=True, now=now)
+    stored = _person(services, "U001")
+    assert (stored.tz, stored.locale, stored.active) == ("Asia/Tokyo", "zh-CN", False)
