@@ -92,6 +92,16 @@ class EvaluationDrafts:
     scope: str  # a team name, or "" for the whole organisation
     rows: list[DraftRow] = field(default_factory=list)
     preview: bool = False
+    reader: str = ""  # the reader's Slack id when they may not review their own row (a manager in their team): no buttons on it
+
+    def reviewable(self, row: DraftRow) -> bool:
+        """Whether the reader may adjust and release ``row`` (a draft, and not their own unless an admin)."""
+        return (
+            not self.preview
+            and row.status == EvaluationStatus.DRAFT
+            and row.evaluation_id is not None
+            and (row.slack_id != self.reader)
+        )
 
 
 def row_of(evaluation: Evaluation, person: Person, team: str) -> DraftRow:
@@ -144,7 +154,8 @@ def drafts_for(session: Session, *, asker: Person, period: str | None = None) ->
     teams = visible_teams(session, asker=asker)
     if not teams:
         return None
-    return EvaluationDrafts(period, ", ".join(t.name for t in teams), evaluation_rows(session, period=period, teams=teams))
+    rows = evaluation_rows(session, period=period, teams=teams)
+    return EvaluationDrafts(period, ", ".join(t.name for t in teams), rows, reader=asker.slack_id)
 
 
 def _target(

@@ -112,7 +112,8 @@ def draft_evaluations(services: Services, now: datetime) -> int:
             manager = session.get(Person, team.manager_id) if team.manager_id else None
             rows = evaluation_rows(session, period=quarter, teams=[team])
             if manager is not None and rows:
-                outbox.append((manager, EvaluationDrafts(quarter, team.name, rows)))
+                reader = "" if manager.is_admin else manager.slack_id
+                outbox.append((manager, EvaluationDrafts(quarter, team.name, rows, reader=reader)))
         for team, proposal in work.stars:
             manager = session.get(Person, team.manager_id) if team.manager_id else None
             if manager is not None:

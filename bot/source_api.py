@@ -10,14 +10,13 @@ from __future__ import annotations
 import json
 import logging
 import re
-import threading
-import time
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
 
-from bot.sources import as_json, authenticate, receive_push
+from bot.sources import as_json, authenticate, receive_push, take_request
 from bot.values import ValuesRejectedError
 from storage.engine import session_scope
 from storage.types import utc_now
@@ -30,38 +29,21 @@ StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
-class RateLimiter:
-    """A token bucket per source: ``per_minute`` requests a minute, bursts up to that many. In-process."""
-
-    def __init__(self, per_minute: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.per_second = per_minute / 60.0
-        self.capacity = max(1.0, per_minute)
-        self.clock = clock
-        self.buckets: dict[str, tuple[float, float]] = {}
-        self.lock = threading.Lock()
-
-    def take(self, key: str) -> float:
-        """0 when allowed, else the seconds to wait."""
-        if self.per_second <= 0:
-            return 0.0
-        with self.lock:
-            now = self.clock()
-            tokens, then = self.buckets.get(key, (self.capacity, now))
-            tokens = min(self.capacity, tokens + (now - then) * self.per_second)
-            if tokens >= 1:
-                self.buckets[key] = (tokens - 1, now)
-                return 0.0
-            self.buckets[key] = (tokens, now)
-            return (1 - tokens) / self.per_second
-
-
 class SourceApi:
     """The WSGI app for source pushes."""
 
-    def __init__(self, engine: Engine, *, per_minute: float = 60.0, max_body: int = MAX_BODY) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        per_minute: float = 60.0,
+        max_body: int = MAX_BODY,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
         self.engine = engine
-        self.limiter = RateLimiter(per_minute)
+        self.per_minute = per_minute  # per source, counted in the database: shared by every serve process
         self.max_body = max_body
+        self.clock = clock
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         status, body, headers = self.handle(environ)
@@ -98,7 +80,8 @@ class SourceApi:
                     {"error": "unknown source or wrong secret"},
                     [("WWW-Authenticate", 'Bearer realm="kpibot"')],
                 )
-        wait = self.limiter.take(name)
+            assert source.id is not None
+            wait = take_request(session, source_id=source.id, now=self.clock(), per_minute=self.per_minute)
         if wait:
             return (
                 "429 Too Many Requests",
@@ -114,7 +97,7 @@ class SourceApi:
                 source = authenticate(session, name=name, authorization=environ.get("HTTP_AUTHORIZATION"))
                 if source is None:  # rotated between the two reads
                     return "401 Unauthorized", {"error": "unknown source or wrong secret"}, []
-                result = receive_push(session, source=source, body=raw, now=utc_now())
+                result = receive_push(session, source=source, body=raw, now=self.clock())
         except ValuesRejectedError as exc:
             first = exc.problems[0]
             message = f"nothing stored: {first.where}: {first.reason}"

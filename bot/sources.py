@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import case, update
 from sqlmodel import Session, select
 
 from bot.values import Problem, StoreReport, ValueRow, ValuesRejectedError, store, validate
@@ -70,6 +71,36 @@ def authenticate(session: Session, *, name: str, authorization: str | None) -> S
     expected = source.secret_hash if source is not None else _DUMMY_HASH
     ok = hmac.compare_digest(presented.encode(), expected.encode())
     return source if ok and source is not None else None
+
+
+def take_request(session: Session, *, source_id: int, now: datetime, per_minute: float) -> float:
+    """Count one request of the source against ``per_minute`` a minute: 0 when allowed, else seconds to wait.
+
+    The count lives in the source's row and is changed by one UPDATE ... RETURNING,
+    so two or more `kpibot serve` processes share the budget (each process
+    counting alone would let N processes take N times the limit), and
+    concurrent requests cannot both take the last one: the database serialises
+    the UPDATE. The window is the calendar minute (UTC): a source may send at
+    most ``per_minute`` requests in any minute, up to twice that across a
+    minute's edge. The caller commits (a refused request counts too).
+    """
+    if per_minute <= 0:
+        return 0.0
+    minute = int(now.timestamp() // 60)
+    table = SourceSystem.__table__  # type: ignore[attr-defined]
+    statement = (
+        update(table)
+        .where(table.c.id == source_id)
+        .values(
+            rate_count=case((table.c.rate_minute == minute, table.c.rate_count + 1), else_=1),
+            rate_minute=minute,
+        )
+        .returning(table.c.rate_count)
+    )
+    taken = session.execute(statement).scalar_one()
+    if taken <= max(1, int(per_minute)):
+        return 0.0
+    return (minute + 1) * 60 - now.timestamp()
 
 
 @dataclass

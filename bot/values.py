@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import bindparam, or_, select, update
 from sqlmodel import Session, col
 
+from bot.disputes import corrected_values
 from bot.kpi_state import KpiStatus
 from bot.periods import week_key, week_start
 from storage.bulk import insert_many
@@ -256,6 +257,8 @@ def store(session: Session, rows: Sequence[Resolved], *, origin: str, now: datet
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     audit: list[dict[str, Any]] = []
+    # a fed value a manager replaced by accepting a dispute: the source sending it again does not undo that
+    overruled = _overruled(session, {key for key, (_, _, was, _) in existing.items() if was == "dispute"})
     for row in rows:
         before = existing.get((row.kpi_id, row.period_key))
         if before is None:
@@ -271,7 +274,8 @@ def store(session: Session, rows: Sequence[Resolved], *, origin: str, now: datet
             report.created += 1
         else:
             mid, value, was, source = before
-            if value == row.value and was != "checkin" and source == row.source:
+            unchanged = value == row.value and was != "checkin" and source == row.source
+            if unchanged or overruled.get((row.kpi_id, row.period_key)) == row.value:
                 report.unchanged += 1
                 continue
             updates.append({"mid": mid, "v": row.value, "o": origin, "s": row.source, "u": now})
@@ -302,6 +306,13 @@ def store(session: Session, rows: Sequence[Resolved], *, origin: str, now: datet
     report.kpis_fed = _mark_fed(session, rows)
     _record_delivery(session, {r.source for r in rows if r.source}, now)
     return report
+
+
+def _overruled(session: Session, keys: set[tuple[int, str]]) -> dict[tuple[int, str], float]:
+    """(KPI, week) -> the fed value an accepted dispute replaced (see bot.disputes)."""
+    if not keys:
+        return {}
+    return corrected_values(session, keys)
 
 
 def _mark_fed(session: Session, rows: Sequence[Resolved]) -> list[int]:

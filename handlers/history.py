@@ -125,7 +125,8 @@ def _change_line(change: Change, reader: Person) -> str:
     locale = reader.locale
     before = format_value(change.previous, change.unit, locale)
     after = format_value(change.value, change.unit, locale)
-    who = f"<@{change.by}>" if change.origin == "edit" and change.by else escape(change.by or change.origin)
+    # an edit or an accepted dispute names the person who made it (the manager, for a dispute)
+    who = f"<@{change.by}>" if change.origin in ("edit", "dispute") and change.by else escape(change.by or change.origin)
     return i18n.t(
         "history_change",
         locale,

@@ -188,6 +188,10 @@ def _draft_buttons(blocks: list[dict[str, Any]], slack_id: str) -> dict[str, dic
     raise AssertionError(f"no draft of {slack_id}")
 
 
+def _section_under(blocks: list[dict[str, Any]], slack_id: str) -> str:
+    return next(b["text"]["text"] for b in blocks if b["type"] == "section" and f"<@{slack_id}>" in b["text"]["text"])
+
+
 def _opened(bot: Harness) -> dict[str, Any]:
     view = bot.slack.calls_to("views.open")[-1].args["view"]
     return json.loads(view) if isinstance(view, str) else view
@@ -249,8 +253,13 @@ def test_the_draft_buttons_adjust_in_a_modal_and_release_once(quarter: Harness) 
     bot.click("U002", "eval_release", release["value"])
     assert "`/kpi eval release` was refused: only Li Wei's manager" in _answered(bot)
     assert _evaluations(bot)["U001"].status == "draft"
-    bot.click("U0MGR", "eval_release", release["value"])
+    bot.click("U0MGR", "eval_release", release["value"], message=drafts)
     assert _answered(bot) == "Released 1 evaluation: Li Wei. It reaches them now."
+    # the drafts message itself is updated: Li Wei's draft marked released, its buttons gone, the others' kept
+    (replaced,) = [c.args for c in bot.slack.calls_to("response_url") if c.args.get("replace_original") is True]
+    assert f"eval_draft_{release['value']}" not in json.dumps(replaced["blocks"])
+    assert ":white_check_mark: Released" in _section_under(replaced["blocks"], "U001")
+    assert _draft_buttons(replaced["blocks"], "U003")
     assert bot.slack.wait_for(lambda _: "2026-Q4 季度评估" in _texts(bot, "U001"), timeout=10)
     assert "计算得分 22%；经理调整为 45%：closed Acme on 30 Dec" in _texts(bot, "U001")
     bot.click("U0MGR", "eval_release", release["value"])  # a second release
@@ -512,3 +521,21 @@ def test_a_watch_pair_must_name_a_kpi_of_the_same_person(bot: Harness) -> None:
     with pytest.raises(OrgFileError) as refused:
         parse_org(bad)
     assert "watches 'Refund rate', which is not a KPI of U001 in 2026-Q4" in str(refused.value)
+
+
+def test_a_reader_gets_no_buttons_on_their_own_draft(quarter: Harness) -> None:
+    """A manager who is also in the team reviews the others, not themselves: their own row has no buttons
+    (clicking them would only be refused); an admin may review every row."""
+    from bot.evaluation_review import EvaluationDrafts, evaluation_rows
+    from handlers.render.dispatch import render
+
+    with session_scope(quarter.engine) as session:
+        rows = evaluation_rows(session, period="2026-Q4")
+    as_li = json.loads(
+        json.dumps([b.to_dict() for b in render(EvaluationDrafts("2026-Q4", "Sales East", rows, reader="U001"), "en-US")[1]])
+    )
+    assert _draft_buttons(as_li, "U002")  # the others' drafts keep their buttons
+    with pytest.raises(AssertionError, match="no buttons under U001"):
+        _draft_buttons(as_li, "U001")
+    as_admin = [b.to_dict() for b in render(EvaluationDrafts("2026-Q4", "", rows), "en-US")[1]]
+    assert _draft_buttons(as_admin, "U001") and _draft_buttons(as_admin, "U002")

@@ -21,6 +21,7 @@ from bot.source_api import SourceApi
 from bot.sources import hash_secret
 from storage.engine import session_scope
 from storage.tables import Kpi, Measurement, SourceSystem
+from tests.conftest import Clock
 
 
 def add_source(name: str, capsys: pytest.CaptureFixture[str], verb: str = "add") -> str:
@@ -34,7 +35,8 @@ def api(services: Services, org: None, db_url: str, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("DATABASE_URL", db_url)
     executor = ThreadPoolExecutor(max_workers=2)
     app = create_app(services.settings, services, executor=executor)
-    with LocalServer(app, executor=executor, sources=SourceApi(services.engine, per_minute=5)) as server:
+    sources = SourceApi(services.engine, per_minute=5, clock=services.clock)
+    with LocalServer(app, executor=executor, sources=sources) as server:
         yield server.base_url
 
 
@@ -124,6 +126,26 @@ def test_too_large_and_rate_limited(api: str, services: Services, capsys: pytest
     status, body = post(url, b"{" + b" " * (6 * 1024 * 1024) + b"}", secret)
     assert status == 413 and "at most" in body["error"]
     statuses = [post(url, {"values": ROWS}, secret)[0] for _ in range(6)]
-    assert statuses[:4] == [200] * 4 and statuses[-1] == 429
+    assert statuses == [200] * 5 + [429]
     with session_scope(services.engine) as session:
         assert session.exec(select(func.count()).select_from(Measurement)).one() == 2
+
+
+def test_two_serve_processes_share_one_rate_limit(
+    api: str, services: Services, clock: Clock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A second `kpibot serve` (its own SourceApi, nothing shared but the database) draws on the same budget."""
+    secret = add_source("CRM", capsys)
+    executor = ThreadPoolExecutor(max_workers=1)
+    other = SourceApi(services.engine, per_minute=5, clock=services.clock)
+    with LocalServer(create_app(services.settings, services, executor=executor), executor=executor, sources=other) as second:
+        first_url, second_url = f"{api}/sources/CRM/values", f"{second.base_url}/sources/CRM/values"
+        statuses = [post(url, {"values": ROWS}, secret)[0] for url in [first_url, second_url] * 3]
+        assert statuses == [200] * 5 + [429]
+        status, body = post(first_url, {"values": ROWS}, secret)
+        assert status == 429 and "retry in" in body["error"]
+        clock.advance(minutes=1)  # the next minute: a new budget, on both
+        assert post(second_url, {"values": ROWS}, secret)[0] == 200
+    with session_scope(services.engine) as session:
+        row = session.exec(select(SourceSystem).where(SourceSystem.name == "CRM")).one()
+        assert row.rate_count == 1

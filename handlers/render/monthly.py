@@ -100,8 +100,8 @@ def _drafts(message: EvaluationDrafts, locale: str) -> Rendered:
     """
     key = "eval_drafts_preview" if message.preview else ("eval_drafts_team" if message.scope else "eval_drafts_org")
     title = i18n.t(key, locale, period=message.period, team=escape(message.scope))
-    open_drafts = {r.evaluation_id for r in message.rows if r.status == EvaluationStatus.DRAFT and r.evaluation_id is not None}
-    buttons = not message.preview and 0 < len(open_drafts) <= BUTTON_ROWS
+    open_drafts = {r.evaluation_id for r in message.rows if message.reviewable(r)}
+    buttons = 0 < len(open_drafts) <= BUTTON_ROWS
     blocks: list[Block] = [HeaderBlock(text=title[:150])]
     pending: list[str] = []
 

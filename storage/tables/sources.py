@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -21,6 +22,9 @@ class SourceSystem(SQLModel, table=True):
     created_at: datetime = utc_timestamp()
     rotated_at: datetime | None = nullable_timestamp()
     last_delivery_at: datetime | None = nullable_timestamp()
+    # The rate limit's count, in the database so every `kpibot serve` process shares one budget per source.
+    rate_minute: int = Field(default=0, description="the minute being counted, in minutes since 1970 (UTC)")
+    rate_count: int = Field(default=0, description="requests taken in rate_minute")
 
 
 class SourceRequest(SQLModel, table=True):
@@ -54,8 +58,16 @@ class ValueAudit(SQLModel, table=True):
     recorded_at: datetime = utc_timestamp()
 
 
+class DisputeStatus(StrEnum):
+    """Where a dispute stands: the manager has not answered, took the owner's value, or kept the source's."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
 class ValueDispute(SQLModel, table=True):
-    """An owner's objection to a fed value; their manager is told."""
+    """An owner's objection to a fed value, with the value they say is right; their manager accepts or rejects it."""
 
     __tablename__ = "value_dispute"
 
@@ -63,6 +75,11 @@ class ValueDispute(SQLModel, table=True):
     kpi_id: int = Field(foreign_key="kpi.id", index=True)
     period_key: str = Field(max_length=10)
     person_id: int = Field(foreign_key="person.id", index=True)
-    value: float
+    value: float = Field(description="the value as the source delivered it")
+    corrected: float | None = Field(default=None, description="the owner's value (none on disputes before 0020)")
     reason: str = Field(max_length=1000)
+    status: str = Field(default=DisputeStatus.OPEN, max_length=10, description="open | accepted | rejected")
+    resolved_by_id: int | None = Field(default=None, foreign_key="person.id")
+    resolved_at: datetime | None = nullable_timestamp()
+    answer: str = Field(default="", max_length=1000, description="the manager's reason for a rejection")
     created_at: datetime = utc_timestamp()
