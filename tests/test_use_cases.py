@@ -14,6 +14,7 @@ from bot.use_cases.asker import asker, locale_of
 from bot.use_cases.charts import my_chart, team_chart
 from bot.use_cases.checkin import confirm, go_away, open_form, save_form, skip, snooze
 from bot.use_cases.feedback import Started, answer, close_round, invitation, round_results, start_rounds, unsolicited
+from bot.use_cases.followup import close_item, may_comment, may_drop, resolve
 from bot.use_cases.goals import goals_for
 from bot.use_cases.home import home_page
 from bot.use_cases.me import my_page
@@ -283,3 +284,23 @@ def test_profile_changes_keep_only_what_the_scheduler_can_use(services: Services
     refresh_profile(services, slack_id="U001", tz="Mars/Olympus", locale="x" * 40, deleted=True, now=now)
     stored = _person(services, "U001")
     assert (stored.tz, stored.locale, stored.active) == ("Asia/Tokyo", "zh-CN", False)
+
+
+def test_followup_buttons_of_strangers_or_forged_ids_change_nothing(services: Services, org: None) -> None:
+    from bot.followup import Outcome
+
+    now = services.clock()
+    with session_scope(services.engine) as session:
+        li = session.exec(select(Person).where(Person.slack_id == "U001")).one()
+        item = ActionItem(person_id=li.id or 0, origin="warning", root_cause="process", next_step="call", due=now.date())
+        session.add(item)
+        session.flush()
+        item_id = item.id
+    assert resolve(services, slack_id="U0NOBODY", blocker_id=1, now=now)[0].outcome is Outcome.UNKNOWN
+    assert may_comment(services, slack_id="U001", blocker_id=None) == (Outcome.UNKNOWN, "en-US")
+    assert may_drop(services, slack_id="U002", item_id=item_id)[0] is Outcome.NOT_ALLOWED
+    assert may_drop(services, slack_id="U001", item_id=item_id)[0] is Outcome.DONE
+    assert close_item(services, slack_id="U002", item_id=item_id, how="done", now=now)[0].outcome is Outcome.NOT_ALLOWED
+    assert close_item(services, slack_id="U001", item_id=item_id, how="drop", now=now)[0].outcome is Outcome.NEEDS_REASON
+    assert close_item(services, slack_id="U001", item_id=item_id, how="done", now=now)[0].outcome is Outcome.DONE
+    assert close_item(services, slack_id="U001", item_id=item_id, how="done", now=now)[0].outcome is Outcome.ALREADY

@@ -91,9 +91,7 @@ def _prompt(message: CheckinPrompt, locale: str) -> Rendered:
     title_key = "reminder_title" if message.reminder else "prompt_title"
     first = week_start_of_key(message.week)
     last = first + timedelta(days=6)
-    title = i18n.t(
-        title_key, locale, name=escape(message.name), week=message.week, first=first, last=last
-    )
+    title = i18n.t(title_key, locale, name=escape(message.name), week=message.week, first=first, last=last)
     blocks: list[Block] = [SectionBlock(text=title)]
     if message.moved_by is not None:
         holiday = message.moved_by
