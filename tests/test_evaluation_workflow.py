@@ -539,3 +539,27 @@ def test_a_reader_gets_no_buttons_on_their_own_draft(quarter: Harness) -> None:
         _draft_buttons(as_li, "U001")
     as_admin = [b.to_dict() for b in render(EvaluationDrafts("2026-Q4", "", rows), "en-US")[1]]
     assert _draft_buttons(as_admin, "U001") and _draft_buttons(as_admin, "U002")
+
+
+def test_the_evaluation_use_cases_directly(quarter: Harness, services: Services) -> None:
+    """bot/use_cases/evaluation.py without Slack: a refused adjustment stores nothing; a release happens once."""
+    from bot.evaluation_review import EvaluationRefused
+    from bot.use_cases.evaluation import adjust_score, drafts_table, person_of, release_evaluations
+
+    manager, li = person_of(services, "U0MGR"), person_of(services, "U001")
+    assert manager is not None and li is not None
+    with pytest.raises(EvaluationRefused) as refused:
+        adjust_score(services, asker=manager, ratee_slack_id="U001", score_text="95%", reason=" ")
+    assert refused.value.key == "eval_adjust_reason" and _evaluations(quarter)["U001"].adjusted_score is None
+    with pytest.raises(EvaluationRefused):
+        adjust_score(services, asker=li, ratee_slack_id="U001", score_text="95%", reason="me")  # not her own
+    done = adjust_score(services, asker=manager, ratee_slack_id="U001", score_text="95%", reason="late win")
+    assert (done.evaluation.adjusted_score, done.ratee.slack_id) == (0.95, "U001")
+    released = release_evaluations(services, asker=manager, ratee_slack_id="U001")
+    # released: on its way to Li Wei (the outbox delivers it and marks it "released"; the handler triggers that)
+    assert released.names == ["Li Wei"] and _evaluations(quarter)["U001"].status == "releasing"
+    with pytest.raises(EvaluationRefused):
+        release_evaluations(services, asker=manager, ratee_slack_id="U001")
+    table = drafts_table(services, asker=manager)
+    assert table is not None and {r.slack_id: r.status for r in table.rows}["U001"] == "releasing"
+    assert drafts_table(services, asker=li) is None
