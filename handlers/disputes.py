@@ -20,6 +20,7 @@ from bot.disputes import MAX_REASON, DisputeNote, Resolution
 from bot.formats import format_value
 from bot.ports import Recipient
 from bot.refusal import BadRequest
+from bot.services import Services
 from bot.use_cases.disputes import DisputeForm, answer_dispute, check_answer, dispute_form, submit_dispute
 from handlers import payload
 from handlers.context import services_of
@@ -91,7 +92,7 @@ def on_reject_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], conte
     _answered(services, done, channel, ts)
 
 
-def _answered(services: Any, done: Resolution, channel: str, ts: str) -> None:
+def _answered(services: Services, done: Resolution, channel: str, ts: str) -> None:
     """The manager's copy shows the answer instead of the buttons; the owner is told (after the commit)."""
     services.gateway.update(channel, ts, done.note, locale=done.manager_locale)
     deliver(services, done.outgoing, None)

@@ -46,6 +46,7 @@ from handlers.render.evaluation import (
     SCORE_BLOCK,
     adjust_modal,
     adjusted_view,
+    released_in_place,
 )
 from storage.engine import session_scope
 from storage.queries import person_by_slack_id
@@ -257,6 +258,11 @@ def on_release_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, res
         except EvaluationRefused as refusal:
             session.rollback()
             text, released = refused_text(refusal, locale, clicked=True), []
+    if released and evaluation_id is not None:
+        updated = released_in_place(payload.message_blocks(body), evaluation_id, locale)
+        if updated is not None:  # the drafts message itself: this row released, its buttons gone
+            message = body.get("message") or {}
+            respond(text=str(message.get("text") or text), blocks=updated, replace_original=True)
     respond(text=text, response_type="ephemeral", replace_original=False)
     if released:
         deliver_released(services, now)

@@ -13,28 +13,15 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import i18n
-from bot.followup import (
-    Outcome,
-    Result,
-    blocker_line,
-    close_action,
-    comment_blocker,
-    may_act_for,
-    resolve_blocker,
-    still_blocked,
-)
-from bot.messages import BlockerComment
-from bot.ports import Recipient
+from bot.followup import Outcome, Result
 from bot.services import Services
+from bot.use_cases.followup import close_item, comment, may_comment, may_drop, resolve, still
 from handlers import payload
 from handlers.context import services_of
 from handlers.home import refresh_home
 from handlers.metadata import secret_of, sign, verify
 from handlers.render.escape import clip, escape
 from handlers.render.followup import comment_modal, drop_modal
-from storage.engine import session_scope
-from storage.queries import person_by_slack_id
-from storage.tables import ActionItem, Blocker, Person
 
 
 def _say(respond: Respond, text: str) -> None:
@@ -51,52 +38,38 @@ def _refusal(result: Result, locale: str, *, item: bool = False) -> str | None:
     return None
 
 
-def resolve(services: Services, slack_id: str, blocker_id: int | None) -> str:
-    """Resolve for the clicker; the answer to show them."""
-    now = services.clock()
-    with session_scope(services.engine) as session:
-        actor = person_by_slack_id(session, slack_id=slack_id)
-        locale = actor.locale if actor else "en-US"
-        if actor is None or blocker_id is None:
-            return i18n.t("fu_unknown", locale)
-        result = resolve_blocker(session, actor=actor, blocker_id=blocker_id, now=now)
-    return _refusal(result, locale) or i18n.t("fu_resolved", locale, days=result.days, text=_short(result.text))
+def _answer(outcome: Outcome, locale: str) -> str | None:
+    return _refusal(Result(outcome), locale)
 
 
 def on_blocker_resolved(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ack()
     services = services_of(context)
-    _say(respond, resolve(services, payload.user_id(body), payload.optional_id(payload.action_value(body))))
+    _say(respond, _resolved(services, payload.user_id(body), payload.optional_id(payload.action_value(body))))
     refresh_home(services, payload.user_id(body))
+
+
+def _resolved(services: Services, slack_id: str, blocker_id: int | None) -> str:
+    """Resolve for the clicker; the answer to show them."""
+    result, locale = resolve(services, slack_id=slack_id, blocker_id=blocker_id, now=services.clock())
+    return _refusal(result, locale) or i18n.t("fu_resolved", locale, days=result.days, text=_short(result.text))
 
 
 def on_blocker_still(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ack()
     services = services_of(context)
     blocker_id = payload.optional_id(payload.action_value(body))
-    with session_scope(services.engine) as session:
-        actor = person_by_slack_id(session, slack_id=payload.user_id(body))
-        locale = actor.locale if actor else "en-US"
-        if actor is None or blocker_id is None:
-            _say(respond, i18n.t("fu_unknown", locale))
-            return
-        result = still_blocked(session, actor=actor, blocker_id=blocker_id, now=services.clock())
+    result, locale = still(services, slack_id=payload.user_id(body), blocker_id=blocker_id, now=services.clock())
     _say(respond, _refusal(result, locale) or i18n.t("fu_still", locale))
 
 
 def _open_comment(services: Services, client: WebClient, body: dict[str, Any], blocker_id: int | None, respond: Respond) -> None:
     """Check the clicker may comment before opening the modal; the modal's metadata is signed."""
-    with session_scope(services.engine) as session:
-        actor = person_by_slack_id(session, slack_id=payload.user_id(body))
-        locale = actor.locale if actor else "en-US"
-        blocker = session.get(Blocker, blocker_id) if blocker_id is not None else None
-        owner = session.get(Person, blocker.person_id) if blocker else None
-        if actor is None or blocker is None or owner is None:
-            _say(respond, i18n.t("fu_unknown", locale))
-            return
-        if not may_act_for(session, actor, owner):
-            _say(respond, i18n.t("fu_not_allowed", locale))
-            return
+    outcome, locale = may_comment(services, slack_id=payload.user_id(body), blocker_id=blocker_id)
+    refused = _answer(outcome, locale)
+    if refused:
+        _say(respond, refused)
+        return
     client.views_open(trigger_id=payload.trigger_id(body), view=comment_modal(sign(secret_of(services), str(blocker_id)), locale))
 
 
@@ -113,45 +86,30 @@ def on_blocker_manage(ack: Ack, body: dict[str, Any], context: BoltContext, clie
     if what == "comment":
         _open_comment(services, client, body, payload.optional_id(raw), respond)
         return
-    _say(respond, resolve(services, payload.user_id(body), payload.optional_id(raw) if what == "resolve" else None))
+    _say(respond, _resolved(services, payload.user_id(body), payload.optional_id(raw) if what == "resolve" else None))
     refresh_home(services, payload.user_id(body))
 
 
 def on_comment_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     services = services_of(context)
-    now = services.clock()
     signed = verify(secret_of(services), payload.private_metadata(view)) or ""
     text = payload.input_text(payload.state_values(view), "comment", "text").strip()
-    with session_scope(services.engine) as session:
-        actor = person_by_slack_id(session, slack_id=payload.user_id(body))
-        locale = actor.locale if actor else "en-US"
-        blocker_id = payload.optional_id(signed)
-        if actor is None or blocker_id is None:
-            ack(response_action="errors", errors={"comment": i18n.t("fu_unknown", locale)})
-            return
-        result = comment_blocker(session, actor=actor, blocker_id=blocker_id, text=text, now=now)
-        if result.outcome is Outcome.NEEDS_REASON:
-            ack(response_action="errors", errors={"comment": i18n.t("fu_need_comment", locale)})
-            return
-        refusal = _refusal(result, locale)
-        if refusal or result.owner is None:
-            ack(response_action="errors", errors={"comment": refusal or i18n.t("fu_unknown", locale)})
-            return
-        blocker = session.get(Blocker, blocker_id)
-        assert blocker is not None  # comment_blocker just found it
-        note = BlockerComment(blocker_line(blocker, result.owner, now), actor.slack_id, text)
-        owner, owner_locale = Recipient(result.owner.slack_id, result.owner.dm_channel_id), result.owner.locale
+    done = comment(
+        services, slack_id=payload.user_id(body), blocker_id=payload.optional_id(signed), text=text, now=services.clock()
+    )
+    locale = done.locale
+    if done.result.outcome is Outcome.NEEDS_REASON:
+        ack(response_action="errors", errors={"comment": i18n.t("fu_need_comment", locale)})
+        return
+    if done.note is None or done.result.owner is None:
+        ack(response_action="errors", errors={"comment": _refusal(done.result, locale) or i18n.t("fu_unknown", locale)})
+        return
     ack()
-    services.gateway.send(services.gateway.dm(owner), note, locale=owner_locale)
+    services.gateway.send(services.gateway.dm(done.result.owner), done.note, locale=done.result.owner.locale)
 
 
 def _close(services: Services, slack_id: str, item_id: int | None, how: str, reason: str = "") -> tuple[Result, str]:
-    with session_scope(services.engine) as session:
-        actor = person_by_slack_id(session, slack_id=slack_id)
-        locale = actor.locale if actor else "en-US"
-        if actor is None or item_id is None:
-            return Result(Outcome.UNKNOWN), locale
-        return close_action(session, actor=actor, item_id=item_id, how=how, now=services.clock(), reason=reason), locale
+    return close_item(services, slack_id=slack_id, item_id=item_id, how=how, now=services.clock(), reason=reason)
 
 
 def _close_answer(result: Result, locale: str, how: str) -> str:
@@ -179,16 +137,11 @@ def on_action_drop(ack: Ack, body: dict[str, Any], context: BoltContext, client:
     ack()
     services = services_of(context)
     item_id = payload.optional_id(payload.action_value(body))
-    with session_scope(services.engine) as session:
-        actor = person_by_slack_id(session, slack_id=payload.user_id(body))
-        locale = actor.locale if actor else "en-US"
-        item = session.get(ActionItem, item_id) if item_id is not None else None
-        if actor is None or item is None:
-            _say(respond, i18n.t("fu_unknown", locale))
-            return
-        if item.person_id != actor.id:
-            _say(respond, i18n.t("fu_not_your_item", locale))
-            return
+    outcome, locale = may_drop(services, slack_id=payload.user_id(body), item_id=item_id)
+    refused = _refusal(Result(outcome), locale, item=True)
+    if refused:
+        _say(respond, refused)
+        return
     client.views_open(trigger_id=payload.trigger_id(body), view=drop_modal(sign(secret_of(services), str(item_id)), locale))
 
 

@@ -77,6 +77,13 @@ def message_location(body: dict[str, Any]) -> tuple[str, str]:
     return text(container.get("channel_id"), "container.channel_id"), text(container.get("message_ts"), "container.message_ts")
 
 
+def message_blocks(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The blocks of the message a button sits on ([] for a button in a modal or a malformed payload)."""
+    message = body.get("message")
+    blocks = message.get("blocks") if isinstance(message, dict) else None
+    return [b for b in blocks if isinstance(b, dict)] if isinstance(blocks, list) else []
+
+
 def state_values(view: dict[str, Any]) -> dict[str, Any]:
     """``view.state.values``: block id -> action id -> element state."""
     state = mapping(view.get("state"), "view.state")

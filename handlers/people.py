@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import App, BoltContext
 
 from bot.i18n import lang
-from bot.schedule import locale_for
+from bot.use_cases.people import refresh_profile
 from handlers.context import ack_event, services_of
-from storage.engine import session_scope
-from storage.queries import person_by_slack_id
 
 log = logging.getLogger(__name__)
 
@@ -24,29 +21,16 @@ def on_user_change(event: dict[str, Any], context: BoltContext) -> None:
         log.info("user_change without a user; ignored")
         return
     services = services_of(context)
-    with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=user["id"])
-        if person is None:
-            return
-        if _known_zone(user.get("tz")):
-            person.tz = user["tz"]
-        if isinstance(user.get("locale"), str) and 0 < len(user["locale"]) <= 16:
-            person.locale = locale_for(person.language, user["locale"])
-        if user.get("deleted"):
-            person.active = False
-        person.tz_checked_at = services.clock()
-    log.info("profile of %s refreshed (%s)", person.slack_id, lang(person.locale))
-
-
-def _known_zone(name: object) -> bool:
-    """Only a timezone the scheduler can use replaces the stored one."""
-    if not isinstance(name, str) or not name or len(name) > 64:
-        return False
-    try:
-        ZoneInfo(name)
-    except (ValueError, ZoneInfoNotFoundError):
-        return False
-    return True
+    person = refresh_profile(
+        services,
+        slack_id=user["id"],
+        tz=user.get("tz"),
+        locale=user.get("locale"),
+        deleted=bool(user.get("deleted")),
+        now=services.clock(),
+    )
+    if person is not None:
+        log.info("profile of %s refreshed (%s)", person.slack_id, lang(person.locale))
 
 
 def register(app: App) -> None:

@@ -188,6 +188,10 @@ def _draft_buttons(blocks: list[dict[str, Any]], slack_id: str) -> dict[str, dic
     raise AssertionError(f"no draft of {slack_id}")
 
 
+def _section_under(blocks: list[dict[str, Any]], slack_id: str) -> str:
+    return next(b["text"]["text"] for b in blocks if b["type"] == "section" and f"<@{slack_id}>" in b["text"]["text"])
+
+
 def _opened(bot: Harness) -> dict[str, Any]:
     view = bot.slack.calls_to("views.open")[-1].args["view"]
     return json.loads(view) if isinstance(view, str) else view
@@ -250,8 +254,13 @@ def test_the_draft_buttons_adjust_in_a_modal_and_release_once(quarter: Harness) 
     assert _answered(bot).startswith("Only Li Wei's manager")  # a click names no command nobody typed
     assert _answered(bot).endswith(" Nothing changed.") and "/kpi" not in _answered(bot)
     assert _evaluations(bot)["U001"].status == "draft"
-    bot.click("U0MGR", "eval_release", release["value"])
+    bot.click("U0MGR", "eval_release", release["value"], message=drafts)
     assert _answered(bot) == "Released 1 evaluation: Li Wei. It reaches them now."
+    # the drafts message itself is updated: Li Wei's draft marked released, its buttons gone, the others' kept
+    (replaced,) = [c.args for c in bot.slack.calls_to("response_url") if c.args.get("replace_original") is True]
+    assert f"eval_draft_{release['value']}" not in json.dumps(replaced["blocks"])
+    assert ":white_check_mark: Released" in _section_under(replaced["blocks"], "U001")
+    assert _draft_buttons(replaced["blocks"], "U003")
     assert bot.slack.wait_for(lambda _: "2026-Q4 季度评估" in _texts(bot, "U001"), timeout=10)
     assert "计算得分 22%；经理调整为 45%：closed Acme on 30 Dec" in _texts(bot, "U001")
     bot.click("U0MGR", "eval_release", release["value"])  # a second release

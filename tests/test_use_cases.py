@@ -14,8 +14,11 @@ from bot.use_cases.asker import asker, locale_of
 from bot.use_cases.charts import my_chart, team_chart
 from bot.use_cases.checkin import confirm, go_away, open_form, save_form, skip, snooze
 from bot.use_cases.feedback import Started, answer, close_round, invitation, round_results, start_rounds, unsolicited
+from bot.use_cases.followup import close_item, may_comment, may_drop, resolve
 from bot.use_cases.goals import goals_for
+from bot.use_cases.home import home_page
 from bot.use_cases.me import my_page
+from bot.use_cases.people import refresh_profile
 from bot.use_cases.review import decide_review, digest, reweight
 from bot.use_cases.team import check_team, team_overview
 from bot.use_cases.warnings import pick_cause, save_plan
@@ -263,6 +266,44 @@ def test_a_warnings_next_step_is_the_owners_and_needs_a_step_and_a_date(services
     assert saved.problems == {} and saved.due is not None and saved.due > now.date()
     with session_scope(services.engine) as session:
         assert [a.next_step for a in session.exec(select(ActionItem)).all()] == ["call the three biggest leads"]
+
+
+def test_home_page_shows_own_kpis_and_managed_teams_only(services: Services, org: None) -> None:
+    assert home_page(services, slack_id="U0NOBODY", now=services.clock()) is None
+    li = home_page(services, slack_id="U001", now=services.clock())
+    assert li is not None and [k.name for k in li.kpis] == ["Revenue", "New customers", "Complaint rate"] and li.teams == []
+    manager = home_page(services, slack_id="U0MGR", now=services.clock())
+    assert manager is not None and [t.team for t in manager.teams] == ["Sales East"]
+
+
+def test_profile_changes_keep_only_what_the_scheduler_can_use(services: Services, org: None) -> None:
+    now = services.clock()
+    assert refresh_profile(services, slack_id="U0NOBODY", tz="UTC", locale="en-US", deleted=False, now=now) is None
+    changed = refresh_profile(services, slack_id="U001", tz="Asia/Tokyo", locale="zh-CN", deleted=False, now=now)
+    assert changed is not None and (changed.tz, changed.locale) == ("Asia/Tokyo", "zh-CN")
+    refresh_profile(services, slack_id="U001", tz="Mars/Olympus", locale="x" * 40, deleted=True, now=now)
+    stored = _person(services, "U001")
+    assert (stored.tz, stored.locale, stored.active) == ("Asia/Tokyo", "zh-CN", False)
+
+
+def test_followup_buttons_of_strangers_or_forged_ids_change_nothing(services: Services, org: None) -> None:
+    from bot.followup import Outcome
+
+    now = services.clock()
+    with session_scope(services.engine) as session:
+        li = session.exec(select(Person).where(Person.slack_id == "U001")).one()
+        item = ActionItem(person_id=li.id or 0, origin="warning", root_cause="process", next_step="call", due=now.date())
+        session.add(item)
+        session.flush()
+        item_id = item.id
+    assert resolve(services, slack_id="U0NOBODY", blocker_id=1, now=now)[0].outcome is Outcome.UNKNOWN
+    assert may_comment(services, slack_id="U001", blocker_id=None) == (Outcome.UNKNOWN, "en-US")
+    assert may_drop(services, slack_id="U002", item_id=item_id)[0] is Outcome.NOT_ALLOWED
+    assert may_drop(services, slack_id="U001", item_id=item_id)[0] is Outcome.DONE
+    assert close_item(services, slack_id="U002", item_id=item_id, how="done", now=now)[0].outcome is Outcome.NOT_ALLOWED
+    assert close_item(services, slack_id="U001", item_id=item_id, how="drop", now=now)[0].outcome is Outcome.NEEDS_REASON
+    assert close_item(services, slack_id="U001", item_id=item_id, how="done", now=now)[0].outcome is Outcome.DONE
+    assert close_item(services, slack_id="U001", item_id=item_id, how="done", now=now)[0].outcome is Outcome.ALREADY
 
 
 def test_a_chart_asked_for_on_2_january_shows_the_quarter_just_ended(services: Services, org: None) -> None:

@@ -6,6 +6,8 @@ the slash commands (`/kpi eval adjust`, `/kpi eval release`) do the same.
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmObject, SectionBlock
 from slack_sdk.models.views import View
 
@@ -42,6 +44,23 @@ def draft_actions(row: DraftRow, locale: str) -> ActionsBlock:
             ),
         ],
     )
+
+
+def released_in_place(blocks: list[dict[str, Any]], evaluation_id: int, locale: str) -> list[dict[str, Any]] | None:
+    """The drafts message again with this draft marked released and its buttons gone, so the manager's
+    message shows what is left to review; None when the draft is not on it."""
+    result: list[dict[str, Any]] = []
+    found = False
+    for block in blocks:
+        if block.get("block_id") == f"eval_draft_{evaluation_id}":
+            found = True
+            above = result[-1] if result else {}
+            if above.get("type") == "section" and isinstance(above.get("text"), dict):
+                mark = i18n.t("eval_released_mark", locale)
+                result[-1] = {**above, "text": {**above["text"], "text": clip(f"{above['text']['text']}\n{mark}", 3000)}}
+            continue
+        result.append(block)
+    return result if found else None
 
 
 def adjust_modal(
