@@ -7,7 +7,7 @@ HTTP, as Slack would send them), the bot asks, confirms, reminds and records
 misses. By default it runs the whole quarter (13 weeks, fast-forwarded) and on
 until 2 January, so the monthly retros (December's too, on 1 January in every
 timezone), early warnings, the half-year review and the quarterly evaluation
-(on 2 January, once Q4 is over) rest on full data. At the end it
+(1 January, once Q4 is over everywhere) rest on full data. At the end it
 prints the story in time order, each message stamped with its reader's local
 time.
 """
@@ -48,7 +48,7 @@ LOOK = datetime(2026, 12, 18, 10, tzinfo=UTC)  # a Friday in Q4's last month: th
 CRM_DAY = datetime(2026, 11, 30, 9, tzinfo=UTC)  # November's figures for Liam Wilson arrive from the CRM
 QUARTER_WEEKS = 13
 # A whole-quarter run goes on until 1 January has passed in every timezone (Sales West's December retro runs on
-# Maria's 1 January in New York, the evaluations on 2 January): 36 more hourly ticks, a few seconds.
+# Maria's 1 January in New York, the evaluations once Q4 is over everywhere): 36 more hourly ticks, a few seconds.
 QUARTER_DONE = datetime(2027, 1, 2, 12, tzinfo=UTC)
 EVENT_IDS = itertools.count(1)
 
@@ -251,7 +251,7 @@ def _kudos(slack: SlackStandIn, driver: SlackDriver) -> None:
 
 
 def _quarter_end(services: Services, slack: SlackStandIn, driver: SlackDriver, clock: SimClock) -> None:
-    """The quarter's drafts went to the managers on 2 January: Chen Jie adjusts Li Wei's with the Adjust button
+    """The quarter's drafts went to the managers on 1 January, once Q4 was over everywhere: Chen Jie adjusts Li Wei's with the Adjust button
     (an out-of-range score is refused in the modal, then a score with its reason), releases it with the Release
     button (after Slack's confirm dialog) and the rest of the team with the slash command; a second release is
     refused; the star proposal is confirmed and only then announced."""
@@ -263,7 +263,7 @@ def _quarter_end(services: Services, slack: SlackStandIn, driver: SlackDriver, c
     clock.now = datetime(2027, 1, 4, 2, tzinfo=UTC)
     drafts = next(
         (m for m in reversed(slack.posted("D0EASTMGR")) if "eval_adjust" in str(m.get("blocks"))), None
-    )  # the drafts DM of 2 January
+    )  # the drafts DM of 1 January
     buttons = _draft_buttons(drafts, "U101") if drafts else {}
     if "eval_adjust" not in buttons:  # a run too short to reach the quarter's end: nothing to review
         _say_command(driver, "U0EASTMGR", "eval", "D0EASTMGR")
