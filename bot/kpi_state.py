@@ -373,6 +373,44 @@ def _status(spec: KpiSpec, so_far: float | None, pace: float, ahead: float | Non
     return Status.BEHIND, Reason.BEHIND_PACE
 
 
+RUNNING_WEEKS = 2  # "behind two weeks running": the early warning and /kpi team's list
+
+
+def previous_moment(spec: KpiSpec, moment: date) -> date | None:
+    """The end of the reporting week before ``moment``'s, or None when that week lies before the period."""
+    sunday = week_start(moment) - timedelta(days=1)
+    return None if sunday < spec.period_start else reporting_moment(spec, sunday)
+
+
+def behind_run(spec: KpiSpec, weekly: Sequence[tuple[date, float]], moment: date, *, limit: int | None = None) -> list[date]:
+    """The reporting weeks (their moments, oldest first) of the unbroken run of BEHIND states ending at ``moment``.
+
+    Each week is judged exactly as every view judged it then: ``kpi_state``
+    at the end of that reporting week, with the values reported up to it. A
+    week without a report is judged like any other (its pace moved on, its
+    value did not). Empty when the KPI is not behind at ``moment``; the run
+    stops at the period's first week and after ``limit`` weeks.
+    """
+    run: list[date] = []
+    current: date | None = moment
+    while current is not None and (limit is None or len(run) < limit):
+        if kpi_state(spec, weekly, current).status is not Status.BEHIND:
+            break
+        run.insert(0, current)
+        current = previous_moment(spec, current)
+    return run
+
+
+def behind_weeks_running(spec: KpiSpec, weekly: Sequence[tuple[date, float]], moment: date) -> bool:
+    """THE "behind two weeks running" rule: behind (``kpi_state``) at the end of this reporting week and the one before.
+
+    ``moment`` is the reporting moment in the owner's timezone
+    (``reporting_moment``). /kpi team lists these KPIs and the early warning
+    fires on them; nothing else decides "N weeks running".
+    """
+    return len(behind_run(spec, weekly, moment, limit=RUNNING_WEEKS)) >= RUNNING_WEEKS
+
+
 def weighted_score(items: Sequence[tuple[KpiState, float]]) -> float | None:
     """Weighted "of target" over (state, weight) pairs; KPIs with no figure are left out."""
     scored = [(s.score, w) for s, w in items if s.score is not None]

@@ -24,6 +24,7 @@ from bot.kpi_state import (
     KpiStatus,
     PeriodFigures,
     Status,
+    behind_weeks_running,
     counted_weeks,
     kpi_state,
     local_day,
@@ -36,7 +37,7 @@ from bot.messages import OpenBlocker
 from bot.periods import week_key, week_start
 from bot.refusal import Mentions, Names, Refusal
 from bot.scoring import split_totals
-from storage.tables import Checkin, Kpi, KpiWarning, Measurement, Person, Team
+from storage.tables import Checkin, Kpi, Measurement, Person, Team
 
 NO_CHECKIN = "none"  # no check-in row for the week (not a stored status)
 NOT_CHECKED_IN = {
@@ -65,6 +66,7 @@ class KpiProgress:
     target: float
     state: KpiState
     names: dict[str, str] = field(default_factory=dict)  # the name per language (bot.names.local_name)
+    spec: KpiSpec | None = None  # what the state was computed from (for judging earlier weeks the same way)
 
     @property
     def actual(self) -> float | None:
@@ -100,7 +102,7 @@ class MemberRow:
     checkin: str = NO_CHECKIN
     missed_streak: int = 0
     blockers: dict[str, int] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
+    behind_running: list[KpiProgress] = field(default_factory=list)  # behind two reporting weeks running (kpi_state)
 
 
 @dataclass
@@ -133,7 +135,7 @@ class TeamSummary:
 
     @property
     def behind_two_weeks(self) -> list[MemberRow]:
-        return [m for m in self.members if m.warnings]
+        return [m for m in self.members if m.behind_running]
 
     @property
     def blockers_by_category(self) -> dict[str, int]:
@@ -354,10 +356,9 @@ def _summary_statements() -> dict[str, Any]:
         "checkins": select(Checkin.person_id, Checkin.period_key, Checkin.status)
         .join(Person, col(Person.id) == Checkin.person_id)
         .where(Person.team_id == team_id, Checkin.period_key >= bindparam("since")),
-        "warnings": select(Kpi.owner_id, Kpi.name)
-        .join(KpiWarning, col(KpiWarning.kpi_id) == Kpi.id)
-        .join(Person, col(Person.id) == Kpi.owner_id)
-        .where(Person.team_id == team_id, KpiWarning.streak_start >= bindparam("recent")),
+        "behind_weekly": select(col(Measurement.kpi_id), col(Measurement.week_start), col(Measurement.value)).where(
+            col(Measurement.kpi_id).in_(bindparam("kpi_ids", expanding=True))
+        ),
         "subteams": select(Team.name).where(Team.parent_id == team_id).order_by(col(Team.name)),
     }
 
@@ -430,7 +431,8 @@ def kpi_progress(
         else:
             figures = PeriodFigures(0, 0.0, 0.0, ())
         state = state_of(spec, figures, moment)
-        result.append((owner_id, KpiProgress(kpi_id, name, unit, direction, kind, weight, target, state, _names(names))))
+        progress = KpiProgress(kpi_id, name, unit, direction, kind, weight, target, state, _names(names), spec)
+        result.append((owner_id, progress))
     if recount:
         weekly = weekly_values(session, [kpi_id for kpi_id, _, _ in recount.values()])
         for position, (kpi_id, spec, moment) in recount.items():
@@ -443,7 +445,8 @@ def team_summary(session: Session, *, team: Team, now: datetime, today: date) ->
     """Members with KPI progress, score, check-in state, miss streaks, blockers and warnings.
 
     Six queries whatever the team size: members, KPIs with their figures
-    added up, recent check-ins, open blockers, recent warnings, sub-teams. KPI figures
+    added up, recent check-ins, open blockers, the weekly rows of KPIs behind now
+    (to judge last week the same way), sub-teams. KPI figures
     are each owner's (``now`` on their clock); ``today`` is the viewer's date
     and picks the check-in week shown.
     """
@@ -482,12 +485,26 @@ def team_summary(session: Session, *, team: Team, now: datetime, today: date) ->
         member = by_slack.get(blocker.owner_slack_id)
         if member is not None:
             member.blockers[blocker.category] = member.blockers.get(blocker.category, 0) + 1
-    recent = week_key(week_start(today) - timedelta(weeks=3))
-    for owner_id, name in db.execute(_SUMMARY["warnings"], {"team_id": team.id, "recent": recent}).all():
-        if owner_id in rows and name not in rows[owner_id].warnings:
-            rows[owner_id].warnings.append(name)
+    _mark_behind_running(db, list(rows.values()))
     subteams = list(db.execute(_SUMMARY["subteams"], {"team_id": team.id}).scalars())
     return TeamSummary(team=team.name, week=this_week, members=[rows[i] for i in ids], subteams=subteams, open_blockers=blocking)
+
+
+def _mark_behind_running(db: Any, members: list[MemberRow]) -> None:
+    """Each member's KPIs behind two reporting weeks running (``kpi_state.behind_weeks_running``).
+
+    Only a KPI behind now can have been behind twice, so only those KPIs'
+    weekly rows are read: one query, always run (an empty list included), so
+    the view's query count does not depend on the figures.
+    """
+    behind = [(m, k) for m in members for k in m.kpis if k.status is Status.BEHIND and k.spec is not None]
+    weekly: dict[int, list[tuple[date, float]]] = defaultdict(list)
+    for kpi_id, week, value in db.execute(_SUMMARY["behind_weekly"], {"kpi_ids": [k.kpi_id for _, k in behind]}).all():
+        weekly[kpi_id].append((week, value))
+    for member, kpi in behind:
+        assert kpi.spec is not None
+        if behind_weeks_running(kpi.spec, weekly[kpi.kpi_id], kpi.state.moment):
+            member.behind_running.append(kpi)
 
 
 def utc_today(now: datetime) -> date:

@@ -1,4 +1,4 @@
-"""Early warnings: a KPI *behind* (bot.kpi_state) two reported weeks running, raised once per streak.
+"""Early warnings: a KPI *behind* (bot.kpi_state) two reporting weeks running, raised once per streak.
 
 "Behind" is exactly what every other view shows in red: more than 10% behind
 the on-pace value at the end of that check-in week. An "at risk" week does
@@ -10,32 +10,28 @@ history), so the warning arrives while the week is still fresh.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from bot.kpi_state import Status, state_for_week
+from bot.kpi_state import RUNNING_WEEKS, KpiSpec, behind_run, reporting_moment, state_for_week
 from bot.messages import EarlyWarning, ManagerNote
 from bot.people import manager_of
 from bot.periods import week_key, week_start_of_key
 from storage.queries import insert_if_absent
 from storage.tables import Kpi, KpiWarning, Measurement, Person
 
-STREAK = 2
+STREAK = RUNNING_WEEKS
 
 
 def behind_weeks(kpi: Kpi, values: dict[str, float], upto: str) -> list[str]:
-    """The run of reported weeks, ending at ``upto``, whose state was BEHIND at the week's end (oldest first)."""
+    """The run of reporting weeks, ending at ``upto``, whose state was BEHIND at the week's end (oldest first).
+
+    The same rule as /kpi team's "behind two weeks running" (``kpi_state.behind_run``).
+    """
+    spec = KpiSpec.of(kpi)
     weekly = [(week_start_of_key(k), v) for k, v in values.items()]
-    keys = sorted(k for k in values if k <= upto)
-    run: list[str] = []
-    for key in reversed(keys):
-        if run and key != week_key(week_start_of_key(run[0]) - timedelta(weeks=1)):
-            break  # a week without a report ends the run
-        if state_for_week(kpi, weekly, key).status is not Status.BEHIND:
-            break
-        run.insert(0, key)
-    return run
+    return [week_key(m) for m in behind_run(spec, weekly, reporting_moment(spec, week_start_of_key(upto)))]
 
 
 def check_streaks(

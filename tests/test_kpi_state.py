@@ -18,6 +18,8 @@ from bot.kpi_state import (
     KpiSpec,
     Reason,
     Status,
+    behind_run,
+    behind_weeks_running,
     kpi_state,
     local_day,
     reporting_moment,
@@ -223,3 +225,41 @@ def test_weighted_figures_cap_each_kpi_and_leave_out_unknowns() -> None:
     # on pace: 1600/400 = 4 capped at 1.2; 200/400 = 0.5 -> (1.2*60 + 0.5*40) / 100 = 0.92
     assert weighted_pace([(ahead, 60), (behind, 40), (empty, 20)]) == pytest.approx(0.92)
     assert weighted_score([(empty, 100)]) is None
+
+
+# "Behind two weeks running" (kpi_state.behind_run / behind_weeks_running), by hand. Sum, higher is better,
+# target 1300 over the 13-week period: on pace at the end of week k = 100 * k. Average, lower is better,
+# baseline 2.3 -> target 1.0: on pace at the end of week k = 2.3 - 0.1 * k, attainment = (2.3 - v) / (0.1 * k).
+# (spec, weekly values from week 1, moment, the weeks (1-based) of the run ending at the moment, two running?)
+RUNNING = [
+    # 80 a week: 80k of 100k = 0.8 each week -> behind weeks 1-4
+    (spec("sum", "higher", 1300), [80, 80, 80, 80], MOMENT, [1, 2, 3, 4], True),
+    # 100 then 60s: week 1 1.0 on track; week 2 160/200 = 0.8, week 3 260/300 = 0.867, week 4 320/400 = 0.8
+    (spec("sum", "higher", 1300), [100, 60, 100, 60], MOMENT, [2, 3, 4], True),
+    # on pace until week 3 (300/300), then 355/400 = 0.8875: behind this week only
+    (spec("sum", "higher", 1300), [100, 100, 100, 55], MOMENT, [4], False),
+    # at risk (285/300 = 0.95) then behind (330/400 = 0.825): an "at risk" week breaks the run
+    (spec("sum", "higher", 1300), [100, 100, 85, 45], MOMENT, [4], False),
+    # behind last week (160/200 = 0.8), caught up this week (420/400 = 1.05): not behind now, no run
+    (spec("sum", "higher", 1300), [100, 60, 130, 130], MOMENT, [], False),
+    # no report in week 4: the pace moved on, the value did not: 240/400 = 0.6, and 240/300 = 0.8 before it
+    (spec("sum", "higher", 1300), [80, 80, 80], MOMENT, [1, 2, 3, 4], True),
+    # the period's first week (50/100): there is no week before it to be behind in
+    (spec("sum", "higher", 1300), [50], START + timedelta(days=6), [1], False),
+    # complaint rate stuck at the baseline 2.3: attainment 0 every week
+    (spec("average", "lower", 1.0, 2.3, "percent"), [2.3, 2.3, 2.3, 2.3], MOMENT, [1, 2, 3, 4], True),
+    # 2.0 all along: weeks 1-3 on track ((2.3-2.0)/0.3 = 1.0 at week 3), week 4 0.3/0.4 = 0.75 behind
+    (spec("average", "lower", 1.0, 2.3, "percent"), [2.0, 2.0, 2.0, 2.0], MOMENT, [4], False),
+]
+
+
+@pytest.mark.parametrize(("kpi", "values", "moment", "weeks", "running"), RUNNING)
+def test_behind_two_weeks_running_by_hand(
+    kpi: KpiSpec, values: list[float], moment: date, weeks: list[int], running: bool
+) -> None:
+    weekly = list(zip(WEEKS, values, strict=False))
+    assert behind_run(kpi, weekly, moment) == [START + timedelta(days=7 * w - 1) for w in weeks]
+    assert behind_weeks_running(kpi, weekly, moment) is running
+    # each week of the run really is what kpi_state said at that week's end
+    for w in weeks:
+        assert kpi_state(kpi, weekly, START + timedelta(days=7 * w - 1)).status is BEHIND

@@ -288,3 +288,32 @@ def test_sql_figures_give_exactly_what_kpi_state_gives_from_the_weekly_rows(engi
             spec = KpiSpec.of(kpis[progress.kpi_id])
             assert progress.state == kpi_state(spec, by_rows.get(progress.kpi_id, []), reporting_moment(spec, date(2026, 11, 30)))
     assert any(s.weeks_reported for s in expected.values()) and any(s.forecast and s.forecast < 0 for s in expected.values())
+
+
+def test_behind_two_weeks_running_is_kpi_state_at_the_end_of_each_week_not_a_warning_row(bot: Harness) -> None:
+    """Q4 = 1 Oct - 31 Dec (92 days). Wed 2 Dec: everyone's reporting week ends Sun 6 Dec (67 days gone), the
+    one before Sun 29 Nov (60 days). Emma's Revenue (USD 90k): 20k by 29 Nov vs 58,696 on pace (0.34), 40k by
+    6 Dec vs 65,543 (0.61): behind both times, though no warning was ever raised. Li Wei's Revenue (CNY 600k):
+    300k vs 391,304 (0.77) behind, then 450k vs 436,957 (1.03) on track: a warning raised last week does not
+    keep him on the list. His New customers (26): no value by 29 Nov, 5 vs 18.9 now: behind one week only."""
+    bot.clock.now = datetime(2026, 12, 2, 12, tzinfo=UTC)
+    figures = [("U002", "Revenue", [20_000, 20_000]), ("U001", "Revenue", [300_000, 150_000]), ("U001", "New customers", [0, 5])]
+    with session_scope(bot.engine) as session:
+        for slack_id, name, values in figures:
+            owner = session.exec(select(Person).where(Person.slack_id == slack_id)).one()
+            kpi = session.exec(select(Kpi).where(Kpi.owner_id == owner.id, Kpi.name == name)).one()
+            for week, value in zip((date(2026, 11, 23), date(2026, 11, 30)), values, strict=True):
+                if value or name == "Revenue":
+                    session.add(Measurement(kpi_id=kpi.id, period_key=week_key(week), week_start=week, value=value))
+            if slack_id == "U001" and name == "Revenue":
+                session.add(
+                    KpiWarning(kpi_id=kpi.id, streak_start="2026-W47", notified_at=bot.clock.now, created_at=bot.clock.now)
+                )
+    _, body = bot.command("U0MGR", "team")
+    text = _text(body["blocks"])
+    behind = next(line for line in text.splitlines() if "Behind two weeks running" in line)
+    assert behind == "*Behind two weeks running:* Emma Brown (Revenue)"
+    # the same KPIs are red in the member lines: the list says nothing the lines do not
+    emma, li_wei = text.split("*Emma Brown*")[1].split("*Li Wei*")[0], text.split("*Li Wei*")[1]
+    assert ":red_circle: Revenue" in emma
+    assert ":large_green_circle: Revenue" in li_wei and ":red_circle: New customers" in li_wei

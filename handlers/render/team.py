@@ -149,7 +149,10 @@ def team_blocks(summary: TeamSummary, locale: str, *, limit: int = MESSAGE_BLOCK
         names = ", ".join(escape(m.name) for m in summary.not_checked_in)
         blocks.append(SectionBlock(text=clip(i18n.t("team_not_in", locale, names=names), SECTION_TEXT)))
     if summary.behind_two_weeks:
-        items = "; ".join(f"{escape(m.name)} ({', '.join(escape(w) for w in m.warnings)})" for m in summary.behind_two_weeks)
+        items = "; ".join(
+            f"{escape(m.name)} ({i18n.join([escape(local_name(k.name, k.names, locale)) for k in m.behind_running], locale)})"
+            for m in summary.behind_two_weeks
+        )
         blocks.append(SectionBlock(text=clip(i18n.t("team_behind", locale, items=items), SECTION_TEXT)))
     blocks.extend(team_blocker_blocks(summary.open_blockers, locale, room=min(10, limit - len(blocks) - 4)))
     footer: list[Block] = []
