@@ -14,11 +14,7 @@ from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 
-from matplotlib import font_manager, rc_context
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from bot import i18n
 from bot.checkin import nice
@@ -38,6 +34,25 @@ class Series:
     weeks: list[date]
     values: list[float]
     pace: list[float]
+
+
+def chart_day(session: Session, *, today: date, person_id: int | None = None, team_id: int | None = None) -> date:
+    """The day whose period a chart shows: today's while it has figures; once a new period has none yet (a chart
+    asked for on 2 January), the last day of the period just ended, which is what a person asking then expects."""
+    owners = (
+        [Kpi.owner_id == person_id]
+        if team_id is None
+        else [col(Kpi.owner_id).in_(select(Person.id).where(Person.team_id == team_id))]
+    )
+    measured = select(Kpi.id).join(Measurement, col(Measurement.kpi_id) == Kpi.id).where(*owners, Kpi.status == KpiStatus.ACTIVE)
+    if session.exec(measured.where(Kpi.period_start <= today, Kpi.period_end >= today).limit(1)).first() is not None:
+        return today
+    ended = session.exec(
+        select(func.max(Kpi.period_end))
+        .join(Measurement, col(Measurement.kpi_id) == Kpi.id)
+        .where(*owners, Kpi.status == KpiStatus.ACTIVE, Kpi.period_end < today)
+    ).one()
+    return ended or today
 
 
 def person_series(session: Session, *, person_id: int, kpis: list[Kpi], locale: str | None = None) -> list[Series]:
@@ -99,6 +114,8 @@ CJK_FAMILY = "Noto Sans CJK SC"
 def _fonts() -> list[str]:
     """Latin glyphs from matplotlib's own DejaVu Sans, Chinese from the Noto Sans CJK SC that the
     mplfonts package ships: a dependency, so no chart depends on fonts installed on the machine."""
+    from matplotlib import font_manager
+
     spec = find_spec("mplfonts")  # located, not imported: the package's import pulls in its CLI
     assert spec is not None and spec.origin is not None, "mplfonts (a dependency) is not installed"
     path = Path(spec.origin).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
@@ -108,6 +125,13 @@ def _fonts() -> list[str]:
 
 def render_png(series: list[Series], title: str, locale: str | None = None) -> bytes:
     """One small panel per KPI: actual (solid), on-track pace (dashed), target (dotted)."""
+    # matplotlib is imported here, not with the module: every `kpibot` command (org import, values import...)
+    # loads this module through the report builders, and matplotlib costs ~1 s of CPU to import
+    from matplotlib import rc_context
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
+
     count = max(1, len(series))
     with rc_context({"font.family": _fonts()}):
         figure = Figure(figsize=(7, 2.2 * count), dpi=100)
