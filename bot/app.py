@@ -9,6 +9,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.config import Settings
+from bot.people import dm_channel_store
 from bot.services import Services
 from bot.signing import metadata_secret
 from handlers import register
@@ -23,8 +24,9 @@ log = logging.getLogger("kpibot")
 def create_services(settings: Settings, client: WebClient | None = None) -> Services:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
     client = client or make_client(token, settings.slack_api_url)
-    gateway = SlackGateway(client, post_rate=settings.kpibot_post_rate or None)
-    return Services(settings=settings, engine=make_engine(settings.database_url), gateway=gateway)
+    engine = make_engine(settings.database_url)
+    gateway = SlackGateway(client, post_rate=settings.kpibot_post_rate or None, remember_dm=dm_channel_store(engine))
+    return Services(settings=settings, engine=engine, gateway=gateway)
 
 
 def create_app(settings: Settings, services: Services | None = None, *, executor: Executor | None = None) -> App:

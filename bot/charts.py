@@ -14,10 +14,6 @@ from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 
-from matplotlib import font_manager, rc_context
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
 from sqlmodel import Session, col, select
 
 from bot import i18n
@@ -99,6 +95,8 @@ CJK_FAMILY = "Noto Sans CJK SC"
 def _fonts() -> list[str]:
     """Latin glyphs from matplotlib's own DejaVu Sans, Chinese from the Noto Sans CJK SC that the
     mplfonts package ships: a dependency, so no chart depends on fonts installed on the machine."""
+    from matplotlib import font_manager
+
     spec = find_spec("mplfonts")  # located, not imported: the package's import pulls in its CLI
     assert spec is not None and spec.origin is not None, "mplfonts (a dependency) is not installed"
     path = Path(spec.origin).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
@@ -108,6 +106,13 @@ def _fonts() -> list[str]:
 
 def render_png(series: list[Series], title: str, locale: str | None = None) -> bytes:
     """One small panel per KPI: actual (solid), on-track pace (dashed), target (dotted)."""
+    # matplotlib is imported here, not with the module: every `kpibot` command (org import, values import...)
+    # loads this module through the report builders, and matplotlib costs ~1 s of CPU to import
+    from matplotlib import rc_context
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
+
     count = max(1, len(series))
     with rc_context({"font.family": _fonts()}):
         figure = Figure(figsize=(7, 2.2 * count), dpi=100)

@@ -272,7 +272,7 @@ def _handle_check_in(session: Session, *, person: Person, text: str, ts: str, no
     questions = [q for q in reading.questions if not (q.kind == "missing" and int(q.kpi or 0) in stored_ids)]
     if confirmed_implausible:
         questions = [Question(**p) for p in pending]
-    pending = _merge_pending(pending, questions, stored_ids)
+    pending = _merge_pending(answered_by(pending, stored), questions, stored_ids)
     state["pending"] = pending
     checkin.state = state
     lines = kpi_lines(session, kpis, period_key=checkin.period_key)
@@ -347,6 +347,7 @@ def handle_choice(session: Session, *, person: Person, checkin_id: int, kpi_id: 
     if remember(session, person_id=person.id, kpi_id=kpi_id, phrase=phrase, now=now):
         out.append(Outgoing(AliasLearned(phrase, kpi.name), person.locale))
     stored_ids = set(stored_values(session, checkin=checkin))
+    pending = answered_by(pending, [kpi_id])
     pending = [q for q in pending if not (q["kind"] == "missing" and q.get("kpi") and int(q["kpi"]) in stored_ids)]
     state["pending"] = pending
     checkin.state = state
@@ -379,6 +380,19 @@ def warnings_after(session: Session, person: Person, kpis: list[Kpi], checkin: C
 
     raised = check_streaks(session, person=person, kpis=kpis, period_key=checkin.period_key, now=now)
     return [Outgoing(message, to.locale, to_user=to.slack_id) for to, message in raised]
+
+
+def answered_by(pending: list[dict[str, Any]], given: list[int]) -> list[dict[str, Any]]:
+    """The pending questions still open once a message gave values for the KPIs ``given``.
+
+    A later value for a KPI answers every question about it: "sorry, 9.5k" after
+    "95k looks unusual", "应该是4.8万" after "45k or 50k?", or a bare number. The
+    new value went through the same checks (a doubtful one is asked about again,
+    as a new question), so the old question is dropped, never asked a second time.
+    Questions about a number not yet tied to a KPI stay.
+    """
+    keys = {str(k) for k in given}
+    return [q for q in pending if q.get("kpi") is None or str(q["kpi"]) not in keys]
 
 
 def _merge_pending(old: list[dict[str, Any]], new: list[Question], stored: set[int]) -> list[dict[str, Any]]:
@@ -525,7 +539,14 @@ def handle_edit(session: Session, *, person: Person, text: str, ts: str, now: da
         return []
     kpis = [k for k in current_kpis(session, person_id=person.id or 0, day=week_start_of_key(checkin.period_key)) if k.id]
     reading = parse_reply(text, kpi_refs(session, asked(kpis), checkin.period_key), now=local_now(person, now))
-    store_values(session, checkin=checkin, kpis=kpis, values=reading.values, ts=ts, text=text, now=now)
+    given = store_values(session, checkin=checkin, kpis=kpis, values=reading.values, ts=ts, text=text, now=now)
+    state = dict(checkin.state or {})
+    pending = answered_by(list(state.get("pending", [])), given)
+    if pending != state.get("pending", []):
+        state["pending"] = pending
+        checkin.state = state
+        if not pending and checkin.status == CheckinStatus.ANSWERING:
+            checkin.status = CheckinStatus.STORED
     for b in blockers:
         session.delete(b)
     session.flush()

@@ -1,14 +1,20 @@
-"""Small helpers about people: their local time and their current KPIs."""
+"""Small helpers about people: their local time, their current KPIs, their stored DM channel."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from bot.kpi_state import KpiStatus
+from storage.engine import session_scope
 from storage.tables import Kpi, Person, Team
+
+log = logging.getLogger(__name__)
 
 
 def zone(person: Person) -> ZoneInfo:
@@ -46,3 +52,24 @@ def manager_of(session: Session, person: Person) -> Person | None:
             return None
     manager = session.get(Person, team.manager_id) if team.manager_id else None
     return manager if manager is not None and manager.id != person.id else None
+
+
+def dm_channel_store(engine: Engine) -> Callable[[str, str], None]:
+    """What the gateway calls after opening a DM: keep its channel id in ``Person.dm_channel_id``.
+
+    The next ``gateway.dm(person)`` then reuses it instead of calling conversations.open.
+    Best effort, in its own short transaction: a failed write only costs one more open later.
+    """
+
+    def remember(slack_id: str, channel: str) -> None:
+        try:
+            with session_scope(engine) as session:
+                session.execute(
+                    update(Person)
+                    .where(col(Person.slack_id) == slack_id, col(Person.dm_channel_id).is_(None))
+                    .values(dm_channel_id=channel)
+                )
+        except Exception:
+            log.warning("could not store the DM channel of %s", slack_id, exc_info=True)
+
+    return remember

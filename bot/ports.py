@@ -55,8 +55,9 @@ class Gateway(Protocol):
 
     def profile(self, slack_id: str) -> Profile | None: ...
 
-    def dm(self, person: Addressee | str) -> str:
-        """The person's DM channel: the cached ``dm_channel_id`` when there is one, else conversations.open."""
+    def dm(self, person: Addressee | str, *, remember: bool = True) -> str:
+        """The person's DM channel: the stored ``dm_channel_id`` when there is one, else conversations.open
+        (and the opened channel is stored with the person unless ``remember`` is False)."""
         ...
 
     def send(

@@ -297,7 +297,7 @@ def _deliver(services: Services, item: _Outgoing, reminder: bool) -> _Outgoing:
         item.failure = NO_KPIS
         return item
     try:
-        item.channel = services.gateway.dm(Recipient(item.slack_id, item.channel))
+        item.channel = services.gateway.dm(Recipient(item.slack_id, item.channel), remember=False)  # _record stores it
         marker = {"checkin": item.checkin_id, "reminder": int(reminder)}
         item.ts = services.gateway.send(item.channel, item.prompt, locale=item.locale, marker=marker)
     except UndeliverableError as exc:

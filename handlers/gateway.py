@@ -11,6 +11,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -77,9 +78,12 @@ class Pacer:
 
 
 class SlackGateway:
-    def __init__(self, client: WebClient, *, post_rate: float | None = None) -> None:
+    def __init__(
+        self, client: WebClient, *, post_rate: float | None = None, remember_dm: Callable[[str, str], None] | None = None
+    ) -> None:
         self.client = client
         self.pacer = Pacer(post_rate)
+        self.remember_dm = remember_dm  # stores an opened DM channel with the person (bot.people.dm_channel_store)
 
     def profile(self, slack_id: str) -> Profile | None:
         try:
@@ -103,16 +107,21 @@ class SlackGateway:
         except SlackApiError as exc:
             raise self._undeliverable(exc) from exc
 
-    def dm(self, person: Addressee | str) -> str:
+    def dm(self, person: Addressee | str, *, remember: bool = True) -> str:
         """Reuse the DM channel stored with the person (``Person.dm_channel_id``); open it only when none is stored.
 
         The one place that decides "open a DM or reuse it", so no caller spends a
-        conversations.open on a channel it already knows. Who stores the opened id
-        stays with its caller (the check-in round and the outbox write it back in bulk).
+        conversations.open on a channel it already knows. An opened channel is
+        stored with the person (``remember_dm``) unless the caller stores it
+        itself (``remember=False``: the check-in round writes its whole batch at once).
         """
-        if isinstance(person, str):
-            return self.open_dm(person)
-        return person.dm_channel_id or self.open_dm(person.slack_id)
+        slack_id, stored = (person, None) if isinstance(person, str) else (person.slack_id, person.dm_channel_id)
+        if stored:
+            return stored
+        channel = self.open_dm(slack_id)
+        if remember and self.remember_dm is not None:
+            self.remember_dm(slack_id, channel)
+        return channel
 
     def send(
         self, channel: str, message: Any, *, locale: str, marker: dict[str, Any] | None = None, thread_ts: str | None = None

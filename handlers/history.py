@@ -34,18 +34,14 @@ from bot.history import (
     MAX_WEEKS,
     Change,
     Week,
-    audit_trail,
-    edit_week,
-    may_see,
-    past_weeks,
-    week_for_edit,
 )
 from bot.holiday_calendar import holiday_name
 from bot.messages import Notice
-from bot.people import local_now, zone
+from bot.people import zone
 from bot.ports import Recipient
 from bot.refusal import Refusal
 from bot.services import Services
+from bot.use_cases.history import clicker, history_page, save_week, week_to_edit
 from handlers import payload
 from handlers.context import services_of
 from handlers.conversation import deliver
@@ -53,8 +49,6 @@ from handlers.errors import refusal_text
 from handlers.feedback import MENTION
 from handlers.metadata import secret_of, sign, verify
 from handlers.render.escape import clip, escape
-from storage.engine import session_scope
-from storage.queries import person_by_slack_id
 from storage.tables import Person
 
 STATUS_KEYS: dict[str | None, str] = {
@@ -76,25 +70,16 @@ def history_reply(services: Services, asker: Person, words: list[str]) -> list[B
     if len(mentioned) > 1 or len(rest) > 1 or (rest and not rest[0].isdigit()):
         return [SectionBlock(text=i18n.t("history_usage", locale, max=MAX_WEEKS))]
     weeks = min(max(int(rest[0]), 1), MAX_WEEKS) if rest else DEFAULT_WEEKS
-    with session_scope(services.engine) as session:
-        owner = (
-            person_by_slack_id(session, slack_id=mentioned[0])
-            if mentioned
-            else person_by_slack_id(session, slack_id=asker.slack_id)
-        )
-        if owner is None:
-            return [SectionBlock(text=i18n.t("fb_unknown_person", locale))]
-        if not may_see(session, asker=asker, person=owner):
-            return [SectionBlock(text=i18n.t("history_not_allowed", locale))]
-        today = local_now(owner, services.clock()).date()
-        rows = past_weeks(session, person=owner, today=today, weeks=weeks)
-        trail = audit_trail(session, person=owner)
-        own = owner.id == asker.id
-        title = (
-            i18n.tn("history_title_own", weeks, locale)
-            if own
-            else i18n.tn("history_title_other", weeks, locale, name=escape(owner.name))
-        )
+    try:
+        page = history_page(services, asker=asker, of=mentioned[0] if mentioned else None, weeks=weeks)
+    except Refusal as refusal:
+        return [SectionBlock(text=refusal_text(refusal, locale))]
+    rows, trail, own = page.weeks, page.trail, page.own
+    title = (
+        i18n.tn("history_title_own", weeks, locale)
+        if own
+        else i18n.tn("history_title_other", weeks, locale, name=escape(page.owner.name))
+    )
     blocks: list[Block] = [SectionBlock(text=title)]
     blocks += [_week_block(week, locale, editable=own and week.editable) for week in rows]
     if trail:
@@ -184,77 +169,71 @@ def on_history_edit(ack: Ack, body: dict[str, Any], context: BoltContext, client
     ack()
     services = services_of(context)
     key, trigger = payload.action_value(body), payload.trigger_id(body)
-    with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=payload.user_id(body))
-        if person is None:
-            return
-        locale = person.locale
-        try:
-            week = week_for_edit(session, person=person, key=key, today=local_now(person, services.clock()).date())
-        except Refusal as refusal:
-            respond(text=refusal_text(refusal, locale), response_type="ephemeral", replace_original=False)
-            return
-        if not any(not v.fed for v in week.values):
-            respond(text=i18n.t("history_nothing_to_edit", locale), response_type="ephemeral", replace_original=False)
-            return
-        view = history_modal(week, owner_id=person.id or 0, locale=locale, secret=secret_of(services))
+    person = clicker(services, slack_id=payload.user_id(body))
+    if person is None:
+        return
+    try:
+        found = week_to_edit(services, slack_id=person.slack_id, key=key)
+    except Refusal as refusal:
+        respond(text=refusal_text(refusal, person.locale), response_type="ephemeral", replace_original=False)
+        return
+    if found is None:
+        return
+    _, week = found
+    view = history_modal(week, owner_id=person.id or 0, locale=person.locale, secret=secret_of(services))
     client.views_open(trigger_id=trigger, view=view)
 
 
 def on_history_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     """Save a week's edited values: inline errors and nothing saved, or every change in the audit trail."""
     services = services_of(context)
-    now = services.clock()
     values = payload.state_values(view)
     first = next(iter(values), "kpi")
     signed = verify(secret_of(services), payload.private_metadata(view)) or ""
     owner_id, _, key = signed.partition(":")
-    with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=payload.user_id(body))
-        locale = person.locale if person else None
-        if person is None or not owner_id.isdigit() or int(owner_id) != person.id:
-            ack(response_action="errors", errors={first: i18n.t("history_not_yours", locale)})
-            return
-        numbers: dict[int, float] = {}
-        errors: dict[str, str] = {}
-        for block_id in values:
-            if not block_id.startswith("kpi_") or not block_id[4:].isdigit():
-                continue
-            state = payload.element(values, block_id, "value")
-            if "selected_option" in state:
-                raw = payload.selected(values, block_id, "value")
-            else:
-                raw = payload.input_text(values, block_id, "value")
-            if raw.strip() == "":
-                continue
-            try:
-                number = float(raw)
-            except ValueError:
-                number = math.nan
-            if not math.isfinite(number) or len(block_id) > 22:
-                errors[block_id] = i18n.t("form_not_number", locale)
-            else:
-                numbers[int(block_id[4:])] = number
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        try:
-            changes = edit_week(
-                session, person=person, key=key, values=numbers, by=person, today=local_now(person, now).date(), now=now
-            )
-        except Refusal as refusal:
-            ack(response_action="errors", errors={first: refusal_text(refusal, locale)})
-            return
-        if changes:
-            lines = "\n".join(
-                f"• {escape(c.kpi)}: {format_value(c.previous, c.unit, person.locale)} → {format_value(c.value, c.unit, person.locale)}"
-                for c in changes
-            )
-            notice = Notice("history_saved", {"week": key, "changes": lines})
+    person = clicker(services, slack_id=payload.user_id(body))
+    locale = person.locale if person else None
+    if person is None or not owner_id.isdigit() or int(owner_id) != person.id:
+        ack(response_action="errors", errors={first: i18n.t("history_not_yours", locale)})
+        return
+    numbers: dict[int, float] = {}
+    errors: dict[str, str] = {}
+    for block_id in values:
+        if not block_id.startswith("kpi_") or not block_id[4:].isdigit():
+            continue
+        state = payload.element(values, block_id, "value")
+        if "selected_option" in state:
+            raw = payload.selected(values, block_id, "value")
         else:
-            notice = Notice("history_unchanged", {"week": key})
-        outgoing = [Outgoing(notice, person.locale)]
-        to = Recipient(person.slack_id, person.dm_channel_id)
+            raw = payload.input_text(values, block_id, "value")
+        if raw.strip() == "":
+            continue
+        try:
+            number = float(raw)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number) or len(block_id) > 22:
+            errors[block_id] = i18n.t("form_not_number", locale)
+        else:
+            numbers[int(block_id[4:])] = number
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    try:
+        changes = save_week(services, person=person, owner_id=int(owner_id), key=key, values=numbers)
+    except Refusal as refusal:
+        ack(response_action="errors", errors={first: refusal_text(refusal, locale)})
+        return
+    if changes:
+        lines = "\n".join(
+            f"• {escape(c.kpi)}: {format_value(c.previous, c.unit, person.locale)} → {format_value(c.value, c.unit, person.locale)}"
+            for c in changes
+        )
+        notice = Notice("history_saved", {"week": key, "changes": lines})
+    else:
+        notice = Notice("history_unchanged", {"week": key})
+    outgoing = [Outgoing(notice, person.locale)]
+    to = Recipient(person.slack_id, person.dm_channel_id)
     ack()
     deliver(services, outgoing, services.gateway.dm(to))
 

@@ -30,6 +30,7 @@ import bot
 from bot.app import create_app
 from bot.config import Settings
 from bot.orgfile import import_org
+from bot.people import dm_channel_store
 from bot.recognition import RecognitionStatus
 from bot.rounds import tick
 from bot.serve import LocalServer
@@ -153,7 +154,9 @@ def run_demo(*, weeks: int, out: Path, database_url: str | None = None) -> int:
             database_url=url,
         )
         client = make_client(slack.token, slack.api_url)
-        services = Services(settings=settings, engine=make_engine(url), gateway=SlackGateway(client), clock=clock)
+        engine = make_engine(url)
+        gateway = SlackGateway(client, remember_dm=dm_channel_store(engine))
+        services = Services(settings=settings, engine=engine, gateway=gateway, clock=clock)
         with session_scope(services.engine) as session:
             report = import_org(session, SAMPLE.read_text(encoding="utf-8"))
         print(f"== Imported the sample organisation: {_counts(report.created)}")

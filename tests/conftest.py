@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from bot.app import create_app
 from bot.config import Settings
 from bot.orgfile import import_org
+from bot.people import dm_channel_store
 from bot.serve import LocalServer
 from bot.services import Services
 from handlers.gateway import SlackGateway, make_client
@@ -171,7 +172,8 @@ def services(engine: Engine, slack: SlackStandIn, clock: Clock, db_url: str) -> 
     settings = Settings(
         slack_bot_token=slack.token, slack_signing_secret=SIGNING_SECRET, slack_api_url=slack.api_url, database_url=db_url
     )
-    return Services(settings=settings, engine=engine, gateway=SlackGateway(make_client(slack.token, slack.api_url)), clock=clock)
+    gateway = SlackGateway(make_client(slack.token, slack.api_url), remember_dm=dm_channel_store(engine))
+    return Services(settings=settings, engine=engine, gateway=gateway, clock=clock)
 
 
 @pytest.fixture

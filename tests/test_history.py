@@ -6,9 +6,13 @@ and a real database.
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
 from bot.periods import week_start_of_key
+from bot.refusal import Refusal
+from bot.services import Services
+from bot.use_cases.history import history_page, save_week
 from handlers.metadata import sign
 from storage.engine import session_scope
 from storage.tables import Checkin, Kpi, Measurement, Person, ValueAudit
@@ -135,3 +139,27 @@ def test_history_in_chinese(bot: Harness) -> None:
     assert "未填写" in last_week["text"]["text"]
     week = this_week
     assert week["accessory"]["text"]["text"] == "修改"
+
+
+def test_the_history_use_cases_directly(bot: Harness, services: Services) -> None:
+    """bot/use_cases/history.py without Slack: who may see, who may edit, what an edit stores."""
+    kpis = seed(bot)
+    with session_scope(bot.engine) as session:
+        people = {p.slack_id: p for p in session.exec(select(Person)).all()}
+    page = history_page(services, asker=people["U0MGR"], of="U002", weeks=4)  # her manager
+    assert not page.own and [w.key for w in page.weeks] == ["2026-W49", "2026-W48", "2026-W47", "2026-W46"]
+    assert [w.status for w in page.weeks] == ["stored", "missed", "stored", "stored"]
+    with pytest.raises(Refusal) as refused:
+        history_page(services, asker=people["U001"], of="U002", weeks=4)  # a colleague
+    assert refused.value.key == "history_not_allowed"
+    with pytest.raises(Refusal) as refused:
+        history_page(services, asker=people["U001"], of="U404", weeks=4)
+    assert refused.value.key == "fb_unknown_person"
+    with pytest.raises(Refusal) as refused:  # only the owner edits
+        save_week(services, person=people["U0MGR"], owner_id=people["U002"].id or 0, key="2026-W48", values={})
+    assert refused.value.key == "history_not_yours"
+    changes = save_week(
+        services, person=people["U002"], owner_id=people["U002"].id or 0, key="2026-W48", values={kpis["Revenue"]: 8500.0}
+    )
+    assert [(c.kpi, c.previous, c.value) for c in changes] == [("Revenue", None, 8500.0)]
+    assert history_page(services, asker=people["U002"], of=None, weeks=4).trail[0].value == 8500.0

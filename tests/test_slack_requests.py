@@ -133,19 +133,37 @@ def test_a_button_click_is_acknowledged_and_acted_on(bot: Harness) -> None:
     assert bot.slack.calls_to("views.open")[-1].args["view"]["callback_id"] == "checkin_form"
 
 
-def test_a_modal_submission_gets_inline_errors_or_an_empty_ack(bot: Harness) -> None:
+def _settings_form(weekday: str, time: str) -> dict[str, Any]:
     def select_(value: str) -> dict[str, Any]:
         return {"value": {"type": "static_select", "selected_option": {"value": value}}}
 
     def text(value: str) -> dict[str, Any]:
         return {"value": {"type": "plain_text_input", "value": value}}
 
-    values = {"weekday": select_("9"), "time": text("25:00"), "reminder": select_("default"), "language": select_("default")}
-    values |= {"pause_from": text(""), "pause_until": text("")}
-    status, body = bot.submit("U002", "settings_form", values)
+    values = {"weekday": select_(weekday), "time": text(time), "reminder": select_("default"), "language": select_("default")}
+    return values | {"pause_from": text(""), "pause_until": text("")}
+
+
+def test_a_modal_submission_gets_inline_errors_or_an_empty_ack(bot: Harness) -> None:
+    status, body = bot.submit("U002", "settings_form", _settings_form(weekday="9", time="25:00"))
     assert status == 200 and body["response_action"] == "errors" and "time" in body["errors"]
-    status, body = bot.submit("U002", "settings_form", values | {"weekday": select_("3"), "time": text("10:30")})
+    status, body = bot.submit("U002", "settings_form", _settings_form(weekday="3", time="10:30"))
     assert status == 200 and body == {}
+
+
+def test_a_dm_channel_is_opened_once_then_reused_from_the_person(bot: Harness) -> None:
+    """gateway.dm(person): conversations.open only when no channel is stored, and the opened one is stored."""
+    values = _settings_form(weekday="3", time="10:30")
+    with session_scope(bot.engine) as session:
+        assert session.exec(select(Person).where(Person.slack_id == "U002")).one().dm_channel_id is None
+    for _ in range(2):
+        status, body = bot.submit("U002", "settings_form", values)
+        assert status == 200 and body == {}
+        assert bot.slack.wait_for(lambda _: len(bot.slack.posted(bot.slack.dm_channel("U002"))) > 0)
+    assert bot.slack.wait_for(lambda _: len(bot.slack.posted(bot.slack.dm_channel("U002"))) == 2)
+    assert [c.args["users"] for c in bot.slack.calls_to("conversations.open")] == ["U002"]
+    with session_scope(bot.engine) as session:
+        assert session.exec(select(Person).where(Person.slack_id == "U002")).one().dm_channel_id == bot.slack.dm_channel("U002")
 
 
 @pytest.mark.parametrize("kind", ["app_mention", "view_closed", "shortcut", "message_action"])
