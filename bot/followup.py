@@ -15,6 +15,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, bindparam
 from sqlmodel import Session, col, select
 
+from bot.blocker_age import blocker_age
 from bot.messages import ActionLine, ActionState, OpenBlocker
 from bot.people import local_now
 from storage.tables import ActionItem, Blocker, Person, Team
@@ -55,7 +56,7 @@ def blocker_line(blocker: Blocker, owner: Person | None, now: datetime) -> OpenB
         blocker_id=_id(blocker.id),
         text=blocker.text,
         category=blocker.category,
-        age_days=max(0, (now - _aware(blocker.reported_at)).days),
+        age_days=blocker_age(blocker, owner, now),
         stated_date=blocker.until.isoformat() if blocker.until else None,
         owner_slack_id=owner.slack_id if owner else "",
         owner_name=owner.name if owner else "",
@@ -74,7 +75,7 @@ _TEAM_BLOCKERS = (
 def team_blockers(session: Session, *, team_id: int | None, now: datetime) -> list[OpenBlocker]:
     """Open blockers of a team's active members, oldest first: ``open_blockers`` for the team view, from a
     statement built once (an IN list of every member is compiled again on each request)."""
-    return [blocker_line(b, p, now) for b, p in session.execute(_TEAM_BLOCKERS, {"team_id": team_id}).all()]
+    return oldest_first([blocker_line(b, p, now) for b, p in session.execute(_TEAM_BLOCKERS, {"team_id": team_id}).all()])
 
 
 def open_blockers(session: Session, *, person_ids: list[int], now: datetime) -> list[OpenBlocker]:
@@ -87,7 +88,12 @@ def open_blockers(session: Session, *, person_ids: list[int], now: datetime) -> 
         .where(col(Blocker.person_id).in_(person_ids), col(Blocker.resolved_at).is_(None))
         .order_by(col(Blocker.reported_at), col(Blocker.id))
     ).all()
-    return [blocker_line(b, p, now) for b, p in rows]
+    return oldest_first([blocker_line(b, p, now) for b, p in rows])
+
+
+def oldest_first(lines: list[OpenBlocker]) -> list[OpenBlocker]:
+    """By age (a "since" date can make a later report the older blocker), then in the order they were reported."""
+    return sorted(lines, key=lambda b: -b.age_days)
 
 
 def action_line(item: ActionItem, today: date) -> ActionLine:
@@ -155,14 +161,14 @@ def may_act_for(session: Session, actor: Person, owner: Person) -> bool:
 
 
 def resolve_blocker(session: Session, *, actor: Person, blocker_id: int, now: datetime) -> Result:
-    """Mark a blocker resolved; the resolution time is ``resolved_at - reported_at``."""
+    """Mark a blocker resolved; the resolution time is its age (``bot.blocker_age``) on that day."""
     blocker = session.get(Blocker, blocker_id)
     owner = session.get(Person, blocker.person_id) if blocker else None
     if blocker is None or owner is None:
         return Result(Outcome.UNKNOWN)
     if not may_act_for(session, actor, owner):
         return Result(Outcome.NOT_ALLOWED)
-    days = max(0, (now - _aware(blocker.reported_at)).days)
+    days = blocker_age(blocker, owner, blocker.resolved_at or now)
     if blocker.resolved_at is not None:
         return Result(Outcome.ALREADY, blocker.text, days, owner)
     blocker.resolved_at, blocker.resolved_by_id = now, actor.id
@@ -181,7 +187,7 @@ def still_blocked(session: Session, *, actor: Person, blocker_id: int, now: date
     if blocker.resolved_at is not None:
         return Result(Outcome.ALREADY, blocker.text, 0, owner)
     blocker.date_asked_at = blocker.date_asked_at or now  # no second "has the date passed?" question
-    return Result(Outcome.DONE, blocker.text, max(0, (now - _aware(blocker.reported_at)).days), owner)
+    return Result(Outcome.DONE, blocker.text, blocker_age(blocker, owner, now), owner)
 
 
 def comment_blocker(session: Session, *, actor: Person, blocker_id: int, text: str, now: datetime) -> Result:
@@ -195,7 +201,7 @@ def comment_blocker(session: Session, *, actor: Person, blocker_id: int, text: s
     if not text.strip():
         return Result(Outcome.NEEDS_REASON)
     blocker.comment = text.strip()[:1000]
-    return Result(Outcome.DONE, blocker.text, max(0, (now - _aware(blocker.reported_at)).days), owner)
+    return Result(Outcome.DONE, blocker.text, blocker_age(blocker, owner, now), owner)
 
 
 def close_action(session: Session, *, actor: Person, item_id: int, how: str, now: datetime, reason: str = "") -> Result:

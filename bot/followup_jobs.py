@@ -9,10 +9,11 @@ anything goes to Slack; a crash between claim and send is finished by
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 
+from bot.blocker_age import ESCALATE_AT_DAYS, blocker_age, may_be_due
 from bot.followup import action_line, blocker_line, open_action_clause
 from bot.messages import ActionDue, BlockerCheck, BlockerEscalation
 from bot.outbox import Outbound, claim, recover, send_claimed
@@ -20,8 +21,6 @@ from bot.people import local_now, manager_of
 from bot.services import Services
 from storage.engine import session_scope
 from storage.tables import ActionItem, Blocker, Person
-
-ESCALATE_AFTER = timedelta(days=14)  # "open more than two weeks"
 
 
 @dataclass
@@ -52,6 +51,7 @@ def run(services: Services, now: datetime) -> FollowupReport:
 def claim_due(services: Services, now: datetime) -> list[str]:
     """Mark and claim, in one transaction, every follow-up that is due; returns the claimed keys."""
     keys: list[str] = []
+    reported_before, since_by = may_be_due(now)
     with session_scope(services.engine) as session:
         old = session.exec(
             select(Blocker, Person)
@@ -59,10 +59,13 @@ def claim_due(services: Services, now: datetime) -> list[str]:
             .where(
                 col(Blocker.resolved_at).is_(None),
                 col(Blocker.escalated_at).is_(None),
-                col(Blocker.reported_at) < now - ESCALATE_AFTER,
+                or_(col(Blocker.reported_at) < reported_before, col(Blocker.since) <= since_by),
             )
+            .order_by(col(Blocker.id))
         ).all()
         for blocker, owner in old:
+            if blocker_age(blocker, owner, now) < ESCALATE_AT_DAYS:
+                continue  # not two weeks old on the owner's calendar yet
             blocker.escalated_at = now
             manager = manager_of(session, owner)
             if manager is None:

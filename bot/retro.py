@@ -26,6 +26,7 @@ from statistics import median
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.blocker_age import blocker_age
 from bot.checkin import ANSWERED, CheckinStatus
 from bot.followup import MAX_SHOWN
 from bot.gaming_watch import watch_questions
@@ -173,17 +174,17 @@ def _post(
     )
     resolved = (
         session.exec(
-            select(Blocker.category, Blocker.reported_at, Blocker.resolved_at).where(
-                col(Blocker.person_id).in_(ids), col(Blocker.resolved_at) >= start, col(Blocker.resolved_at) < end
-            )
+            select(Blocker, Person)
+            .join(Person, col(Person.id) == Blocker.person_id)
+            .where(col(Blocker.person_id).in_(ids), col(Blocker.resolved_at) >= start, col(Blocker.resolved_at) < end)
         ).all()
         if ids
         else []
     )
     spans: dict[str, list[float]] = {}
-    for category, reported, closed in resolved:
-        if closed is not None:
-            spans.setdefault(category, []).append((_aware(closed) - _aware(reported)).total_seconds() / 86400)
+    for blocker, owner in resolved:  # time to resolve: the blocker's age (bot.blocker_age) on the day it was resolved
+        if blocker.resolved_at is not None:
+            spans.setdefault(blocker.category, []).append(blocker_age(blocker, owner, blocker.resolved_at))
     items = (
         session.exec(
             select(ActionItem).where(

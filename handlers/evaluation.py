@@ -158,9 +158,14 @@ def released_text(session: Any, released: list[Evaluation], locale: str) -> str:
     return i18n.tn("eval_released", len(released), locale, names=i18n.join(names, locale))
 
 
-def refused_text(refusal: EvaluationRefused, locale: str) -> str:
-    """ "`/kpi eval release` was refused: ... Nothing changed." (a button does what its command does)."""
-    return i18n.t("eval_refused", locale, command=refusal.command, why=refusal_text(refusal, locale))
+def refused_text(refusal: EvaluationRefused, locale: str, *, clicked: bool = False) -> str:
+    """ "`/kpi eval release` was refused: ... Nothing changed." A button's refusal names no command (the manager
+    typed none): "This evaluation was already released on ...; nothing changed." """
+    if not clicked:
+        return i18n.t("eval_refused", locale, command=refusal.command, why=refusal_text(refusal, locale))
+    if refusal.key == "eval_already_released":  # under the draft itself: "this evaluation", not its name and period
+        return i18n.t("eval_already_released_click", locale, date=refusal.params.get("date", ""))
+    return i18n.t("eval_refused_click", locale, why=sentence(refusal_text(refusal, locale), locale))
 
 
 # -- the buttons on each draft ----------------------------------------------------------
@@ -179,7 +184,7 @@ def on_adjust_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, clie
                 raise EvaluationRefused("eval_unknown_person", "/kpi eval adjust")
             evaluation, ratee = draft_to_adjust(session, asker=asker, evaluation_id=evaluation_id)
         except EvaluationRefused as refusal:
-            respond(text=refused_text(refusal, locale), response_type="ephemeral", replace_original=False)
+            respond(text=refused_text(refusal, locale, clicked=True), response_type="ephemeral", replace_original=False)
             return
         view = adjust_modal(
             sign(secret_of(services), str(evaluation.id)),
@@ -252,7 +257,7 @@ def on_release_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, res
             text = released_text(session, released, locale)
         except EvaluationRefused as refusal:
             session.rollback()
-            text, released = refused_text(refusal, locale), []
+            text, released = refused_text(refusal, locale, clicked=True), []
     if released and evaluation_id is not None:
         updated = released_in_place(payload.message_blocks(body), evaluation_id, locale)
         if updated is not None:  # the drafts message itself: this row released, its buttons gone

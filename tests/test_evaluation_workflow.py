@@ -221,7 +221,7 @@ def test_the_draft_buttons_adjust_in_a_modal_and_release_once(quarter: Harness) 
     opened = len(bot.slack.calls_to("views.open"))
 
     bot.click("U002", "eval_adjust", adjust["value"])  # not her team's manager: an answer, no modal
-    assert "`/kpi eval adjust` was refused: only Li Wei's manager or an admin" in _answered(bot)
+    assert _answered(bot) == "Only Li Wei's manager or an admin can review their evaluation. Nothing changed."
     assert len(bot.slack.calls_to("views.open")) == opened
     bot.click("U0MGR", "eval_adjust", adjust["value"])
     view = _opened(bot)
@@ -251,7 +251,8 @@ def test_the_draft_buttons_adjust_in_a_modal_and_release_once(quarter: Harness) 
     assert "2026-Q4" not in _texts(bot, "U001")
 
     bot.click("U002", "eval_release", release["value"])
-    assert "`/kpi eval release` was refused: only Li Wei's manager" in _answered(bot)
+    assert _answered(bot).startswith("Only Li Wei's manager")  # a click names no command nobody typed
+    assert _answered(bot).endswith(" Nothing changed.") and "/kpi" not in _answered(bot)
     assert _evaluations(bot)["U001"].status == "draft"
     bot.click("U0MGR", "eval_release", release["value"], message=drafts)
     assert _answered(bot) == "Released 1 evaluation: Li Wei. It reaches them now."
@@ -263,9 +264,7 @@ def test_the_draft_buttons_adjust_in_a_modal_and_release_once(quarter: Harness) 
     assert bot.slack.wait_for(lambda _: "2026-Q4 季度评估" in _texts(bot, "U001"), timeout=10)
     assert "计算得分 22%；经理调整为 45%：closed Acme on 30 Dec" in _texts(bot, "U001")
     bot.click("U0MGR", "eval_release", release["value"])  # a second release
-    assert "`/kpi eval release` was refused: Li Wei's evaluation for 2026-Q4 was already released on 2027-01-02" in (
-        _answered(bot)
-    )
+    assert _answered(bot) == "This evaluation was already released on 2027-01-02. Nothing changed."
     bot.click("U0MGR", "eval_adjust", adjust["value"])  # too late to adjust: an answer, no modal
     assert "already released; a released evaluation does not change" in _answered(bot)
     assert _texts(bot, "U001").count("2026-Q4 季度评估") == 1 and _evaluations(bot)["U001"].adjusted_score == 0.45
@@ -301,7 +300,7 @@ def test_the_draft_buttons_speak_the_managers_language(quarter: Harness) -> None
     bot.click("U0MGR", "eval_release", buttons["eval_release"]["value"])
     assert _answered(bot) == "已发布 1 份评估：Li Wei。评估会马上发给本人。"
     bot.click("U0MGR", "eval_release", buttons["eval_release"]["value"])
-    assert _answered(bot) == "`/kpi eval release` 未执行：Li Wei 的 2026-Q4 评估已于 2027-01-02 发布过了。没有任何改动。"
+    assert _answered(bot) == "这份评估已于 2027-01-02 发布过了，没有任何改动。"
 
 
 def test_an_admin_previews_the_running_quarter_and_no_one_else_may(bot: Harness, services: Services) -> None:
@@ -355,7 +354,8 @@ def test_the_manager_confirms_the_star_before_anything_is_announced(quarter: Har
     assert not _stars(bot)
     bot.click("U0MGR", "star_confirm", str(star.id))
     assert bot.slack.wait_for(lambda _: bool(_stars(bot)), timeout=10)
-    assert _stars(bot)[0] == ":star2: Star of 2026-Q4 in Sales East: <@U002> (120% weighted score, 0 kudos). Congratulations!"
+    # no kudos this quarter: the post does not announce a zero
+    assert _stars(bot)[0] == ":star2: Star of 2026-Q4 in Sales East: <@U002> (120% weighted score). Congratulations!"
     bot.click("U0MGR", "star_pick", "", selected=f"{star.id}:U001")  # too late: chosen already
     assert len(_stars(bot)) == 1
     with session_scope(bot.engine) as session:
@@ -375,9 +375,7 @@ def test_the_star_and_shared_kudos_go_out_in_the_teams_language(quarter: Harness
         star = session.exec(select(Recognition)).one()
     bot.click("U0MGR", "star_confirm", str(star.id))
     assert bot.slack.wait_for(lambda _: bool(bot.slack.posted("C0SALES")), timeout=10)
-    assert (
-        bot.last_to("C0SALES")["text"] == ":star2: Sales East 2026-Q4 之星：<@U002>（加权得分 120%，本季度收到 0 个点赞）。恭喜！"
-    )
+    assert bot.last_to("C0SALES")["text"] == ":star2: Sales East 2026-Q4 之星：<@U002>（加权得分 120%）。恭喜！"
     assert "Announced in <#C0SALES>" in _answered(bot)  # the manager's own answer stays in English
     posts = len(bot.slack.posted("C0SALES"))
     _, body = bot.command("U002", "kudos <@U001> for covering my calls")
@@ -539,3 +537,13 @@ def test_a_reader_gets_no_buttons_on_their_own_draft(quarter: Harness) -> None:
         _draft_buttons(as_li, "U001")
     as_admin = [b.to_dict() for b in render(EvaluationDrafts("2026-Q4", "", rows), "en-US")[1]]
     assert _draft_buttons(as_admin, "U001") and _draft_buttons(as_admin, "U002")
+
+
+def test_the_star_reason_names_the_kudos_only_when_there_are_some() -> None:
+    from bot.messages import Notice
+    from handlers.render.monthly import star_reason_text
+
+    with_kudos = Notice("star_reason", {"score": 1.2, "kudos": 3})
+    assert star_reason_text(with_kudos, "zh-CN") == "加权得分 120%，本季度收到 3 个点赞"
+    assert star_reason_text(with_kudos, "en-US") == "120% weighted score, 3 kudos"
+    assert star_reason_text(Notice("star_reason", {"score": 1.2, "kudos": 0}), "zh-CN") == "加权得分 120%"
