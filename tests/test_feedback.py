@@ -40,7 +40,7 @@ def _requests(bot: Harness) -> dict[str, int]:
 
 def _start(bot: Harness, ratee: str = "U001", when: str = "in 10 days") -> dict:
     _, body = bot.command("U0MGR", f"360 start <@{ratee}|name> {when}")
-    bot.slack.wait_for(lambda _: len(bot.slack.posted()) >= 1, timeout=10)
+    bot.slack.wait_for(lambda _: len(bot.slack.posted()) >= 1, timeout=30)
     return body
 
 
@@ -51,7 +51,7 @@ def test_a_manager_starts_a_cycle_and_raters_are_invited(bot: Harness) -> None:
     def invited() -> set[str]:
         return {p["channel"] for p in bot.slack.posted() if "Mia Manager started a 360 round for Li Wei" in p["text"]}
 
-    assert bot.slack.wait_for(lambda _: len(invited()) >= 2, timeout=10)
+    assert bot.slack.wait_for(lambda _: len(invited()) >= 2, timeout=30)
     assert invited() == {bot.slack.dm_channel(u) for u in ("U002", "U003")}  # peers, not Li Wei
     # the manager rates too, and is not told that he himself started the round as if it were someone else
     assert bot.slack.wait_for(
@@ -71,7 +71,7 @@ def test_the_starter_reads_you_started_in_chinese(bot: Harness) -> None:
         session.exec(select(Person).where(Person.slack_id == "U0MGR")).one().locale = "zh-CN"
     _start(bot)
     mine = bot.slack.dm_channel("U0MGR")
-    assert bot.slack.wait_for(lambda _: any("360" in p["text"] for p in bot.slack.posted(mine)), timeout=10)
+    assert bot.slack.wait_for(lambda _: any("360" in p["text"] for p in bot.slack.posted(mine)), timeout=30)
     text = next(p["text"] for p in bot.slack.posted(mine) if "360" in p["text"])
     assert text.startswith("你为 Li Wei 发起了一轮 360 反馈，也请留下你自己的意见") and "Mia Manager" not in text
     assert bot.slack.wait_for(
