@@ -134,3 +134,6 @@ def test_what_a_chinese_reader_is_sent_renders_its_markers(bot: Harness, service
     sent = [t for c in bot.slack.calls for t in _texts(c.args)] + [t for body in bodies for t in _texts(body)]
     assert sum("周报" in t for t in sent) >= 2  # the prompt and the help really went out in Chinese
     assert [bad for t in sent for bad in markers_touching_cjk(t)] == []
+    # /kpi me's recent weeks (¥4.5万 ...) are in what was scanned, in words, with no marker against 万 or ¥
+    trend = [line for t in sent for line in t.splitlines() if "近几周：" in line]
+    assert any("¥4.5万" in line for line in trend) and not any("_" in line for line in trend)

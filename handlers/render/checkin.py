@@ -17,8 +17,8 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import i18n
-from bot.checkin import format_value, nice
-from bot.formats import format_day
+from bot.checkin import format_value
+from bot.formats import format_day, format_pace_pair
 from bot.holiday_calendar import holiday_name
 from bot.kpi_state import Status
 from bot.messages import AliasLearned, AliasList, BlockerLine, CheckinPrompt, Confirmation, KpiLine, QuestionMessage
@@ -41,14 +41,19 @@ def _day(day: date | None, locale: str) -> str:
 def standing(line: KpiLine, locale: str) -> str:
     """ "total so far 147k CNY of 600k CNY target · on pace by 25 Oct: 131k CNY 🟢": kpi_state's figures in words."""
     how = line.aggregate if line.aggregate in {"sum", "average", "latest"} else "sum"
+    so_far, expected = (
+        format_pace_pair(line.so_far, line.expected, line.unit, locale, direction=line.direction)
+        if line.expected is not None
+        else (format_value(line.so_far, line.unit, locale) if line.so_far is not None else "-", "-")
+    )
     return i18n.t(
         "standing",
         locale,
         label=i18n.t(f"so_far_{how}", locale),
-        so_far=format_value(line.so_far, line.unit, locale) if line.so_far is not None else "-",
+        so_far=so_far,
         target=format_value(line.target, line.unit, locale),
         day=_day(line.moment, locale),
-        expected=format_value(nice(line.expected) if line.expected is not None else None, line.unit, locale),
+        expected=expected,
         icon=STATUS_ICON.get(line.status, STATUS_ICON[Status.NO_DATA]),
     )
 
