@@ -68,7 +68,7 @@ class Outgoing:
 def unknown_person(session: Session, *, locale: str) -> Outgoing:
     """The friendly answer for someone the organisation file does not know."""
     admins = admin_ids(session)
-    who = ", ".join(f"<@{a}>" for a in admins) if admins else i18n.t("no_admins", locale)
+    who = i18n.join((f"<@{a}>" for a in admins), locale) if admins else i18n.t("no_admins", locale)
     return Outgoing(Notice("unknown_person", {"admins": who}), locale)
 
 
@@ -204,6 +204,8 @@ def example_reply(lines: list[KpiLine], locale: str) -> str:
         name = local_name(line.name, line.names, locale)
         parts.append(f"{name.lower() if i18n.lang(locale) == 'en' else name} {format_value(sample, line.unit, locale)}")
     blocker = "waiting on leads from marketing" if i18n.lang(locale) == "en" else "在等市场部的线索"
+    if i18n.lang(locale) == "zh":  # KPIs listed with 、, the blocker its own clause; the reply parser reads both
+        return "，".join([i18n.join(parts, locale), blocker]) if parts else blocker
     return ", ".join([*parts, blocker])
 
 

@@ -36,6 +36,11 @@ def _babel_locale(locale: str | None) -> Locale:
     return _LOCALES[lang(locale)]
 
 
+def babel_locale(language: str) -> Locale:
+    """Babel's parsed locale for ``en`` / ``zh`` (parsed once)."""
+    return _LOCALES[lang(language)]
+
+
 def _is_currency(unit: str) -> bool:
     return bool(_CURRENCY.fullmatch(unit or ""))
 

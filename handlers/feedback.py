@@ -243,7 +243,7 @@ def _nominate(message: NominatePeers, locale: str) -> Rendered:
 
 @render.register
 def _confirm_nominees(message: ConfirmNominees, locale: str) -> Rendered:
-    names = ", ".join(f"<@{n}>" for n in message.nominees)
+    names = i18n.join((f"<@{n}>" for n in message.nominees), locale)
     text = i18n.t("fb_confirm_nominees", locale, ratee=message.ratee_slack_id, names=names)
     button = ButtonElement(
         text=i18n.t("fb_confirm_button", locale), action_id="feedback_confirm", value=str(message.cycle_id), style="primary"

@@ -96,9 +96,7 @@ def _prompt(message: CheckinPrompt, locale: str) -> Rendered:
     title_key = "reminder_title" if message.reminder else "prompt_title"
     first = week_start_of_key(message.week)
     last = first + timedelta(days=6)
-    title = i18n.t(
-        title_key, locale, name=escape(message.name), week=message.week, first=_day(first, locale), last=_day(last, locale)
-    )
+    title = i18n.t(title_key, locale, name=escape(message.name), week=message.week, first=first, last=last)
     blocks: list[Block] = [SectionBlock(text=title)]
     if message.moved_by is not None:
         holiday = message.moved_by
@@ -144,7 +142,7 @@ def _category(category: str, locale: str) -> str:
 def _blocker_block(blocker: BlockerLine, locale: str) -> SectionBlock:
     text = f"• {escape(clip(blocker.text, 300))} _({_category(blocker.category, locale)})_"
     if blocker.date:
-        text += f" · {blocker.date}"
+        text += f" · {format_day(date.fromisoformat(blocker.date), locale)}"
     return SectionBlock(
         block_id=f"blocker_{blocker.blocker_id}",
         text=text,
@@ -159,10 +157,10 @@ def _blocker_block(blocker: BlockerLine, locale: str) -> SectionBlock:
 def _question(message: QuestionMessage, locale: str) -> Rendered:
     parts: list[str] = []
     if message.stored_now:
-        items = ", ".join(
+        items = [
             f"{escape(local_name(line.name, line.names, locale))} {format_value(line.value, line.unit, locale)}"
             for line in message.stored_now
-        )
+        ]
         parts.append(i18n.t("stored_now", locale, items=items))
     for blocker in message.blockers_now:
         parts.append(

@@ -129,7 +129,8 @@ def member_text(member: MemberRow, locale: str, lines: KpiLines | None = None) -
     text = [head, *(f"    {writer.line(k)}" for k in member.kpis)]
     if member.blockers:
         text.append(
-            "    :construction: " + ", ".join(f"{i18n.t(f'cat_{c}', locale)} {n}" for c, n in sorted(member.blockers.items()))
+            "    :construction: "
+            + i18n.join((f"{i18n.t(f'cat_{c}', locale)} {n}" for c, n in sorted(member.blockers.items())), locale)
         )
     return "\n".join(text)
 
@@ -155,7 +156,7 @@ def overview_blocks(summary: TeamSummary, locale: str, *, shared: bool = False) 
     blocks: list[Block] = [HeaderBlock(text=clip(title, 150)), SectionBlock(text=text), legend_block(locale)]
     blockers = summary.blockers_by_category
     if blockers:
-        items = ", ".join(f"{i18n.t(f'cat_{c}', locale)} {n}" for c, n in sorted(blockers.items()))
+        items = i18n.join((f"{i18n.t(f'cat_{c}', locale)} {n}" for c, n in sorted(blockers.items())), locale)
         blocks.append(SectionBlock(text=i18n.t("team_blockers", locale, items=items)))
     return blocks
 
@@ -166,7 +167,7 @@ def team_blocks(summary: TeamSummary, locale: str, *, limit: int = MESSAGE_BLOCK
     if not summary.members:
         return [*blocks, SectionBlock(text=i18n.t("team_empty", locale))]
     if summary.not_checked_in:
-        names = ", ".join(escape(m.name) for m in summary.not_checked_in)
+        names = i18n.join((escape(m.name) for m in summary.not_checked_in), locale)
         blocks.append(SectionBlock(text=clip(i18n.t("team_not_in", locale, names=names), SECTION_TEXT)))
     if summary.behind_two_weeks:
         items = "; ".join(
@@ -180,7 +181,9 @@ def team_blocks(summary: TeamSummary, locale: str, *, limit: int = MESSAGE_BLOCK
         footer.append(
             ContextBlock(
                 elements=[
-                    MarkdownTextObject(text=i18n.t("team_subteams", locale, names=", ".join(escape(n) for n in summary.subteams)))
+                    MarkdownTextObject(
+                        text=i18n.t("team_subteams", locale, names=i18n.join((escape(n) for n in summary.subteams), locale))
+                    )
                 ]
             )
         )
