@@ -188,6 +188,11 @@ def _on_track(so_far: float, on_pace: float, higher: bool) -> bool:
     return so_far >= on_pace - _EPS if higher else so_far <= on_pace + _EPS
 
 
+def _count_to_reach(on_pace: float, higher: bool) -> float:
+    """The whole count that is on pace: at least 18.9 -> 19 when more is better, at most 3.2 -> 3 when fewer is."""
+    return float(math.ceil(on_pace - 1e-6) if higher else math.floor(on_pace + 1e-6))
+
+
 def format_pace_pair(
     so_far: float | None, on_pace: float, unit: str, locale: str | None = None, *, direction: str | None = None
 ) -> tuple[str, str]:
@@ -197,13 +202,13 @@ def format_pace_pair(
     (a warning, a retro ask: shown only for KPIs behind) the figures are
     taken to be behind, i.e. so far on the wrong side of the pace.
     """
-    if so_far is None:
-        return "-", format_value(round(on_pace) if unit == "count" else nice(on_pace), unit, locale)
+    if so_far is None:  # nothing yet: the figure to reach, as it will read once there is a value
+        shown = _count_to_reach(on_pace, direction != "lower") if unit == "count" else nice(on_pace)
+        return "-", format_value(shown, unit, locale)
     higher = (so_far < on_pace) if direction is None else direction != "lower" or unit == "rating"
     truth = _on_track(so_far, on_pace, higher)
     if unit == "count" and abs(so_far - round(so_far)) < _EPS:  # a whole count: the count to reach
-        bar = math.ceil(on_pace - 1e-6) if higher else math.floor(on_pace + 1e-6)
-        return format_value(so_far, unit, locale), format_value(float(bar), unit, locale)
+        return format_value(so_far, unit, locale), format_value(_count_to_reach(on_pace, higher), unit, locale)
     shown = nice(on_pace)
     if _on_track(round(so_far, 2), shown, higher) == truth:
         return format_value(so_far, unit, locale), format_value(shown, unit, locale)

@@ -58,12 +58,16 @@ PAIRS = [
     (17.24, 17.25, "hours", "higher", ("17.24", "17.25"), ("17.24", "17.25")),
     # no direction (a warning or a retro ask: only for KPIs behind): same as "higher" here, 31,300 below 31,304
     (31_300, 31_304.35, "USD", None, ("USD 31,300", "USD 31,304"), ("US$31,300", "US$31,304")),
+    # nothing reported yet: the prompt shows the count to reach, as the confirmation will (3.39 -> 4; fewer: 3.2 -> 3)
+    (None, 3.39, "count", "higher", ("-", "4"), ("-", "4")),
+    (None, 3.2, "count", "lower", ("-", "3"), ("-", "3")),
+    (None, 436_956.52, "CNY", "higher", ("-", "CNY 437k"), ("-", "¥43.7万")),
 ]
 
 
 @pytest.mark.parametrize(("so_far", "on_pace", "unit", "direction", "en", "zh"), PAIRS)
 def test_so_far_and_on_pace_never_contradict_the_status(
-    so_far: float, on_pace: float, unit: str, direction: str | None, en: tuple[str, str], zh: tuple[str, str]
+    so_far: float | None, on_pace: float, unit: str, direction: str | None, en: tuple[str, str], zh: tuple[str, str]
 ) -> None:
     assert format_pace_pair(so_far, on_pace, unit, "en-US", direction=direction) == en
     assert format_pace_pair(so_far, on_pace, unit, "zh-CN", direction=direction) == zh

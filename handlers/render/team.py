@@ -170,8 +170,13 @@ def team_blocks(summary: TeamSummary, locale: str, *, limit: int = MESSAGE_BLOCK
         names = i18n.join((escape(m.name) for m in summary.not_checked_in), locale)
         blocks.append(SectionBlock(text=clip(i18n.t("team_not_in", locale, names=names), SECTION_TEXT)))
     if summary.behind_two_weeks:
-        items = "; ".join(
-            f"{escape(m.name)} ({i18n.join([escape(local_name(k.name, k.names, locale)) for k in m.behind_running], locale)})"
+        items = i18n.t("list_separator", locale).join(
+            i18n.t(
+                "team_behind_item",
+                locale,
+                name=escape(m.name),
+                kpis=i18n.join([escape(local_name(k.name, k.names, locale)) for k in m.behind_running], locale),
+            )
             for m in summary.behind_two_weeks
         )
         blocks.append(SectionBlock(text=clip(i18n.t("team_behind", locale, items=items), SECTION_TEXT)))
