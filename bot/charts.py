@@ -14,7 +14,7 @@ from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from bot import i18n
 from bot.checkin import nice
@@ -34,6 +34,25 @@ class Series:
     weeks: list[date]
     values: list[float]
     pace: list[float]
+
+
+def chart_day(session: Session, *, today: date, person_id: int | None = None, team_id: int | None = None) -> date:
+    """The day whose period a chart shows: today's while it has figures; once a new period has none yet (a chart
+    asked for on 2 January), the last day of the period just ended, which is what a person asking then expects."""
+    owners = (
+        [Kpi.owner_id == person_id]
+        if team_id is None
+        else [col(Kpi.owner_id).in_(select(Person.id).where(Person.team_id == team_id))]
+    )
+    measured = select(Kpi.id).join(Measurement, col(Measurement.kpi_id) == Kpi.id).where(*owners, Kpi.status == KpiStatus.ACTIVE)
+    if session.exec(measured.where(Kpi.period_start <= today, Kpi.period_end >= today).limit(1)).first() is not None:
+        return today
+    ended = session.exec(
+        select(func.max(Kpi.period_end))
+        .join(Measurement, col(Measurement.kpi_id) == Kpi.id)
+        .where(*owners, Kpi.status == KpiStatus.ACTIVE, Kpi.period_end < today)
+    ).one()
+    return ended or today
 
 
 def person_series(session: Session, *, person_id: int, kpis: list[Kpi], locale: str | None = None) -> list[Series]:

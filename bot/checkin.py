@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from bot import i18n
 from bot.aliases import aliases_by_name, remember
 from bot.blocker_words import read_closings
-from bot.formats import format_value
+from bot.formats import format_value, nice
 from bot.kpi_state import KpiSpec, in_period, state_for_week
 from bot.messages import AliasLearned, BlockerLine, Confirmation, KpiLine, Notice, QuestionMessage
 from bot.names import local_name
@@ -68,7 +68,7 @@ class Outgoing:
 def unknown_person(session: Session, *, locale: str) -> Outgoing:
     """The friendly answer for someone the organisation file does not know."""
     admins = admin_ids(session)
-    who = ", ".join(f"<@{a}>" for a in admins) if admins else i18n.t("no_admins", locale)
+    who = i18n.join((f"<@{a}>" for a in admins), locale) if admins else i18n.t("no_admins", locale)
     return Outgoing(Notice("unknown_person", {"admins": who}), locale)
 
 
@@ -204,6 +204,8 @@ def example_reply(lines: list[KpiLine], locale: str) -> str:
         name = local_name(line.name, line.names, locale)
         parts.append(f"{name.lower() if i18n.lang(locale) == 'en' else name} {format_value(sample, line.unit, locale)}")
     blocker = "waiting on leads from marketing" if i18n.lang(locale) == "en" else "在等市场部的线索"
+    if i18n.lang(locale) == "zh":  # KPIs listed with 、, the blocker its own clause; the reply parser reads both
+        return "，".join([i18n.join(parts, locale), blocker]) if parts else blocker
     return ", ".join([*parts, blocker])
 
 
@@ -211,13 +213,6 @@ def _sample(line: KpiLine) -> float:
     if line.unit in {"percent", "score", "rating"}:
         return line.target
     return max(1.0, round(line.target / 13, -2 if line.target > 10_000 else 0))
-
-
-def nice(value: float) -> float:
-    """Round to what a person would say: 397,826.09 -> 398,000; 17.24 -> 17.2."""
-    if abs(value) >= 1000:
-        return float(round(value, -3 if abs(value) >= 100_000 else -2))
-    return round(value, 1)
 
 
 def handle_reply(session: Session, *, person: Person, text: str, ts: str, now: datetime) -> list[Outgoing]:
@@ -595,6 +590,7 @@ __all__ = [
     "handle_edit",
     "handle_reply",
     "mark_confirmed",
+    "nice",
     "unknown_person",
     "utc_now",
 ]

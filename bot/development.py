@@ -53,7 +53,7 @@ def development(
     capability = [i for i in items if i.root_cause == "capability"] + [b for b in blockers if b.category == "capability"]
     if capability:
         held_back = sorted({names[i.kpi_id] for i in items if i.root_cause == "capability" and i.kpi_id in names})
-        steps.append(Notice("eval_dev_capability", {"kpis": ", ".join(held_back) or "-"}))
+        steps.append(Notice("eval_dev_capability", {"kpis": list(held_back) or ["-"]}))
 
     asked: list[tuple[str, date, date | None]] = [
         (b.text, b.reported_at.date(), b.resolved_at.date() if b.resolved_at else None)
@@ -80,7 +80,7 @@ def development(
         steps.append(Notice("eval_tip_other", {}))
     on_list = two_quarters_on_target(session, person, kpis, values)
     if on_list:
-        steps.append(Notice("eval_dev_list", {"kpis": ", ".join(on_list)}))
+        steps.append(Notice("eval_dev_list", {"kpis": list(on_list)}))
     return steps, on_list
 
 

@@ -264,7 +264,7 @@ def release(
     else:
         evaluation, ratee = _target(session, asker=asker, ratee=ratee, command=command, evaluation_id=evaluation_id)
         if evaluation.status != EvaluationStatus.DRAFT:
-            when = evaluation.released_at.date().isoformat() if evaluation.released_at else ""
+            when = evaluation.released_at.date() if evaluation.released_at else ""
             raise EvaluationRefused("eval_already_released", command, name=ratee.name, period=evaluation.period, date=when)
         drafts = [evaluation]
     released = []

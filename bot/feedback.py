@@ -110,6 +110,7 @@ class Invitation:
     ratee_name: str
     closes_at: datetime | None
     started_by: str = ""
+    started_by_rater: bool = False  # the starter rates too (a manager in the round): "You started...", not their own name
 
 
 @dataclass
@@ -246,7 +247,16 @@ def invite(
         )
         session.add(request)
         session.flush()
-        invitations.append(Invitation(request.id or 0, rater, ratee.name, cycle.closes_at, by.name if by else ""))
+        invitations.append(
+            Invitation(
+                request.id or 0,
+                rater,
+                ratee.name,
+                cycle.closes_at,
+                by.name if by else "",
+                started_by_rater=by is not None and by.id == rater.id,
+            )
+        )
     return invitations
 
 
@@ -267,7 +277,14 @@ def take_pending_invitations(session: Session, *, now: datetime) -> list[Invitat
         starter = session.get(Person, cycle.started_by_id) if cycle else None
         if rater is not None and ratee is not None:
             invitations.append(
-                Invitation(request_id, rater, ratee.name, cycle.closes_at if cycle else None, starter.name if starter else "")
+                Invitation(
+                    request_id,
+                    rater,
+                    ratee.name,
+                    cycle.closes_at if cycle else None,
+                    starter.name if starter else "",
+                    started_by_rater=starter is not None and starter.id == rater.id,
+                )
             )
     return invitations
 

@@ -32,6 +32,7 @@ def send_invitations(services: Services, invitations: list[Invitation], *, remin
             invitation.closes_at.date().isoformat() if invitation.closes_at else None,
             reminder,
             invitation.started_by,
+            invitation.started_by_rater,
         )
         try:
             channel = services.gateway.dm(invitation.rater)

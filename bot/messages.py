@@ -199,6 +199,7 @@ class FeedbackInvite:
     closes: str | None
     reminder: bool = False
     started_by: str = ""
+    started_by_reader: bool = False  # the reader started the round: "You started...", not their own name
 
 
 @dataclass

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
@@ -26,6 +26,7 @@ from storage.queries import insert_if_absent
 from storage.tables import Kpi, KpiReview, Measurement, Person, Team
 
 MIN_WEEKS = 4
+WEAK_LINK = 0.2  # |r| below this: the leading KPI barely moves with the results it should drive
 
 
 @dataclass
@@ -37,7 +38,11 @@ class KpiEvidence:
     weeks_reported: int
     on_pace_share: float | None  # share of reported weeks at or above pace
     half_way_share: float | None  # share of reported weeks at least half of pace
-    correlation: float | None  # leading KPIs only: with the same person's lagging KPIs
+    correlation: float | None  # leading KPIs only: Pearson r of its values with the same person's lagging KPIs
+    # the same on "goodness" scales (a lower-is-better KPI's values negated): positive = it improves when the
+    # results improve, as a leading indicator should; a falling complaint rate with rising revenue is +, not -
+    alignment: float | None = None
+    names: dict[str, str] = field(default_factory=dict)  # the name per language (bot.names.local_name)
 
     @property
     def unreported_share(self) -> float:
@@ -45,7 +50,7 @@ class KpiEvidence:
 
     @property
     def verdict(self) -> str:
-        """too_easy / out_of_reach / unreported / weak_link / fine / too_little_data."""
+        """too_easy / out_of_reach / unreported / weak_link / wrong_way / fine / too_little_data."""
         if self.weeks_reported < MIN_WEEKS:
             return "too_little_data"
         if self.unreported_share > 0.4:
@@ -54,8 +59,12 @@ class KpiEvidence:
             return "too_easy"
         if self.half_way_share is not None and self.half_way_share < 0.5:
             return "out_of_reach"
-        if self.horizon == "leading" and self.correlation is not None and self.correlation < 0.2:
-            return "weak_link"
+        if self.horizon == "leading" and self.correlation is not None:
+            aligned = self.correlation if self.alignment is None else self.alignment
+            if aligned <= -WEAK_LINK:  # a strong link the wrong way round is not "no link"
+                return "wrong_way"
+            if abs(aligned) < WEAK_LINK:
+                return "weak_link"
         return "fine"
 
 
@@ -90,6 +99,7 @@ def evidence(session: Session, *, team_id: int, start: date, end: date, today: d
     for name, group in by_name.items():
         expected_weeks = reported = on_pace = half_way = 0
         correlations: list[float] = []
+        alignments: list[float] = []
         for kpi in group:
             weeks = _weeks(max(kpi.period_start, start), min(kpi.period_end, end, today))
             expected_weeks += len(weeks)
@@ -108,14 +118,13 @@ def evidence(session: Session, *, team_id: int, start: date, end: date, today: d
                     paired = [k for k in keys if k in other]
                     if len(paired) >= 3:
                         with contextlib.suppress(statistics.StatisticsError):  # a constant series has no correlation
-                            # on "goodness" scales: a falling complaint rate is the leading indicator improving
+                            r = statistics.correlation([series[k] for k in paired], [other[k] for k in paired])
+                            correlations.append(r)
+                            # on "goodness" scales: a falling complaint rate is the leading indicator improving,
+                            # so for a lower-is-better KPI (or result) the expected sign flips
                             lead_sign = -1 if kpi.direction == "lower" else 1
                             lag_sign = -1 if lagging.direction == "lower" else 1
-                            correlations.append(
-                                statistics.correlation(
-                                    [lead_sign * series[k] for k in paired], [lag_sign * other[k] for k in paired]
-                                )
-                            )
+                            alignments.append(lead_sign * lag_sign * r)
         result.append(
             KpiEvidence(
                 name=name,
@@ -126,6 +135,8 @@ def evidence(session: Session, *, team_id: int, start: date, end: date, today: d
                 on_pace_share=on_pace / reported if reported else None,
                 half_way_share=half_way / reported if reported else None,
                 correlation=sum(correlations) / len(correlations) if correlations else None,
+                alignment=sum(alignments) / len(alignments) if alignments else None,
+                names=next((dict(k.names) for k in group if k.names), {}),
             )
         )
     return sorted(result, key=lambda e: e.name)

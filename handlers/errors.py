@@ -69,9 +69,9 @@ def _param(value: object, locale: str | None) -> object:
     if isinstance(value, str):
         return escape(value)
     if isinstance(value, Mentions):
-        return ", ".join(f"<@{m}>" for m in value.slack_ids) or i18n.t(value.empty, locale)
+        return i18n.join((f"<@{m}>" for m in value.slack_ids), locale) or i18n.t(value.empty, locale)
     if isinstance(value, Names):
-        return ", ".join(escape(n) for n in value.names) or i18n.t(value.empty, locale)
+        return i18n.join((escape(n) for n in value.names), locale) or i18n.t(value.empty, locale)
     return value
 
 

@@ -17,21 +17,19 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block, SectionBlock
 
 from bot import i18n
-from bot.evaluation import EvaluationStatus, evaluate_quarter
-from bot.evaluation_review import (
-    DraftRow,
-    EvaluationDrafts,
-    EvaluationRefused,
-    adjust,
-    band,
-    draft_to_adjust,
-    drafts_for,
-    release,
-)
+from bot.evaluation_review import EvaluationRefused
 from bot.formats import format_share
 from bot.monthly_jobs import deliver_released
-from bot.recognition import quarter_of
 from bot.services import Services
+from bot.use_cases.evaluation import (
+    Released,
+    adjust_score,
+    draft_for_adjusting,
+    drafts_table,
+    person_of,
+    preview_table,
+    release_evaluations,
+)
 from handlers import payload
 from handlers.context import services_of
 from handlers.errors import refusal_text
@@ -48,94 +46,45 @@ from handlers.render.evaluation import (
     adjusted_view,
     released_in_place,
 )
-from storage.engine import session_scope
-from storage.queries import person_by_slack_id
-from storage.tables import Evaluation, Person, Team
+from storage.tables import Evaluation, Person
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 def handle_eval(services: Services, person: Person, words: list[str], now: datetime) -> list[Block]:
-    """`/kpi eval [adjust|release|preview] ...`; a refusal names the refused command and changes nothing.
-
-    Its own transaction: a refusal raises before anything is written, and a success commits once.
-    """
-    with session_scope(services.engine) as session:
-        asker = session.get(Person, person.id)
-        if asker is None:
-            raise LookupError("the asker is not stored")
-        return _handle_eval(session, services, asker, words, now)
-
-
-def _handle_eval(session: Any, services: Services, person: Person, words: list[str], now: datetime) -> list[Block]:
+    """`/kpi eval [adjust|release|preview] ...`; a refusal names the refused command and changes nothing."""
     locale = person.locale
     sub = words[0].lower() if words else ""
     mentioned = MENTION.findall(" ".join(words))
-    ratee = person_by_slack_id(session, slack_id=mentioned[0]) if mentioned else None
     try:
         if sub == "adjust":
             rest = [w for w in words[1:] if not MENTION.match(w)]
             if not mentioned:
                 raise EvaluationRefused("eval_adjust_usage", "/kpi eval adjust")
-            row, ratee = adjust(
-                session,
-                asker=person,
-                ratee=ratee,
-                score_text=rest[0] if rest else "",
-                reason=" ".join(rest[1:]),
-                now=now,
+            done = adjust_score(
+                services, asker=person, ratee_slack_id=mentioned[0], score_text=rest[0] if rest else "", reason=" ".join(rest[1:])
             )
-            return [SectionBlock(text=adjusted_text(row, ratee, locale))]
+            return [SectionBlock(text=adjusted_text(done.evaluation, done.ratee, locale))]
         if sub == "release":
             team = any(w.lower() == "team" for w in words[1:])
             if not team and not mentioned:
                 raise EvaluationRefused("eval_adjust_usage", "/kpi eval release")
-            released = release(session, asker=person, ratee=ratee, team=team, now=now)
-            return [SectionBlock(text=released_text(session, released, locale))]
+            released = release_evaluations(services, asker=person, ratee_slack_id=mentioned[0] if mentioned else None, team=team)
+            return [SectionBlock(text=released_text(released, locale))]
         if sub == "preview":
-            return preview(session, services, person, now)
+            table = preview_table(services, asker=person, now=now)
+            if table is None:
+                return [SectionBlock(text=i18n.t("eval_preview_admins", locale))]
+            return list(render(table, locale)[1])
     except EvaluationRefused as refusal:
         return [SectionBlock(text=refused_text(refusal, locale))]
     if sub not in {"", "team", "org"}:
         return [SectionBlock(text=i18n.t("eval_usage", locale))]
-    drafts = drafts_for(session, asker=person)
+    drafts = drafts_table(services, asker=person)
     if drafts is None:
         key = "eval_nothing" if person.is_admin else "eval_not_for_you"
         return [SectionBlock(text=i18n.t(key, locale))]
     return list(render(drafts, locale)[1])
-
-
-def preview(session: Any, services: Services, person: Person, now: datetime) -> list[Block]:
-    """An admin's look at the running quarter from the figures so far: stored nowhere, marked as a preview."""
-    if not person.is_admin:
-        return [SectionBlock(text=i18n.t("eval_preview_admins", person.locale))]
-    quarter = quarter_of(now.date())
-    work = evaluate_quarter(
-        session, quarter=quarter, now=now, feedback_threshold=services.settings.kpibot_feedback_min_raters, preview=True
-    )
-    rows = []
-    for who, note in work.notes:
-        team = session.get(Team, who.team_id) if who.team_id else None
-        rows.append(
-            DraftRow(
-                team.name if team else "",
-                who.slack_id,
-                who.name,
-                quarter,
-                note.total,
-                None,
-                "",
-                note.result,
-                note.behaviour,
-                note.feedback,
-                band(note.total),
-                note.lines,
-                [],
-                EvaluationStatus.DRAFT,
-            )
-        )
-    drafts = EvaluationDrafts(quarter, "", sorted(rows, key=lambda r: (r.team, r.name)), preview=True)
-    return list(render(drafts, person.locale)[1])
 
 
 def adjusted_text(row: Evaluation, ratee: Person, locale: str) -> str:
@@ -150,17 +99,19 @@ def adjusted_text(row: Evaluation, ratee: Person, locale: str) -> str:
     )
 
 
-def released_text(session: Any, released: list[Evaluation], locale: str) -> str:
-    names = []
-    for evaluation in released:
-        owner = session.get(Person, evaluation.person_id)
-        names.append(escape(owner.name) if owner else "?")
-    return i18n.tn("eval_released", len(released), locale, names=i18n.join(names, locale))
+def released_text(released: Released, locale: str) -> str:
+    names = [escape(name) for name in released.names]
+    return i18n.tn("eval_released", len(released.evaluations), locale, names=i18n.join(names, locale))
 
 
-def refused_text(refusal: EvaluationRefused, locale: str) -> str:
-    """ "`/kpi eval release` was refused: ... Nothing changed." (a button does what its command does)."""
-    return i18n.t("eval_refused", locale, command=refusal.command, why=refusal_text(refusal, locale))
+def refused_text(refusal: EvaluationRefused, locale: str, *, clicked: bool = False) -> str:
+    """ "`/kpi eval release` was refused: ... Nothing changed." A button's refusal names no command (the manager
+    typed none): "This evaluation was already released on ...; nothing changed." """
+    if not clicked:
+        return i18n.t("eval_refused", locale, command=refusal.command, why=refusal_text(refusal, locale))
+    if refusal.key == "eval_already_released":  # under the draft itself: "this evaluation", not its name and period
+        return i18n.t("eval_already_released_click", locale, date=refusal.params.get("date", ""))
+    return i18n.t("eval_refused_click", locale, why=sentence(refusal_text(refusal, locale), locale))
 
 
 # -- the buttons on each draft ----------------------------------------------------------
@@ -171,25 +122,25 @@ def on_adjust_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, clie
     ack()
     services = services_of(context)
     evaluation_id = payload.optional_id(payload.action_value(body))
-    with session_scope(services.engine) as session:
-        asker = person_by_slack_id(session, slack_id=payload.user_id(body))
-        locale = asker.locale if asker else "en-US"
-        try:
-            if asker is None or evaluation_id is None:
-                raise EvaluationRefused("eval_unknown_person", "/kpi eval adjust")
-            evaluation, ratee = draft_to_adjust(session, asker=asker, evaluation_id=evaluation_id)
-        except EvaluationRefused as refusal:
-            respond(text=refused_text(refusal, locale), response_type="ephemeral", replace_original=False)
-            return
-        view = adjust_modal(
-            sign(secret_of(services), str(evaluation.id)),
-            name=ratee.name,
-            period=evaluation.period,
-            computed=evaluation.total_score,
-            adjusted=evaluation.adjusted_score,
-            reason=evaluation.adjust_reason,
-            locale=locale,
-        )
+    asker = person_of(services, payload.user_id(body))
+    locale = asker.locale if asker else "en-US"
+    try:
+        if asker is None or evaluation_id is None:
+            raise EvaluationRefused("eval_unknown_person", "/kpi eval adjust")
+        draft = draft_for_adjusting(services, asker=asker, evaluation_id=evaluation_id)
+    except EvaluationRefused as refusal:
+        respond(text=refused_text(refusal, locale, clicked=True), response_type="ephemeral", replace_original=False)
+        return
+    evaluation = draft.evaluation
+    view = adjust_modal(
+        sign(secret_of(services), str(evaluation.id)),
+        name=draft.ratee.name,
+        period=evaluation.period,
+        computed=evaluation.total_score,
+        adjusted=evaluation.adjusted_score,
+        reason=evaluation.adjust_reason,
+        locale=locale,
+    )
     client.views_open(trigger_id=payload.trigger_id(body), view=view)
 
 
@@ -206,28 +157,24 @@ def on_adjust_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], co
     services = services_of(context)
     values = payload.state_values(view)
     evaluation_id = payload.optional_id(verify(secret_of(services), payload.private_metadata(view)) or "")
-    with session_scope(services.engine) as session:
-        asker = person_by_slack_id(session, slack_id=payload.user_id(body))
-        locale = asker.locale if asker else "en-US"
-        try:
-            if asker is None or evaluation_id is None:
-                raise EvaluationRefused("eval_unknown_person", "/kpi eval adjust")
-            row, ratee = adjust(
-                session,
-                asker=asker,
-                ratee=None,
-                score_text=payload.input_text(values, SCORE_BLOCK, "v"),
-                reason=payload.input_text(values, REASON_BLOCK, "v"),
-                now=services.clock(),
-                evaluation_id=evaluation_id,
-            )
-        except EvaluationRefused as refusal:
-            key = "eval_modal_score_usage" if refusal.key == "eval_adjust_usage" else refusal.key
-            why = i18n.t(key, locale, **refusal.params) if key != refusal.key else refusal_text(refusal, locale)
-            ack(response_action="errors", errors={_FIELD.get(refusal.key, SCORE_BLOCK): sentence(why, locale)})
-            session.rollback()
-            return
-        text = adjusted_text(row, ratee, locale)
+    asker = person_of(services, payload.user_id(body))
+    locale = asker.locale if asker else "en-US"
+    try:
+        if asker is None or evaluation_id is None:
+            raise EvaluationRefused("eval_unknown_person", "/kpi eval adjust")
+        done = adjust_score(
+            services,
+            asker=asker,
+            evaluation_id=evaluation_id,
+            score_text=payload.input_text(values, SCORE_BLOCK, "v"),
+            reason=payload.input_text(values, REASON_BLOCK, "v"),
+        )
+    except EvaluationRefused as refusal:
+        key = "eval_modal_score_usage" if refusal.key == "eval_adjust_usage" else refusal.key
+        why = i18n.t(key, locale, **refusal.params) if key != refusal.key else refusal_text(refusal, locale)
+        ack(response_action="errors", errors={_FIELD.get(refusal.key, SCORE_BLOCK): sentence(why, locale)})
+        return
+    text = adjusted_text(done.evaluation, done.ratee, locale)
     ack(response_action="update", view=adjusted_view(text, locale))
 
 
@@ -242,17 +189,16 @@ def on_release_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, res
     services = services_of(context)
     now = services.clock()
     evaluation_id = payload.optional_id(payload.action_value(body))
-    with session_scope(services.engine) as session:
-        asker = person_by_slack_id(session, slack_id=payload.user_id(body))
-        locale = asker.locale if asker else "en-US"
-        try:
-            if asker is None or evaluation_id is None:
-                raise EvaluationRefused("eval_unknown_person", "/kpi eval release")
-            released = release(session, asker=asker, ratee=None, team=False, now=now, evaluation_id=evaluation_id)
-            text = released_text(session, released, locale)
-        except EvaluationRefused as refusal:
-            session.rollback()
-            text, released = refused_text(refusal, locale), []
+    asker = person_of(services, payload.user_id(body))
+    locale = asker.locale if asker else "en-US"
+    released: list[Evaluation] = []
+    try:
+        if asker is None or evaluation_id is None:
+            raise EvaluationRefused("eval_unknown_person", "/kpi eval release")
+        done = release_evaluations(services, asker=asker, evaluation_id=evaluation_id)
+        text, released = released_text(done, locale), done.evaluations
+    except EvaluationRefused as refusal:
+        text = refused_text(refusal, locale, clicked=True)
     if released and evaluation_id is not None:
         updated = released_in_place(payload.message_blocks(body), evaluation_id, locale)
         if updated is not None:  # the drafts message itself: this row released, its buttons gone

@@ -56,7 +56,13 @@ from storage.tables import Person
 @render.register
 def _invite(message: FeedbackInvite, locale: str) -> Rendered:
     closes = i18n.t("fb_closes", locale, date=message.closes) if message.closes else ""
-    key = "fb_invite_reminder" if message.reminder else ("fb_invite_by" if message.started_by else "fb_invite")
+    key = "fb_invite"
+    if message.reminder:
+        key = "fb_invite_reminder"
+    elif message.started_by_reader:  # a manager rating in the round they started: not "Chen Jie started..." to Chen Jie
+        key = "fb_invite_by_you"
+    elif message.started_by:
+        key = "fb_invite_by"
     text = i18n.t(key, locale, ratee=escape(message.ratee), closes=closes, starter=escape(message.started_by))
     button = ButtonElement(
         text=i18n.t("fb_button", locale), action_id="feedback_open", value=str(message.request_id), style="primary"
@@ -237,7 +243,7 @@ def _nominate(message: NominatePeers, locale: str) -> Rendered:
 
 @render.register
 def _confirm_nominees(message: ConfirmNominees, locale: str) -> Rendered:
-    names = ", ".join(f"<@{n}>" for n in message.nominees)
+    names = i18n.join((f"<@{n}>" for n in message.nominees), locale)
     text = i18n.t("fb_confirm_nominees", locale, ratee=message.ratee_slack_id, names=names)
     button = ButtonElement(
         text=i18n.t("fb_confirm_button", locale), action_id="feedback_confirm", value=str(message.cycle_id), style="primary"

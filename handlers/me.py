@@ -5,8 +5,8 @@ from __future__ import annotations
 from slack_sdk.models.blocks import Block, SectionBlock
 
 from bot import i18n
-from bot.checkin import format_value, nice
-from bot.formats import format_share
+from bot.checkin import format_value
+from bot.formats import format_share, shown_forecast
 from bot.team_view import KpiProgress
 from bot.use_cases.me import MePage
 from handlers.feedback import results_blocks
@@ -37,10 +37,13 @@ def kpi_blocks(page: MePage, locale: str) -> list[Block]:
         progress = KpiProgress(
             kpi.id or 0, kpi.name, kpi.unit, kpi.direction, kpi.kind, kpi.weight, kpi.target, state, dict(kpi.names)
         )
-        trend = " ".join(format_value(value, kpi.unit, locale) for value in mine.trend) or "–"
-        projected = format_value(nice(state.forecast) if state.forecast is not None else None, kpi.unit, locale)
+        # the recent weeks in plain words: an italic span around 万/¥ figures would touch CJK text and not render
+        trend = i18n.t(
+            "me_trend", locale, values=i18n.join([format_value(v, kpi.unit, locale) for v in mine.trend], locale) or "–"
+        )
+        projected = format_value(None if state.forecast is None else shown_forecast(state.forecast, kpi.unit), kpi.unit, locale)
         fed = f" · {i18n.t('fed_from', locale, source=escape(kpi.fed_by))}" if kpi.fed_by else ""
-        rows.append(f"{kpi_line(progress, locale)}{fed} · {i18n.t('me_forecast', locale, value=projected)}\n      _{trend}_")
+        rows.append(f"{kpi_line(progress, locale)}{fed} · {i18n.t('me_forecast', locale, value=projected)}\n      {trend}")
     pace, score = format_share(page.pace, locale), format_share(page.score, locale)
     title = i18n.t("me_title", locale, week=page.week, pace=pace, score=score)
     blocks: list[Block] = [SectionBlock(text=clip(title + "\n" + "\n".join(rows), 2900)), legend_block(locale)]

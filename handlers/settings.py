@@ -293,8 +293,8 @@ def _saved(session: Session, person: Person) -> Notice:
     schedule = schedule_for(person, team)
     pause = ""
     if person.away_until is not None:
-        start = person.away_from.isoformat() if person.away_from else "–"
-        pause = i18n.t("settings_saved_pause", person.locale, start=start, end=person.away_until.isoformat())
+        start = person.away_from or "–"
+        pause = i18n.t("settings_saved_pause", person.locale, start=start, end=person.away_until)
     return Notice(
         "settings_saved",
         {

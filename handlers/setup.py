@@ -9,6 +9,7 @@ returns; the queries and the rounds' state live there.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -238,7 +239,7 @@ def _proposal(message: ProposalMessage, locale: str) -> Rendered:
         locale,
         owner=message.owner_slack_id,
         by=message.by_slack_id,
-        period=message.period.replace("..", " – "),
+        period=message.period,  # a period key or an agreed range: i18n shows it as the reader's period label
         round=message.round,
     )
     names = {k["name"].casefold(): local_name(k["name"], k.get("names"), locale) for k in message.kpis}
@@ -271,7 +272,13 @@ def _proposal(message: ProposalMessage, locale: str) -> Rendered:
 
 @render.register
 def _agreed(message: AgreedMessage, locale: str) -> Rendered:
-    text = i18n.t("prop_agreed", locale, owner=message.owner_slack_id, count=message.count, starts=message.starts)
+    text = i18n.t(
+        "prop_agreed",
+        locale,
+        owner=message.owner_slack_id,
+        count=message.count,
+        starts=i18n.with_year(date.fromisoformat(message.starts)) if message.starts else "",
+    )
     return text, [SectionBlock(text=text)]
 
 

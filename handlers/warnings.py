@@ -55,7 +55,7 @@ def on_warning_plan(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
         ack(response_action="errors", errors={block: i18n.t(key, locale) for block, key in plan.problems.items()})
         return
     ack()
-    notice = Notice("plan_saved", {"step": escape(plan.step[:200]), "due": plan.due.isoformat() if plan.due else ""})
+    notice = Notice("plan_saved", {"step": escape(plan.step[:200]), "due": plan.due or ""})
     deliver(services, [Outgoing(notice, locale)], services.gateway.dm(plan.person))
 
 

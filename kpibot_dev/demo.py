@@ -4,9 +4,10 @@ A sample organisation on SQLite, the real Bolt app behind a real HTTP server,
 the Slack stand-in, and a simulated clock: prompts go out at each person's
 local Monday morning, people answer in English or Chinese (signed events over
 HTTP, as Slack would send them), the bot asks, confirms, reminds and records
-misses. By default it runs the whole quarter (13 weeks, fast-forwarded), so
-the monthly retros, early warnings, the half-year review and the quarterly
-evaluation (on 2 January, once Q4 is over) rest on full data. At the end it
+misses. By default it runs the whole quarter (13 weeks, fast-forwarded) and on
+until 2 January, so the monthly retros (December's too, on 1 January in every
+timezone), early warnings, the half-year review and the quarterly evaluation
+(1 January, once Q4 is over everywhere) rest on full data. At the end it
 prints the story in time order, each message stamped with its reader's local
 time.
 """
@@ -46,6 +47,10 @@ SIGNING_SECRET = "demo0signing0secret0000000000000"
 START = datetime(2026, 10, 5, tzinfo=UTC)  # the first Monday of 2026-Q4
 LOOK = datetime(2026, 12, 18, 10, tzinfo=UTC)  # a Friday in Q4's last month: the managers' look
 CRM_DAY = datetime(2026, 11, 30, 9, tzinfo=UTC)  # November's figures for Liam Wilson arrive from the CRM
+QUARTER_WEEKS = 13
+# A whole-quarter run goes on until 1 January has passed in every timezone (Sales West's December retro runs on
+# Maria's 1 January in New York, the evaluations once Q4 is over everywhere): 36 more hourly ticks, a few seconds.
+QUARTER_DONE = datetime(2027, 1, 2, 12, tzinfo=UTC)
 EVENT_IDS = itertools.count(1)
 
 PEOPLE = {
@@ -165,6 +170,8 @@ def run_demo(*, weeks: int, out: Path, database_url: str | None = None) -> int:
         with LocalServer(app, executor=executor) as server:
             driver = SlackDriver(server.url, SIGNING_SECRET, slack)
             end = START + timedelta(weeks=weeks) - timedelta(days=3)  # the last Friday
+            if weeks >= QUARTER_WEEKS:  # the whole quarter: its December retros and quarter-end steps too
+                end = max(end, QUARTER_DONE)
             story = _story(services, slack, driver, clock)
             answered: set[tuple[str, int]] = set()
             _simulate(services, slack, driver, clock, end, answered, story)
@@ -247,7 +254,7 @@ def _kudos(slack: SlackStandIn, driver: SlackDriver) -> None:
 
 
 def _quarter_end(services: Services, slack: SlackStandIn, driver: SlackDriver, clock: SimClock) -> None:
-    """The quarter's drafts went to the managers on 2 January: Chen Jie adjusts Li Wei's with the Adjust button
+    """The quarter's drafts went to the managers on 1 January, once Q4 was over everywhere: Chen Jie adjusts Li Wei's with the Adjust button
     (an out-of-range score is refused in the modal, then a score with its reason), releases it with the Release
     button (after Slack's confirm dialog) and the rest of the team with the slash command; a second release is
     refused; the star proposal is confirmed and only then announced."""
@@ -259,7 +266,7 @@ def _quarter_end(services: Services, slack: SlackStandIn, driver: SlackDriver, c
     clock.now = datetime(2027, 1, 4, 2, tzinfo=UTC)
     drafts = next(
         (m for m in reversed(slack.posted("D0EASTMGR")) if "eval_adjust" in str(m.get("blocks"))), None
-    )  # the drafts DM of 2 January
+    )  # the drafts DM of 1 January
     buttons = _draft_buttons(drafts, "U101") if drafts else {}
     if "eval_adjust" not in buttons:  # a run too short to reach the quarter's end: nothing to review
         _say_command(driver, "U0EASTMGR", "eval", "D0EASTMGR")
@@ -485,24 +492,24 @@ def _managers_look(driver: SlackDriver, clock: SimClock) -> None:
 
 
 def _write_charts(services: Services, out: Path) -> None:
-    """What `/kpi me chart` and `/kpi team chart` would upload, written to files."""
-    from sqlmodel import select
+    """What `/kpi me chart` (Li Wei) and `/kpi team chart` (each team's manager) upload when asked after the
+    quarter: the same use cases, so the quarter just ended, in the reader's language."""
+    from bot.charts import render_png
+    from bot.use_cases.asker import asker
+    from bot.use_cases.charts import my_chart, team_chart
 
-    from bot.charts import person_series, render_png, team_series
-    from bot.people import current_kpis
-    from storage.tables import Person, Team
-
-    day = services.clock().date()
-    with session_scope(services.engine) as session:
-        person = session.exec(select(Person).where(Person.slack_id == "U101")).one()
-        kpis = current_kpis(session, person_id=person.id or 0, day=day)
-        (out / "chart-U101.png").write_bytes(render_png(person_series(session, person_id=person.id or 0, kpis=kpis), person.name))
-        for team in session.exec(select(Team).where(Team.parent_id.is_not(None))).all():  # type: ignore[union-attr]
-            name = team.name.lower().replace(" ", "-")
-            (out / f"chart-team-{name}.png").write_bytes(
-                render_png(team_series(session, team_id=team.id or 0, day=day), team.name)
-            )
-    print(f"\nTrend charts (what /kpi me chart and /kpi team chart send): {out}/chart-*.png")
+    now = services.clock()
+    li = asker(services, "U101")
+    if li is not None:
+        series, title = my_chart(services, asker=li, now=now)
+        (out / "chart-U101.png").write_bytes(render_png(series, title, li.locale))
+    for manager_id, team in (("U0EASTMGR", "Sales East"), ("U0WESTMGR", "Sales West")):
+        reader = asker(services, manager_id)
+        if reader is not None:
+            series, title = team_chart(services, asker=reader, name=team, now=now)
+            name = team.lower().replace(" ", "-")
+            (out / f"chart-team-{name}.png").write_bytes(render_png(series, title, reader.locale))
+    print(f"\nTrend charts (what /kpi me chart and /kpi team chart send on {now:%d %b}): {out}/chart-*.png")
 
 
 def _counts(counts: dict[str, int]) -> str:
@@ -612,10 +619,18 @@ def blocks_as_text(blocks: list[dict[str, Any]], fallback: str) -> list[str]:
         elif kind == "context":
             lines.extend(f"({e.get('text', '')})" for e in block.get("elements", []))
         elif kind == "actions":
-            lines.append("  ".join(f"[{e.get('text', {}).get('text', '')}]" for e in block.get("elements", [])))
+            lines.append("  ".join(_element_as_text(e) for e in block.get("elements", [])))
         elif kind == "divider":
             lines.append("---")
         elif kind == "input":  # a modal's field: its label, and the hint under it
             hint = (block.get("hint") or {}).get("text")
             lines.append(f"{(block.get('label') or {}).get('text', '')}: ____" + (f"  ({hint})" if hint else ""))
     return lines
+
+
+def _element_as_text(element: dict[str, Any]) -> str:
+    """``[Confirm]`` for a button; ``[Pick someone else ▾]`` for a menu, which has a placeholder, not a text."""
+    if "text" in element:
+        return f"[{(element.get('text') or {}).get('text', '')}]"
+    placeholder = (element.get("placeholder") or {}).get("text", "")
+    return f"[{placeholder} ▾]"

@@ -28,6 +28,8 @@ from kpibot_dev.standin import BOT_ID, BOT_USER_ID, PAYLOADS, TEAM_ID, SlackStan
 
 APP_ID = "A0KPIBOT"
 TEAM_DOMAIN = "kpibot"
+# A hang still fails; a slow, loaded CI machine does not (the app acks within Slack's 3 s when it is not starved).
+HTTP_TIMEOUT = 30
 
 # The real payload each request kind is built from.
 SHAPES = {
@@ -66,7 +68,7 @@ class SignedSender:
         all_headers = {"Content-Type": content_type, **(self.sign(body) if sign else {}), **(headers or {})}
         request = urllib.request.Request(self.url, data=body, headers=all_headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
                 return response.status, response.read()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read()

@@ -243,7 +243,7 @@ class SlackStandIn:
         self.calls.append(Call(method, args, self.clock(), status, response))
         self._changed.notify_all()
 
-    def wait_for(self, predicate: Any, timeout: float = 5.0) -> bool:
+    def wait_for(self, predicate: Any, timeout: float = 15.0) -> bool:
         """Block until ``predicate(self.calls)`` is true (woken by each recorded call), or time out."""
         deadline = time.monotonic() + timeout
         with self._changed:

@@ -136,7 +136,7 @@ class Harness(SlackDriver):
         ts = f"{self.clock.epoch():.6f}"
         status = self.message(user, text, ts=ts, event_id=event_id, headers=headers)
         if wait:
-            assert self.slack.wait_for(lambda _: len(self.slack.posted(channel)) > before, timeout=10), "the bot did not answer"
+            assert self.slack.wait_for(lambda _: len(self.slack.posted(channel)) > before, timeout=30), "the bot did not answer"
         return status, ts
 
     def last_to(self, user_or_channel: str) -> dict[str, Any]:

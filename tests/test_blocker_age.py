@@ -52,7 +52,7 @@ def _team_line(bot: Harness, words: str) -> str:
 def _home(bot: Harness, slack_id: str) -> dict[str, Any]:
     published = len(bot.slack.calls_to("views.publish"))
     bot.open_home(slack_id)
-    assert bot.slack.wait_for(lambda _: len(bot.slack.calls_to("views.publish")) > published, timeout=10)
+    assert bot.slack.wait_for(lambda _: len(bot.slack.calls_to("views.publish")) > published, timeout=30)
     return [c for c in bot.slack.calls_to("views.publish") if c.args.get("user_id") == slack_id][-1].args["view"]
 
 

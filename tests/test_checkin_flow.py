@@ -213,7 +213,7 @@ def test_skip_snooze_and_time_off(bot: Harness, services: Services) -> None:
     assert tick(services).prompted == ["U002"]
     bot.click("U003", "checkin_skip", str(ids["U003"]))
     bot.dm("U001", "下周请假")
-    assert "2026-12-13" in bot.last_to("U001")["text"]  # the whole of next week
+    assert "12月13日" in bot.last_to("U001")["text"]  # the whole of next week
     bot.clock.now = MONDAY + timedelta(days=7, hours=1)  # next Monday, 09:00 Shanghai
     report = tick(services)
     assert "U001" in report.away and "U001" not in report.prompted

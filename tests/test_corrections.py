@@ -53,7 +53,7 @@ def _say(bot: Harness, user: str, text: str) -> None:
     the App Home is refreshed last."""
     published = len(bot.slack.calls_to("views.publish"))
     bot.dm(user, text)
-    assert bot.slack.wait_for(lambda _: len(bot.slack.calls_to("views.publish")) > published, timeout=10)
+    assert bot.slack.wait_for(lambda _: len(bot.slack.calls_to("views.publish")) > published, timeout=30)
 
 
 def _a_day_of_ticks(bot: Harness, services: Services) -> None:

@@ -114,13 +114,13 @@ def test_drafts_go_to_the_manager_and_admins_and_nothing_to_the_person(quarter: 
     assert {e.status for e in rows.values()} == {"draft"}
     assert rows["U002"].total_score == pytest.approx(1.2) and rows["U001"].total_score < 0.5
     manager = _texts(bot, "U0MGR")
-    assert "Evaluations 2026-Q4: Sales East" in manager and "<@U001>" in manager and "*120%*" in manager
+    assert "Evaluations Q4 2026: Sales East" in manager and "<@U001>" in manager and "*120%*" in manager
     assert "band: outstanding" in manager and "Met 2 of 2 KPIs" in manager
     assert "development list" in manager and "New customers" in manager  # Emma: leading KPI on target two quarters
     assert "I propose <@U002>" in manager  # the star proposal, not yet announced
     assert "the whole organisation" in _texts(bot, "U0ADMIN")
     for person in ("U001", "U002", "U003"):
-        assert "2026-Q4" not in _texts(bot, person)  # drafts reach nobody
+        assert not any(label in _texts(bot, person) for label in ("Q4 2026", "2026年第四季度"))  # drafts reach nobody
     assert not _stars(bot)  # nothing announced
     _, body = bot.command("U002", "me")
     assert "evaluation" not in json.dumps(body).lower()
@@ -147,30 +147,30 @@ def test_adjust_with_a_reason_then_release_once(quarter: Harness) -> None:
     li = _evaluations(bot)["U001"]
     assert (li.total_score, li.adjusted_score, li.status) == (pytest.approx(0.2167, abs=1e-3), 0.45, "draft")
     assert li.adjust_reason == "closed Acme on 30 Dec, after the data cut-off"
-    assert "2026-Q4" not in _texts(bot, "U001")
+    assert "2026年第四季度" not in _texts(bot, "U001")
 
     _, body = bot.command("U0MGR", "eval release <@U001>")
     assert "Released 1" in json.dumps(body)
-    assert bot.slack.wait_for(lambda _: "2026-Q4 季度评估" in _texts(bot, "U001"), timeout=10)
+    assert bot.slack.wait_for(lambda _: "你的2026年第四季度评估" in _texts(bot, "U001"), timeout=30)
     note = _texts(bot, "U001")  # Li Wei reads Chinese
     assert "计算得分 22%；经理调整为 45%：closed Acme on 30 Dec" in note
     assert "培训或辅导" in note and "Revenue" in note  # capability -> a training or coaching step
-    assert "two more demo accounts" in note and "已于 2026-10-30 到位" in note  # resources: what was asked, and it came
+    assert "two more demo accounts" in note and "已于10月30日到位" in note  # resources: what was asked, and it came
     assert "<@U0MGR>" in note and "contract approval" in note  # process -> the owner to talk to
     assert _evaluations(bot)["U001"].status == "released"
 
     _, body = bot.command("U0MGR", "eval release <@U001>")
-    assert "`/kpi eval release` was refused" in json.dumps(body) and "already released on 2027-01-02" in json.dumps(body)
+    assert "`/kpi eval release` was refused" in json.dumps(body) and "already released on Jan 2" in json.dumps(body)
     _, body = bot.command("U0MGR", "eval adjust <@U001> 60% second thoughts")
     assert "does not change" in json.dumps(body) and _evaluations(bot)["U001"].adjusted_score == 0.45
-    assert _texts(bot, "U001").count("2026-Q4 季度评估") == 1  # released once
+    assert _texts(bot, "U001").count("你的2026年第四季度评估") == 1  # released once
 
     _, body = bot.command("U0MGR", "eval release team")
     assert "Released 2" in json.dumps(body)
-    assert bot.slack.wait_for(lambda _: "Your evaluation for 2026-Q4" in _texts(bot, "U002"), timeout=10)
+    assert bot.slack.wait_for(lambda _: "Your evaluation for Q4 2026" in _texts(bot, "U002"), timeout=30)
     assert "development list" in _texts(bot, "U002")
     _, body = bot.command("U002", "me")
-    assert "Your evaluation for 2026-Q4" in json.dumps(body) and "*120%*" in json.dumps(body)
+    assert "Your evaluation for Q4 2026" in json.dumps(body) and "*120%*" in json.dumps(body)
     _, body = bot.command("U0MGR", "eval release team")
     assert "no drafts left" in json.dumps(body)
     _, body = bot.command("U0ADMIN", "eval")
@@ -211,17 +211,17 @@ def _adjust_values(score: str, reason: str) -> dict[str, Any]:
 def test_the_draft_buttons_adjust_in_a_modal_and_release_once(quarter: Harness) -> None:
     """The manager's drafts DM: Adjust opens a modal (errors beside the field), Release asks first, then once."""
     bot = quarter
-    drafts = next(p for p in bot.slack.posted(bot.slack.dm_channel("U0MGR")) if "Evaluations 2026-Q4" in p["text"])
+    drafts = next(p for p in bot.slack.posted(bot.slack.dm_channel("U0MGR")) if "Evaluations Q4 2026" in p["text"])
     buttons = _draft_buttons(drafts["blocks"], "U001")
     adjust, release = buttons["eval_adjust"], buttons["eval_release"]
     assert adjust["text"]["text"] == "Adjust" and release["text"]["text"] == "Release"
     assert release["confirm"]["title"]["text"] == "Release this evaluation?"
-    assert "Li Wei gets their 2026-Q4 evaluation now" in release["confirm"]["text"]["text"]
+    assert "Li Wei gets their Q4 2026 evaluation now" in release["confirm"]["text"]["text"]
     assert "Use the buttons under each draft" in json.dumps(drafts["blocks"])  # the slash commands stay in the footer
     opened = len(bot.slack.calls_to("views.open"))
 
     bot.click("U002", "eval_adjust", adjust["value"])  # not her team's manager: an answer, no modal
-    assert "`/kpi eval adjust` was refused: only Li Wei's manager or an admin" in _answered(bot)
+    assert _answered(bot) == "Only Li Wei's manager or an admin can review their evaluation. Nothing changed."
     assert len(bot.slack.calls_to("views.open")) == opened
     bot.click("U0MGR", "eval_adjust", adjust["value"])
     view = _opened(bot)
@@ -248,10 +248,11 @@ def test_the_draft_buttons_adjust_in_a_modal_and_release_once(quarter: Harness) 
     assert body["response_action"] == "update" and "computed 22%, now 45%" in json.dumps(body["view"])
     li = _evaluations(bot)["U001"]
     assert (li.adjusted_score, li.adjust_reason, li.status) == (0.45, "closed Acme on 30 Dec", "draft")
-    assert "2026-Q4" not in _texts(bot, "U001")
+    assert "2026年第四季度" not in _texts(bot, "U001")
 
     bot.click("U002", "eval_release", release["value"])
-    assert "`/kpi eval release` was refused: only Li Wei's manager" in _answered(bot)
+    assert _answered(bot).startswith("Only Li Wei's manager")  # a click names no command nobody typed
+    assert _answered(bot).endswith(" Nothing changed.") and "/kpi" not in _answered(bot)
     assert _evaluations(bot)["U001"].status == "draft"
     bot.click("U0MGR", "eval_release", release["value"], message=drafts)
     assert _answered(bot) == "Released 1 evaluation: Li Wei. It reaches them now."
@@ -260,15 +261,13 @@ def test_the_draft_buttons_adjust_in_a_modal_and_release_once(quarter: Harness) 
     assert f"eval_draft_{release['value']}" not in json.dumps(replaced["blocks"])
     assert ":white_check_mark: Released" in _section_under(replaced["blocks"], "U001")
     assert _draft_buttons(replaced["blocks"], "U003")
-    assert bot.slack.wait_for(lambda _: "2026-Q4 季度评估" in _texts(bot, "U001"), timeout=10)
+    assert bot.slack.wait_for(lambda _: "你的2026年第四季度评估" in _texts(bot, "U001"), timeout=30)
     assert "计算得分 22%；经理调整为 45%：closed Acme on 30 Dec" in _texts(bot, "U001")
     bot.click("U0MGR", "eval_release", release["value"])  # a second release
-    assert "`/kpi eval release` was refused: Li Wei's evaluation for 2026-Q4 was already released on 2027-01-02" in (
-        _answered(bot)
-    )
+    assert _answered(bot) == "This evaluation was already released on Jan 2. Nothing changed."
     bot.click("U0MGR", "eval_adjust", adjust["value"])  # too late to adjust: an answer, no modal
     assert "already released; a released evaluation does not change" in _answered(bot)
-    assert _texts(bot, "U001").count("2026-Q4 季度评估") == 1 and _evaluations(bot)["U001"].adjusted_score == 0.45
+    assert _texts(bot, "U001").count("你的2026年第四季度评估") == 1 and _evaluations(bot)["U001"].adjusted_score == 0.45
     # the slash commands keep working beside the buttons, with a proper plural
     _, body = bot.command("U0MGR", "eval release team")
     assert "Released 2 evaluations: " in json.dumps(body) and "Each person gets theirs now." in json.dumps(body)
@@ -283,12 +282,12 @@ def test_the_draft_buttons_speak_the_managers_language(quarter: Harness) -> None
     assert (buttons["eval_adjust"]["text"]["text"], buttons["eval_release"]["text"]["text"]) == ("调整", "发布")
     confirm = buttons["eval_release"]["confirm"]
     assert confirm["title"]["text"] == "发布这份评估？" and confirm["deny"]["text"] == "取消"
-    assert confirm["text"]["text"] == "Li Wei 会马上收到 2026-Q4 评估。发布后不能再修改。"
+    assert confirm["text"]["text"] == "Li Wei 会马上收到2026年第四季度评估。发布后不能再修改。"
     assert "可以用每份草稿下方的按钮" in json.dumps(body, ensure_ascii=False)
     bot.click("U0MGR", "eval_adjust", buttons["eval_adjust"]["value"])
     view = _opened(bot)
     assert view["title"]["text"] == "调整分数" and view["submit"]["text"] == "保存"
-    assert "*Li Wei* · 2026-Q4：计算得分 *22%* 。" in json.dumps(view, ensure_ascii=False)
+    assert "*Li Wei* · 2026年第四季度：计算得分 *22%* 。" in json.dumps(view, ensure_ascii=False)
     metadata = view["private_metadata"]
     _, body = bot.submit("U0MGR", "eval_adjust", _adjust_values("45%", ""), private_metadata=metadata)
     assert body["errors"] == {"reason": "调整分数必须写明理由，让对方明白为什么与计算结果不同。"}
@@ -301,7 +300,7 @@ def test_the_draft_buttons_speak_the_managers_language(quarter: Harness) -> None
     bot.click("U0MGR", "eval_release", buttons["eval_release"]["value"])
     assert _answered(bot) == "已发布 1 份评估：Li Wei。评估会马上发给本人。"
     bot.click("U0MGR", "eval_release", buttons["eval_release"]["value"])
-    assert _answered(bot) == "`/kpi eval release` 未执行：Li Wei 的 2026-Q4 评估已于 2027-01-02 发布过了。没有任何改动。"
+    assert _answered(bot) == "这份评估已于1月2日发布过了，没有任何改动。"
 
 
 def test_an_admin_previews_the_running_quarter_and_no_one_else_may(bot: Harness, services: Services) -> None:
@@ -312,7 +311,7 @@ def test_an_admin_previews_the_running_quarter_and_no_one_else_may(bot: Harness,
     bot.clock.now = datetime(2026, 11, 18, 9, tzinfo=UTC)
     _, body = bot.command("U0ADMIN", "eval preview")
     shown = json.dumps(body)
-    assert "Preview of 2026-Q4, figures so far: not an evaluation, stored nowhere" in shown
+    assert "Preview of Q4 2026, figures so far: not an evaluation, stored nowhere" in shown
     assert "<@U002>" in shown and "eval_adjust" not in shown  # a preview has nothing to adjust or release
     for asker, refusal in (
         ("U0MGR", "`/kpi eval preview` was refused: previews are for admins. Nothing changed."),
@@ -354,8 +353,9 @@ def test_the_manager_confirms_the_star_before_anything_is_announced(quarter: Har
     bot.click("U002", "star_confirm", str(star.id))  # not the manager
     assert not _stars(bot)
     bot.click("U0MGR", "star_confirm", str(star.id))
-    assert bot.slack.wait_for(lambda _: bool(_stars(bot)), timeout=10)
-    assert _stars(bot)[0] == ":star2: Star of 2026-Q4 in Sales East: <@U002> (120% weighted score, 0 kudos). Congratulations!"
+    assert bot.slack.wait_for(lambda _: bool(_stars(bot)), timeout=30)
+    # no kudos this quarter: the post does not announce a zero
+    assert _stars(bot)[0] == ":star2: Star of Q4 2026 in Sales East: <@U002> (120% weighted score). Congratulations!"
     bot.click("U0MGR", "star_pick", "", selected=f"{star.id}:U001")  # too late: chosen already
     assert len(_stars(bot)) == 1
     with session_scope(bot.engine) as session:
@@ -374,15 +374,13 @@ def test_the_star_and_shared_kudos_go_out_in_the_teams_language(quarter: Harness
     with session_scope(bot.engine) as session:
         star = session.exec(select(Recognition)).one()
     bot.click("U0MGR", "star_confirm", str(star.id))
-    assert bot.slack.wait_for(lambda _: bool(bot.slack.posted("C0SALES")), timeout=10)
-    assert (
-        bot.last_to("C0SALES")["text"] == ":star2: Sales East 2026-Q4 之星：<@U002>（加权得分 120%，本季度收到 0 个点赞）。恭喜！"
-    )
+    assert bot.slack.wait_for(lambda _: bool(bot.slack.posted("C0SALES")), timeout=30)
+    assert bot.last_to("C0SALES")["text"] == ":star2: Sales East 2026年第四季度之星：<@U002>（加权得分 120%）。恭喜！"
     assert "Announced in <#C0SALES>" in _answered(bot)  # the manager's own answer stays in English
     posts = len(bot.slack.posted("C0SALES"))
     _, body = bot.command("U002", "kudos <@U001> for covering my calls")
     bot.click("U002", "kudos_share", body["blocks"][1]["elements"][0]["value"])
-    assert bot.slack.wait_for(lambda _: len(bot.slack.posted("C0SALES")) == posts + 1, timeout=10)
+    assert bot.slack.wait_for(lambda _: len(bot.slack.posted("C0SALES")) == posts + 1, timeout=30)
     assert bot.last_to("C0SALES")["text"] == ":clap: <@U002> 为 <@U001> 点赞：covering my calls"
     assert "Shared in <#C0SALES>" in _answered(bot)
 
@@ -413,7 +411,7 @@ def test_the_manager_may_pick_another_star(quarter: Harness) -> None:
     with session_scope(bot.engine) as session:
         star = session.exec(select(Recognition)).one()
     bot.click("U0MGR", "star_pick", "", selected=f"{star.id}:U001")
-    assert bot.slack.wait_for(lambda _: bool(_stars(bot)), timeout=10)
+    assert bot.slack.wait_for(lambda _: bool(_stars(bot)), timeout=30)
     assert "<@U001>, chosen by their manager" in _stars(bot)[0]
     with session_scope(bot.engine) as session:
         row = session.exec(select(Recognition)).one()
@@ -425,7 +423,7 @@ def test_kudos_reach_the_receiver_are_counted_and_the_giver_may_share(bot: Harne
     _, body = bot.command("U002", "kudos <@U001|li> for covering my calls on Friday")
     assert "Sent to <@U001>: their 1st this quarter" in json.dumps(body)
     button = body["blocks"][1]["elements"][0]
-    assert bot.slack.wait_for(lambda _: "<@U002> gave you kudos" in _texts(bot, "U001"), timeout=10)
+    assert bot.slack.wait_for(lambda _: "<@U002> gave you kudos" in _texts(bot, "U001"), timeout=30)
     assert "covering my calls on Friday" in _texts(bot, "U001")
     _, body = bot.command("U0MGR", "kudos <@U001> for the Acme <!channel> demo")
     assert "their 2nd this quarter" in json.dumps(body)
@@ -433,7 +431,7 @@ def test_kudos_reach_the_receiver_are_counted_and_the_giver_may_share(bot: Harne
     bot.click("U001", "kudos_share", button["value"])  # only the giver shares
     assert not bot.slack.posted("C0SALES")
     bot.click("U002", "kudos_share", button["value"])
-    assert bot.slack.wait_for(lambda _: bool(bot.slack.posted("C0SALES")), timeout=10)
+    assert bot.slack.wait_for(lambda _: bool(bot.slack.posted("C0SALES")), timeout=30)
     assert "<@U002> gave kudos to <@U001>: covering my calls" in bot.last_to("C0SALES")["text"]
     bot.click("U002", "kudos_share", button["value"])
     assert len(bot.slack.posted("C0SALES")) == 1  # shared once
@@ -539,3 +537,37 @@ def test_a_reader_gets_no_buttons_on_their_own_draft(quarter: Harness) -> None:
         _draft_buttons(as_li, "U001")
     as_admin = [b.to_dict() for b in render(EvaluationDrafts("2026-Q4", "", rows), "en-US")[1]]
     assert _draft_buttons(as_admin, "U001") and _draft_buttons(as_admin, "U002")
+
+
+def test_the_evaluation_use_cases_directly(quarter: Harness, services: Services) -> None:
+    """bot/use_cases/evaluation.py without Slack: a refused adjustment stores nothing; a release happens once."""
+    from bot.evaluation_review import EvaluationRefused
+    from bot.use_cases.evaluation import adjust_score, drafts_table, person_of, release_evaluations
+
+    manager, li = person_of(services, "U0MGR"), person_of(services, "U001")
+    assert manager is not None and li is not None
+    with pytest.raises(EvaluationRefused) as refused:
+        adjust_score(services, asker=manager, ratee_slack_id="U001", score_text="95%", reason=" ")
+    assert refused.value.key == "eval_adjust_reason" and _evaluations(quarter)["U001"].adjusted_score is None
+    with pytest.raises(EvaluationRefused):
+        adjust_score(services, asker=li, ratee_slack_id="U001", score_text="95%", reason="me")  # not her own
+    done = adjust_score(services, asker=manager, ratee_slack_id="U001", score_text="95%", reason="late win")
+    assert (done.evaluation.adjusted_score, done.ratee.slack_id) == (0.95, "U001")
+    released = release_evaluations(services, asker=manager, ratee_slack_id="U001")
+    # released: on its way to Li Wei (the outbox delivers it and marks it "released"; the handler triggers that)
+    assert released.names == ["Li Wei"] and _evaluations(quarter)["U001"].status == "releasing"
+    with pytest.raises(EvaluationRefused):
+        release_evaluations(services, asker=manager, ratee_slack_id="U001")
+    table = drafts_table(services, asker=manager)
+    assert table is not None and {r.slack_id: r.status for r in table.rows}["U001"] == "releasing"
+    assert drafts_table(services, asker=li) is None
+
+
+def test_the_star_reason_names_the_kudos_only_when_there_are_some() -> None:
+    from bot.messages import Notice
+    from handlers.render.monthly import star_reason_text
+
+    with_kudos = Notice("star_reason", {"score": 1.2, "kudos": 3})
+    assert star_reason_text(with_kudos, "zh-CN") == "加权得分 120%，本季度收到 3 个点赞"
+    assert star_reason_text(with_kudos, "en-US") == "120% weighted score, 3 kudos"
+    assert star_reason_text(Notice("star_reason", {"score": 1.2, "kudos": 0}), "zh-CN") == "加权得分 120%"

@@ -79,7 +79,7 @@ def test_the_weekly_prompt_offers_resolved_still_blocked_done_not_yet_and_drop(b
     }
     text = _all_text(prompt)
     assert "&lt;!channel&gt;" in text and "<!channel>" not in text  # escaped
-    assert "open 3 days" in text and "until 2026-12-09" in text and "due 2026-12-04" in text
+    assert "open 3 days" in text and "until Dec 9" in text and "due Dec 4" in text
 
     bot.click("U003", "blocker_still", str(blocker))
     bot.click("U003", "action_not_yet", str(item))
@@ -173,7 +173,7 @@ def test_drop_asks_for_a_reason_and_refuses_forged_ids(bot: Harness, services: S
         assert row.dropped_at is not None and row.drop_reason == "Marketing runs it now" and row.done_at is None
     _, me = bot.command("U002", "me")
     text = json.dumps(me, ensure_ascii=False)
-    assert "Your action items" in text and "dropped 2026-11-30: Marketing runs it now" in text
+    assert "Your action items" in text and "dropped Nov 30: Marketing runs it now" in text
 
 
 def test_me_lists_open_done_and_overdue_items_with_their_dates(bot: Harness, services: Services) -> None:
@@ -182,8 +182,8 @@ def test_me_lists_open_done_and_overdue_items_with_their_dates(bot: Harness, ser
     bot.click("U002", "action_done", str(done))
     _, me = bot.command("U002", "me")
     text = json.dumps(me, ensure_ascii=False)
-    assert "Past due step (due 2026-11-20 · :warning: overdue)" in text
-    assert "Finished step (done 2026-11-30)" in text
+    assert "Past due step (due Nov 20 · :warning: overdue)" in text
+    assert "Finished step (done Nov 30)" in text
 
 
 def test_a_blocker_open_over_two_weeks_is_escalated_once_with_its_text(bot: Harness, services: Services) -> None:
@@ -217,9 +217,9 @@ def test_escalations_and_reminders_survive_a_crash_between_claim_and_send(bot: H
     tick(services)
     assert len(first.followups.recovered) == 3
     assert len([p for p in bot.slack.posted(bot.slack.dm_channel("U0MGR")) if "blocked for" in p["text"]]) == 1
-    assert len([p for p in bot.slack.posted(bot.slack.dm_channel("U003")) if "cleared by 2026-11-27" in p["text"]]) == 1
-    assert len([p for p in bot.slack.posted(bot.slack.dm_channel("U001")) if "2026-11-25" in p["text"]]) == 1
-    assert "行动项已于 2026-11-25 到期" in bot.last_to("U001")["text"]  # Li Wei reads Chinese
+    assert len([p for p in bot.slack.posted(bot.slack.dm_channel("U003")) if "cleared by Nov 27" in p["text"]]) == 1
+    assert len([p for p in bot.slack.posted(bot.slack.dm_channel("U001")) if "11月25日" in p["text"]]) == 1
+    assert "行动项已于11月25日到期" in bot.last_to("U001")["text"]  # Li Wei reads Chinese
 
 
 def test_a_send_that_happened_before_the_crash_is_found_not_repeated(bot: Harness, services: Services) -> None:
@@ -250,7 +250,7 @@ def test_the_team_view_lists_what_blocks_whom_oldest_first_and_share_keeps_count
     listed = [b for b in blocks if b.get("block_id", "").startswith("tb_")]
     assert [b["text"]["text"].split(":")[0] for b in listed] == ["<@U001>", "<@U002>"]  # oldest first
     assert "卡在法务审批" in listed[0]["text"]["text"] and "open 9 days" in listed[0]["text"]["text"]
-    assert "until 2026-12-02" in listed[0]["text"]["text"] and "process" in listed[0]["text"]["text"]
+    assert "until Dec 2" in listed[0]["text"]["text"] and "process" in listed[0]["text"]["text"]
     assert "Newer &lt;b&gt;thing&lt;/b&gt;" in listed[1]["text"]["text"]
     assert listed[0]["accessory"]["action_id"] == "blocker_manage"
     _, shared = bot.command("U0MGR", "team share")

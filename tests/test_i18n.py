@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import shutil
+import string
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from bot import i18n
-from bot.catalogs import LOCALE_DIR, po_path
+from bot.catalogs import LOCALE_DIR, po_path, translations
 from bot.i18n_tool import check, compile_all, convert, extract, load
 from bot.rounds import tick
 from bot.services import Services
@@ -134,3 +137,83 @@ def test_what_a_chinese_reader_is_sent_renders_its_markers(bot: Harness, service
     sent = [t for c in bot.slack.calls for t in _texts(c.args)] + [t for body in bodies for t in _texts(body)]
     assert sum("周报" in t for t in sent) >= 2  # the prompt and the help really went out in Chinese
     assert [bad for t in sent for bad in markers_touching_cjk(t)] == []
+    # /kpi me's recent weeks (¥4.5万 ...) are in what was scanned, in words, with no marker against 万 or ¥
+    trend = [line for t in sent for line in t.splitlines() if "近几周：" in line]
+    assert any("¥4.5万" in line for line in trend) and not any("_" in line for line in trend)
+
+
+# -- typed placeholders: no ISO date, week key or period key reaches a reader ------------------------
+
+_DAY_PARAMS = {"date", "day", "due", "since", "asked", "came", "released", "starts", "start", "end", "first", "last"}
+_NUMBER_PARAMS = {"n", "k", "count", "weeks", "days", "hours", "round", "total", "checked", "year", "max"}
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_WEEK_KEY = re.compile(r"\d{4}-W\d{2}")
+_PERIOD_KEY = re.compile(r"\d{4}-(?:Q[1-4]|H[12]|\d{2})(?!\d)")
+_CJK = "[\u3400-\u9fff]"
+TEACHES_A_FORMAT = {"settings_bad_date"}  # shows the ISO form a person may type, on purpose
+
+
+def _placeholders(key: str) -> set[str]:
+    names: set[str] = set()
+    for lang in ("en", "zh"):
+        catalog = translations(lang)
+        for text in (catalog.gettext(key), catalog.ngettext(key, key + i18n.PLURAL_SUFFIX, 2)):
+            names |= {field for _, field, _, _ in string.Formatter().parse(text) if field}
+    return names
+
+
+def _samples(names: set[str], lang: str, day: object, period: str, listed: bool) -> dict[str, object]:
+    words = ["收入", "新客户"] if lang == "zh" else ["Revenue", "New customers"]
+    params: dict[str, object] = {}
+    for name in names:
+        if name == "week":
+            params[name] = "2026-W48"
+        elif name in i18n.PERIOD_PARAMS:
+            params[name] = period
+        elif name in _DAY_PARAMS:
+            params[name] = day
+        elif name in _NUMBER_PARAMS:
+            params[name] = 2
+        else:
+            params[name] = words if listed else words[0]
+    return params
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_text_shows_an_iso_date_a_week_key_or_a_period_key(lang: str) -> None:
+    """Every catalog id, filled with typed values the way code passes them (a date, its ISO text as JSON keeps it,
+    a week key, each kind of period key, a list), reads as the reader's labels; Chinese lists use 、, never ", "."""
+    days = [date(2026, 12, 25), "2026-12-25", i18n.with_year(date(2027, 1, 1))]
+    periods = ["2026-Q4", "2026-H2", "2026-11", "2026", "2027-01-01..2027-03-31", "2027-01-01..2027-02-15"]
+    keys = sorted(k for k in translations("en").ids if k and not k.endswith(i18n.PLURAL_SUFFIX) and k not in TEACHES_A_FORMAT)
+    assert len(keys) > 300
+    seen: list[str] = []
+    for key in keys:
+        names = _placeholders(key)
+        plural = translations("en").ngettext(key, key + i18n.PLURAL_SUFFIX, 2) != key + i18n.PLURAL_SUFFIX
+        for day, period, listed in zip(days * 2, periods, [False, True] * 3, strict=True):
+            params = _samples(names, lang, day, period, listed)
+            params.pop("n", None)
+            text = i18n.tn(key, 2, lang, **params) if plural else i18n.t(key, lang, n=2, **params)
+            seen.append(text)
+            for pattern in (_ISO_DAY, _WEEK_KEY, _PERIOD_KEY):
+                assert not pattern.search(text), f"{key} ({lang}) shows a key: {text!r}"
+            if lang == "zh":
+                assert not re.search(f"{_CJK}[*_]?, [*_]?{_CJK}", text), f"{key} joins Chinese with ', ': {text!r}"
+    joined = "\n".join(seen)
+    if lang == "zh":
+        assert "12月25日" in joined and "2027年1月1日" in joined and "2026年第四季度" in joined and "第48周" in joined
+        assert "2026年下半年" in joined and "2026年11月" in joined and "收入、新客户" in joined
+    else:
+        assert "Dec 25" in joined and "Jan 1, 2027" in joined and "Q4 2026" in joined and "week 48" in joined
+        assert "H2 2026" in joined and "November 2026" in joined and "Revenue, New customers" in joined
+
+
+def test_typed_placeholders_read_as_labels() -> None:
+    assert i18n.t("fb_closes", "zh", date=date(2026, 12, 25)) == "（12月25日截止）"
+    assert i18n.t("fb_closes", "en", date="2026-12-25") == " (until Dec 25)"
+    assert i18n.period_label("2026-Q4", "zh") == "2026年第四季度"
+    assert i18n.period_label("2027-01-01..2027-03-31", "en") == "Q1 2027"
+    assert i18n.period_label("2027-01-01..2027-02-15", "zh") == "2027年1月1日至2月15日"
+    assert i18n.period_label("not a period", "en") == "not a period"
+    assert i18n.t("eval_dev_capability", "zh", kpis=["投诉率", "新客户"]).startswith("能力是短板（投诉率、新客户）")

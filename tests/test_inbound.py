@@ -104,5 +104,5 @@ def test_real_dm_payload_from_an_unknown_workspace_user(bot: Harness) -> None:
     bot.slack.add_user(body["event"]["user"], "Real Person")
     status, _ = bot.sender.event(body)
     assert status == 200
-    assert bot.slack.wait_for(lambda _: bool(bot.slack.posted(body["event"]["channel"])), timeout=10)
+    assert bot.slack.wait_for(lambda _: bool(bot.slack.posted(body["event"]["channel"])), timeout=30)
     assert "organisation file" in bot.slack.posted(body["event"]["channel"])[-1]["text"]

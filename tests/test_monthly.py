@@ -48,6 +48,6 @@ def test_the_evaluation_waits_for_the_quarter_to_end_and_a_preview_says_so(bot: 
     # her reporting week W43 ends Sun 25 Oct: 36k of 90k so far = 40% of target
     assert dict(emma.lines)["Revenue"] == pytest.approx(0.4)
     title, _ = render(emma, "en-US")
-    assert "Preview of 2026-Q4" in title and "not an evaluation" in title
+    assert "Preview of Q4 2026" in title and "not an evaluation" in title
     bot.clock.now = datetime(2027, 1, 2, 9, tzinfo=UTC)
     assert tick(services).evaluations >= 1  # the real one, once the quarter is over everywhere

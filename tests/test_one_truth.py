@@ -103,7 +103,7 @@ def test_every_surface_agrees_for_viewers_in_different_timezones(bot: Harness, s
     # the same minute: Li Wei's own views, his manager in London, the admin in New York (still Sunday there)
     _, me = bot.command("U001", "me")
     text = _text(me["blocks"])
-    assert "按进度 69%（12月6日 应为 ¥43.7万）· 占目标 50%" in text  # 300k / 437k and 300k / 600k
+    assert "按进度 69%（12月6日应为 ¥43.7万）· 占目标 50%" in text  # 300k / 437k and 300k / 600k
     _same(text, "zh")
     _, team = bot.command("U0MGR", "team")
     text = _text(team["blocks"])
@@ -133,12 +133,12 @@ def test_every_surface_agrees_for_viewers_in_different_timezones(bot: Harness, s
     ask_text = ask["text"] + "\n" + _text(ask.get("blocks", []))
     (line,) = [line for line in ask_text.split("\n") if "Revenue" in line]
     assert "Revenue" in line and "¥30万" in line and REVENUE_PACE["zh"] in line, line
-    assert line == "• Revenue（落后）：目前 ¥30万，按进度 12月6日 应为 ¥43.7万", line
+    assert line == "• Revenue（落后）：目前 ¥30万，按进度12月6日应为 ¥43.7万", line
     assert "Complaint rate" not in ask_text  # ahead of pace: no root-cause question
     ask_id = next(e["value"] for b in ask["blocks"] if b["type"] == "actions" for e in b["elements"])
     bot.click("U001", "retro_answer", ask_id)
     modal = bot.slack.calls_to("views.open")[-1].args["view"]
     hints = [b["hint"]["text"] for b in (json.loads(modal) if isinstance(modal, str) else modal)["blocks"] if "hint" in b]
-    assert hints == ["落后：目前 ¥30万，按进度 12月6日 应为 ¥43.7万"], hints
+    assert hints == ["落后：目前 ¥30万，按进度12月6日应为 ¥43.7万"], hints
     _, team = bot.command("U0ADMIN", "team Sales East")  # Tuesday in New York now too: nothing moved
     _same(_text(team["blocks"]), "en")

@@ -80,7 +80,7 @@ def test_the_retro_posts_once_in_the_team_language_and_follows_up_in_one_modal(b
     assert tick(services).retros == 1 and tick(services).retros == 0
     post = bot.last_to("C0SALES")
     text = json.dumps(post["blocks"], ensure_ascii=False)
-    assert "2026-11 月度复盘" in text  # the team's language
+    assert "2026年11月复盘" in text  # the team's language
     assert "上月行动项：已完成 1，未完成 2（逾期 1），已放弃 1" in text
     assert "流程 3 天" in text  # median of 4 and 2 days
     assert "本月落后或有风险的 2 个 KPI 的负责人已被私下询问原因和下一步" in text  # Li Wei's two; Emma is ahead
@@ -210,7 +210,7 @@ def test_a_crash_between_claim_and_send_posts_the_retro_and_the_asks_exactly_onc
     tick(services)
     tick(services)
     send_claimed(services, keys, now=bot.clock.now)  # a late original sender finds them sent
-    assert len([p for p in bot.slack.posted("C0SALES") if "retro for 2026-11" in p["text"]]) == 1
+    assert len([p for p in bot.slack.posted("C0SALES") if "retro for November 2026" in p["text"]]) == 1
     assert len([p for p in bot.slack.posted(bot.slack.dm_channel("U001")) if "月度复盘" in p["text"]]) == 1
     with session_scope(services.engine) as session:
         assert session.exec(select(Retro)).one().ts is not None  # recorded for the answers' thread
@@ -223,4 +223,17 @@ def test_two_schedulers_at_once_post_one_retro(bot: Harness, services: Services)
     bot.clock.now = RETRO_DAY
     with ThreadPoolExecutor(3) as pool:
         list(pool.map(lambda _: tick(services), range(3)))
-    assert len([p for p in bot.slack.posted("C0SALES") if "retro for 2026-11" in p["text"]]) == 1
+    assert len([p for p in bot.slack.posted("C0SALES") if "retro for November 2026" in p["text"]]) == 1
+
+
+def test_a_chinese_team_channel_reads_the_chinese_kpi_names(bot: Harness, services: Services) -> None:
+    with session_scope(bot.engine) as session:
+        session.exec(select(Team)).one().locale = "zh-CN"
+        for kpi in session.exec(select(Kpi).where(Kpi.name == "Revenue")).all():
+            kpi.names = {"zh": "销售额"}
+    _weekly(bot, "U002", "Revenue", 9_000, weeks=5)
+    _weekly(bot, "U002", "Revenue", 0, weeks=4, start=date(2026, 11, 2))
+    bot.clock.now = RETRO_DAY
+    tick(services)
+    text = json.dumps(bot.last_to("C0SALES")["blocks"], ensure_ascii=False)
+    assert "销售额" in text and "Revenue" not in text

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from bot.periods import week_key
-from bot.review import evidence
+from bot.review import KpiEvidence, evidence
 from bot.rounds import tick
 from bot.services import Services
 from storage.engine import session_scope
@@ -117,3 +117,49 @@ def test_the_manager_is_asked_once_and_can_retire_and_reweight(bot: Harness, ser
     with session_scope(bot.engine) as session:
         rounds = session.exec(select(KpiProposal)).all()
     assert len(rounds) >= 2 and all(r.status == "open" for r in rounds)
+
+
+def test_a_lower_is_better_leading_kpi_is_judged_by_the_direction_aware_correlation(bot: Harness) -> None:
+    """Hand-checked: x = 1,2,3,4 and y = 2,1,4,3 give r = 3 / sqrt(5 * 5) = 0.6 (deviations -1.5,-.5,.5,1.5 and
+    -.5,-1.5,1.5,.5). Revenue follows x; a complaint rate following y rises with revenue (raw r = +0.6): for a
+    lower-is-better KPI that is the wrong way round (aligned r = -0.6), not "no link"."""
+    _history(bot, "U001", "Revenue", [10_000.0 * x for x in (1, 2, 3, 4)] * 2)
+    _history(bot, "U001", "Complaint rate", [1.0 + y / 10 for y in (2, 1, 4, 3)] * 2)
+    complaints = _evidence(bot)["Complaint rate"]
+    assert complaints.correlation == pytest.approx(0.6) and complaints.alignment == pytest.approx(-0.6)
+
+
+def test_the_review_verdict_reads_the_sign_and_the_strength() -> None:
+    def verdict(correlation: float, alignment: float | None) -> str:
+        return KpiEvidence("Complaint rate", 1, "leading", 12, 12, 0.5, 0.8, correlation, alignment).verdict
+
+    assert verdict(-0.56, 0.56) == "fine"  # complaints fall as revenue rises: the link a leading KPI should have
+    assert verdict(0.56, -0.56) == "wrong_way"  # complaints rise with revenue: strong, but against the results
+    assert verdict(0.1, -0.1) == "weak_link" and verdict(-0.15, 0.15) == "weak_link"  # |r| < 0.2 either way
+    assert verdict(0.5, None) == "fine" and verdict(-0.5, None) == "wrong_way"  # a stored evidence without alignment
+
+
+def test_the_review_line_names_a_link_the_wrong_way_round() -> None:
+    from handlers.review import evidence_text
+
+    item = KpiEvidence("Complaint rate", 2, "leading", 24, 22, 0.5, 0.8, 0.56, -0.56)
+    assert "r=0.56" in evidence_text(item, "en-US") and "moves against the results it should drive" in evidence_text(
+        item, "en-US"
+    )
+    assert "反向变动" in evidence_text(item, "zh-CN")
+
+
+def test_the_review_names_each_kpi_in_the_readers_language(bot: Harness) -> None:
+    from handlers.review import evidence_text
+
+    with session_scope(bot.engine) as session:
+        for kpi in session.exec(select(Kpi).where(Kpi.name == "Complaint rate")).all():
+            kpi.names = {"zh": "投诉率"}
+    _history(bot, "U001", "Revenue", [10_000.0 * x for x in (1, 2, 3, 4)] * 2)
+    _history(bot, "U001", "Complaint rate", [1.0 + y / 10 for y in (3, 4, 1, 2)] * 2)
+    complaints = _evidence(bot)["Complaint rate"]  # decisions still key on the plain name
+    assert complaints.names == {"zh": "投诉率"} and complaints.alignment == pytest.approx(0.6)
+    assert evidence_text(complaints, "zh-CN").startswith("*投诉率*") and "Complaint rate" not in evidence_text(
+        complaints, "zh-CN"
+    )
+    assert evidence_text(complaints, "en-US").startswith("*Complaint rate*")

@@ -304,3 +304,29 @@ def test_followup_buttons_of_strangers_or_forged_ids_change_nothing(services: Se
     assert close_item(services, slack_id="U001", item_id=item_id, how="drop", now=now)[0].outcome is Outcome.NEEDS_REASON
     assert close_item(services, slack_id="U001", item_id=item_id, how="done", now=now)[0].outcome is Outcome.DONE
     assert close_item(services, slack_id="U001", item_id=item_id, how="done", now=now)[0].outcome is Outcome.ALREADY
+
+
+def test_a_chart_asked_for_on_2_january_shows_the_quarter_just_ended(services: Services, org: None) -> None:
+    """Q1 has no figures yet on 2 January: the charts draw Q4 (what a person asking then expects), not "no data"."""
+    from datetime import UTC, date, datetime
+
+    from bot.periods import week_key
+
+    with session_scope(services.engine) as session:
+        li = session.exec(select(Person).where(Person.slack_id == "U001")).one()
+        revenue = session.exec(select(Kpi).where(Kpi.owner_id == li.id, Kpi.name == "Revenue")).one()
+        for i in range(12):
+            monday = date(2026, 10, 5) + timedelta(weeks=i)
+            session.add(Measurement(kpi_id=revenue.id, period_key=week_key(monday), week_start=monday, value=40_000))
+    new_year = datetime(2027, 1, 2, 1, tzinfo=UTC)  # 09:00 in Shanghai
+    series, title = my_chart(services, asker=_person(services, "U001"), now=new_year)
+    drawn = {s.name: s for s in series}
+    assert len(drawn["Revenue"].weeks) == 12 and drawn["Revenue"].values[-1] == 480_000
+    assert title == "Li Wei · week 53"  # the quarter's last week, in the reader's words
+    reader = _person(services, "U0MGR")
+    reader.locale = "zh-CN"
+    team, team_title = team_chart(services, asker=reader, name=None, now=new_year)
+    assert any(s.weeks for s in team) and team_title.endswith(" · 第53周")
+    # within a quarter that has figures, the chart stays on it
+    series, title = my_chart(services, asker=_person(services, "U001"), now=datetime(2026, 12, 21, 2, tzinfo=UTC))
+    assert title == "Li Wei · week 52" and len({s.name: s for s in series}["Revenue"].weeks) == 12

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.charts import Series, person_series, team_series
+from bot import i18n
+from bot.charts import Series, chart_day, person_series, team_series
 from bot.people import current_kpis, local_now
 from bot.periods import week_key
 from bot.services import Services
@@ -13,12 +14,14 @@ from storage.tables import Person
 
 
 def my_chart(services: Services, *, asker: Person, now: datetime) -> tuple[list[Series], str]:
-    """The asker's current KPIs, week by week, titled with their name and this week."""
+    """The asker's current KPIs, week by week, titled with their name and the week drawn up to (the period just
+    ended while the new one has no figures yet)."""
     today = local_now(asker, now).date()
     with services.unit_of_work() as session:
-        kpis = current_kpis(session, person_id=asker.id or 0, day=today)
+        day = chart_day(session, today=today, person_id=asker.id or 0)
+        kpis = current_kpis(session, person_id=asker.id or 0, day=day)
         series = person_series(session, person_id=asker.id or 0, kpis=kpis, locale=asker.locale)
-    return series, f"{asker.name} · {week_key(today)}"
+    return series, f"{asker.name} · {i18n.week_label(week_key(day), asker.locale)}"
 
 
 def team_chart(services: Services, *, asker: Person, name: str | None, now: datetime) -> tuple[list[Series], str]:
@@ -26,5 +29,6 @@ def team_chart(services: Services, *, asker: Person, name: str | None, now: date
     today = local_now(asker, now).date()
     with services.unit_of_work() as session:
         team = resolve_team(session, asker=asker, name=name)
-        series = team_series(session, team_id=team.id or 0, day=today, locale=asker.locale)
-    return series, f"{team.name} · {week_key(today)}"
+        day = chart_day(session, today=today, team_id=team.id or 0)
+        series = team_series(session, team_id=team.id or 0, day=day, locale=asker.locale)
+    return series, f"{team.name} · {i18n.week_label(week_key(day), asker.locale)}"

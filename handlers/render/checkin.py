@@ -17,8 +17,8 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import i18n
-from bot.checkin import format_value, nice
-from bot.formats import format_day
+from bot.checkin import format_value
+from bot.formats import format_day, format_pace_pair
 from bot.holiday_calendar import holiday_name
 from bot.kpi_state import Status
 from bot.messages import AliasLearned, AliasList, BlockerLine, CheckinPrompt, Confirmation, KpiLine, QuestionMessage
@@ -41,14 +41,19 @@ def _day(day: date | None, locale: str) -> str:
 def standing(line: KpiLine, locale: str) -> str:
     """ "total so far 147k CNY of 600k CNY target · on pace by 25 Oct: 131k CNY 🟢": kpi_state's figures in words."""
     how = line.aggregate if line.aggregate in {"sum", "average", "latest"} else "sum"
+    so_far, expected = (
+        format_pace_pair(line.so_far, line.expected, line.unit, locale, direction=line.direction)
+        if line.expected is not None
+        else (format_value(line.so_far, line.unit, locale) if line.so_far is not None else "-", "-")
+    )
     return i18n.t(
         "standing",
         locale,
         label=i18n.t(f"so_far_{how}", locale),
-        so_far=format_value(line.so_far, line.unit, locale) if line.so_far is not None else "-",
+        so_far=so_far,
         target=format_value(line.target, line.unit, locale),
         day=_day(line.moment, locale),
-        expected=format_value(nice(line.expected) if line.expected is not None else None, line.unit, locale),
+        expected=expected,
         icon=STATUS_ICON.get(line.status, STATUS_ICON[Status.NO_DATA]),
     )
 
@@ -91,9 +96,7 @@ def _prompt(message: CheckinPrompt, locale: str) -> Rendered:
     title_key = "reminder_title" if message.reminder else "prompt_title"
     first = week_start_of_key(message.week)
     last = first + timedelta(days=6)
-    title = i18n.t(
-        title_key, locale, name=escape(message.name), week=message.week, first=_day(first, locale), last=_day(last, locale)
-    )
+    title = i18n.t(title_key, locale, name=escape(message.name), week=message.week, first=first, last=last)
     blocks: list[Block] = [SectionBlock(text=title)]
     if message.moved_by is not None:
         holiday = message.moved_by
@@ -139,7 +142,7 @@ def _category(category: str, locale: str) -> str:
 def _blocker_block(blocker: BlockerLine, locale: str) -> SectionBlock:
     text = f"• {escape(clip(blocker.text, 300))} _({_category(blocker.category, locale)})_"
     if blocker.date:
-        text += f" · {blocker.date}"
+        text += f" · {format_day(date.fromisoformat(blocker.date), locale)}"
     return SectionBlock(
         block_id=f"blocker_{blocker.blocker_id}",
         text=text,
@@ -154,10 +157,10 @@ def _blocker_block(blocker: BlockerLine, locale: str) -> SectionBlock:
 def _question(message: QuestionMessage, locale: str) -> Rendered:
     parts: list[str] = []
     if message.stored_now:
-        items = ", ".join(
+        items = [
             f"{escape(local_name(line.name, line.names, locale))} {format_value(line.value, line.unit, locale)}"
             for line in message.stored_now
-        )
+        ]
         parts.append(i18n.t("stored_now", locale, items=items))
     for blocker in message.blockers_now:
         parts.append(

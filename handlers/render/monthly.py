@@ -21,7 +21,7 @@ from bot.evaluation import EvaluationStatus
 from bot.evaluation_review import DraftRow, EvaluationDrafts, summary
 from bot.formats import format_share, format_value
 from bot.messages import EvaluationNote, KudosNote, KudosPost, Notice, StarPost, StarProposal, WatchQuestion
-from bot.recognition import TYPED_REASON
+from bot.recognition import STAR_REASON, TYPED_REASON
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
 from handlers.render.evaluation import draft_actions
@@ -183,7 +183,10 @@ def star_reason_text(reason: Notice, locale: str) -> str:
         return escape(str(reason.params.get("text", "")))
     score = reason.params.get("score")
     shown = format_share(score if isinstance(score, int | float) else None, locale)
-    return i18n.t(reason.key, locale, score=shown, kudos=int(reason.params.get("kudos") or 0))
+    kudos = int(reason.params.get("kudos") or 0)
+    if reason.key == STAR_REASON and not kudos:  # a public post does not announce "0 kudos": the score alone
+        return i18n.t("star_reason_no_kudos", locale, score=shown)
+    return i18n.t(reason.key, locale, score=shown, kudos=kudos)
 
 
 @render.register

@@ -21,8 +21,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import i18n
-from bot.checkin import nice
-from bot.formats import format_day, format_share, format_value
+from bot.formats import format_day, format_pace_pair, format_share
 from bot.kpi_state import Status
 from bot.messages import RetroAnswers, RetroAskMessage, RetroKpi, RetroPost
 from bot.names import local_name
@@ -98,9 +97,10 @@ def _figures(kpi: RetroKpi, locale: str) -> dict[str, str] | None:
     """Value so far and on-pace value exactly as bot.kpi_state gave them (rounded like every surface), or None."""
     if kpi.on_pace is None or not kpi.moment:
         return None  # an ask stored before the figures were kept
+    actual, expected = format_pace_pair(kpi.so_far, kpi.on_pace, kpi.unit, locale)  # asked only when behind or at risk
     return {
-        "actual": format_value(kpi.so_far, kpi.unit, locale),
-        "expected": format_value(nice(kpi.on_pace), kpi.unit, locale),
+        "actual": actual,
+        "expected": expected,
         "day": format_day(date.fromisoformat(kpi.moment), locale),
     }
 

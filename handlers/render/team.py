@@ -7,8 +7,8 @@ from datetime import date
 from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
 from bot import i18n
-from bot.checkin import CheckinStatus, format_value, nice
-from bot.formats import format_day, format_share
+from bot.checkin import CheckinStatus, format_value
+from bot.formats import ATTAINMENT_CAP, attainment_percent, format_attainment, format_day, format_pace_pair, format_share
 from bot.kpi_state import KpiState, Status
 from bot.names import local_name
 from bot.team_view import KpiProgress, MemberRow, TeamSummary
@@ -42,9 +42,9 @@ def bar(fraction: float | None, width: int = 8, *, label: bool = True) -> str:
     return "▓" * filled + "░" * (width - filled) + (f" {fraction:.0%}" if label else "")
 
 
-def figures(state: KpiState, unit: str, locale: str) -> str:
+def figures(state: KpiState, unit: str, locale: str, direction: str | None = None) -> str:
     """ "on pace 112% (131k CNY by 25 Oct) · of target 24%": the two labelled figures every view shows."""
-    return KpiLines(locale).figures(state, unit)
+    return KpiLines(locale).figures(state, unit, direction)
 
 
 def kpi_line(kpi: KpiProgress, locale: str = "en-US") -> str:
@@ -62,6 +62,8 @@ class KpiLines:
         self._amounts: dict[tuple[float | None, str], str] = {}
         self._shares: dict[int | None, str] = {}
         self._days: dict[date, str] = {}
+        self._attainments: dict[int | None, str] = {}
+        self._pairs: dict[tuple[float | None, float, str, str | None], tuple[str, str]] = {}
 
     def amount(self, value: float | None, unit: str) -> str:
         text = self._amounts.get((value, unit))
@@ -70,28 +72,46 @@ class KpiLines:
         return text
 
     def share(self, value: float | None) -> str:
+        """A member's weighted score (``format_share``: rounded, like the evaluation shows it)."""
         percent = None if value is None else round(value * 100)  # what format_share shows: a whole percent
         text = self._shares.get(percent)
         if text is None:
             text = self._shares[percent] = format_share(value, self.locale)
         return text
 
-    def figures(self, state: KpiState, unit: str) -> str:
+    def attainment(self, value: float | None) -> str:
+        """One KPI's attainment beside its status (``format_attainment``: never rounded onto a threshold, 0%..120%+)."""
+        key = None if value is None else (-1 if value > ATTAINMENT_CAP + 1e-9 else attainment_percent(value))
+        text = self._attainments.get(key)
+        if text is None:
+            text = self._attainments[key] = format_attainment(value, self.locale)
+        return text
+
+    def pair(self, state: KpiState, unit: str, direction: str | None) -> tuple[str, str]:
+        """(so far, on pace) by bot.formats' rule: never contradicting the status between them."""
+        key = (state.so_far, state.on_pace, unit, direction)
+        found = self._pairs.get(key)
+        if found is None:
+            found = self._pairs[key] = format_pace_pair(state.so_far, state.on_pace, unit, self.locale, direction=direction)
+        return found
+
+    def figures(self, state: KpiState, unit: str, direction: str | None = None) -> str:
         day = self._days.get(state.moment)
         if day is None:
             day = self._days[state.moment] = format_day(state.moment, self.locale)
         return self.template.format(
-            pace=self.share(state.pace_attainment),
-            on_pace=self.amount(nice(state.on_pace), unit),
+            pace=self.attainment(state.pace_attainment),
+            on_pace=self.pair(state, unit, direction)[1],
             day=day,
-            target=self.share(state.target_attainment),
+            target=self.attainment(state.target_attainment),
         )
 
     def line(self, kpi: KpiProgress) -> str:
         name = escape(local_name(kpi.name, kpi.names, self.locale))
         head = f"{STATUS_ICON[kpi.status]} {name} `{bar(kpi.attainment, label=False)}` "
-        amounts = f"{self.amount(kpi.actual, kpi.unit)} / {self.amount(kpi.target, kpi.unit)}"
-        return f"{head}{amounts} · {self.figures(kpi.state, kpi.unit)}"
+        so_far = self.pair(kpi.state, kpi.unit, kpi.direction)[0] if kpi.actual is not None else self.amount(None, kpi.unit)
+        amounts = f"{so_far} / {self.amount(kpi.target, kpi.unit)}"
+        return f"{head}{amounts} · {self.figures(kpi.state, kpi.unit, kpi.direction)}"
 
 
 def legend_block(locale: str) -> ContextBlock:
@@ -109,7 +129,8 @@ def member_text(member: MemberRow, locale: str, lines: KpiLines | None = None) -
     text = [head, *(f"    {writer.line(k)}" for k in member.kpis)]
     if member.blockers:
         text.append(
-            "    :construction: " + ", ".join(f"{i18n.t(f'cat_{c}', locale)} {n}" for c, n in sorted(member.blockers.items()))
+            "    :construction: "
+            + i18n.join((f"{i18n.t(f'cat_{c}', locale)} {n}" for c, n in sorted(member.blockers.items())), locale)
         )
     return "\n".join(text)
 
@@ -135,7 +156,7 @@ def overview_blocks(summary: TeamSummary, locale: str, *, shared: bool = False) 
     blocks: list[Block] = [HeaderBlock(text=clip(title, 150)), SectionBlock(text=text), legend_block(locale)]
     blockers = summary.blockers_by_category
     if blockers:
-        items = ", ".join(f"{i18n.t(f'cat_{c}', locale)} {n}" for c, n in sorted(blockers.items()))
+        items = i18n.join((f"{i18n.t(f'cat_{c}', locale)} {n}" for c, n in sorted(blockers.items())), locale)
         blocks.append(SectionBlock(text=i18n.t("team_blockers", locale, items=items)))
     return blocks
 
@@ -146,11 +167,16 @@ def team_blocks(summary: TeamSummary, locale: str, *, limit: int = MESSAGE_BLOCK
     if not summary.members:
         return [*blocks, SectionBlock(text=i18n.t("team_empty", locale))]
     if summary.not_checked_in:
-        names = ", ".join(escape(m.name) for m in summary.not_checked_in)
+        names = i18n.join((escape(m.name) for m in summary.not_checked_in), locale)
         blocks.append(SectionBlock(text=clip(i18n.t("team_not_in", locale, names=names), SECTION_TEXT)))
     if summary.behind_two_weeks:
-        items = "; ".join(
-            f"{escape(m.name)} ({i18n.join([escape(local_name(k.name, k.names, locale)) for k in m.behind_running], locale)})"
+        items = i18n.t("list_separator", locale).join(
+            i18n.t(
+                "team_behind_item",
+                locale,
+                name=escape(m.name),
+                kpis=i18n.join([escape(local_name(k.name, k.names, locale)) for k in m.behind_running], locale),
+            )
             for m in summary.behind_two_weeks
         )
         blocks.append(SectionBlock(text=clip(i18n.t("team_behind", locale, items=items), SECTION_TEXT)))
@@ -160,7 +186,9 @@ def team_blocks(summary: TeamSummary, locale: str, *, limit: int = MESSAGE_BLOCK
         footer.append(
             ContextBlock(
                 elements=[
-                    MarkdownTextObject(text=i18n.t("team_subteams", locale, names=", ".join(escape(n) for n in summary.subteams)))
+                    MarkdownTextObject(
+                        text=i18n.t("team_subteams", locale, names=i18n.join((escape(n) for n in summary.subteams), locale))
+                    )
                 ]
             )
         )

@@ -6,7 +6,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, SectionB
 from slack_sdk.models.views import View
 
 from bot import i18n
-from bot.checkin import format_value, nice
+from bot.formats import format_pace_pair
 from bot.messages import EarlyWarning, ManagerNote
 from bot.names import local_name
 from bot.retro import CAUSES
@@ -17,13 +17,14 @@ from handlers.render.inputs import text_input
 
 @render.register
 def _warning(message: EarlyWarning, locale: str) -> Rendered:
+    actual, expected = format_pace_pair(message.actual, message.expected or 0, message.unit, locale)  # shown when behind
     text = i18n.t(
         "retro_ask" if message.origin == "retro" else "warning",
         locale,
         kpi=escape(local_name(message.kpi, message.names, locale)),
         weeks=message.weeks,
-        actual=format_value(message.actual, message.unit, locale),
-        expected=format_value(nice(message.expected or 0), message.unit, locale),
+        actual=actual,
+        expected=expected,
     )
     buttons = [
         ButtonElement(
@@ -38,7 +39,7 @@ def _warning(message: EarlyWarning, locale: str) -> Rendered:
 
 @render.register
 def _manager_note(message: ManagerNote, locale: str) -> Rendered:
-    kpis = ", ".join(f"*{escape(k)}*" for k in message.kpis)
+    kpis = f"*{i18n.join((escape(k) for k in message.kpis), locale)}*"  # one bold span: no marker against 、
     text = i18n.t("manager_note", locale, slack_id=message.slack_id, kpi=kpis, weeks=message.weeks)
     blocks: list[Block] = [SectionBlock(text=text)]
     return text, blocks
