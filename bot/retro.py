@@ -32,6 +32,7 @@ from bot.followup import MAX_SHOWN
 from bot.gaming_watch import watch_questions
 from bot.kpi_state import Status
 from bot.messages import ChannelProblem, RetroAnswer, RetroAnswers, RetroAskMessage, RetroKpi, RetroPost
+from bot.names import local_name
 from bot.outbox import Outbound, claim, sent_ts
 from bot.people import local_now, manager_of
 from bot.periods import week_key
@@ -231,7 +232,7 @@ def _movement(session: Session, team: Team, first: date, progress: list[tuple[in
         was, now = before.get(p.kpi_id), p.state.status
         if was not in RANK or now not in RANK:
             continue
-        name = p.name
+        name = local_name(p.name, p.names, team_locale(team))  # the post goes to the team channel, in its language
         if RANK[now] > RANK[was] and name not in improved:
             improved.append(name)
         elif RANK[now] < RANK[was] and name not in slipped:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
@@ -42,6 +42,7 @@ class KpiEvidence:
     # the same on "goodness" scales (a lower-is-better KPI's values negated): positive = it improves when the
     # results improve, as a leading indicator should; a falling complaint rate with rising revenue is +, not -
     alignment: float | None = None
+    names: dict[str, str] = field(default_factory=dict)  # the name per language (bot.names.local_name)
 
     @property
     def unreported_share(self) -> float:
@@ -135,6 +136,7 @@ def evidence(session: Session, *, team_id: int, start: date, end: date, today: d
                 half_way_share=half_way / reported if reported else None,
                 correlation=sum(correlations) / len(correlations) if correlations else None,
                 alignment=sum(alignments) / len(alignments) if alignments else None,
+                names=next((dict(k.names) for k in group if k.names), {}),
             )
         )
     return sorted(result, key=lambda e: e.name)

@@ -22,6 +22,7 @@ from slack_sdk.models.views import View
 from bot import i18n
 from bot.formats import format_share
 from bot.messages import ReviewMessage
+from bot.names import local_name
 from bot.review import KpiEvidence
 from bot.use_cases.review import MAX_WEIGHTS, WEIGHT_FIELD, decide_review, digest, listed, reweight
 from handlers import payload
@@ -38,7 +39,7 @@ def evidence_text(item: KpiEvidence, locale: str) -> str:
     line = i18n.t(
         "review_line",
         locale,
-        name=escape(item.name),
+        name=escape(local_name(item.name, item.names, locale)),
         owners=item.owners,
         horizon=i18n.t(f"horizon_{item.horizon}", locale),
         on_pace=format_share(item.on_pace_share, locale),

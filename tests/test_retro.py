@@ -224,3 +224,16 @@ def test_two_schedulers_at_once_post_one_retro(bot: Harness, services: Services)
     with ThreadPoolExecutor(3) as pool:
         list(pool.map(lambda _: tick(services), range(3)))
     assert len([p for p in bot.slack.posted("C0SALES") if "retro for November 2026" in p["text"]]) == 1
+
+
+def test_a_chinese_team_channel_reads_the_chinese_kpi_names(bot: Harness, services: Services) -> None:
+    with session_scope(bot.engine) as session:
+        session.exec(select(Team)).one().locale = "zh-CN"
+        for kpi in session.exec(select(Kpi).where(Kpi.name == "Revenue")).all():
+            kpi.names = {"zh": "销售额"}
+    _weekly(bot, "U002", "Revenue", 9_000, weeks=5)
+    _weekly(bot, "U002", "Revenue", 0, weeks=4, start=date(2026, 11, 2))
+    bot.clock.now = RETRO_DAY
+    tick(services)
+    text = json.dumps(bot.last_to("C0SALES")["blocks"], ensure_ascii=False)
+    assert "销售额" in text and "Revenue" not in text

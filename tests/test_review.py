@@ -147,3 +147,19 @@ def test_the_review_line_names_a_link_the_wrong_way_round() -> None:
         item, "en-US"
     )
     assert "反向变动" in evidence_text(item, "zh-CN")
+
+
+def test_the_review_names_each_kpi_in_the_readers_language(bot: Harness) -> None:
+    from handlers.review import evidence_text
+
+    with session_scope(bot.engine) as session:
+        for kpi in session.exec(select(Kpi).where(Kpi.name == "Complaint rate")).all():
+            kpi.names = {"zh": "投诉率"}
+    _history(bot, "U001", "Revenue", [10_000.0 * x for x in (1, 2, 3, 4)] * 2)
+    _history(bot, "U001", "Complaint rate", [1.0 + y / 10 for y in (3, 4, 1, 2)] * 2)
+    complaints = _evidence(bot)["Complaint rate"]  # decisions still key on the plain name
+    assert complaints.names == {"zh": "投诉率"} and complaints.alignment == pytest.approx(0.6)
+    assert evidence_text(complaints, "zh-CN").startswith("*投诉率*") and "Complaint rate" not in evidence_text(
+        complaints, "zh-CN"
+    )
+    assert evidence_text(complaints, "en-US").startswith("*Complaint rate*")
