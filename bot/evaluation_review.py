@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from bot import i18n
 from bot.evaluation import EvaluationStatus
 from bot.feedback import can_manage
 from bot.messages import EvaluationNote, Notice
@@ -155,7 +156,7 @@ def drafts_for(session: Session, *, asker: Person, period: str | None = None) ->
     if not teams:
         return None
     rows = evaluation_rows(session, period=period, teams=teams)
-    return EvaluationDrafts(period, ", ".join(t.name for t in teams), rows, reader=asker.slack_id)
+    return EvaluationDrafts(period, i18n.join((t.name for t in teams), asker.locale), rows, reader=asker.slack_id)
 
 
 def _target(
