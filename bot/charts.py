@@ -17,8 +17,7 @@ from pathlib import Path
 from sqlmodel import Session, col, func, select
 
 from bot import i18n
-from bot.checkin import nice
-from bot.formats import format_day, format_value
+from bot.formats import format_day, format_pace_pair, format_value
 from bot.kpi_state import KpiSpec, KpiStatus, kpi_state, reporting_moment
 from bot.names import local_name
 from storage.tables import Kpi, Measurement, Person
@@ -162,6 +161,13 @@ def unit_label(unit: str, locale: str | None) -> str:
     return i18n.t(key, locale) if i18n.has(key) else unit
 
 
+def _pair(s: Series, locale: str | None) -> tuple[str, str]:
+    """The last value and on-pace value as every view shows them side by side (``format_pace_pair``)."""
+    if not s.pace:
+        return format_value(s.values[-1] if s.values else None, s.unit, locale), "-"
+    return format_pace_pair(s.values[-1] if s.values else None, s.pace[-1], s.unit, locale)
+
+
 def alt_text(series: list[Series], title: str, locale: str | None = None) -> str:
     """What the image shows, in words, for screen readers (Slack's alt_txt)."""
     if not series:
@@ -171,8 +177,8 @@ def alt_text(series: list[Series], title: str, locale: str | None = None) -> str
             "chart_alt_kpi",
             locale,
             name=s.name,
-            value=format_value(s.values[-1] if s.values else None, s.unit, locale),
-            pace=format_value(nice(s.pace[-1]) if s.pace else None, s.unit, locale),
+            value=_pair(s, locale)[0],
+            pace=_pair(s, locale)[1],
             target=format_value(s.target, s.unit, locale),
         )
         for s in series

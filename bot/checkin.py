@@ -377,10 +377,16 @@ def handle_choice(session: Session, *, person: Person, checkin_id: int, kpi_id: 
 
 
 def warnings_after(session: Session, person: Person, kpis: list[Kpi], checkin: Checkin, now: datetime) -> list[Outgoing]:
-    """Early warnings raised by what was just stored: to the owner and a note to their manager."""
+    """Early warnings raised by what was just stored: to the owner and a note to their manager.
+
+    Not for a KPI the bot is still asking about ("95k looks unusual?"): its week is not settled,
+    so a warning now would judge a figure the person is about to give.
+    """
     from bot.warnings import check_streaks
 
-    raised = check_streaks(session, person=person, kpis=kpis, period_key=checkin.period_key, now=now)
+    asking = {str(q.get("kpi")) for q in (checkin.state or {}).get("pending", []) if q.get("kpi") is not None}
+    settled = [k for k in kpis if str(k.id) not in asking]
+    raised = check_streaks(session, person=person, kpis=settled, period_key=checkin.period_key, now=now)
     return [Outgoing(message, to.locale, to_user=to.slack_id) for to, message in raised]
 
 

@@ -44,7 +44,7 @@ def home_view(services: Services, slack_id: str) -> View:
             break
         blocks.append(DividerBlock())
         blocks.extend(team_blocks(summary, locale, limit=room) if index == 0 else overview_blocks(summary, locale)[:room])
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"{week_key(page.today)} · kpibot")]))
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"{i18n.week_label(week_key(page.today), locale)} · kpibot")]))
     return View(type="home", blocks=blocks[:HOME_BLOCKS])
 
 

@@ -554,15 +554,27 @@ def _simulate(
 
 
 def _say(slack: SlackStandIn, driver: SlackDriver, user: str, text: str, event_id: str, clock: SimClock) -> None:
+    """``user`` DMs the bot and reads its whole answer before typing again, as a person would.
+
+    The bot's answer can be several messages (an early warning, then the question); the App Home
+    refresh comes after the last of them. Waiting only for the first let the next reply overtake the
+    rest, so an answered question showed up after its answer's confirmation.
+    """
     channel = slack.dm_channel(user)
     before = len(slack.posted(channel))
+    published = _home_refreshes(slack, user)
     ts = f"{clock.epoch():.6f}"
     slack.calls.append(_user_call(user, channel, text, clock))
     status = driver.message(user, text, ts=ts, event_id=event_id)
     if status != 200:
         raise RuntimeError(f"the app answered {status} to a DM")
     slack.wait_for(lambda calls: len(slack.posted(channel)) > before, timeout=10)
+    slack.wait_for(lambda calls: _home_refreshes(slack, user) > published, timeout=10)
     clock.now += timedelta(minutes=1)
+
+
+def _home_refreshes(slack: SlackStandIn, user: str) -> int:
+    return sum(1 for c in slack.calls_to("views.publish") if c.args.get("user_id") == user)
 
 
 def _user_call(user: str, channel: str, text: str, clock: SimClock) -> Call:

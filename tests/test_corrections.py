@@ -80,6 +80,9 @@ def test_a_correction_answers_the_plausibility_question(bot: Harness, services: 
     question = [t for t in _texts_since(bot, "U002", before - 3) if "unusual" in t]
     assert len(question) == 1 and "95k" in question[0]
     assert _values(bot, "U002", "2026-W50") == {"New customers": 3.0}  # 95k is not stored while in doubt
+    warned = _texts_since(bot, "U002", before - 3)
+    assert any("*New customers* has been behind" in t for t in warned)  # a settled KPI is judged ...
+    assert not any("*Revenue* has been behind" in t for t in warned)  # ... the one still asked about is not
 
     _say(bot, "U002", correction)
     _a_day_of_ticks(bot, services)

@@ -217,3 +217,24 @@ def test_typed_placeholders_read_as_labels() -> None:
     assert i18n.period_label("2027-01-01..2027-02-15", "zh") == "2027年1月1日至2月15日"
     assert i18n.period_label("not a period", "en") == "not a period"
     assert i18n.t("eval_dev_capability", "zh", kpis=["投诉率", "新客户"]).startswith("能力是短板（投诉率、新客户）")
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_the_prompt_example_is_a_reply_the_parser_reads_back(locale: str) -> None:
+    """The example joins KPIs the reader's way (、 in Chinese) and still reads back as the values it shows."""
+    from datetime import UTC, datetime
+
+    from bot.checkin import example_reply
+    from bot.messages import KpiLine
+    from bot.reply_parser import KpiRef, parse_reply
+
+    lines = [
+        KpiLine(1, "Revenue", "CNY", 60000, "higher", previous=46200),
+        KpiLine(2, "New customers", "count", 10, "higher", previous=2),
+        KpiLine(3, "Complaint rate", "percent", 2, "lower", previous=1),
+    ]
+    example = example_reply(lines, locale)
+    assert (", " not in example) if locale == "zh-CN" else ("、" not in example)
+    refs = [KpiRef(key=str(k.kpi_id), name=k.name, unit=k.unit, direction=k.direction, aliases=[]) for k in lines]
+    reading = parse_reply(example, refs, now=datetime(2026, 11, 30, 9, tzinfo=UTC))
+    assert reading.values == {"1": 46200.0, "2": 2.0, "3": 1.0} and len(reading.blockers) == 1

@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
 from bot import i18n
 from bot.evaluation import EvaluationStatus
 from bot.evaluation_review import DraftRow, EvaluationDrafts, summary
-from bot.formats import format_share, format_value
+from bot.formats import format_attainment, format_share, format_value
 from bot.messages import EvaluationNote, KudosNote, KudosPost, Notice, StarPost, StarProposal, WatchQuestion
 from bot.names import local_name
 from bot.recognition import STAR_REASON, TYPED_REASON
@@ -49,9 +49,9 @@ def evaluation_summary(lines: list[tuple[str, float | None]], locale: str) -> st
         locale,
         met=facts["met"],
         best=escape(facts["best"]),
-        best_pct=format_share(facts["best_pct"], locale),
+        best_pct=format_attainment(facts["best_pct"], locale),  # "met" is 100%: 99.6% must not read 100%
         worst=escape(facts["worst"]),
-        worst_pct=format_share(facts["worst_pct"], locale),
+        worst_pct=format_attainment(facts["worst_pct"], locale),
     )
 
 
