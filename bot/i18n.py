@@ -41,7 +41,10 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
+from babel.dates import format_interval, format_skeleton
+
 from bot.catalogs import translations
+from bot.periods import period_bounds
 
 PLURAL_SUFFIX = "_plural"
 _WEEK_KEY = re.compile(r"\d{4}-W(\d{2})")
@@ -123,9 +126,7 @@ def period_label(key: str, locale: str | None) -> str:
 
 @lru_cache(maxsize=1024)
 def _period_label(key: str, language: str) -> str:
-    from babel.dates import format_interval, format_skeleton
-
-    from bot.formats import babel_locale
+    from bot.formats import babel_locale  # bot.formats reads lang() from here
 
     match = _PERIOD_KEY.fullmatch(key)
     catalog = translations(language)
@@ -138,8 +139,9 @@ def _period_label(key: str, language: str) -> str:
         if named is None:
             shown = format_interval(start, end, "yMMMd", locale=babel_locale(language))
             return shown.replace("\u2009–\u2009", "至") if language == "zh" else shown
-        key, match = named, _PERIOD_KEY.fullmatch(named)
-        assert match is not None
+        match = _PERIOD_KEY.fullmatch(named)
+        if match is None:
+            return key
     year = match["year"]
     if match["q"]:
         return catalog.gettext(f"period_q{match['q']}").format(year=year)
@@ -152,8 +154,6 @@ def _period_label(key: str, language: str) -> str:
 
 def _named_period(start: date, end: date) -> str | None:
     """The period key of a range that is exactly a month, quarter, half or year, else None."""
-    from bot.periods import period_bounds
-
     year = start.year
     for key in (f"{year}", f"{year}-H1", f"{year}-H2", *(f"{year}-Q{q}" for q in range(1, 5)), f"{year}-{start.month:02d}"):
         if period_bounds(key) == (start, end):
@@ -172,7 +172,7 @@ def _shown(name: str, value: Any, locale: str | None) -> Any:
             return week_label(value, locale)
         if name in PERIOD_PARAMS:
             return period_label(value, locale)
-        if _ISO_DAY.fullmatch(value):
+        if len(value) == 10 and _ISO_DAY.fullmatch(value):  # checked for every text parameter: the length test first
             return _day(date.fromisoformat(value), locale)
         return value
     if isinstance(value, date) and not isinstance(value, datetime):
