@@ -98,6 +98,7 @@ def evaluate_quarter(
             continue
         lines = []
         items = []
+        names = {kpi.name: dict(kpi.names) for kpi in owned if kpi.names}  # each reader sees their language's
         for kpi in owned:
             spec = KpiSpec.of(kpi)
             # the final figure at the period end; a preview: where it stands at the end of the owner's week
@@ -113,7 +114,15 @@ def evaluate_quarter(
                 (
                     person,
                     EvaluationNote(
-                        quarter, totals["total"], totals["result"], totals["behaviour"], feedback, lines, [], preview=True
+                        quarter,
+                        totals["total"],
+                        totals["result"],
+                        totals["behaviour"],
+                        feedback,
+                        lines,
+                        [],
+                        preview=True,
+                        names=names,
                     ),
                 )
             )
@@ -131,6 +140,7 @@ def evaluate_quarter(
                 "total_score": totals["total"],
                 "details": {
                     "kpis": {n: a for n, a in lines},
+                    "names": names,
                     "development": [{"key": d.key, "params": d.params} for d in development],
                     "development_list": development_list,
                 },
@@ -144,7 +154,9 @@ def evaluate_quarter(
         notes.append(
             (
                 person,
-                EvaluationNote(quarter, totals["total"], totals["result"], totals["behaviour"], feedback, lines, development),
+                EvaluationNote(
+                    quarter, totals["total"], totals["result"], totals["behaviour"], feedback, lines, development, names=names
+                ),
             )
         )
     stars = propose_stars(session, quarter=quarter, start=start, end=end, now=now)

@@ -79,6 +79,7 @@ class DraftRow:
     development_list: list[str]
     status: str
     evaluation_id: int | None = None  # what the Adjust and Release buttons act on (None: a preview, no buttons)
+    names: dict[str, dict[str, str]] = field(default_factory=dict)  # a KPI's name per language (bot.names.local_name)
 
     @property
     def score(self) -> float | None:
@@ -123,6 +124,7 @@ def row_of(evaluation: Evaluation, person: Person, team: str) -> DraftRow:
         development_list=list(details.get("development_list") or []),
         status=evaluation.status,
         evaluation_id=evaluation.id,
+        names=dict(details.get("names") or {}),
     )
 
 
@@ -296,6 +298,7 @@ def note_of(evaluation: Evaluation) -> EvaluationNote:
         adjusted=evaluation.adjusted_score,
         reason=evaluation.adjust_reason,
         band=band(evaluation.score),
+        names=dict(details.get("names") or {}),
     )
 
 

@@ -402,6 +402,7 @@ class EvaluationNote:
     adjusted: float | None = None
     reason: str = ""
     band: str = ""
+    names: dict[str, dict[str, str]] = field(default_factory=dict)  # a KPI's name per language (bot.names.local_name)
 
 
 @dataclass

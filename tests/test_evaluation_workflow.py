@@ -571,3 +571,27 @@ def test_the_star_reason_names_the_kudos_only_when_there_are_some() -> None:
     assert star_reason_text(with_kudos, "zh-CN") == "加权得分 120%，本季度收到 3 个点赞"
     assert star_reason_text(with_kudos, "en-US") == "120% weighted score, 3 kudos"
     assert star_reason_text(Notice("star_reason", {"score": 1.2, "kudos": 0}), "zh-CN") == "加权得分 120%"
+
+
+def test_the_evaluation_names_each_kpi_in_the_readers_language(bot: Harness, services: Services) -> None:
+    """Li Wei's KPIs have Chinese names: his evaluation and his manager's drafts say 销售额, an English reader Revenue."""
+    from bot.evaluation_review import evaluation_rows, note_of
+    from handlers.render.dispatch import render
+    from handlers.render.monthly import evaluation_summary, local_lines
+
+    with session_scope(bot.engine) as session:
+        li = session.exec(select(Person).where(Person.slack_id == "U001")).one()
+        for kpi in session.exec(select(Kpi).where(Kpi.owner_id == li.id)).all():
+            kpi.names = {"zh": {"Revenue": "销售额", "New customers": "新客户数"}.get(kpi.name, kpi.name)}
+    _weekly(bot, "U001", "Revenue", 10_000)
+    bot.clock.now = JAN_2
+    tick(services)
+    with session_scope(bot.engine) as session:
+        evaluation = _evaluations(bot)["U001"]
+        assert evaluation.details["names"]["Revenue"] == {"zh": "销售额"}
+        note = note_of(evaluation)
+        row = next(r for r in evaluation_rows(session, period="2026-Q4") if r.slack_id == "U001")
+    zh = json.dumps([b.to_dict() for b in render(note, "zh-CN")[1]], ensure_ascii=False)
+    en = json.dumps([b.to_dict() for b in render(note, "en-US")[1]], ensure_ascii=False)
+    assert "• 销售额 `" in zh and "Revenue" not in zh and "• Revenue `" in en
+    assert "销售额" in evaluation_summary(local_lines(row.lines, row.names, "zh-CN"), "zh-CN")

@@ -126,6 +126,7 @@ def preview_table(services: Services, *, asker: Person, now: datetime) -> Evalua
                     note.lines,
                     [],
                     EvaluationStatus.DRAFT,
+                    names=note.names,
                 )
             )
     return EvaluationDrafts(quarter, "", sorted(rows, key=lambda r: (r.team, r.name)), preview=True)

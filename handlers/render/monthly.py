@@ -21,6 +21,7 @@ from bot.evaluation import EvaluationStatus
 from bot.evaluation_review import DraftRow, EvaluationDrafts, summary
 from bot.formats import format_attainment, format_share, format_value
 from bot.messages import EvaluationNote, KudosNote, KudosPost, Notice, StarPost, StarProposal, WatchQuestion
+from bot.names import local_name
 from bot.recognition import STAR_REASON, TYPED_REASON
 from handlers.render.dispatch import Rendered, render
 from handlers.render.escape import clip, escape
@@ -28,6 +29,13 @@ from handlers.render.evaluation import draft_actions
 from handlers.render.team import bar
 
 DRAFT_KEY, RELEASED_KEY = i18n.N_("eval_status_draft"), i18n.N_("eval_status_released")
+
+
+def local_lines(
+    lines: list[tuple[str, float | None]], names: dict[str, dict[str, str]], locale: str
+) -> list[tuple[str, float | None]]:
+    """Each KPI of an evaluation under the reader's name for it (销售额 for a Chinese reader)."""
+    return [(local_name(name, names.get(name), locale), achieved) for name, achieved in lines]
 
 
 def evaluation_summary(lines: list[tuple[str, float | None]], locale: str) -> str:
@@ -76,9 +84,10 @@ def _evaluation(message: EvaluationNote, locale: str) -> Rendered:
             adjusted=format_share(message.adjusted, locale),
             reason=escape(message.reason),
         )
-    lines = "\n".join(f"• {escape(name)} `{bar(achieved)}`" for name, achieved in message.lines)
+    named = local_lines(message.lines, message.names, locale)
+    lines = "\n".join(f"• {escape(name)} `{bar(achieved)}`" for name, achieved in named)
     header: Block = SectionBlock(text=f":eyes: {title}") if message.preview else HeaderBlock(text=title)
-    text = f"{scores}\n{evaluation_summary(message.lines, locale)}\n{lines}"
+    text = f"{scores}\n{evaluation_summary(named, locale)}\n{lines}"
     blocks: list[Block] = [header, SectionBlock(text=clip(text, 2900))]
     if message.star:
         blocks.append(SectionBlock(text=i18n.t("eval_star", locale)))
@@ -143,7 +152,7 @@ def _draft_line(row: DraftRow, scope: str, locale: str) -> str:
         line += "\n      " + i18n.t(
             "eval_row_adjusted", locale, adjusted=format_share(row.adjusted, locale), reason=escape(row.reason)
         )
-    line += "\n      " + evaluation_summary(row.lines, locale)
+    line += "\n      " + evaluation_summary(local_lines(row.lines, row.names, locale), locale)
     if row.development_list:
         line += "\n      " + i18n.t("eval_row_development", locale, kpis=escape(i18n.join(row.development_list, locale)))
     return line
