@@ -238,3 +238,13 @@ def test_the_prompt_example_is_a_reply_the_parser_reads_back(locale: str) -> Non
     refs = [KpiRef(key=str(k.kpi_id), name=k.name, unit=k.unit, direction=k.direction, aliases=[]) for k in lines]
     reading = parse_reply(example, refs, now=datetime(2026, 11, 30, 9, tzinfo=UTC))
     assert reading.values == {"1": 46200.0, "2": 2.0, "3": 1.0} and len(reading.blockers) == 1
+
+
+def test_blocker_lines_use_the_readers_punctuation() -> None:
+    """A blocker's details and its owner are set off with full-width brackets and colon in Chinese."""
+    from bot.messages import OpenBlocker
+    from handlers.render.followup import blocker_text
+
+    blocker = OpenBlocker(7, "缺人手", "resources", 60, stated_date="2026-12-25", owner_slack_id="U102")
+    assert blocker_text(blocker, "zh-CN", with_owner=True) == "<@U102>：缺人手（资源 · 已持续 60 天 · 预计12月25日解决）"
+    assert blocker_text(blocker, "en-US") == "• 缺人手 (resources · open 60 days · until Dec 25)"

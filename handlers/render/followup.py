@@ -42,8 +42,10 @@ def blocker_text(blocker: OpenBlocker, locale: str, *, with_owner: bool = False)
     parts = [_category(blocker.category, locale), i18n.t("fu_age", locale, days=blocker.age_days)]
     if blocker.stated_date:
         parts.append(i18n.t("fu_until", locale, date=blocker.stated_date))
-    head = f"<@{blocker.owner_slack_id}>: " if with_owner and blocker.owner_slack_id else "• "
-    return f"{head}{escape(clip(blocker.text, 300))} ({' · '.join(parts)})"
+    line = i18n.t("fu_with_details", locale, text=escape(clip(blocker.text, 300)), details=" · ".join(parts))
+    if with_owner and blocker.owner_slack_id:
+        return i18n.t("fu_owner_line", locale, slack_id=blocker.owner_slack_id, text=line)
+    return f"• {line}"
 
 
 def action_text(item: ActionLine, locale: str) -> str:
@@ -58,8 +60,9 @@ def action_text(item: ActionLine, locale: str) -> str:
         parts.append(":warning: " + i18n.t("fu_overdue", locale))
     icons: dict[str, str] = {ActionState.DONE: ":white_check_mark:", ActionState.DROPPED: ":heavy_minus_sign:"}
     icon = icons.get(item.state, "•")
-    suffix = f" ({' · '.join(parts)})" if parts else ""
-    return f"{icon} {escape(clip(item.text, 300))}{suffix}"
+    text = escape(clip(item.text, 300))
+    line = i18n.t("fu_with_details", locale, text=text, details=" · ".join(parts)) if parts else text
+    return f"{icon} {line}"
 
 
 def blocker_buttons(blocker_id: int, locale: str, *, manager: bool = False) -> ActionsBlock:
