@@ -401,14 +401,23 @@ def behind_run(spec: KpiSpec, weekly: Sequence[tuple[date, float]], moment: date
     return run
 
 
-def behind_weeks_running(spec: KpiSpec, weekly: Sequence[tuple[date, float]], moment: date) -> bool:
+def behind_weeks_running(
+    spec: KpiSpec, weekly: Sequence[tuple[date, float]], moment: date, *, now: KpiState | None = None
+) -> bool:
     """THE "behind two weeks running" rule: behind (``kpi_state``) at the end of this reporting week and the one before.
 
     ``moment`` is the reporting moment in the owner's timezone
     (``reporting_moment``). /kpi team lists these KPIs and the early warning
-    fires on them; nothing else decides "N weeks running".
+    fires on them; nothing else decides "N weeks running". ``now``: the
+    state at ``moment`` when the caller has it already (the team view does),
+    so only the weeks before are worked out.
     """
-    return len(behind_run(spec, weekly, moment, limit=RUNNING_WEEKS)) >= RUNNING_WEEKS
+    if now is None:
+        return len(behind_run(spec, weekly, moment, limit=RUNNING_WEEKS)) >= RUNNING_WEEKS
+    if now.status is not Status.BEHIND:
+        return False
+    previous = previous_moment(spec, moment)
+    return previous is not None and len(behind_run(spec, weekly, previous, limit=RUNNING_WEEKS - 1)) >= RUNNING_WEEKS - 1
 
 
 def weighted_score(items: Sequence[tuple[KpiState, float]]) -> float | None:

@@ -503,7 +503,7 @@ def _mark_behind_running(db: Any, members: list[MemberRow]) -> None:
         weekly[kpi_id].append((week, value))
     for member, kpi in behind:
         assert kpi.spec is not None
-        if behind_weeks_running(kpi.spec, weekly[kpi.kpi_id], kpi.state.moment):
+        if behind_weeks_running(kpi.spec, weekly[kpi.kpi_id], kpi.state.moment, now=kpi.state):
             member.behind_running.append(kpi)
 
 

@@ -260,6 +260,8 @@ def test_behind_two_weeks_running_by_hand(
     weekly = list(zip(WEEKS, values, strict=False))
     assert behind_run(kpi, weekly, moment) == [START + timedelta(days=7 * w - 1) for w in weeks]
     assert behind_weeks_running(kpi, weekly, moment) is running
+    # the team view passes the state it has already: the same answer
+    assert behind_weeks_running(kpi, weekly, moment, now=kpi_state(kpi, weekly, moment)) is running
     # each week of the run really is what kpi_state said at that week's end
     for w in weeks:
         assert kpi_state(kpi, weekly, START + timedelta(days=7 * w - 1)).status is BEHIND
