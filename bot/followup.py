@@ -160,14 +160,23 @@ def may_act_for(session: Session, actor: Person, owner: Person) -> bool:
 # -- changing ----------------------------------------------------------------------
 
 
-def resolve_blocker(session: Session, *, actor: Person, blocker_id: int, now: datetime) -> Result:
-    """Mark a blocker resolved; the resolution time is its age (``bot.blocker_age``) on that day."""
+def _blocker_for(session: Session, actor: Person, blocker_id: int) -> tuple[Blocker, Person] | Result:
+    """The blocker and its owner if ``actor`` may act on it; otherwise the Result that says why not."""
     blocker = session.get(Blocker, blocker_id)
     owner = session.get(Person, blocker.person_id) if blocker else None
     if blocker is None or owner is None:
         return Result(Outcome.UNKNOWN)
     if not may_act_for(session, actor, owner):
         return Result(Outcome.NOT_ALLOWED)
+    return blocker, owner
+
+
+def resolve_blocker(session: Session, *, actor: Person, blocker_id: int, now: datetime) -> Result:
+    """Mark a blocker resolved; the resolution time is its age (``bot.blocker_age``) on that day."""
+    found = _blocker_for(session, actor, blocker_id)
+    if isinstance(found, Result):
+        return found
+    blocker, owner = found
     days = blocker_age(blocker, owner, blocker.resolved_at or now)
     if blocker.resolved_at is not None:
         return Result(Outcome.ALREADY, blocker.text, days, owner)
@@ -178,12 +187,10 @@ def resolve_blocker(session: Session, *, actor: Person, blocker_id: int, now: da
 
 def still_blocked(session: Session, *, actor: Person, blocker_id: int, now: datetime) -> Result:
     """The owner says it is still in the way: nothing to store beyond having asked."""
-    blocker = session.get(Blocker, blocker_id)
-    owner = session.get(Person, blocker.person_id) if blocker else None
-    if blocker is None or owner is None:
-        return Result(Outcome.UNKNOWN)
-    if not may_act_for(session, actor, owner):
-        return Result(Outcome.NOT_ALLOWED)
+    found = _blocker_for(session, actor, blocker_id)
+    if isinstance(found, Result):
+        return found
+    blocker, owner = found
     if blocker.resolved_at is not None:
         return Result(Outcome.ALREADY, blocker.text, 0, owner)
     blocker.date_asked_at = blocker.date_asked_at or now  # no second "has the date passed?" question
@@ -192,12 +199,10 @@ def still_blocked(session: Session, *, actor: Person, blocker_id: int, now: date
 
 def comment_blocker(session: Session, *, actor: Person, blocker_id: int, text: str, now: datetime) -> Result:
     """A manager's comment on someone's blocker: kept on the blocker, sent to the owner."""
-    blocker = session.get(Blocker, blocker_id)
-    owner = session.get(Person, blocker.person_id) if blocker else None
-    if blocker is None or owner is None:
-        return Result(Outcome.UNKNOWN)
-    if not may_act_for(session, actor, owner):
-        return Result(Outcome.NOT_ALLOWED)
+    found = _blocker_for(session, actor, blocker_id)
+    if isinstance(found, Result):
+        return found
+    blocker, owner = found
     if not text.strip():
         return Result(Outcome.NEEDS_REASON)
     blocker.comment = text.strip()[:1000]

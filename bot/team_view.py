@@ -254,20 +254,24 @@ def _figures_subquery(scoped_to_team: bool) -> Any:
     """
     kpis = _active_around(select(Kpi.id).join(Person, col(Person.id) == Kpi.owner_id), scoped_to_team)
     week = col(Measurement.week_start)
-    columns: list[Any] = [
-        col(Measurement.kpi_id).label("kpi_id"),
+    return (
+        select(col(Measurement.kpi_id).label("kpi_id"), *_figure_columns())
+        .where(col(Measurement.kpi_id).in_(kpis), week <= bindparam("upper", type_=Date))
+        .group_by(col(Measurement.kpi_id))
+        .subquery("figures")
+    )
+
+
+def _figure_columns() -> list[Any]:
+    """What ``PeriodFigures`` needs of a KPI's counted weeks, added up by the database (both query forms)."""
+    week = col(Measurement.week_start)
+    return [
         func.count().label("count"),
         func.sum(col(Measurement.value)).label("total"),
         func.min(col(Measurement.value)).label("lowest"),
         func.min(week).label("first_week"),
         func.max(week).label("last_week"),
     ]
-    return (
-        select(*columns)
-        .where(col(Measurement.kpi_id).in_(kpis), week <= bindparam("upper", type_=Date))
-        .group_by(col(Measurement.kpi_id))
-        .subquery("figures")
-    )
 
 
 def _figures_lateral() -> Any:
@@ -279,15 +283,8 @@ def _figures_lateral() -> Any:
     SQLite has no LATERAL and does best with the grouped pass.
     """
     week = col(Measurement.week_start)
-    columns: list[Any] = [
-        func.count().label("count"),
-        func.sum(col(Measurement.value)).label("total"),
-        func.min(col(Measurement.value)).label("lowest"),
-        func.min(week).label("first_week"),
-        func.max(week).label("last_week"),
-    ]
     return (
-        select(*columns)
+        select(*_figure_columns())
         .where(Measurement.kpi_id == Kpi.id, week <= Kpi.period_end, week <= bindparam("upper", type_=Date))
         .lateral("figures")
     )
