@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, event, func, select
+from sqlalchemy import Connection, Engine, TextClause, bindparam, event, func, select
 from sqlalchemy.engine.interfaces import DBAPICursor, ExecutionContext
 
 from storage.tables import TableRevision
@@ -81,16 +81,15 @@ def _seen(
     context: ExecutionContext | None,
     _executemany: bool,
 ) -> None:
-    compiled = getattr(context, "compiled", None)
-    if compiled is not None:
-        if not (context.isinsert or context.isupdate or context.isdelete):  # type: ignore[union-attr]
-            return
-        table = getattr(compiled.statement, "table", None)
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete):  # Core and ORM DML
+        table = getattr(getattr(context.compiled, "statement", None), "table", None)
         name = getattr(table, "name", None)
         connection.info.setdefault(_PENDING, set()).add(name if isinstance(name, str) and name != _TABLE else ANY)
         return
-    head = statement.lstrip()[:9].upper()
-    if not head.startswith(_READ_ONLY):  # text SQL: anything but a read counts, against every table
+    compiled = getattr(context, "compiled", None)
+    if compiled is not None and not isinstance(compiled.statement, TextClause):
+        return  # a SELECT (or DDL) built with SQLAlchemy
+    if not statement.lstrip()[:9].upper().startswith(_READ_ONLY):  # text SQL: anything but a read counts, everywhere
         connection.info.setdefault(_PENDING, set()).add(ANY)
 
 
