@@ -189,6 +189,10 @@ def visible_teams(session: Session, *, asker: Person) -> list[Team]:
     return result
 
 
+_OWN_TEAM = select(Team).where(Team.manager_id == bindparam("manager_id")).order_by(col(Team.name)).limit(1)
+_FIRST_TEAM = select(Team).order_by(col(Team.name)).limit(1)
+
+
 def resolve_team(session: Session, *, asker: Person, name: str | None) -> Team:
     """The team ``/kpi team [NAME]`` means, or NotAllowed / UnknownTeam.
 
@@ -197,9 +201,9 @@ def resolve_team(session: Session, *, asker: Person, name: str | None) -> Team:
     team of the organisation; the full list is built only to word a refusal.
     """
     if name is None:
-        own = session.exec(select(Team).where(Team.manager_id == asker.id).order_by(col(Team.name)).limit(1)).first()
+        own = session.exec(_OWN_TEAM, params={"manager_id": asker.id}).first()
         if own is None and asker.is_admin:
-            own = session.exec(select(Team).order_by(col(Team.name)).limit(1)).first()
+            own = session.exec(_FIRST_TEAM).first()
         if own is None:
             raise NotAllowed("", [])
         return own

@@ -29,7 +29,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, Engine, TextClause, bindparam, event, func, select
-from sqlalchemy.engine.interfaces import DBAPICursor, ExecutionContext
+from sqlalchemy.engine.default import DefaultExecutionContext
+from sqlalchemy.engine.interfaces import DBAPICursor
 
 from storage.tables import TableRevision
 
@@ -78,7 +79,7 @@ def _seen(
     _cursor: DBAPICursor,
     statement: str,
     _parameters: Any,
-    context: ExecutionContext | None,
+    context: DefaultExecutionContext | None,
     _executemany: bool,
 ) -> None:
     if context is not None and (context.isinsert or context.isupdate or context.isdelete):  # Core and ORM DML

@@ -63,9 +63,7 @@ def test_a_repeat_view_is_reused_and_a_check_in_makes_it_fresh(bot: Harness, ser
     assert views.misses == 2 and "CNY 45k / CNY 600k" in _text(after)  # as /kpi me and the confirmation show it
 
 
-def test_writes_elsewhere_make_it_fresh_and_other_writes_do_not(
-    bot: Harness, services: Services, other_process: Engine
-) -> None:
+def test_writes_elsewhere_make_it_fresh_and_other_writes_do_not(bot: Harness, services: Services, other_process: Engine) -> None:
     views = services.team_views
     _, before = bot.command("U0MGR", "team")
 
