@@ -21,7 +21,7 @@ from sqlmodel import SQLModel, select
 from bot.periods import week_key, week_start
 from bot.services import Services
 from bot.team_view import team_summary
-from bot.team_views import READS
+from bot.team_views import READS, TeamViews
 from storage.bulk import insert_many
 from storage.engine import make_engine, session_scope
 from storage.revision import current
@@ -142,3 +142,13 @@ def test_reads_names_every_table_the_summary_reads(services: Services, org: None
     finally:
         event.remove(services.engine, "before_cursor_execute", note)
     assert seen and seen <= set(READS), seen - set(READS)
+
+
+def test_a_kept_summary_is_worked_out_again_after_max_age(services: Services, org: None) -> None:
+    """A change made past kpibot (psql by hand) bumps no counter: it still shows once the summary is old enough."""
+    views = TeamViews(max_age=0.0)
+    with session_scope(services.engine) as session:
+        team = session.exec(select(Team).where(Team.name == "Sales East")).one()
+        first = views.summary(session, team=team, now=services.clock(), today=date(2026, 11, 30))
+        again = views.summary(session, team=team, now=services.clock(), today=date(2026, 11, 30))
+    assert again is not first and (views.hits, views.misses) == (0, 2)
