@@ -23,6 +23,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import date, datetime
 
 from sqlmodel import Session
@@ -40,30 +41,40 @@ READS: tuple[str, ...] = tuple(str(t.__tablename__) for t in (Team, Person, Kpi,
 class TeamViews:
     """A small LRU of summaries, one per (team, data revision, viewer's day, UTC day); safe across threads."""
 
-    def __init__(self, size: int = 64, max_age: float = MAX_AGE) -> None:
-        self.size, self.max_age = size, max_age
+    def __init__(self, size: int = 64, max_age: float = MAX_AGE, clock: Callable[[], float] = time.monotonic) -> None:
+        self.size, self.max_age, self.clock = size, max_age, clock
         self.hits = self.misses = 0  # for the benchmark and tests: how often a summary was reused
         self._entries: OrderedDict[tuple[int, int, date, date], tuple[float, TeamSummary]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def summary(self, session: Session, *, team: Team, now: datetime, today: date) -> TeamSummary:
-        """``team_summary`` of the team, reused when nothing it depends on has changed."""
-        revision = current(session.connection(), READS)
-        if revision is None or team.id is None:  # this transaction wrote: compute, keep nothing
+    def revision(self, session: Session) -> int | None:
+        """What the kept summaries are keyed on, read FIRST in the unit of work, before the team row itself.
+
+        Read after it, a concurrent rename could be kept under the newer count
+        with the older name. None while this session holds changes not yet
+        committed (sent or not): what it would read is not everyone's truth.
+        """
+        if session.new or session.dirty or session.deleted:
+            return None
+        return current(session.connection(), READS)
+
+    def summary(self, session: Session, *, team: Team, now: datetime, today: date, revision: int | None) -> TeamSummary:
+        """``team_summary`` of the team, reused when nothing it depends on has changed since ``revision``."""
+        if revision is None or team.id is None or self.revision(session) is None:  # this transaction wrote: keep nothing
             return team_summary(session, team=team, now=now, today=today)
         key = (team.id, revision, today, now.date())
         with self._lock:
             made, kept = self._entries.get(key, (0.0, None))
             if (
                 kept is not None
-                and time.monotonic() - made < self.max_age
+                and self.clock() - made < self.max_age
                 and all(local_day(tz, now) == day for tz, day in kept.clocks.items())
             ):
                 self._entries.move_to_end(key)
                 self.hits += 1
                 return kept
             self.misses += 1
-        made = time.monotonic()
+        made = self.clock()
         summary = team_summary(session, team=team, now=now, today=today)
         with self._lock:
             self._entries[key] = (made, summary)

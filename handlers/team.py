@@ -19,7 +19,7 @@ from handlers.render.team import overview_blocks, team_blocks
 from storage.tables import Person
 
 # A summary kept by bot.team_views is rendered once per language: the Block Kit JSON lives as long as the summary.
-_RENDERED: WeakKeyDictionary[TeamSummary, dict[str, list[dict[str, Any]]]] = WeakKeyDictionary()
+_RENDERED: WeakKeyDictionary[TeamSummary, dict[str, tuple[dict[str, Any], ...]]] = WeakKeyDictionary()
 _RENDERING = threading.Lock()
 
 
@@ -39,13 +39,14 @@ def team_reply(
     return "ephemeral", private_view(summary, locale)
 
 
-def private_view(summary: TeamSummary, locale: str) -> list[dict[str, Any]]:
-    """``team_blocks`` as Slack JSON, made once per summary and language (callers must not change it)."""
+def private_view(summary: TeamSummary, locale: str) -> tuple[dict[str, Any], ...]:
+    """``team_blocks`` as Slack JSON, made once per summary and language: shared by every request that gets
+    the same kept summary, so handed out as a tuple and never changed (Bolt's ack only reads it)."""
     with _RENDERING:
         kept = _RENDERED.get(summary)
         if kept is not None and locale in kept:
             return kept[locale]
-    blocks = [block.to_dict() for block in team_blocks(summary, locale)]
+    blocks = tuple(block.to_dict() for block in team_blocks(summary, locale))
     with _RENDERING:
         _RENDERED.setdefault(summary, {})[locale] = blocks
     return blocks

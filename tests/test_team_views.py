@@ -9,19 +9,20 @@ makes it fresh too (pace moves with the owner's calendar).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, text
-from sqlmodel import SQLModel, select
+from sqlalchemy.sql.util import find_tables
+from sqlmodel import select
 
 from bot.periods import week_key, week_start
 from bot.services import Services
 from bot.team_view import team_summary
 from bot.team_views import READS, TeamViews
+from bot.use_cases.team import team_overview
 from storage.bulk import insert_many
 from storage.engine import make_engine, session_scope
 from storage.revision import current
@@ -112,27 +113,61 @@ def test_a_members_day_turning_makes_it_fresh(bot: Harness, services: Services) 
 
 
 def test_a_transaction_that_wrote_is_never_kept(services: Services, org: None) -> None:
+    views = services.team_views
     with session_scope(services.engine) as session:
-        assert current(session.connection(), READS) is not None
+        assert views.revision(session) is not None
         person = session.exec(select(Person).where(Person.slack_id == "U002")).one()
         person.name = "Emma B."
+        assert views.revision(session) is None  # held by the session, not yet sent
         session.flush()
-        assert current(session.connection(), READS) is None  # not yet everyone's truth
+        assert views.revision(session) is None and current(session.connection(), READS) is None  # sent, not committed
         team = session.get(Team, person.team_id)
         assert team is not None
-        summary = services.team_views.summary(session, team=team, now=services.clock(), today=date(2026, 11, 30))
-        assert "Emma B." in {m.name for m in summary.members} and services.team_views.misses == 0
+        summary = views.summary(session, team=team, now=services.clock(), today=date(2026, 11, 30), revision=None)
+        assert "Emma B." in {m.name for m in summary.members} and views.misses == 0
+        session.rollback()
+    with session_scope(services.engine) as session:  # nothing of the rolled-back name was kept
+        team = session.exec(select(Team).where(Team.name == "Sales East")).one()
+        revision = views.revision(session)
+        summary = views.summary(session, team=team, now=services.clock(), today=date(2026, 11, 30), revision=revision)
+        assert "Emma B." not in {m.name for m in summary.members}
+
+
+def test_a_rename_committed_while_a_view_is_read_is_not_kept_under_the_newer_count(services: Services, org: None) -> None:
+    """The counter is read before the team row: a rename landing in between is seen by the very next view."""
+    other = make_engine(services.settings.database_url)
+    manager = services_person(services, "U0MGR")
+    done: list[bool] = []
+
+    def rename_first(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        if "table_revision" in statement and not done:
+            done.append(True)
+            with session_scope(other) as session:
+                session.exec(select(Team).where(Team.name == "Sales East")).one().name = "Sales Northeast"
+
+    event.listen(services.engine, "before_cursor_execute", rename_first)
+    try:
+        team_overview(services, asker=manager, name=None, now=services.clock())
+    finally:
+        event.remove(services.engine, "before_cursor_execute", rename_first)
+        other.dispose()
+    _, summary = team_overview(services, asker=manager, name=None, now=services.clock())
+    assert done and summary.team == "Sales Northeast"
+
+
+def services_person(services: Services, slack_id: str) -> Person:
+    with session_scope(services.engine) as session:
+        return session.exec(select(Person).where(Person.slack_id == slack_id)).one()
 
 
 def test_reads_names_every_table_the_summary_reads(services: Services, org: None) -> None:
-    """If team_summary starts reading another table, READS (the cache key) must name it."""
-    tables = {t.name for t in SQLModel.metadata.sorted_tables}
+    """READS (the cache key) is exactly the tables team_summary's statements name, subqueries and joins included."""
     seen: set[str] = set()
 
-    def note(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
-        for name in re.findall(r'\b(?:FROM|JOIN)\s+"?(\w+)"?', statement, flags=re.IGNORECASE):
-            if name in tables:
-                seen.add(name)
+    def note(_c: Any, _cur: Any, _statement: str, _params: Any, context: Any, _many: bool) -> None:
+        compiled = getattr(context, "compiled", None)
+        if compiled is not None:
+            seen.update(t.name for t in find_tables(compiled.statement, include_joins=True, include_crud=True))
 
     event.listen(services.engine, "before_cursor_execute", note)
     try:
@@ -141,14 +176,22 @@ def test_reads_names_every_table_the_summary_reads(services: Services, org: None
                 team_summary(session, team=team, now=services.clock() + timedelta(days=3), today=date(2026, 12, 3))
     finally:
         event.remove(services.engine, "before_cursor_execute", note)
-    assert seen and seen <= set(READS), seen - set(READS)
+    assert seen == set(READS), seen ^ set(READS)
 
 
 def test_a_kept_summary_is_worked_out_again_after_max_age(services: Services, org: None) -> None:
     """A change made past kpibot (psql by hand) bumps no counter: it still shows once the summary is old enough."""
-    views = TeamViews(max_age=0.0)
+    ticks = [1000.0]
+    views = TeamViews(max_age=300.0, clock=lambda: ticks[0])
     with session_scope(services.engine) as session:
         team = session.exec(select(Team).where(Team.name == "Sales East")).one()
-        first = views.summary(session, team=team, now=services.clock(), today=date(2026, 11, 30))
-        again = views.summary(session, team=team, now=services.clock(), today=date(2026, 11, 30))
-    assert again is not first and (views.hits, views.misses) == (0, 2)
+
+        def view() -> object:
+            revision = views.revision(session)
+            return views.summary(session, team=team, now=services.clock(), today=date(2026, 11, 30), revision=revision)
+
+        first = view()
+        ticks[0] += 299
+        assert view() is first and (views.hits, views.misses) == (1, 1)
+        ticks[0] += 2
+        assert view() is not first and (views.hits, views.misses) == (1, 2)

@@ -30,6 +30,7 @@ class HomePage:
 def home_page(services: Services, *, slack_id: str, now: datetime) -> HomePage | None:
     """None for someone not in the organisation."""
     with services.unit_of_work() as session:
+        revision = services.team_views.revision(session)  # before any team row: see TeamViews.revision
         person = person_by_slack_id(session, slack_id=slack_id)
         if person is None:
             return None
@@ -43,5 +44,8 @@ def home_page(services: Services, *, slack_id: str, now: datetime) -> HomePage |
         ]
         page.actions = [item.next_step for item in open_action_items(session, person_id=person.id or 0)[:MAX_ACTIONS]]
         managed = [t for t in visible_teams(session, asker=person) if t.manager_id == person.id or person.is_admin]
-        page.teams = [services.team_views.summary(session, team=team, now=now, today=today) for team in managed[:MAX_TEAMS]]
+        page.teams = [
+            services.team_views.summary(session, team=team, now=now, today=today, revision=revision)
+            for team in managed[:MAX_TEAMS]
+        ]
         return page

@@ -17,8 +17,10 @@ def team_overview(services: Services, *, asker: Person, name: str | None, now: d
     reused while nothing it shows has changed (``bot.team_views``).
     """
     with services.unit_of_work() as session:
+        revision = services.team_views.revision(session)  # before the team row: see TeamViews.revision
         team = resolve_team(session, asker=asker, name=name)
-        return team, services.team_views.summary(session, team=team, now=now, today=local_now(asker, now).date())
+        today = local_now(asker, now).date()
+        return team, services.team_views.summary(session, team=team, now=now, today=today, revision=revision)
 
 
 def check_team(services: Services, *, asker: Person, name: str | None) -> Team:
