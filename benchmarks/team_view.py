@@ -10,11 +10,15 @@ time of the thread doing the work (``time.thread_time``; on a loaded machine
 the wall time mostly measures waiting for a core):
 
 - ``use case``: ``bot.use_cases.team.team_overview`` (resolve the team, the
-  summary with every KPI's state) -- what the domain costs;
+  summary with every KPI's state) right after a write, so the summary is
+  worked out afresh -- what the domain costs;
 - ``render``: ``handlers.render.team.team_blocks`` of that summary;
 - ``request``: a signed ``/kpi team`` through the real Bolt app
   (``app.dispatch``: signature check, middleware, the person, the use case,
-  the blocks, the ack's JSON), in process;
+  the blocks, the ack's JSON), in process, nothing written since the last
+  view: the kept summary and its kept blocks (``bot.team_views``);
+- ``fresh``: the same request right after a write to a measurement (not
+  timed), as a manager sees it just after a check-in: everything afresh;
 - ``help``: the same for ``/kpi help`` on the real app: everything but the
   use case (the real app's floor);
 - ``noop``: the same signed request through a Bolt app whose /kpi listener
@@ -41,12 +45,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from slack_bolt import App, BoltRequest
+from sqlalchemy import func, select, update
+from sqlmodel import col
 
 from benchmarks.dm_latency import SECRET, percentile
 from benchmarks.setup import build_org
 from bot.app import create_app
 from bot.config import Settings
-from bot.serve import LocalServer
+from bot.serve import LocalServer, settle_heap
 from bot.services import Services
 from bot.use_cases.team import team_overview
 from handlers.gateway import SlackGateway, make_client
@@ -56,6 +62,7 @@ from kpibot_dev.standin import SlackStandIn
 from storage.engine import make_engine, session_scope
 from storage.migrate import upgrade
 from storage.queries import person_by_slack_id
+from storage.tables import Measurement
 
 MANAGER = "U000000"  # manages Team 0, the first 50 people
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
@@ -95,8 +102,12 @@ def _figures(walls: list[float], cpus: list[float]) -> dict[str, float]:
     }
 
 
-def _timed(work: Callable[[], object], count: int, walls: list[float], cpus: list[float]) -> None:
+def _timed(
+    work: Callable[[], object], count: int, walls: list[float], cpus: list[float], before: Callable[[], object] | None = None
+) -> None:
     for _ in range(count):
+        if before is not None:
+            before()  # not timed: what makes the next request find nothing kept
         wall, cpu = time.perf_counter(), time.thread_time()
         work()
         cpus.append((time.thread_time() - cpu) * 1000)
@@ -142,6 +153,20 @@ def _over_http(app: App, text: str, count: int) -> dict[str, float]:
     return {"wall_p50": statistics.median(timings), "wall_p95": percentile(timings, 95), "cpu_mean": cpu}
 
 
+def _a_write(engine: Any) -> Callable[[], object]:
+    """One committed write to a table the team view reads (a value stored again as it was), as a check-in makes."""
+
+    with engine.connect() as connection:
+        first = connection.execute(select(func.min(Measurement.id))).scalar_one()
+    statement = update(Measurement).where(col(Measurement.id) == first).values(value=Measurement.value)
+
+    def write() -> None:
+        with engine.begin() as connection:
+            connection.execute(statement)
+
+    return write
+
+
 def run_postgresql(people: int = 50, **kw: Any) -> dict[str, Any] | None:
     """The same on a throwaway PostgreSQL (tests/pgserver.py); None when its binaries are not installed."""
     try:
@@ -184,27 +209,33 @@ def run(
             token_verification_enabled=False,
         )
         noop.command("/kpi")(lambda ack: ack("ok"))
+        settle_heap()  # as `kpibot serve` does once the app is built
         with session_scope(engine) as session:
             manager = person_by_slack_id(session, slack_id=MANAGER)
         assert manager is not None
         _, summary = team_overview(services, asker=manager, name=None, now=NOW)
         assert len(summary.members) == 50 and sum(len(m.kpis) for m in summary.members) == 150
         sender = SignedSender("http://unused", SECRET)
-        variants: dict[str, Callable[[], object]] = {
-            "use_case": lambda: team_overview(services, asker=manager, name=None, now=NOW),
-            "render": lambda: team_blocks(summary, manager.locale),
-            "request": _dispatch(app, sender, "team"),
-            "help": _dispatch(app, sender, "help"),
-            "noop": _dispatch(noop, sender, "team"),
+        write = _a_write(engine)
+        variants: dict[str, tuple[Callable[[], object], Callable[[], object] | None]] = {
+            "use_case": (lambda: team_overview(services, asker=manager, name=None, now=NOW), write),
+            "render": (lambda: team_blocks(summary, manager.locale), None),
+            "request": (_dispatch(app, sender, "team"), None),
+            "fresh": (_dispatch(app, sender, "team"), write),
+            "help": (_dispatch(app, sender, "help"), None),
+            "noop": (_dispatch(noop, sender, "team"), None),
         }
         timings: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in variants}
-        for work in variants.values():
-            _timed(work, 5, [], [])  # warm up: caches, compiled statements, the connection pool
+        for work, before in variants.values():
+            _timed(work, 5, [], [], before)  # warm up: caches, compiled statements, the connection pool
+        views = services.team_views
+        views.hits = views.misses = 0
         for _ in range(rounds):  # interleaved, so that each variant meets the same load
-            for name, work in variants.items():
-                _timed(work, per_round, *timings[name])
+            for name, (work, before) in variants.items():
+                _timed(work, per_round, *timings[name], before)
         for name, (walls, cpus) in timings.items():
             results[name] = _figures(walls, cpus)
+        results["kept"] = (views.hits, views.misses)
         results["http"] = _over_http(app, "team", 200)
         results["http_noop"] = _over_http(noop, "team", 200)
     engine.dispose()
@@ -223,15 +254,17 @@ def lines(result: dict[str, Any]) -> list[str]:
     return [
         f"/kpi team, 50-person team, {result['people']:,} people x two years, {result['backend']} "
         f"(load average {result['load']:.1f}; ms):",
-        f"  use case (team_overview)            {both('use_case')}",
-        f"  render (team_blocks)                {both('render')}",
         f"  signed request through the app      {both('request')}",
+        f"  the same right after a write        {both('fresh')}",
+        f"    of which the use case, afresh     {both('use_case')}",
+        f"    and rendering (team_blocks)       {both('render')}",
         f"  /kpi help through the same app      {both('help')}",
         f"  do-nothing Bolt /kpi                {both('noop')}",
         f"  over HTTP, client in own process    wall p50 {http['wall_p50']:.2f} / p95 {http['wall_p95']:.2f}, "
         f"server CPU {http['cpu_mean']:.2f} per request",
         f"  do-nothing Bolt over HTTP           wall p50 {http_noop['wall_p50']:.2f} / p95 {http_noop['wall_p95']:.2f}, "
         f"server CPU {http_noop['cpu_mean']:.2f} per request",
+        f"  kept summaries used / worked out    {result['kept'][0]} / {result['kept'][1]}",
     ]
 
 

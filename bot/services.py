@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from bot.ports import Gateway
+from bot.team_views import TeamViews
 from storage.engine import session_scope
 from storage.types import utc_now
 
@@ -23,6 +24,7 @@ class Services:
     gateway: Gateway
     clock: Callable[[], datetime] = field(default=utc_now)
     metadata_secret: str | None = field(default=None, repr=False)  # set by bot.signing, never logged
+    team_views: TeamViews = field(default_factory=TeamViews, repr=False)  # team summaries while still true
 
     def __deepcopy__(self, memo: dict[int, object]) -> Services:
         """Shared, never copied: Bolt deep-copies the context for lazy listeners, and an engine

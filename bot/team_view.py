@@ -105,13 +105,14 @@ class MemberRow:
     behind_running: list[KpiProgress] = field(default_factory=list)  # behind two reporting weeks running (kpi_state)
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: a rendering is kept per summary (handlers.team)
 class TeamSummary:
     team: str
     week: str
     members: list[MemberRow]
     subteams: list[str] = field(default_factory=list)
     open_blockers: list[OpenBlocker] = field(default_factory=list)  # oldest first; never in a shared view
+    clocks: dict[str | None, date] = field(default_factory=dict)  # each member's timezone -> the day it was computed for
 
     @property
     def average_score(self) -> float | None:
@@ -188,6 +189,10 @@ def visible_teams(session: Session, *, asker: Person) -> list[Team]:
     return result
 
 
+_OWN_TEAM = select(Team).where(Team.manager_id == bindparam("manager_id")).order_by(col(Team.name)).limit(1)
+_FIRST_TEAM = select(Team).order_by(col(Team.name)).limit(1)
+
+
 def resolve_team(session: Session, *, asker: Person, name: str | None) -> Team:
     """The team ``/kpi team [NAME]`` means, or NotAllowed / UnknownTeam.
 
@@ -196,9 +201,9 @@ def resolve_team(session: Session, *, asker: Person, name: str | None) -> Team:
     team of the organisation; the full list is built only to word a refusal.
     """
     if name is None:
-        own = session.exec(select(Team).where(Team.manager_id == asker.id).order_by(col(Team.name)).limit(1)).first()
+        own = session.exec(_OWN_TEAM, params={"manager_id": asker.id}).first()
         if own is None and asker.is_admin:
-            own = session.exec(select(Team).order_by(col(Team.name)).limit(1)).first()
+            own = session.exec(_FIRST_TEAM).first()
         if own is None:
             raise NotAllowed("", [])
         return own
@@ -347,7 +352,7 @@ def _summary_statements() -> dict[str, Any]:
     """The team summary's other four queries, built once with bind parameters (building them was a cost per request)."""
     team_id: Any = bindparam("team_id")
     return {
-        "members": select(Person.id, Person.slack_id, Person.name)
+        "members": select(Person.id, Person.slack_id, Person.name, Person.tz)
         .where(Person.team_id == team_id, col(Person.active))
         .order_by(col(Person.name)),
         "checkins": select(Checkin.person_id, Checkin.period_key, Checkin.status)
@@ -450,7 +455,8 @@ def team_summary(session: Session, *, team: Team, now: datetime, today: date) ->
     this_week = week_key(today)
     db = session.connection()  # Core rows: these are plain columns, the ORM's per-row work bought nothing
     members = db.execute(_SUMMARY["members"], {"team_id": team.id}).all()
-    rows = {person_id: MemberRow(slack_id, name) for person_id, slack_id, name in members}
+    rows = {person_id: MemberRow(slack_id, name) for person_id, slack_id, name, _ in members}
+    clocks = {tz: local_day(tz, now) for tz in {tz for *_, tz in members}}  # what the figures depend on of ``now``
     ids = list(rows)
     scored: dict[int, list[tuple[float | None, float, str]]] = defaultdict(list)
     for owner_id, progress in kpi_progress(session, team_id=team.id, now=now):
@@ -484,7 +490,14 @@ def team_summary(session: Session, *, team: Team, now: datetime, today: date) ->
             member.blockers[blocker.category] = member.blockers.get(blocker.category, 0) + 1
     _mark_behind_running(db, list(rows.values()))
     subteams = list(db.execute(_SUMMARY["subteams"], {"team_id": team.id}).scalars())
-    return TeamSummary(team=team.name, week=this_week, members=[rows[i] for i in ids], subteams=subteams, open_blockers=blocking)
+    return TeamSummary(
+        team=team.name,
+        week=this_week,
+        members=[rows[i] for i in ids],
+        subteams=subteams,
+        open_blockers=blocking,
+        clocks=clocks,
+    )
 
 
 def _mark_behind_running(db: Any, members: list[MemberRow]) -> None:

@@ -11,12 +11,11 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
-from bot.checkin import Outgoing, handle_edit, handle_reply, unknown_person
+from bot.checkin import Outgoing
 from bot.services import Services
+from bot.use_cases.conversation import answer_message
 from handlers.context import ack_event, services_of
 from handlers.home import refresh_home
-from storage.engine import session_scope
-from storage.queries import claim_event, person_by_slack_id
 
 log = logging.getLogger(__name__)
 
@@ -64,29 +63,27 @@ def _from_a_person(message: dict[str, Any]) -> bool:
 
 
 def on_message(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
-    """A DM: store the check-in reply (once per event id), then answer."""
+    """A DM: stored once per event id (bot.use_cases.conversation), then answered."""
     kind = classify(event)
     if kind is None:
         return
     services = services_of(context)
-    now = services.clock()
     source = event if kind == "reply" else event["message"]
-    user_id, text, ts = source["user"], source.get("text") or "", source["ts"]
-    outgoing: list[Outgoing]
-    with session_scope(services.engine) as session:
-        if not claim_event(session, event_id=str(body.get("event_id") or f"{event['channel']}:{event.get('ts')}")):
-            log.info("event %s already processed; Slack retried it", body.get("event_id"))
-            return
-        person = person_by_slack_id(session, slack_id=user_id)
-        if person is None or not person.active:
-            profile = services.gateway.profile(user_id) if kind == "reply" else None
-            outgoing = [unknown_person(session, locale=profile.locale if profile else "en-US")] if kind == "reply" else []
-        elif kind == "reply":
-            outgoing = handle_reply(session, person=person, text=text, ts=ts, now=now)
-        else:
-            outgoing = handle_edit(session, person=person, text=text, ts=ts, now=now)
-    deliver(services, outgoing, event["channel"])
-    if person is not None and outgoing:
+    user_id = source["user"]
+    answered = answer_message(
+        services,
+        event_id=str(body.get("event_id") or f"{event['channel']}:{event.get('ts')}"),
+        slack_id=user_id,
+        text=source.get("text") or "",
+        ts=source["ts"],
+        edit=kind == "edit",
+        now=services.clock(),
+    )
+    if answered is None:
+        log.info("event %s already processed; Slack retried it", body.get("event_id"))
+        return
+    deliver(services, answered.outgoing, event["channel"])
+    if answered.known and answered.outgoing:
         refresh_home(services, user_id)
 
 

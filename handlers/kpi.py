@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -54,6 +55,7 @@ def handle_kpi(ack: Ack, command: dict[str, Any], context: BoltContext, client: 
     response_type = "ephemeral"
     person = asker(services, payload.text(command.get("user_id"), "user_id"))
     locale = person.locale if person else "en-US"
+    blocks: Sequence[Block | dict[str, Any]]
     if sub == "help":
         blocks = help_blocks(locale)
     elif sub not in SUBCOMMANDS:

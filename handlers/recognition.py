@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from datetime import datetime
 from typing import Any
@@ -11,19 +10,14 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, SectionBlock
 
 from bot import i18n
-from bot.messages import KudosNote
-from bot.ports import UndeliverableError
-from bot.recognition import RecognitionRefused, confirm_star, give_kudos, mark_shared, share_kudos
-from bot.retro import team_locale
+from bot.recognition import RecognitionRefused
 from bot.services import Services
+from bot.use_cases.recognition import decide_star, kudos, share
 from handlers import payload
 from handlers.context import services_of
 from handlers.errors import refusal_text
-from storage.engine import session_scope
-from storage.queries import person_by_slack_id
 from storage.tables import Person
 
-log = logging.getLogger(__name__)
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
@@ -35,98 +29,42 @@ def ordinal(n: int, locale: str) -> str:
 
 
 def kudos_reply(services: Services, person: Person, words: list[str], now: datetime) -> list[Block]:
-    """`/kpi kudos @person for ...`: stored in its own transaction, then (once committed) sent to the receiver."""
-    with session_scope(services.engine) as session:
-        giver = session.get(Person, person.id)
-        if giver is None:
-            raise LookupError("the giver is not stored")
-        blocks, delivery = _kudos(session, services, giver, words, now)
-    if delivery is not None:
-        deliver_kudos(services, delivery)
-    return blocks
-
-
-def _kudos(
-    session: Any, services: Services, person: Person, words: list[str], now: datetime
-) -> tuple[list[Block], tuple[Person, KudosNote] | None]:
+    """`/kpi kudos @person for ...`: the answer to the giver (the kudos is stored and sent by the use case)."""
     locale = person.locale
     mentioned = MENTION.findall(" ".join(words))
     if not mentioned:
-        return [SectionBlock(text=i18n.t("kudos_refused", locale, why=i18n.t("kudos_usage", locale)))], None
+        return [SectionBlock(text=i18n.t("kudos_refused", locale, why=i18n.t("kudos_usage", locale)))]
     text = " ".join(w for w in words if not MENTION.match(w))
-    receiver = person_by_slack_id(session, slack_id=mentioned[0])
-    is_bot = False
-    if receiver is None:
-        profile = services.gateway.profile(mentioned[0])
-        is_bot = profile is not None and profile.is_bot
     try:
-        kudos, count = give_kudos(session, giver=person, receiver=receiver, text=text, now=now, receiver_is_bot=is_bot)
+        given = kudos(services, giver=person, receiver_slack_id=mentioned[0], text=text, now=now)
     except RecognitionRefused as refusal:
-        return [SectionBlock(text=i18n.t("kudos_refused", locale, why=refusal_text(refusal, locale)))], None
-    if receiver is None:
-        raise LookupError("give_kudos returned without a receiver")
-    share = ButtonElement(text=i18n.t("kudos_share_button", locale), action_id="kudos_share", value=str(kudos.id))
-    sent = i18n.t("kudos_sent", locale, receiver=receiver.slack_id, n=ordinal(count, locale))
-    blocks: list[Block] = [SectionBlock(text=sent), ActionsBlock(block_id="kudos", elements=[share])]
-    return blocks, (receiver, KudosNote(person.slack_id, kudos.text, count))
-
-
-def deliver_kudos(services: Services, delivery: tuple[Person, KudosNote]) -> None:
-    receiver, note = delivery
-    try:
-        services.gateway.send(services.gateway.dm(receiver), note, locale=receiver.locale)
-    except UndeliverableError as exc:  # the kudos is stored and counted; the giver's answer does not depend on the DM
-        log.warning("kudos could not be delivered (%s)", exc.reason)
+        return [SectionBlock(text=i18n.t("kudos_refused", locale, why=refusal_text(refusal, locale)))]
+    share_button = ButtonElement(text=i18n.t("kudos_share_button", locale), action_id="kudos_share", value=str(given.kudos_id))
+    sent = i18n.t("kudos_sent", locale, receiver=given.receiver_slack_id, n=ordinal(given.count, locale))
+    return [SectionBlock(text=sent), ActionsBlock(block_id="kudos", elements=[share_button])]
 
 
 def on_kudos_share(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    """Share in the team channel (refusals answered by handlers.errors)."""
     ack()
-    services = services_of(context)
-    kudos_id = payload.optional_id(payload.action_value(body))
-    with session_scope(services.engine) as session:
-        giver = person_by_slack_id(session, slack_id=payload.user_id(body))
-        locale = giver.locale if giver else None
-        try:
-            if giver is None or kudos_id is None:
-                raise RecognitionRefused("kudos_not_yours")
-            team, post = share_kudos(session, giver=giver, kudos_id=kudos_id)
-            channel, channel_locale = team.channel_id or "", team_locale(team)
-        except RecognitionRefused as refusal:
-            respond(text=refusal_text(refusal, locale), response_type="ephemeral", replace_original=False)
-            return
-    try:
-        ts = services.gateway.send(channel, post, locale=channel_locale)  # the channel's language, not the giver's
-    except UndeliverableError:
-        respond(text=i18n.t("kudos_no_channel", locale), response_type="ephemeral", replace_original=False)
-        return
-    with session_scope(services.engine) as session:
-        mark_shared(session, kudos_id=kudos_id, channel=channel, ts=ts)
-    respond(text=i18n.t("kudos_shared", locale, channel=channel), response_type="ephemeral", replace_original=False)
+    shared = share(services_of(context), slack_id=payload.user_id(body), kudos_id=payload.optional_id(payload.action_value(body)))
+    if shared.channel is None:
+        text = i18n.t("kudos_no_channel", shared.locale)
+    else:
+        text = i18n.t("kudos_shared", shared.locale, channel=shared.channel)
+    respond(text=text, response_type="ephemeral", replace_original=False)
 
 
 def _decide_star(body: dict[str, Any], context: BoltContext, respond: Respond, recognition: str, pick: str | None) -> None:
     services = services_of(context)
-    recognition_id = payload.optional_id(recognition)
-    with session_scope(services.engine) as session:
-        manager = person_by_slack_id(session, slack_id=payload.user_id(body))
-        locale = manager.locale if manager else None
-        try:
-            if manager is None or recognition_id is None:
-                raise RecognitionRefused("star_not_yours")
-            team, post = confirm_star(session, manager=manager, recognition_id=recognition_id, pick=pick, now=services.clock())
-            channel, channel_locale = team.channel_id, team_locale(team)
-        except RecognitionRefused as refusal:
-            respond(text=refusal_text(refusal, locale), response_type="ephemeral", replace_original=False)
-            return
-    if channel is None:
-        respond(text=i18n.t("star_confirmed_no_channel", locale), response_type="ephemeral", replace_original=False)
-        return
-    try:
-        services.gateway.send(channel, post, locale=channel_locale)  # the team's language (organisation file)
-    except UndeliverableError:
-        respond(text=i18n.t("star_confirmed_no_channel", locale), response_type="ephemeral", replace_original=False)
-        return
-    respond(text=i18n.t("star_announced", locale, channel=channel), response_type="ephemeral", replace_original=False)
+    decided = decide_star(
+        services, slack_id=payload.user_id(body), recognition_id=payload.optional_id(recognition), pick=pick, now=services.clock()
+    )
+    if decided.channel is None:
+        text = i18n.t("star_confirmed_no_channel", decided.locale)
+    else:
+        text = i18n.t("star_announced", decided.locale, channel=decided.channel)
+    respond(text=text, response_type="ephemeral", replace_original=False)
 
 
 def on_star_confirm(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:

@@ -26,31 +26,16 @@ from slack_sdk.models.views import View
 
 from bot import i18n
 from bot.checkin import Outgoing
-from bot.dates import read_date
 from bot.messages import Notice
-from bot.people import local_now
 from bot.ports import Recipient
-from bot.schedule import (
-    REMINDER_CHOICES,
-    PersonalChoice,
-    SettingsError,
-    TeamChoice,
-    apply_personal,
-    apply_team,
-    check_personal,
-    check_team,
-    managed_teams,
-    schedule_for,
-    team_of,
-)
+from bot.schedule import REMINDER_CHOICES, Schedule
 from bot.services import Services
+from bot.use_cases.settings import SettingsPage, save_settings, settings_page
 from handlers import payload
 from handlers.context import services_of
 from handlers.conversation import deliver
 from handlers.render.escape import clip, escape
-from storage.engine import Session, session_scope
-from storage.queries import person_by_slack_id
-from storage.tables import Person, Team
+from storage.tables import Person
 
 DEFAULT = "default"
 WEEKDAY_KEYS = [
@@ -89,12 +74,12 @@ def _describe(locale: str, weekday: int, at: str, hours: int) -> str:
     return f"{i18n.t(WEEKDAY_KEYS[weekday], locale)} {at}, " + i18n.t("settings_hours", locale, n=hours)
 
 
-def settings_modal(session: Session, person: Person) -> View:
+def settings_modal(page: SettingsPage) -> View:
+    person = page.person
     locale = person.locale
-    team = team_of(session, person)
     blocks: list[Block] = []
-    if team is not None:
-        effective = schedule_for(Person(slack_id="", name=""), team)  # the team's level, without personal choices
+    if page.team_default is not None:
+        effective = page.team_default  # the team's level, without personal choices
         blocks.append(
             SectionBlock(
                 text=i18n.t(
@@ -135,13 +120,12 @@ def settings_modal(session: Session, person: Person) -> View:
             optional=True,
         ),
     ]
-    holidays = person.holidays or (team.holidays if team else None)
-    if holidays:
+    if page.holidays:
         blocks.append(
-            ContextBlock(elements=[MarkdownTextObject(text=i18n.t("settings_holidays", locale, code=escape(holidays)))])
+            ContextBlock(elements=[MarkdownTextObject(text=i18n.t("settings_holidays", locale, code=escape(page.holidays)))])
         )
     file_label = i18n.t("settings_file_value", locale)
-    for managed in managed_teams(session, person)[:5]:
+    for managed in page.managed[:5]:
         prefix = f"team{managed.id}_"
         blocks += [
             DividerBlock(),
@@ -198,12 +182,7 @@ def _language_select(locale: str, current: str | None) -> StaticSelectElement:
 
 
 def open_settings(services: Services, client: WebClient, person: Person, trigger_id: str) -> None:
-    with session_scope(services.engine) as session:
-        fresh = session.get(Person, person.id)
-        if fresh is None:
-            raise LookupError("the person was just read")
-        view = settings_modal(session, fresh)
-    client.views_open(trigger_id=trigger_id, view=view)
+    client.views_open(trigger_id=trigger_id, view=settings_modal(settings_page(services, person=person)))
 
 
 def _field(values: dict[str, Any], block_id: str) -> str | None:
@@ -217,80 +196,33 @@ def _field(values: dict[str, Any], block_id: str) -> str | None:
     return None if raw in ("", DEFAULT) else raw
 
 
-def _number(raw: str | None, block_id: str, problems: list[SettingsError], key: str) -> int | None:
-    """A whole number as our menus send it (ASCII digits); anything else is a problem of that field."""
-    if raw is None:
-        return None
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4):
-        problems.append(SettingsError(block_id, key))
-        return None
-    return int(raw)
-
-
 def on_settings_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
-    """Validate everything, save everything or nothing, confirm in the DM."""
+    """Validate everything, save everything or nothing (bot.use_cases.settings), confirm in the DM."""
     services = services_of(context)
     values = payload.state_values(view)
-    with session_scope(services.engine) as session:
-        person = person_by_slack_id(session, slack_id=payload.user_id(body))
-        if person is None:
-            ack(response_action="errors", errors={"weekday": i18n.t("not_in_org", None)})
-            return
-        locale = person.locale
-        today = local_now(person, services.clock()).date()
-        problems: list[SettingsError] = []
-        dates = {}
-        for block_id in ("pause_from", "pause_until"):
-            raw = _field(values, block_id)
-            dates[block_id] = read_date(raw, now=local_now(person, services.clock()), prefer="future") if raw else None
-            if raw and dates[block_id] is None:
-                problems.append(SettingsError(block_id, "settings_bad_date"))
-        choice = PersonalChoice(
-            weekday=_number(_field(values, "weekday"), "weekday", problems, "settings_bad_weekday"),
-            time=_field(values, "time"),
-            reminder_hours=_number(_field(values, "reminder"), "reminder", problems, "settings_bad_reminder"),
-            language=_field(values, "language"),
-            paused_from=dates["pause_from"],
-            paused_until=dates["pause_until"],
-        )
-        if choice.paused_until is not None and choice.paused_from is None:
-            choice.paused_from = today
-        problems += check_personal(choice, today)
-        team_choices: list[tuple[Team, TeamChoice]] = []
-        for team in managed_teams(session, person):
-            prefix = f"team{team.id}_"
-            if f"{prefix}weekday" not in values:
-                continue  # the modal was opened before this person managed the team
-            team_choice = TeamChoice(
-                weekday=_number(_field(values, f"{prefix}weekday"), f"{prefix}weekday", problems, "settings_bad_weekday"),
-                time=_field(values, f"{prefix}time"),
-                reminder_hours=_number(
-                    _field(values, f"{prefix}reminder"), f"{prefix}reminder", problems, "settings_bad_reminder"
-                ),
-            )
-            problems += check_team(team.id or 0, team_choice)
-            team_choices.append((team, team_choice))
-        if problems:
-            errors: dict[str, str] = {}
-            for problem in problems:
-                errors.setdefault(problem.field, i18n.t(problem.key, locale))
-            ack(response_action="errors", errors=errors)
-            return
-        apply_personal(person, choice)
-        for team, team_choice in team_choices:
-            apply_team(team, team_choice)
-        session.flush()
-        outgoing = [Outgoing(_saved(session, person), person.locale)]
-        to = Recipient(person.slack_id, person.dm_channel_id)
+    saved = save_settings(
+        services,
+        slack_id=payload.user_id(body),
+        blocks=set(values),
+        read=lambda block_id: _field(values, block_id),
+        now=services.clock(),
+    )
+    if saved.problems or saved.person is None:
+        errors: dict[str, str] = {}
+        for problem in saved.problems:
+            errors.setdefault(problem.field, i18n.t(problem.key, saved.locale))
+        ack(response_action="errors", errors=errors)
+        return
+    person = saved.person
     ack()
-    deliver(services, outgoing, services.gateway.dm(to))
+    to = Recipient(person.slack_id, person.dm_channel_id)
+    deliver(services, [Outgoing(_saved(person, saved.schedule), person.locale)], services.gateway.dm(to))
 
 
-def _saved(session: Session, person: Person) -> Notice:
-    team = team_of(session, person)
-    if team is None:
+def _saved(person: Person, schedule: Schedule | None) -> Notice:
+    """The confirmation: the schedule that now applies (own choice, else team default, else the file) and any pause."""
+    if schedule is None:
         return Notice("settings_saved", {"weekday": "–", "time": "–", "hours": "–", "pause": ""})
-    schedule = schedule_for(person, team)
     pause = ""
     if person.away_until is not None:
         start = person.away_from or "–"

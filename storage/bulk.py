@@ -23,6 +23,8 @@ from sqlalchemy import JSON, Table, bindparam, insert
 from sqlalchemy.types import UserDefinedType
 from sqlmodel import Session
 
+from storage.revision import note_write
+
 
 class _AsConverted(UserDefinedType[Any]):
     """A bound value already in the driver's form: no converter runs (NullType would take the column's type)."""
@@ -38,6 +40,7 @@ def insert_many(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     if not rows:
         return
     connection = session.connection()
+    note_write(connection, table.name)  # COPY goes past SQLAlchemy's execute: name the table for the write counters
     dialect = connection.dialect
     fixed = {}
     for name, value in same.items():

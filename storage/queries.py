@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, select
 
@@ -34,8 +34,12 @@ def claim_event(session: Session, *, event_id: str) -> bool:
     return insert_if_absent(session, ProcessedEvent, {"event_id": event_id, "received_at": utc_now()}) is not None
 
 
+_PERSON_BY_SLACK_ID = select(Person).where(Person.slack_id == bindparam("slack_id")).limit(1)
+
+
 def person_by_slack_id(session: Session, *, slack_id: str) -> Person | None:
-    return session.exec(select(Person).where(Person.slack_id == slack_id)).first()
+    """Every request starts here: the statement is built once (building it cost more than running it)."""
+    return session.exec(_PERSON_BY_SLACK_ID, params={"slack_id": slack_id}).first()
 
 
 def admin_ids(session: Session) -> list[str]:

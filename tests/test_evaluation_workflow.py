@@ -16,7 +16,7 @@ from bot.cli import main
 from bot.periods import period_bounds, week_key
 from bot.rounds import tick
 from bot.services import Services
-from storage.engine import session_scope
+from storage.engine import make_engine, session_scope
 from storage.tables import ActionItem, Blocker, Evaluation, Kpi, Kudos, Measurement, Person, Recognition, Team
 from tests.conftest import Harness
 
@@ -392,7 +392,8 @@ def test_a_star_reason_stored_as_an_english_sentence_is_reworded_by_the_migratio
     from storage.migrate import alembic_config, upgrade
 
     command.downgrade(alembic_config(bot.db_url), "0010")
-    with bot.engine.begin() as conn:
+    old = make_engine(bot.db_url, track=False)  # kpibot as it was at 0010: no write counters yet
+    with old.begin() as conn:
         conn.execute(
             sql(
                 "INSERT INTO recognition (person_id, team_id, period, kind, reason, status, created_at) "
@@ -400,6 +401,7 @@ def test_a_star_reason_stored_as_an_english_sentence_is_reworded_by_the_migratio
                 "FROM person p WHERE p.slack_id = 'U002'"
             )
         )
+    old.dispose()
     upgrade(bot.db_url)
     with session_scope(bot.engine) as session:
         row = session.exec(select(Recognition)).one()

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, select
 
 import storage.tables  # noqa: F401
-from storage.engine import session_scope
+from storage.engine import make_engine, session_scope
 from storage.migrate import alembic_config, upgrade
 from storage.queries import claim_event, compare_and_set, insert_if_absent
 from storage.tables import Checkin, Kpi, Measurement, Person
@@ -142,7 +142,8 @@ def test_migration_0007_moves_one_to_five_scores_to_rating(engine: Engine, db_ur
     person_id = _person(engine)
     command.downgrade(alembic_config(db_url), "0006")
     rows = [("Teamwork", 4.0, '["a","b","c","d","e"]'), ("CSAT", 4.5, "[]"), ("NPS", 40.0, "[]")]
-    with engine.begin() as conn:
+    old = make_engine(db_url, track=False)  # kpibot as it was at 0006: no write counters yet
+    with old.begin() as conn:
         for name, target, anchors in rows:
             conn.execute(
                 text(
@@ -161,6 +162,7 @@ def test_migration_0007_moves_one_to_five_scores_to_rating(engine: Engine, db_ur
                     "now": datetime.now(UTC),
                 },
             )
+    old.dispose()
     upgrade(db_url)
     with session_scope(engine) as session:
         units = {k.name: k.unit for k in session.exec(select(Kpi)).all()}

@@ -9,22 +9,42 @@ import pytest
 from sqlmodel import select
 
 from bot.refusal import Mentions, Names, Refusal
+from bot.retro import AnswerInput
 from bot.services import Services
 from bot.use_cases.asker import asker, locale_of
 from bot.use_cases.charts import my_chart, team_chart
 from bot.use_cases.checkin import confirm, go_away, open_form, save_form, skip, snooze
+from bot.use_cases.conversation import answer_message
 from bot.use_cases.feedback import Started, answer, close_round, invitation, round_results, start_rounds, unsolicited
 from bot.use_cases.followup import close_item, may_comment, may_drop, resolve
 from bot.use_cases.goals import goals_for
 from bot.use_cases.home import home_page
 from bot.use_cases.me import my_page
 from bot.use_cases.people import refresh_profile
+from bot.use_cases.recognition import decide_star, kudos, share
+from bot.use_cases.retro import answer_retro, retro_form
 from bot.use_cases.review import decide_review, digest, reweight
+from bot.use_cases.settings import SettingsSaved, save_settings, settings_page
 from bot.use_cases.team import check_team, team_overview
 from bot.use_cases.warnings import pick_cause, save_plan
 from handlers.errors import refusal_text
+from kpibot_dev.standin import SlackStandIn
 from storage.engine import session_scope
-from storage.tables import ActionItem, Checkin, FeedbackResponse, Kpi, KpiProposal, KpiReview, Measurement, Person, Team
+from storage.tables import (
+    ActionItem,
+    Checkin,
+    FeedbackResponse,
+    Kpi,
+    KpiProposal,
+    KpiReview,
+    Kudos,
+    Measurement,
+    Person,
+    Recognition,
+    Retro,
+    RetroAsk,
+    Team,
+)
 
 
 def _person(services: Services, slack_id: str) -> Person:
@@ -330,3 +350,196 @@ def test_a_chart_asked_for_on_2_january_shows_the_quarter_just_ended(services: S
     # within a quarter that has figures, the chart stays on it
     series, title = my_chart(services, asker=_person(services, "U001"), now=datetime(2026, 12, 21, 2, tzinfo=UTC))
     assert title == "Li Wei · week 52" and len({s.name: s for s in series}["Revenue"].weeks) == 12
+
+
+def test_a_dm_is_stored_once_per_event_and_a_stranger_is_told_whom_to_ask(services: Services, org: None) -> None:
+    now = services.clock()
+    stranger = answer_message(services, event_id="Ev1", slack_id="U0NOBODY", text="hi", ts="1.0", edit=False, now=now)
+    assert stranger is not None and not stranger.known
+    assert [o.message.key for o in stranger.outgoing] == ["unknown_person"]
+    assert answer_message(services, event_id="Ev1", slack_id="U0NOBODY", text="hi", ts="1.0", edit=False, now=now) is None
+    edited = answer_message(services, event_id="Ev2", slack_id="U0NOBODY", text="hey", ts="1.0", edit=True, now=now)
+    assert edited is not None and edited.outgoing == []  # a stranger's edit gets no second answer
+
+    def revenue() -> list[float]:
+        with session_scope(services.engine) as session:
+            li = session.exec(select(Person).where(Person.slack_id == "U001")).one()
+            kpi = session.exec(select(Kpi).where(Kpi.owner_id == li.id, Kpi.name == "Revenue")).one()
+            return [m.value for m in session.exec(select(Measurement).where(Measurement.kpi_id == kpi.id)).all()]
+
+    reply = answer_message(services, event_id="Ev3", slack_id="U001", text="revenue 120k", ts="2.0", edit=False, now=now)
+    assert reply is not None and reply.known and reply.outgoing and revenue() == [120_000]
+    # Slack retries the event: nothing is stored twice, nothing is answered twice
+    assert answer_message(services, event_id="Ev3", slack_id="U001", text="revenue 120k", ts="2.0", edit=False, now=now) is None
+    fixed = answer_message(services, event_id="Ev4", slack_id="U001", text="revenue 130k", ts="2.0", edit=True, now=now)
+    assert fixed is not None and fixed.known and revenue() == [130_000]
+
+
+def _retro_ask(services: Services, *, channel: str | None = None) -> tuple[int, int]:
+    """A November retro follow-up for Li Wei about Revenue: (ask id, KPI id)."""
+    with session_scope(services.engine) as session:
+        li = session.exec(select(Person).where(Person.slack_id == "U001")).one()
+        kpi = session.exec(select(Kpi).where(Kpi.owner_id == li.id, Kpi.name == "Revenue")).one()
+        retro = Retro(team_id=li.team_id or 0, month="2026-11", channel_id=channel)
+        session.add(retro)
+        session.flush()
+        ask = RetroAsk(
+            retro_id=retro.id or 0, person_id=li.id or 0, kpis=[{"kpi_id": kpi.id, "name": "Revenue", "status": "behind"}]
+        )
+        session.add(ask)
+        session.flush()
+        return ask.id or 0, kpi.id or 0
+
+
+def test_a_retro_follow_up_is_answered_by_its_addressee_all_or_nothing_and_once(services: Services, org: None) -> None:
+    ask_id, kpi_id = _retro_ask(services)
+    now = services.clock()
+    for slack_id, ident in [("U002", ask_id), ("U0NOBODY", ask_id), ("U001", None), ("U001", ask_id + 999)]:
+        with pytest.raises(Refusal) as refused:
+            retro_form(services, slack_id=slack_id, ask_id=ident)
+        assert refused.value.key == "retro_not_yours"
+    with pytest.raises(Refusal) as stranger:
+        answer_retro(services, slack_id="U002", ask_id=ask_id, read=lambda k: AnswerInput(k, "", "", "", ""), now=now)
+    assert stranger.value.key == "retro_not_yours"
+    form = retro_form(services, slack_id="U001", ask_id=ask_id)
+    assert (form.ask_id, form.month, form.slack_id) == (ask_id, "2026-11", "U001")
+    assert [(k.kpi_id, k.name, k.status) for k in form.kpis] == [(kpi_id, "Revenue", "behind")]
+
+    def stored() -> int:
+        with session_scope(services.engine) as session:
+            return len(session.exec(select(ActionItem).where(ActionItem.kpi_id == kpi_id)).all())
+
+    read_kpis: list[int] = []
+
+    def bad(kpi: int) -> AnswerInput:
+        read_kpis.append(kpi)
+        return AnswerInput(kpi, "weather", " ", "U0NOBODY", "yesterday")
+
+    wrong = answer_retro(services, slack_id="U001", ask_id=ask_id, read=bad, now=now)
+    assert read_kpis == [kpi_id]  # the stored follow-up says which KPIs the form holds
+    assert wrong.errors == {f"{kpi_id}:cause": "retro_need_cause"} and wrong.key is None and stored() == 0
+    wrong = answer_retro(
+        services, slack_id="U001", ask_id=ask_id, read=lambda k: AnswerInput(k, "process", " ", "U0NOBODY", "yesterday"), now=now
+    )
+    assert wrong.errors == {
+        f"{kpi_id}:change": "retro_need_change",
+        f"{kpi_id}:owner": "retro_bad_owner",
+        f"{kpi_id}:due": "retro_past_due",
+    }
+    assert stored() == 0
+
+    def good(kpi: int) -> AnswerInput:
+        return AnswerInput(kpi, "process", "call the top ten twice a week", "U002", "2026-12-18")
+
+    answered = answer_retro(services, slack_id="U001", ask_id=ask_id, read=good, now=now)
+    assert answered.errors == {} and answered.key and stored() == 1  # no channel post: the manager gets the answers
+    with pytest.raises(Refusal) as again:
+        retro_form(services, slack_id="U001", ask_id=ask_id)
+    assert again.value.key == "retro_already"
+    twice = answer_retro(services, slack_id="U001", ask_id=ask_id, read=good, now=now)
+    assert twice.errors == {"*": "retro_already"} and stored() == 1
+
+
+def test_kudos_are_stored_counted_and_sent_and_only_the_giver_shares_them_once(
+    services: Services, org: None, slack: SlackStandIn
+) -> None:
+    now, emma = services.clock(), _person(services, "U002")
+    given = kudos(services, giver=emma, receiver_slack_id="U001", text="for covering my calls", now=now)
+    assert (given.receiver_slack_id, given.count) == ("U001", 1)
+    assert "covering my calls" in slack.posted(slack.dm_channel("U001"))[-1]["text"]  # sent once stored
+    with pytest.raises(Refusal) as self_kudos:
+        kudos(services, giver=emma, receiver_slack_id="U002", text="for being me", now=now)
+    assert self_kudos.value.key == "kudos_self"
+    assert kudos(services, giver=_person(services, "U0MGR"), receiver_slack_id="U001", text="for the demo", now=now).count == 2
+
+    def shared() -> str | None:
+        with session_scope(services.engine) as session:
+            row = session.get(Kudos, given.kudos_id)
+            assert row is not None
+            return row.shared_ts
+
+    for slack_id, ident in [("U001", given.kudos_id), ("U0NOBODY", given.kudos_id), ("U002", None)]:
+        with pytest.raises(Refusal) as refused:
+            share(services, slack_id=slack_id, kudos_id=ident)
+        assert refused.value.key == "kudos_not_yours"
+    slack.fail("chat.postMessage", "is_archived", times=1, channel="C0SALES")
+    assert share(services, slack_id="U002", kudos_id=given.kudos_id).channel is None and shared() is None
+    done = share(services, slack_id="U002", kudos_id=given.kudos_id)
+    assert (done.channel, done.locale) == ("C0SALES", emma.locale) and shared() is not None
+    assert len(slack.posted("C0SALES")) == 1
+    with pytest.raises(Refusal) as twice:
+        share(services, slack_id="U002", kudos_id=given.kudos_id)
+    assert twice.value.key == "kudos_shared_already" and len(slack.posted("C0SALES")) == 1
+
+
+def test_the_star_is_the_managers_to_confirm_once_and_stands_without_a_channel(
+    services: Services, org: None, slack: SlackStandIn
+) -> None:
+    with session_scope(services.engine) as session:
+        emma = session.exec(select(Person).where(Person.slack_id == "U002")).one()
+        team = session.exec(select(Team)).one()
+        team.channel_id = None
+        star = Recognition(person_id=emma.id or 0, team_id=team.id, period="2026-Q4", proposed_id=emma.id)
+        session.add(star)
+        session.flush()
+        star_id = star.id or 0
+    now = services.clock()
+
+    def status() -> str:
+        with session_scope(services.engine) as session:
+            row = session.get(Recognition, star_id)
+            assert row is not None
+            return row.status
+
+    for slack_id, ident in [("U002", star_id), ("U0NOBODY", star_id), ("U0MGR", None), ("U0MGR", star_id + 9)]:
+        with pytest.raises(Refusal) as refused:
+            decide_star(services, slack_id=slack_id, recognition_id=ident, pick=None, now=now)
+        assert refused.value.key == "star_not_yours"
+    with pytest.raises(Refusal) as outside:
+        decide_star(services, slack_id="U0MGR", recognition_id=star_id, pick="U0ADMIN", now=now)
+    assert outside.value.key == "star_pick_outside" and status() == "proposed"
+    decided = decide_star(services, slack_id="U0MGR", recognition_id=star_id, pick=None, now=now)
+    assert decided.channel is None and status() == "confirmed" and not slack.posted()  # chosen, announced nowhere
+    with pytest.raises(Refusal) as again:
+        decide_star(services, slack_id="U0MGR", recognition_id=star_id, pick="U001", now=now)
+    assert again.value.key == "star_done"
+
+
+def test_settings_are_checked_field_by_field_and_saved_all_or_nothing(services: Services, org: None) -> None:
+    now = services.clock()
+    li_page = settings_page(services, person=_person(services, "U001"))
+    assert li_page.team_default is not None and (li_page.team_default.weekday, li_page.team_default.time) == (0, "09:00")
+    assert li_page.managed == []
+    manager_page = settings_page(services, person=_person(services, "U0MGR"))
+    assert [t.name for t in manager_page.managed] == ["Sales East"]
+    team_id = manager_page.managed[0].id
+
+    def save(slack_id: str, form: dict[str, str]) -> tuple[list[tuple[str, str]], SettingsSaved]:
+        saved = save_settings(services, slack_id=slack_id, blocks=set(form), read=lambda b: form.get(b) or None, now=now)
+        return [(p.field, p.key) for p in saved.problems], saved
+
+    assert save("U0NOBODY", {"weekday": "1"})[0] == [("weekday", "not_in_org")]
+    problems, _ = save(
+        "U0MGR",
+        {"weekday": "9", "reminder": "٣", "pause_from": "someday", f"team{team_id}_weekday": "2", f"team{team_id}_time": "9"},
+    )
+    assert set(problems) >= {
+        ("pause_from", "settings_bad_date"),
+        ("weekday", "settings_bad_weekday"),
+        ("reminder", "settings_bad_reminder"),
+        (f"team{team_id}_time", "settings_bad_time"),
+    }
+    stored = _person(services, "U0MGR")
+    assert (stored.checkin_weekday, stored.reminder_after_hours) == (None, None)
+    assert settings_page(services, person=stored).managed[0].default_weekday is None  # nothing saved, the team's part neither
+
+    problems, saved = save("U0MGR", {"weekday": "2", "time": "10:30", f"team{team_id}_weekday": "3"})
+    assert problems == [] and _person(services, "U0MGR").checkin_weekday == 2
+    assert settings_page(services, person=stored).managed[0].default_weekday == 3
+    save("U0MGR", {"weekday": "2"})  # a form opened before they managed the team: its defaults stay
+    assert settings_page(services, person=stored).managed[0].default_weekday == 3
+    # Li's schedule follows the new team default; a team block she does not manage (a forged form) is ignored
+    problems, saved = save("U001", {"reminder": "4", f"team{team_id}_weekday": "5"})
+    assert problems == [] and settings_page(services, person=stored).managed[0].default_weekday == 3
+    schedule = saved.schedule
+    assert schedule is not None and (schedule.weekday, schedule.time, schedule.reminder_hours) == (3, "09:00", 4)

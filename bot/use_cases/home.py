@@ -10,7 +10,7 @@ from bot.checkin import open_action_items
 from bot.kpi_state import states_for
 from bot.people import current_kpis, local_now
 from bot.services import Services
-from bot.team_view import KpiProgress, TeamSummary, team_summary, visible_teams
+from bot.team_view import KpiProgress, TeamSummary, visible_teams
 from storage.queries import person_by_slack_id
 
 MAX_KPIS = 20
@@ -43,5 +43,5 @@ def home_page(services: Services, *, slack_id: str, now: datetime) -> HomePage |
         ]
         page.actions = [item.next_step for item in open_action_items(session, person_id=person.id or 0)[:MAX_ACTIONS]]
         managed = [t for t in visible_teams(session, asker=person) if t.manager_id == person.id or person.is_admin]
-        page.teams = [team_summary(session, team=team, now=now, today=today) for team in managed[:MAX_TEAMS]]
+        page.teams = [services.team_views.summary(session, team=team, now=now, today=today) for team in managed[:MAX_TEAMS]]
         return page

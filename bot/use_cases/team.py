@@ -6,15 +6,19 @@ from datetime import datetime
 
 from bot.people import local_now
 from bot.services import Services
-from bot.team_view import TeamSummary, resolve_team, team_summary
+from bot.team_view import TeamSummary, resolve_team
 from storage.tables import Person, Team
 
 
 def team_overview(services: Services, *, asker: Person, name: str | None, now: datetime) -> tuple[Team, TeamSummary]:
-    """The team and its summary on the asker's local day; NotAllowed / UnknownTeam (refusals) otherwise."""
+    """The team and its summary on the asker's local day; NotAllowed / UnknownTeam (refusals) otherwise.
+
+    Who may see the team is checked on every request; the summary itself is
+    reused while nothing it shows has changed (``bot.team_views``).
+    """
     with services.unit_of_work() as session:
         team = resolve_team(session, asker=asker, name=name)
-        return team, team_summary(session, team=team, now=now, today=local_now(asker, now).date())
+        return team, services.team_views.summary(session, team=team, now=now, today=local_now(asker, now).date())
 
 
 def check_team(services: Services, *, asker: Person, name: str | None) -> Team:

@@ -52,6 +52,10 @@ def kpi_line(kpi: KpiProgress, locale: str = "en-US") -> str:
     return KpiLines(locale).line(kpi)
 
 
+_LINES: dict[tuple[object, ...], str] = {}  # KpiLines.line, by everything a line is made of
+_LINES_KEPT = 20_000  # lines of the last views (a 10,000-person organisation's teams), then start again
+
+
 class KpiLines:
     """KPI lines in one reader's language, for a whole view: the text template is looked up once and each
     amount, share and day formatted once (a team view has 150 lines whose targets and days recur)."""
@@ -107,6 +111,17 @@ class KpiLines:
         )
 
     def line(self, kpi: KpiProgress) -> str:
+        """One KPI's line; a line is pure text of its inputs, so one made for an earlier view is reused (after a
+        check-in only that person's lines differ from the last `/kpi team`)."""
+        key = (self.locale, kpi.name, tuple(sorted(kpi.names.items())), kpi.unit, kpi.target, kpi.direction, kpi.state)
+        text = _LINES.get(key)
+        if text is None:
+            if len(_LINES) >= _LINES_KEPT:
+                _LINES.clear()
+            text = _LINES[key] = self._line(kpi)
+        return text
+
+    def _line(self, kpi: KpiProgress) -> str:
         name = escape(local_name(kpi.name, kpi.names, self.locale))
         head = f"{STATUS_ICON[kpi.status]} {name} `{bar(kpi.attainment, label=False)}` "
         so_far = self.pair(kpi.state, kpi.unit, kpi.direction)[0] if kpi.actual is not None else self.amount(None, kpi.unit)

@@ -27,7 +27,7 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    engine = make_engine(url)
+    engine = make_engine(url, track=False)  # the write counters' table may not exist yet
     with engine.connect() as connection:
         context.configure(
             connection=connection,

@@ -6,6 +6,7 @@ from storage.tables.feedback import FeedbackCycle, FeedbackRequest, FeedbackResp
 from storage.tables.org import Goal, Kpi, Person, Team
 from storage.tables.proposals import KpiProposal
 from storage.tables.reviews import Evaluation, KpiReview, KpiWarning, Kudos, Recognition, Retro, RetroAsk
+from storage.tables.revisions import TableRevision
 from storage.tables.slack import AppSecret, OutboundMessage, ProcessedEvent
 from storage.tables.sources import SourceRequest, SourceSystem, ValueAudit, ValueDispute
 
@@ -35,6 +36,7 @@ __all__ = [
     "RetroAsk",
     "SourceRequest",
     "SourceSystem",
+    "TableRevision",
     "Team",
     "ValueAudit",
     "ValueDispute",
