@@ -15,6 +15,9 @@ from typing import Any
 
 import holidays
 
+from bot.holiday_names import in_chinese
+from bot.i18n import join, lang
+
 
 def split_code(code: str) -> tuple[str, str | None]:
     """``US-NY`` -> (``US``, ``NY``); ``CN`` -> (``CN``, None)."""
@@ -37,8 +40,18 @@ def problem_with(code: str) -> str | None:
 
 # The holidays package names holidays in the languages each calendar supports
 # (CN: en_US, zh_CN, zh_TW, th; US: en_US, th); a reader's language it lacks falls
-# back to the calendar's own default.
+# back to the calendar's own default. A Chinese reader of a calendar without zh_CN
+# gets the en_US names through our vocabulary (bot.holiday_names), not the default:
+# JP's default is Japanese, DE's German, and neither is what a Chinese reader reads.
 _LANGUAGES = {"zh": "zh_CN", "en": "en_US"}
+_VIA_ENGLISH = "en_US"
+
+
+@lru_cache(maxsize=512)
+def _supports(code: str, language: str) -> bool:
+    """Whether the package names ``code``'s holidays in ``language`` itself."""
+    country, subdiv = split_code(code)
+    return language in getattr(holidays.country_holidays(country, subdiv=subdiv, years=[]), "supported_languages", ())
 
 
 @lru_cache(maxsize=512)
@@ -46,18 +59,23 @@ def _calendar(code: str, year: int, language: str | None = None) -> Any:
     """One calendar per code, year and language, built once. The functions below are cached too:
     the scheduler asks about every active person on every tick, always the same few days."""
     country, subdiv = split_code(code)
-    if language is not None:
-        supported = getattr(holidays.country_holidays(country, subdiv=subdiv, years=[year]), "supported_languages", ())
-        language = language if language in supported else None
+    if language is not None and not _supports(code, language):
+        language = None
     return holidays.country_holidays(country, subdiv=subdiv, years=[year, year + 1], language=language)
 
 
 @lru_cache(maxsize=8192)
 def holiday_name(code: str | None, day: date, locale: str | None = None) -> str | None:
-    """The holiday on ``day`` in calendar ``code``, in the reader's language where the calendar has it; None without one."""
+    """The holiday on ``day`` in calendar ``code``, in the reader's language where the calendar has it; None without one.
+
+    Chinese where the package has none comes from our vocabulary; two holidays on one day read
+    as a list ("独立日、圣纪节（预计日期）")."""
     if not code or problem_with(code):
         return None
-    language = _LANGUAGES["zh" if (locale or "").lower().startswith("zh") else "en"] if locale else None
+    language = _LANGUAGES[lang(locale)] if locale else None
+    if language == "zh_CN" and not _supports(code, language) and _supports(code, _VIA_ENGLISH):
+        names = _calendar(code, day.year, _VIA_ENGLISH).get_list(day)
+        return join((in_chinese(name) for name in names), locale) if names else None
     name = _calendar(code, day.year, language).get(day)
     return str(name) if name else None
 

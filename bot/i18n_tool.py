@@ -32,7 +32,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
-from bot.catalogs import DOMAIN, LANGUAGES, LOCALE_DIR, mo_path, po_path
+from bot.catalogs import DOMAIN, HOLIDAY_LANGUAGES, HOLIDAYS_DOMAIN, LANGUAGES, LOCALE_DIR, mo_path, po_path
 from bot.i18n import PLURAL_SUFFIX
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,9 +91,9 @@ def extract(root: Path = ROOT) -> list[Use]:
     return uses
 
 
-def load(lang: str, locale_dir: Path = LOCALE_DIR) -> Catalog:
-    with po_path(lang, locale_dir).open("rb") as fp:
-        return read_po(fp, locale=lang, domain=DOMAIN)
+def load(lang: str, locale_dir: Path = LOCALE_DIR, domain: str = DOMAIN) -> Catalog:
+    with po_path(lang, locale_dir, domain).open("rb") as fp:
+        return read_po(fp, locale=lang, domain=domain)
 
 
 def save(catalog: Catalog, path: Path) -> None:
@@ -130,9 +130,10 @@ def update(uses: list[Use]) -> list[str]:
 
 
 def compile_all() -> None:
-    for lang in LANGUAGES:
-        with mo_path(lang).open("wb") as fp:
-            write_mo(fp, load(lang))
+    for domain, languages in ((DOMAIN, LANGUAGES), (HOLIDAYS_DOMAIN, HOLIDAY_LANGUAGES)):
+        for lang in languages:
+            with mo_path(lang, domain=domain).open("wb") as fp:
+                write_mo(fp, load(lang, domain=domain))
 
 
 def placeholders(message: Message) -> set[str]:
@@ -179,6 +180,27 @@ def check(uses: Iterable[Use] | None = None, root: Path = ROOT, locale_dir: Path
             problems.append(f"{use.where}: {use.key!r} is not in the catalogs (run ./dev i18n, then fill in the texts)")
     for path, lineno in registered_calls(root):
         problems.append(f"{path}:{lineno}: texts registered in a dict: run ./dev i18n convert")
+    return problems + check_holiday_names(locale_dir)
+
+
+def check_holiday_names(locale_dir: Path = LOCALE_DIR) -> list[str]:
+    """The holiday-name vocabulary (bot.holiday_names): every name translated, not fuzzy, and each
+    label ("%s (observed)") keeps its one ``%s``. Which names it must hold is tested against the
+    package itself (tests/test_holiday_names.py): that list changes with the package, not our code."""
+    problems = []
+    for lang in HOLIDAY_LANGUAGES:
+        if not po_path(lang, locale_dir, HOLIDAYS_DOMAIN).exists():
+            continue  # a copy of the catalogs made for a test of the code texts
+        for message in load(lang, locale_dir, HOLIDAYS_DOMAIN):
+            if not message.id:
+                continue
+            where = f"{HOLIDAYS_DOMAIN}.po ({lang}): {message.id!r}"
+            if message.fuzzy:
+                problems.append(f"{where} is marked fuzzy: review it and remove the flag")
+            if _untranslated(message):
+                problems.append(f"{where} has no text")
+            elif str(message.id).count("%s") != str(message.string).count("%s"):
+                problems.append(f"{where} must keep its %s as many times as the id has it")
     return problems
 
 
@@ -253,7 +275,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"update: {len(added)} new untranslated entries" + "".join(f"\n  {a}" for a in added))
         elif step == "compile":
             compile_all()
-            print("compile: " + ", ".join(str(mo_path(lang).relative_to(ROOT)) for lang in LANGUAGES))
+            compiled = [mo_path(lang) for lang in LANGUAGES] + [
+                mo_path(lang, domain=HOLIDAYS_DOMAIN) for lang in HOLIDAY_LANGUAGES
+            ]
+            print("compile: " + ", ".join(str(path.relative_to(ROOT)) for path in compiled))
         elif step == "check":
             problems = check(uses or None)
             print("\n".join(problems) or "check: every text is in both catalogs, translated")
