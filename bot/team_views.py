@@ -46,6 +46,7 @@ class TeamViews:
         self.hits = self.misses = 0  # for the benchmark and tests: how often a summary was reused
         self._entries: OrderedDict[tuple[int, int, date, date], tuple[float, TeamSummary]] = OrderedDict()
         self._lock = threading.Lock()
+        self._newest = 0  # the highest counter sum seen: every entry below it is stale
 
     def revision(self, session: Session) -> int | None:
         """What the kept summaries are keyed on, read FIRST in the unit of work, before the team row itself.
@@ -77,6 +78,10 @@ class TeamViews:
         made = self.clock()
         summary = team_summary(session, team=team, now=now, today=today)
         with self._lock:
+            if revision > self._newest:  # the counters only grow: summaries kept under a lower sum are never used again
+                self._newest = revision
+                for old in [k for k in self._entries if k[1] < revision]:
+                    del self._entries[old]
             self._entries[key] = (made, summary)
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
