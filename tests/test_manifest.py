@@ -11,20 +11,21 @@ ROOT = Path(__file__).parent.parent
 MANIFEST = yaml.safe_load((ROOT / "app.yaml").read_text())
 SOURCE = "\n".join(p.read_text() for p in [*(ROOT / "handlers").rglob("*.py"), *(ROOT / "bot").rglob("*.py")])
 
-# Web API methods the code may call, and the bot scope each needs (None: no scope).
-METHOD_SCOPES = {
-    "chat_postMessage": "chat:write",
-    "chat_update": "chat:write",
-    "chat_postEphemeral": "chat:write",
-    "conversations_open": "im:write",
-    "conversations_history": "im:history",
-    "conversations_replies": "channels:history",  # finding a retro thread reply after a crash
-    "users_info": "users:read",
-    "views_open": None,
-    "views_update": None,
-    "views_publish": None,
-    "auth_test": None,
-    "files_upload_v2": "files:write",
+# Web API methods the code may call, and the bot scopes each needs (empty: none). Reading a conversation needs the
+# scope of its kind: a DM (im), a public channel (channels) or a private one (groups) -- a team channel may be private.
+METHOD_SCOPES: dict[str, set[str]] = {
+    "chat_postMessage": {"chat:write"},
+    "chat_update": {"chat:write"},
+    "chat_postEphemeral": {"chat:write"},
+    "conversations_open": {"im:write"},
+    "conversations_history": {"im:history", "channels:history", "groups:history"},  # a DM; a retro post after a crash
+    "conversations_replies": {"channels:history", "groups:history"},  # a retro thread reply after a crash
+    "users_info": {"users:read"},
+    "views_open": set(),
+    "views_update": set(),
+    "views_publish": set(),
+    "auth_test": set(),
+    "files_upload_v2": {"files:write"},
 }
 EVENT_SCOPES = {"message.im": "im:history", "app_home_opened": None, "user_change": "users:read"}
 
@@ -56,11 +57,9 @@ def test_app_home_tabs() -> None:
 
 def test_scopes_are_exactly_what_the_code_needs() -> None:
     used_methods = {m for m in METHOD_SCOPES if re.search(rf"\.{m}\(", SOURCE)}
-    needed = {METHOD_SCOPES[m] for m in used_methods} | {
-        EVENT_SCOPES[e] for e in MANIFEST["settings"]["event_subscriptions"]["bot_events"]
-    }
+    events = {EVENT_SCOPES[e] for e in MANIFEST["settings"]["event_subscriptions"]["bot_events"]}
+    needed = {s for m in used_methods for s in METHOD_SCOPES[m]} | {s for s in events if s is not None}
     needed |= {"commands"} if listened("command") else set()
-    needed.discard(None)
     assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == needed
     unknown = set(re.findall(r"client\.(\w+)\(", SOURCE)) - set(METHOD_SCOPES)
     assert not unknown, f"add these Web API methods to METHOD_SCOPES: {unknown}"
