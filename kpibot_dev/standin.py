@@ -53,6 +53,23 @@ class _Failure:
 
 
 @dataclass
+class Hold:
+    """A call the stand-in keeps waiting (``SlackStandIn.hold``): Slack being slow to accept one message.
+
+    ``reached`` is set when the call arrives; the call is answered once ``release()`` is called.
+    """
+
+    method: str
+    match: dict[str, Any]
+    reached: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+    taken: bool = False
+
+    def release(self) -> None:
+        self.released.set()
+
+
+@dataclass
 class User:
     id: str
     name: str
@@ -81,6 +98,7 @@ class SlackStandIn:
         self.users: dict[str, User] = {}
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self._failures: list[_Failure] = []
+        self._holds: list[Hold] = []
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._ts = itertools.count(1)
@@ -149,6 +167,17 @@ class SlackStandIn:
         """Answer the next ``times`` calls of ``method`` with HTTP 429 and Retry-After."""
         with self._lock:
             self._failures.append(_Failure(method, "ratelimited", 429, retry_after, times, match))
+
+    def hold(self, method: str, **match: Any) -> Hold:
+        """Keep the next call of ``method`` (whose args contain ``match``) waiting until ``release()``.
+
+        Lets a test put something in between deterministically (another message
+        processed while the bot's answer is still on its way), without sleeps.
+        """
+        held = Hold(method, match)
+        with self._lock:
+            self._holds.append(held)
+        return held
 
     def answer_with(self, method: str, name: str, *, times: int = 1, **match: Any) -> dict[str, Any]:
         """Answer the next ``times`` calls of ``method`` with a real recorded Slack answer from ``payloads/``.
@@ -260,6 +289,10 @@ class SlackStandIn:
         return 200, {"ok": True}, {}
 
     def _dispatch(self, method: str, args: dict[str, Any], auth: str) -> tuple[int, dict[str, Any], dict[str, str]]:
+        held = self._take_hold(method, args)
+        if held is not None:
+            held.reached.set()
+            held.released.wait(timeout=60)  # never forever: a test that forgets to release still ends
         with self._lock:
             token = auth.removeprefix("Bearer ").strip() or str(args.get("token", ""))
             if token != self.token:
@@ -281,6 +314,14 @@ class SlackStandIn:
             response = handler(args) if handler else {"ok": False, "error": "unknown_method"}
             self._record(method, args, 200, response)
             return 200, response, {}
+
+    def _take_hold(self, method: str, args: dict[str, Any]) -> Hold | None:
+        with self._lock:
+            for held in self._holds:
+                if not held.taken and held.method == method and all(str(args.get(k)) == str(v) for k, v in held.match.items()):
+                    held.taken = True
+                    return held
+        return None
 
     def _take_failure(self, method: str, args: dict[str, Any]) -> _Failure | None:
         for failure in self._failures:
