@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot import i18n
@@ -56,6 +57,14 @@ NO = re.compile(r"^\s*(no|n|nope|wrong|不|不是|不对|错了)\s*[.!。！]?\s
 SKIP = re.compile(r"^\s*(skip|skip this week|pass|跳过|本周跳过|这周跳过)\s*[.!。！]?\s*$", re.IGNORECASE)
 
 
+@dataclass(frozen=True)
+class Turn:
+    """Which answer of a check-in's conversation a message is: sent only while it is still the newest."""
+
+    checkin_id: int
+    turn: int
+
+
 @dataclass
 class Outgoing:
     """A message to send once the transaction has committed."""
@@ -63,6 +72,55 @@ class Outgoing:
     message: Any
     locale: str
     to_user: str | None = None  # None: answer in the conversation; else a DM to this person
+    # the conversation's answer (a question or "Here is what I stored"): a later message's answer supersedes it
+    turn: Turn | None = None
+
+
+def hold_checkin(session: Session, checkin: Checkin) -> None:
+    """Take ``checkin``'s row for this transaction and reload it: call before reading its conversation state.
+
+    Two quick replies are handled in parallel threads. The write takes the
+    row's lock (PostgreSQL; SQLite has one writer at a time, and a read there
+    is only consistent once the transaction writes), so the second reply waits
+    for the first to commit, then reads the questions the first left instead
+    of overwriting them with what it read before.
+    """
+    session.execute(update(Checkin).where(col(Checkin.id) == checkin.id).values(turn=col(Checkin.turn)))
+    session.refresh(checkin)
+
+
+def next_turn(checkin: Checkin) -> Turn:
+    """The answer being made now supersedes any earlier one still on its way (``hold_checkin`` first).
+
+    Only messages that change what the conversation says take a turn: a reply
+    that only closes a blocker, or mentions time off later, leaves an open question open.
+    """
+    assert checkin.id is not None
+    checkin.turn = (checkin.turn or 0) + 1
+    return Turn(checkin.id, checkin.turn)
+
+
+def answer_is_current(session: Session, turn: Turn) -> bool:
+    """Compare-and-set at delivery time: True once, and only while no later message has been applied.
+
+    A question the next reply already answered, or a confirmation a newer one
+    replaced, is not sent: that later message's answer tells the whole story.
+    """
+    won = session.execute(
+        update(Checkin)
+        .where(col(Checkin.id) == turn.checkin_id, col(Checkin.turn) == turn.turn, col(Checkin.answered_turn) < turn.turn)
+        .values(answered_turn=turn.turn)
+        .returning(col(Checkin.id))
+    ).first()
+    return won is not None
+
+
+def slack_time(ts: str | None) -> float | None:
+    """A Slack message ts as a number (its order in the conversation); None for what is not one (a button's key)."""
+    try:
+        return float(ts) if ts else None
+    except ValueError:
+        return None
 
 
 def unknown_person(session: Session, *, locale: str) -> Outgoing:
@@ -229,25 +287,33 @@ def _handle_check_in(session: Session, *, person: Person, text: str, ts: str, no
     locale = person.locale
     assert person.id is not None
     checkin = open_checkin(session, person=person, now=now)
+    hold_checkin(session, checkin)
     today = local_now(person, now).date()
     kpis = kpis_for_week(session, person_id=person.id, period_key=checkin.period_key, today=today)
     if not kpis:
         return [Outgoing(Notice("no_kpis"), locale)]
     if SKIP.match(text or ""):
         checkin.status = CheckinStatus.SKIPPED
-        return [Outgoing(Notice("skipped"), locale)]
+        return [Outgoing(Notice("skipped"), locale, turn=next_turn(checkin))]
     state = dict(checkin.state or {})
     pending: list[dict[str, Any]] = list(state.get("pending", []))
+    # A message typed before one already handled (Slack delivered them out of order): the open question
+    # is a later message's, so it is not what this one answers ("yes" to it, or a bare number for it).
+    sent_at = slack_time(ts)
+    late = sent_at is not None and sent_at < float(state.get("last_ts") or 0)
+    if sent_at is not None and not late:
+        state["last_ts"] = sent_at
     # Fed KPIs are known to the parser (so "revenue 9000" is not a puzzle) but nothing typed for them is stored.
     refs = kpi_refs(session, kpis, checkin.period_key)
     fed = {str(k.id) for k in kpis if k.fed_by}
-    expecting = pending[0].get("kpi") if pending and pending[0]["kind"] in {"missing", "ambiguous", "implausible"} else None
-    if pending and pending[0]["kind"] == "implausible" and YES.match(text or ""):
+    asking = pending and pending[0]["kind"] in {"missing", "ambiguous", "implausible"} and not late
+    expecting = pending[0].get("kpi") if asking else None
+    if pending and not late and pending[0]["kind"] == "implausible" and YES.match(text or ""):
         reading = Reading(values={pending[0]["kpi"]: pending[0]["value"]})
         pending.pop(0)
         confirmed_implausible = True
     else:
-        if pending and pending[0]["kind"] == "implausible" and NO.match(text or ""):
+        if pending and not late and pending[0]["kind"] == "implausible" and NO.match(text or ""):
             pending.pop(0)
             text = ""
         reading = parse_reply(text, refs, now=local_now(person, now), expecting=expecting)
@@ -264,19 +330,25 @@ def _handle_check_in(session: Session, *, person: Person, text: str, ts: str, no
         this_week_off = week_is_away(person.away_from, person.away_until, week_monday=monday, prompt_day=today)
         if not reading.values and this_week_off:
             checkin.status = CheckinStatus.AWAY
-            return [Outgoing(Notice("away_set", {"date": reading.away_until}), locale)]
+            return [Outgoing(Notice("away_set", {"date": reading.away_until}), locale, turn=next_turn(checkin))]
         if not reading.values and not reading.questions_about_numbers():
             return [Outgoing(Notice("away_later", {"start": reading.away_from, "date": reading.away_until}), locale)]
     stored = store_values(session, checkin=checkin, kpis=kpis, values=reading.values, ts=ts, text=text, now=now)
     new_blockers = store_blockers(session, person=person, checkin=checkin, reading=reading, ts=ts, now=now)
     checkin.answered_at = checkin.answered_at or now
     stored_ids = set(stored_values(session, checkin=checkin))
-    questions = [q for q in reading.questions if not (q.kind == "missing" and int(q.kpi or 0) in stored_ids)]
+    newer = settled_after(session, checkin=checkin, ts=ts)
+    questions = [
+        q
+        for q in reading.questions
+        if not (q.kind == "missing" and int(q.kpi or 0) in stored_ids) and not (q.kpi and int(q.kpi) in newer)
+    ]
     if confirmed_implausible:
         questions = [Question(**p) for p in pending]
     pending = _merge_pending(answered_by(pending, stored), questions, stored_ids)
     state["pending"] = pending
     checkin.state = state
+    turn = next_turn(checkin)
     lines = kpi_lines(session, kpis, period_key=checkin.period_key)
     by_id = {line.kpi_id: line for line in lines}
     if pending:
@@ -300,11 +372,12 @@ def _handle_check_in(session: Session, *, person: Person, text: str, ts: str, no
                     options=[by_id[int(o)] for o in first.get("options", []) if int(o) in by_id],
                 ),
                 locale,
+                turn=turn,
             ),
         ]
     checkin.status = CheckinStatus.STORED
     return [
-        Outgoing(confirmation(session, checkin=checkin, lines=lines, notes=notes), locale),
+        Outgoing(confirmation(session, checkin=checkin, lines=lines, notes=notes), locale, turn=turn),
         *warnings_after(session, person, kpis, checkin, now),
     ]
 
@@ -317,18 +390,15 @@ def handle_choice(session: Session, *, person: Person, checkin_id: int, kpi_id: 
     checkin = session.get(Checkin, checkin_id)
     if checkin is None or checkin.person_id != person.id or person.id is None:
         return None
+    if _choice_index(list((checkin.state or {}).get("pending", [])), kpi_id) is None:
+        return []  # a second tap: answered without taking the check-in's lock
+    hold_checkin(session, checkin)
     state = dict(checkin.state or {})
     pending: list[dict[str, Any]] = list(state.get("pending", []))
-    index = next(
-        (
-            i
-            for i, q in enumerate(pending)
-            if q["kind"] == "unmatched" and len(q.get("candidates", [])) == 1 and str(kpi_id) in q.get("options", [])
-        ),
-        None,
-    )
+    index = _choice_index(pending, kpi_id)  # again under the lock: a reply handled meanwhile may have answered it
     if index is None:
         return []
+    turn = next_turn(checkin)
     question = pending.pop(index)
     today = local_now(person, now).date()
     kpis = kpis_for_week(session, person_id=person.id, period_key=checkin.period_key, today=today)
@@ -367,13 +437,25 @@ def handle_choice(session: Session, *, person: Person, checkin_id: int, kpi_id: 
             stored_now=[by_id[kpi_id]] if kpi_id in by_id else [],
             options=[by_id[int(o)] for o in first.get("options", []) if int(o) in by_id],
         )
-        return [*out, Outgoing(message, person.locale), *warnings_after(session, person, kpis, checkin, now)]
+        return [*out, Outgoing(message, person.locale, turn=turn), *warnings_after(session, person, kpis, checkin, now)]
     checkin.status = CheckinStatus.STORED
     return [
         *out,
-        Outgoing(confirmation(session, checkin=checkin, lines=lines), person.locale),
+        Outgoing(confirmation(session, checkin=checkin, lines=lines), person.locale, turn=turn),
         *warnings_after(session, person, kpis, checkin, now),
     ]
+
+
+def _choice_index(pending: list[dict[str, Any]], kpi_id: int) -> int | None:
+    """The open "which KPI is this number for?" question that offered ``kpi_id``."""
+    return next(
+        (
+            i
+            for i, q in enumerate(pending)
+            if q["kind"] == "unmatched" and len(q.get("candidates", [])) == 1 and str(kpi_id) in q.get("options", [])
+        ),
+        None,
+    )
 
 
 def warnings_after(session: Session, person: Person, kpis: list[Kpi], checkin: Checkin, now: datetime) -> list[Outgoing]:
@@ -444,6 +526,8 @@ def store_values(
     """Upsert one measurement per KPI and week: a second report replaces, never duplicates.
 
     A KPI fed by a source system is never overwritten from a check-in (its owner disputes it instead).
+    Nor is a value from a message typed later than ``ts``: when Slack delivers two quick replies out of
+    order, the one the person sent last stands (KPIs skipped so are not in the returned list).
     """
     known = {str(k.id): k for k in asked(kpis)}
     changed: list[int] = []
@@ -471,12 +555,32 @@ def store_values(
             row = session.exec(
                 select(Measurement).where(Measurement.kpi_id == kpi.id, Measurement.period_key == checkin.period_key)
             ).one()
+            if _typed_later(row, ts):
+                continue
             if row.value != value or row.source_ts != ts:
                 row.value, row.source_ts, row.source_text, row.updated_at = value, ts, text[:500], now
                 session.add(row)
         changed.append(kpi.id)
     session.flush()
     return changed
+
+
+def _typed_later(row: Measurement, ts: str) -> bool:
+    """``row`` came from a message the person sent after the one at ``ts``."""
+    stored, incoming = slack_time(row.source_ts), slack_time(ts)
+    return stored is not None and incoming is not None and stored > incoming
+
+
+def settled_after(session: Session, *, checkin: Checkin, ts: str) -> set[int]:
+    """KPIs of this check-in whose stored value came from a message sent after ``ts``: nothing left to ask about them."""
+    if slack_time(ts) is None:
+        return set()
+    rows = session.exec(
+        select(Measurement)
+        .join(Kpi, col(Kpi.id) == Measurement.kpi_id)
+        .where(Kpi.owner_id == checkin.person_id, Measurement.period_key == checkin.period_key)
+    ).all()
+    return {m.kpi_id for m in rows if _typed_later(m, ts)}
 
 
 def stored_values(session: Session, *, checkin: Checkin) -> dict[int, float]:
@@ -545,6 +649,8 @@ def handle_edit(session: Session, *, person: Person, text: str, ts: str, now: da
     checkin = session.get(Checkin, (rows[0].checkin_id if rows else blockers[0].checkin_id))
     if checkin is None:
         return []
+    hold_checkin(session, checkin)
+    turn = next_turn(checkin)
     kpis = [k for k in current_kpis(session, person_id=person.id or 0, day=week_start_of_key(checkin.period_key)) if k.id]
     reading = parse_reply(text, kpi_refs(session, asked(kpis), checkin.period_key), now=local_now(person, now))
     given = store_values(session, checkin=checkin, kpis=kpis, values=reading.values, ts=ts, text=text, now=now)
@@ -560,7 +666,7 @@ def handle_edit(session: Session, *, person: Person, text: str, ts: str, now: da
     session.flush()
     store_blockers(session, person=person, checkin=checkin, reading=reading, ts=ts, now=now)
     lines = kpi_lines(session, kpis, period_key=checkin.period_key)
-    return [Outgoing(confirmation(session, checkin=checkin, lines=lines, updated=True), person.locale)]
+    return [Outgoing(confirmation(session, checkin=checkin, lines=lines, updated=True), person.locale, turn=turn)]
 
 
 def open_action_items(session: Session, *, person_id: int) -> list[ActionItem]:
@@ -585,11 +691,15 @@ def mark_confirmed(session: Session, *, person: Person, checkin_id: int, now: da
 
 __all__ = [
     "Outgoing",
+    "Turn",
+    "answer_is_current",
     "format_value",
     "handle_choice",
     "handle_edit",
     "handle_reply",
+    "hold_checkin",
     "mark_confirmed",
+    "next_turn",
     "nice",
     "unknown_person",
     "utc_now",

@@ -13,7 +13,7 @@ from slack_bolt import App, BoltContext
 
 from bot.checkin import Outgoing
 from bot.services import Services
-from bot.use_cases.conversation import answer_message
+from bot.use_cases.conversation import answer_message, still_true
 from handlers.context import ack_event, services_of
 from handlers.home import refresh_home
 
@@ -88,8 +88,15 @@ def on_message(body: dict[str, Any], event: dict[str, Any], context: BoltContext
 
 
 def deliver(services: Services, outgoing: list[Outgoing], channel: str | None) -> None:
-    """Send what the domain said, after its transaction committed: in the conversation or as a DM."""
+    """Send what the domain said, after its transaction committed: in the conversation or as a DM.
+
+    An answer of the check-in conversation (``item.turn``) is checked against the database right
+    before it goes: one that a later message made untrue is dropped (that message's answer follows).
+    """
     for item in outgoing:
+        if item.turn is not None and not still_true(services, item.turn):
+            log.info("answer %s of check-in %s superseded by a later message; not sent", item.turn.turn, item.turn.checkin_id)
+            continue
         target = channel if item.to_user is None else services.gateway.dm(item.to_user)
         if target:
             services.gateway.send(target, item.message, locale=item.locale)

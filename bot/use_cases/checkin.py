@@ -18,9 +18,11 @@ from bot.checkin import (
     Outgoing,
     confirmation,
     handle_choice,
+    hold_checkin,
     kpi_lines,
     kpis_for_week,
     mark_confirmed,
+    next_turn,
     store_values,
     warnings_after,
 )
@@ -142,13 +144,18 @@ def save_form(services: Services, *, slack_id: str, checkin_id: int | None, type
         kpis = kpis_for_week(
             session, person_id=person.id or 0, period_key=checkin.period_key, today=local_now(person, now).date()
         )
+        # a turn of the conversation like a reply: the check-in row first (the same lock order), and an
+        # answer to a DM still on its way is superseded by this confirmation
+        hold_checkin(session, checkin)
+        turn = next_turn(checkin)
         store_values(session, checkin=checkin, kpis=kpis, values=values, ts="form", text="(form)", now=now)
         checkin.status, checkin.answered_at = CheckinStatus.STORED, checkin.answered_at or now
-        checkin.state = {"pending": []}
+        checkin.state = {**(checkin.state or {}), "pending": []}
         lines = kpi_lines(session, kpis, period_key=checkin.period_key)
         message = confirmation(session, checkin=checkin, lines=lines, updated=True)
         return FormSaved(
-            person, outgoing=[Outgoing(message, person.locale), *warnings_after(session, person, kpis, checkin, now)]
+            person,
+            outgoing=[Outgoing(message, person.locale, turn=turn), *warnings_after(session, person, kpis, checkin, now)],
         )
 
 

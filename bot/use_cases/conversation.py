@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.checkin import Outgoing, handle_edit, handle_reply, unknown_person
+from bot.checkin import Outgoing, Turn, answer_is_current, handle_edit, handle_reply, unknown_person
 from bot.services import Services
 from storage.queries import claim_event, person_by_slack_id
 
@@ -43,3 +43,16 @@ def answer_message(
         if edit:
             return Answered(handle_edit(session, person=person, text=text, ts=ts, now=now), known=True)
         return Answered(handle_reply(session, person=person, text=text, ts=ts, now=now), known=True)
+
+
+def still_true(services: Services, turn: Turn) -> bool:
+    """Checked just before an answer of the check-in conversation is sent, in its own short transaction.
+
+    Replies are answered in parallel threads, so by the time this answer goes
+    out a later message may have been handled: then its question may be
+    answered already, its "Here is what I stored" out of date, and the later
+    answer (which reflects both) is the one to send. A compare-and-set on the
+    check-in decides, so exactly one answer per turn gets out, and none after a newer one was let out.
+    """
+    with services.unit_of_work() as session:
+        return answer_is_current(session, turn)

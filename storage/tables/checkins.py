@@ -51,6 +51,8 @@ class Checkin(SQLModel, table=True):
     snoozed_until: datetime | None = nullable_timestamp()
     failure: str | None = Field(default=None, max_length=200)
     state: dict[str, Any] = json_dict()
+    turn: int = Field(default=0, description="answers the conversation has made so far (bot.checkin.next_turn)")
+    answered_turn: int = Field(default=0, description="the newest turn whose answer was let out (compare-and-set)")
     created_at: datetime = utc_timestamp()
 
 
