@@ -190,7 +190,7 @@ def run_postgresql(people: int = 50, **kw: Any) -> dict[str, Any] | None:
 
 
 def run(
-    people: int = 50, rounds: int = 12, per_round: int = 20, database_url: str | None = None, backend: str = "SQLite"
+    people: int = 50, rounds: int = 20, per_round: int = 20, database_url: str | None = None, backend: str = "SQLite"
 ) -> dict[str, Any]:
     url = database_url or _database(people)
     engine = make_engine(url)
