@@ -52,7 +52,7 @@ from benchmarks.dm_latency import SECRET, percentile
 from benchmarks.setup import build_org
 from bot.app import create_app
 from bot.config import Settings
-from bot.serve import LocalServer, settle_heap
+from bot.serve import LocalServer
 from bot.services import Services
 from bot.use_cases.team import team_overview
 from handlers.gateway import SlackGateway, make_client
@@ -190,7 +190,7 @@ def run_postgresql(people: int = 50, **kw: Any) -> dict[str, Any] | None:
 
 
 def run(
-    people: int = 50, rounds: int = 12, per_round: int = 20, database_url: str | None = None, backend: str = "SQLite"
+    people: int = 50, rounds: int = 20, per_round: int = 20, database_url: str | None = None, backend: str = "SQLite"
 ) -> dict[str, Any]:
     url = database_url or _database(people)
     engine = make_engine(url)
@@ -209,7 +209,6 @@ def run(
             token_verification_enabled=False,
         )
         noop.command("/kpi")(lambda ack: ack("ok"))
-        settle_heap()  # as `kpibot serve` does once the app is built
         with session_scope(engine) as session:
             manager = person_by_slack_id(session, slack_id=MANAGER)
         assert manager is not None

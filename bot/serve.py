@@ -8,7 +8,6 @@ in-process scheduler runs exactly once per process.
 
 from __future__ import annotations
 
-import gc
 import logging
 import sys
 import threading
@@ -42,7 +41,6 @@ def serve(settings: Settings) -> int:
     log.info("connected to Slack as %s in %s", identity.get("user"), identity.get("team"))
     app = create_app(settings, services)
     scheduler = start_scheduler(services)
-    settle_heap()
     try:
         if settings.slack_app_token is not None:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -67,25 +65,6 @@ def serve(settings: Settings) -> int:
     finally:
         scheduler.shutdown(wait=False)
     return 0
-
-
-def settle_heap() -> None:
-    """Keep everything built at start out of the garbage collector's later passes.
-
-    Why: a full collection walks every tracked object, and with the app, its
-    compiled statements and catalogs loaded that walk is a pause of several ms
-    in whichever request happens to trigger it: most of `/kpi team`'s p95 in
-    ``./dev bench``. Objects made at start live as long as the process, so
-    ``gc.freeze()`` (CPython's documented tool for long-running servers) moves
-    them where no collection looks; what requests leave behind is collected
-    as before, in larger and so fewer young passes.
-    """
-    gc.collect()
-    gc.freeze()
-    # A young collection every 10,000 new objects instead of 700: a worked-out team summary makes tens of thousands
-    # that die with the request, and the default promoted enough of them to trigger full passes (a kept `/kpi team`
-    # right after a fresh one: p95 14.4 -> 4.0 ms in the same process, interleaved).
-    gc.set_threshold(10_000, 10, 10)
 
 
 class LocalServer:

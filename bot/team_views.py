@@ -30,7 +30,7 @@ from sqlmodel import Session
 
 from bot.kpi_state import local_day
 from bot.team_view import TeamSummary, team_summary
-from storage.revision import current
+from storage.revision import current, pending
 from storage.tables import Blocker, Checkin, Kpi, Measurement, Person, Team
 
 # Every table team_summary reads; a test checks the list against the statements it runs.
@@ -55,13 +55,11 @@ class TeamViews:
         with the older name. None while this session holds changes not yet
         committed (sent or not): what it would read is not everyone's truth.
         """
-        if session.new or session.dirty or session.deleted:
-            return None
-        return current(session.connection(), READS)
+        return None if _unsettled(session) else current(session.connection(), READS)
 
     def summary(self, session: Session, *, team: Team, now: datetime, today: date, revision: int | None) -> TeamSummary:
         """``team_summary`` of the team, reused when nothing it depends on has changed since ``revision``."""
-        if revision is None or team.id is None or self.revision(session) is None:  # this transaction wrote: keep nothing
+        if revision is None or team.id is None or _unsettled(session):  # this transaction wrote: keep nothing
             return team_summary(session, team=team, now=now, today=today)
         key = (team.id, revision, today, now.date())
         with self._lock:
@@ -87,3 +85,8 @@ class TeamViews:
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
         return summary
+
+
+def _unsettled(session: Session) -> bool:
+    """Changes held by the session or sent and not yet committed: what it reads is not everyone's truth yet."""
+    return bool(session.new or session.dirty or session.deleted) or pending(session.connection())

@@ -59,10 +59,15 @@ def current(connection: Connection, tables: Iterable[str]) -> int | None:
     None when this transaction has written and not yet committed: what it reads
     is not yet everyone's truth, so it must not be cached.
     """
-    if connection.info.get(_PENDING):
+    if pending(connection):
         return None
     names = sorted({*tables, ANY})
     return int(connection.execute(_SUM, {"names": names}).scalar_one())
+
+
+def pending(connection: Connection) -> bool:
+    """Whether this connection's transaction has written something not yet committed."""
+    return bool(connection.info.get(_PENDING))
 
 
 _SUM = select(func.coalesce(func.sum(TableRevision.value), 0)).where(
