@@ -17,7 +17,7 @@ from bot.blocker_age import ESCALATE_AT_DAYS, blocker_age, may_be_due
 from bot.followup import action_line, blocker_line, open_action_clause
 from bot.messages import ActionDue, BlockerCheck, BlockerEscalation
 from bot.outbox import Outbound, claim, recover, send_claimed
-from bot.people import local_now, manager_of
+from bot.people import local_now, manager_of, morning_or_later
 from bot.services import Services
 from storage.engine import session_scope
 from storage.tables import ActionItem, Blocker, Person
@@ -66,8 +66,10 @@ def claim_due(services: Services, now: datetime) -> list[str]:
         for blocker, owner in old:
             if blocker_age(blocker, owner, now) < ESCALATE_AT_DAYS:
                 continue  # not two weeks old on the owner's calendar yet
-            blocker.escalated_at = now
             manager = manager_of(session, owner)
+            if manager is not None and not morning_or_later(manager, now):
+                continue  # due overnight: it goes out in the manager's morning
+            blocker.escalated_at = now
             if manager is None:
                 continue  # nobody above: nothing to escalate to
             item = Outbound(
@@ -85,7 +87,7 @@ def claim_due(services: Services, now: datetime) -> list[str]:
             .where(col(Blocker.resolved_at).is_(None), col(Blocker.date_asked_at).is_(None), col(Blocker.until).is_not(None))
         ).all()
         for blocker, owner in dated:
-            if blocker.until is None or blocker.until >= local_now(owner, now).date():
+            if blocker.until is None or blocker.until >= local_now(owner, now).date() or not morning_or_later(owner, now):
                 continue
             blocker.date_asked_at = now
             item = Outbound(
@@ -104,7 +106,7 @@ def claim_due(services: Services, now: datetime) -> list[str]:
         ).all()
         for action, owner in due:
             today = local_now(owner, now).date()
-            if action.due is None or action.due >= today:
+            if action.due is None or action.due >= today or not morning_or_later(owner, now):
                 continue
             action.reminded_at = now
             item = Outbound(

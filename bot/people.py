@@ -30,6 +30,20 @@ def local_now(person: Person, now: datetime) -> datetime:
     return now.astimezone(zone(person))
 
 
+MORNING_HOUR = 9  # scheduled notes that fall due overnight wait for this hour on the reader's clock
+
+
+def morning_or_later(person: Person, now: datetime) -> bool:
+    """Whether a note that became due overnight may reach ``person`` now: 09:00 or later on their clock.
+
+    Why: follow-ups fall due when a day turns (a blocker two weeks old, an
+    action's due date passed, the retro day), i.e. at midnight on someone's
+    clock, and a Slack DM at 00:20 wakes phones. Waiting for the morning costs
+    nothing; the check-in prompt has its own local time already.
+    """
+    return local_now(person, now).hour >= MORNING_HOUR
+
+
 def current_kpis(session: Session, *, person_id: int, day: date) -> list[Kpi]:
     """Active KPIs whose period covers ``day``, in a stable order (the order bare numbers follow)."""
     return list(

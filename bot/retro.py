@@ -34,7 +34,7 @@ from bot.kpi_state import Status
 from bot.messages import ChannelProblem, RetroAnswer, RetroAnswers, RetroAskMessage, RetroKpi, RetroPost
 from bot.names import local_name
 from bot.outbox import Outbound, claim, sent_ts
-from bot.people import local_now, manager_of
+from bot.people import MORNING_HOUR, local_now, manager_of
 from bot.periods import week_key
 from bot.team_view import KpiProgress, kpi_progress
 from storage.queries import insert_if_absent
@@ -67,10 +67,11 @@ def claim_due_retros(session: Session, *, now: datetime) -> list[str]:
     done = set(session.exec(select(Retro.team_id, Retro.month).where(col(Retro.month).in_(recent))).all())
     # one query for every team and its manager: this runs on every scheduler tick
     for team, manager in session.exec(select(Team, Person).join(Person, col(Person.id) == Team.manager_id)).all():
-        today = local_now(manager, now).date()
+        local = local_now(manager, now)
+        today = local.date()
         month, first, last = previous_month(today)
-        if today.day < team.retro_day or (team.id, month) in done:
-            continue  # a read, not a write, on every tick of the month
+        if today.day < team.retro_day or (team.id, month) in done or local.hour < MORNING_HOUR:
+            continue  # a read, not a write, on every tick of the month; on the day, from the manager's morning
         retro_id = insert_if_absent(
             session, Retro, {"team_id": team.id, "month": month, "channel_id": team.channel_id, "summary": {}, "created_at": now}
         )

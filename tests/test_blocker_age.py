@@ -78,7 +78,9 @@ def test_a_blockers_age_counts_from_its_since_date_on_the_owners_calendar(bot: H
     assert tick(services).followups.escalated == []
     assert "open 13 days" in _team_line(bot, "waiting on leads")  # the owner's calendar, not the reader's
 
-    bot.clock.now = datetime(2026, 12, 8, 5, tzinfo=UTC)  # midnight in New York: 14 days
+    bot.clock.now = datetime(2026, 12, 8, 5, tzinfo=UTC)  # midnight in New York: 14 days, but 05:00 for the manager
+    assert tick(services).followups.escalated == []
+    bot.clock.now = datetime(2026, 12, 8, 9, tzinfo=UTC)  # 09:00 in London: the manager hears of it in the morning
     assert tick(services).followups.escalated == [f"escalate:{leads}"]
     assert len(_to_manager(bot)) == 1 and "<@U002> has been blocked for 14 days" in _to_manager(bot)[0]
     assert "waiting on leads" in _to_manager(bot)[0]
@@ -87,7 +89,7 @@ def test_a_blockers_age_counts_from_its_since_date_on_the_owners_calendar(bot: H
     home = json.dumps(_home(bot, "U0MGR"), ensure_ascii=False)
     assert "since last Tuesday (resources · open 14 days)" in home and "pricing approval (process · open 8 days)" in home
 
-    bot.clock.now = datetime(2026, 12, 14, 5, tzinfo=UTC)  # midnight in New York: pricing is 14 days old
+    bot.clock.now = datetime(2026, 12, 14, 9, tzinfo=UTC)  # pricing is 14 days old (since midnight in New York)
     assert tick(services).followups.escalated == [f"escalate:{pricing}"]
     assert "<@U002> has been blocked for 14 days" in _to_manager(bot)[-1] and "pricing approval" in _to_manager(bot)[-1]
     bot.clock.now = datetime(2026, 12, 14, 14, tzinfo=UTC)  # 09:00 in New York, nine hours later: the same 14

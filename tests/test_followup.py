@@ -187,6 +187,7 @@ def test_me_lists_open_done_and_overdue_items_with_their_dates(bot: Harness, ser
 
 
 def test_a_blocker_open_over_two_weeks_is_escalated_once_with_its_text(bot: Harness, services: Services) -> None:
+    bot.clock.advance(hours=9)  # 09:00 in London: follow-ups due overnight wait for the reader's morning
     old = _blocker(bot, "U002", "Waiting on <https://evil|legal>", days_ago=15)
     _blocker(bot, "U002", "Fresh one", days_ago=3)
     report = tick(services)
@@ -201,6 +202,7 @@ def test_a_blocker_open_over_two_weeks_is_escalated_once_with_its_text(bot: Harn
 
 
 def test_escalations_and_reminders_survive_a_crash_between_claim_and_send(bot: Harness, services: Services) -> None:
+    bot.clock.advance(hours=9)  # 09:00 in London: follow-ups due overnight wait for the reader's morning
     _blocker(bot, "U002", "Stuck on pricing approval", days_ago=20)
     _blocker(bot, "U003", "Waiting for the new laptop", days_ago=2, until=date(2026, 11, 27))
     _item(bot, "U001", "Book the workshop", due=date(2026, 11, 25))
@@ -223,6 +225,7 @@ def test_escalations_and_reminders_survive_a_crash_between_claim_and_send(bot: H
 
 
 def test_a_send_that_happened_before_the_crash_is_found_not_repeated(bot: Harness, services: Services) -> None:
+    bot.clock.advance(hours=9)  # 09:00 in London: follow-ups due overnight wait for the reader's morning
     blocker = _blocker(bot, "U002", "Stuck on pricing approval", days_ago=20)
     tick(services)
     with session_scope(bot.engine) as session:  # as if the process died before recording the send
@@ -233,9 +236,32 @@ def test_a_send_that_happened_before_the_crash_is_found_not_repeated(bot: Harnes
     assert len([p for p in bot.slack.posted(bot.slack.dm_channel("U0MGR")) if "blocked for" in p["text"]]) == 1
 
 
+def test_follow_ups_due_overnight_wait_for_the_readers_morning(bot: Harness, services: Services) -> None:
+    """Due at midnight on someone's clock (a day turned), sent from 09:00 on the reader's: no DM at 00:20."""
+    bot.clock.advance(minutes=20)  # 00:20 in London (the manager), 00:20 UTC (Sam), 08:20 in Shanghai (Li Wei)
+    with session_scope(bot.engine) as session:  # as Slack's profile tells it on first contact
+        session.exec(select(Person).where(Person.slack_id == "U001")).one().tz = "Asia/Shanghai"
+    _blocker(bot, "U002", "Stuck on pricing approval", days_ago=20)
+    _blocker(bot, "U003", "Waiting for the new laptop", days_ago=2, until=date(2026, 11, 27))
+    _item(bot, "U001", "Book the workshop", due=date(2026, 11, 25))
+    assert claim_due(services, bot.clock.now) == []
+    bot.clock.advance(minutes=40)  # 09:00 in Shanghai: Li Wei's reminder only
+    assert claim_due(services, bot.clock.now) == [f"action-due:{_action_id(bot, 'Book the workshop')}"]
+    bot.clock.advance(hours=8)  # 09:00 in London and UTC: the escalation and Sam's question
+    keys = claim_due(services, bot.clock.now)
+    assert sorted(k.split(":")[0] for k in keys) == ["blocker-date", "escalate"]
+    assert claim_due(services, bot.clock.now) == []
+
+
+def _action_id(bot: Harness, step: str) -> int:
+    with session_scope(bot.engine) as session:
+        return session.exec(select(ActionItem).where(ActionItem.next_step == step)).one().id or 0
+
+
 def test_two_schedulers_at_once_escalate_once(bot: Harness, services: Services) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
+    bot.clock.advance(hours=9)  # 09:00 in London: follow-ups due overnight wait for the reader's morning
     _blocker(bot, "U002", "Stuck on pricing approval", days_ago=20)
     with ThreadPoolExecutor(3) as pool:
         list(pool.map(lambda _: tick(services), range(3)))

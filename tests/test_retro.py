@@ -163,6 +163,21 @@ def test_the_retro_ask_shows_value_so_far_and_on_pace_as_kpi_state_does(bot: Har
     assert hints == ["behind: CNY 90k so far, CNY 437k on pace by Dec 6", "behind: 4.5 so far, 18.9 on pace by Dec 6"]
 
 
+def test_the_retro_waits_for_the_managers_morning_on_its_day(bot: Harness, services: Services) -> None:
+    """The month turns at midnight; the retro post and its DMs go out from 09:00 on the manager's clock."""
+    _weekly(bot, "U002", "Revenue", 1_000, weeks=4, start=date(2026, 11, 2))  # behind: a retro DM is due
+    bot.clock.now = RETRO_DAY.replace(hour=0, minute=20)
+    tick(services)
+    assert not bot.slack.posted("C0SALES") and not _retro_dms(bot, "U002")  # (the week's check-in prompt may be there)
+    bot.clock.now = RETRO_DAY
+    tick(services)
+    assert len(bot.slack.posted("C0SALES")) == 1 and len(_retro_dms(bot, "U002")) == 1
+
+
+def _retro_dms(bot: Harness, slack_id: str) -> list[dict[str, Any]]:
+    return [p for p in bot.slack.posted(bot.slack.dm_channel(slack_id)) if "retro" in p["text"].lower()]
+
+
 def test_the_retro_shows_what_improved_and_what_slipped(bot: Harness, services: Services) -> None:
     _weekly(bot, "U002", "Revenue", 9_000, weeks=5)  # ahead in October...
     _weekly(bot, "U002", "Revenue", 0, weeks=4, start=date(2026, 11, 2))  # ...then nothing in November
