@@ -40,8 +40,8 @@ _BULLET = re.compile(r"^\s*(?:[-•*·–>]+|\d{1,2}[.)、]|[(（]?\d{1,2}[)）]
 # " - " ends a clause ("rev 45k - 2 deals") unless a date follows: "off 21 Dec - 4 Jan" is one range
 _DATE_AHEAD = (
     r"(?!(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\s*(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
-    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*\d|\d{1,2}[/.]\d{1,2}(?!\d)"
-    r"|(?:next\s+)?(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b)"
+    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*\d|\d{1,2}/\d{1,2}(?![\d%])"
+    r"|(?:next\s+)?(?:mon|tues?|wed|thu|thurs?|fri|sat|sun)(?:day|nesday|sday|rsday|urday)?\b)"
 )
 _SENTENCE = re.compile(
     r"(?<=[^\d\s])\.(?=\s|$)|(?<=\d)\.(?=\s+[A-Za-z\u4e00-\u9fff]|\s*$)|(?<!<)[!?。！？;；]+|\s+-{1,2}\s+"
