@@ -339,9 +339,12 @@ def teamless_people(spec: OrgSpec, text: str | None = None) -> list[Teamless]:
     if not found:
         return []
     lines = load_with_lines(text)[1] if text is not None else {}
+    managed: dict[str, list[TeamSpec]] = {}
+    for team in spec.teams:
+        managed.setdefault(team.manager, []).append(team)
     result = []
     for i, person in found:
-        manages = [t for t in spec.teams if t.manager == person.slack_id]
+        manages = managed.get(person.slack_id, [])
         above = tuple(dict.fromkeys(t.parent for t in manages if t.parent))
         result.append(
             Teamless(
