@@ -352,3 +352,22 @@ def test_me_and_history_name_the_kpi_in_the_readers_language(named: Harness, loc
     _, history = named.command("U001", "history")
     weeks = json.dumps(history, ensure_ascii=False)
     assert shown in weeks and hidden not in weeks
+
+
+def test_a_dispute_names_the_kpi_in_each_readers_language(named: Harness, services: Services) -> None:
+    """Li Wei (zh-CN) disputes a fed value of 营收: his button, form and note say 营收; his manager (en-GB) reads Revenue."""
+    from tests.test_fed_kpis import buttons, dispute, feed, manager_note, prompt_of
+
+    feed(named, [("U001", "Revenue", "2026-11-25", 8000)])
+    named.clock.now = named.clock.now.replace(hour=1)  # 09:00 in Shanghai
+    tick(services)
+    button = buttons(prompt_of(named, "U001"))[-1]
+    assert "营收" in button["text"]["text"] and "Revenue" not in button["text"]["text"]
+    dispute(named, "U001", "7500", "退款两笔")
+    form = named.slack.calls_to("views.open")[-1].args["view"]
+    assert "营收" in form["blocks"][0]["text"]["text"] and "Revenue" not in form["blocks"][0]["text"]["text"]
+    note, _ = manager_note(named)
+    assert "*Revenue*" in note["text"] and "营收" not in note["text"]
+    assert named.slack.wait_for(lambda _: "<@U0MGR>" in named.last_to("U001")["text"])
+    sent = named.last_to("U001")["text"]
+    assert "营收" in sent and "Revenue" not in sent
