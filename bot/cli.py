@@ -160,9 +160,17 @@ def _org_import(settings: Settings, path: Path) -> int:
         return 1
     created = ", ".join(f"{n} {k}" for k, n in report.created.items()) or "nothing"
     updated = ", ".join(f"{n} {k}" for k, n in report.updated.items()) or "nothing"
-    print(f"imported {path}: created {created}; updated {updated}")
+    teamless = len(report.teamless)
+    alone = f"; {teamless} {'person' if teamless == 1 else 'people'} with KPIs in no team (see below)" if teamless else ""
+    print(f"imported {path}: created {created}; updated {updated}{alone}")
     for warning in report.warnings:
         print(f"  note: {warning}")
+    if teamless:
+        # a note, not an error (the file imported and keeps working), but on stderr and last, so it is not missed
+        sys.stdout.flush()
+        print(f"{path}: people with KPIs who are in no team get no check-ins and no place in reports:", file=sys.stderr)
+        for person in report.teamless:
+            print(f"  {path}:{person.line}: note: {person}", file=sys.stderr)
     return 0
 
 

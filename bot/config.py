@@ -42,8 +42,8 @@ class Settings(BaseSettings):
         bot = _secret(self.slack_bot_token)
         if bot in _PLACEHOLDERS:
             problems.append("SLACK_BOT_TOKEN is not set (the bot token from OAuth & Permissions, xoxb-...)")
-        elif not re.fullmatch(r"xoxb-[A-Za-z0-9-]{8,}", bot):
-            problems.append("SLACK_BOT_TOKEN does not look like a bot token: it must start with xoxb-")
+        elif problem := _token_problem(bot, "xoxb-", "a bot token", "the Bot User OAuth Token from OAuth & Permissions"):
+            problems.append(f"SLACK_BOT_TOKEN does not look like a bot token: {problem}")
         if self.slack_app_token is None:
             signing = _secret(self.slack_signing_secret)
             if signing in _PLACEHOLDERS:
@@ -52,8 +52,8 @@ class Settings(BaseSettings):
                 problems.append("SLACK_SIGNING_SECRET looks malformed: it is a hex string of 32 characters")
         else:
             app_token = _secret(self.slack_app_token)
-            if not re.fullmatch(r"xapp-[A-Za-z0-9-]{8,}", app_token):
-                problems.append("SLACK_APP_TOKEN does not look like an app-level token: it must start with xapp-")
+            if problem := _token_problem(app_token, "xapp-", "an app-level token", "Basic Information -> App-Level Tokens"):
+                problems.append(f"SLACK_APP_TOKEN does not look like an app-level token: {problem}")
         if problems:
             raise ConfigError("kpibot cannot start:\n  - " + "\n  - ".join(problems))
 
@@ -64,6 +64,39 @@ class Settings(BaseSettings):
     @property
     def languages(self) -> list[str]:
         return [code.strip() for code in self.kpibot_languages.split(",") if code.strip()]
+
+
+_OTHER_TOKENS = {
+    "xoxp-": "a user token (xoxp-)",
+    "xoxb-": "a bot token (xoxb-)",
+    "xapp-": "an app-level token (xapp-)",
+    "xoxe": "a token-rotation token (xoxe)",
+}
+
+
+def _token_problem(token: str, prefix: str, kind: str, where: str) -> str | None:
+    """What is wrong with ``token`` (None when it looks right), without ever quoting it.
+
+    A token that starts with the right prefix and is still refused must not be
+    told "it must start with xoxb-": the person would stare at a prefix that is
+    there. So the answer names the actual fault: another kind of token, quotes
+    or spaces pasted with it, or too short to be one (e.g. a truncated copy).
+    """
+    if re.fullmatch(re.escape(prefix) + r"[A-Za-z0-9-]{8,}", token):
+        return None
+    again = f"copy {where} again"
+    if token[:1] in {'"', "'"} or token[-1:] in {'"', "'"}:
+        return f"it is wrapped in quotes; set it without them ({prefix}...)"
+    if not token.startswith(prefix):
+        for other, name in _OTHER_TOKENS.items():
+            if other != prefix and token.startswith(other):
+                return f"this is {name}, and kpibot needs {kind} ({prefix}...): {again}"
+        return f"it must start with {prefix} ({where})"
+    if re.search(r"\s", token):
+        return f"it contains a space or line break; {again}"
+    if not re.fullmatch(r"[A-Za-z0-9-]*", token):
+        return f"it contains characters a Slack token never has (only letters, digits and -); {again}"
+    return f"it is too short ({len(token)} characters; a real one has 50 or more), so it looks cut off; {again}"
 
 
 def _secret(value: SecretStr | None) -> str:

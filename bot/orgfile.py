@@ -164,12 +164,43 @@ class OrgFileError(ValueError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+@dataclass(frozen=True)
+class Teamless:
+    """A person with active KPIs who is in no team's ``members``.
+
+    Check-in rounds and ``kpibot report org`` go through a person's team, so
+    such a person is never asked and their KPIs appear nowhere: a file that
+    lists a manager only as ``manager`` (or someone only under ``people``)
+    imports fine and then quietly leaves them out. The import says so.
+    """
+
+    slack_id: str
+    name: str
+    kpis: int
+    line: int  # the person's entry under `people`
+    manages: tuple[str, ...] = ()  # the teams they manage
+    above: tuple[str, ...] = ()  # the teams above those: where a manager usually belongs
+
+    def __str__(self) -> str:
+        counted = f"{self.kpis} KPI" if self.kpis == 1 else f"{self.kpis} KPIs"
+        fix = "add them to a team's members, usually the team above the one they manage"
+        if self.above:
+            fix += f" ({', '.join(self.above)})"
+        elif self.manages:
+            fix += f" ({', '.join(self.manages)} has none above it: add them to its own members)"
+        return (
+            f"{self.slack_id} ({self.name}) has {counted} but is in no team's members, so kpibot never asks them "
+            f"for check-ins and `kpibot report org` leaves them and their KPIs out; {fix}"
+        )
+
+
 @dataclass
 class ImportReport:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     new: dict[str, list[Any]] = field(default_factory=dict)  # identities inserted by this import, per kind
+    teamless: list[Teamless] = field(default_factory=list)  # people with KPIs left in no team (see Teamless)
 
     def count(self, bucket: dict[str, int], kind: str) -> None:
         bucket[kind] = bucket.get(kind, 0) + 1
@@ -293,6 +324,41 @@ def _cross_check(spec: OrgSpec, lines: dict[Any, int]) -> tuple[list[Problem], l
     return problems, warnings
 
 
+def teamless_people(spec: OrgSpec, text: str | None = None) -> list[Teamless]:
+    """Active people with active KPIs whom no team lists in ``members``, in file order.
+
+    With ``text`` (the file), each names its line under ``people``; the file
+    is read again with line numbers only when there is someone to name.
+    """
+    members = {m for t in spec.teams for m in t.members}
+    kpis: dict[str, int] = {}
+    for kpi in spec.kpis:
+        if kpi.status == KpiStatus.ACTIVE:
+            kpis[kpi.owner] = kpis.get(kpi.owner, 0) + 1
+    found = [(i, p) for i, p in enumerate(spec.people) if p.active and kpis.get(p.slack_id) and p.slack_id not in members]
+    if not found:
+        return []
+    lines = load_with_lines(text)[1] if text is not None else {}
+    managed: dict[str, list[TeamSpec]] = {}
+    for team in spec.teams:
+        managed.setdefault(team.manager, []).append(team)
+    result = []
+    for i, person in found:
+        manages = managed.get(person.slack_id, [])
+        above = tuple(dict.fromkeys(t.parent for t in manages if t.parent))
+        result.append(
+            Teamless(
+                person.slack_id,
+                person.name,
+                kpis[person.slack_id],
+                line_of(lines, ("people", i)) if lines else 0,
+                tuple(t.name for t in manages),
+                above,
+            )
+        )
+    return result
+
+
 def kind_plural(kind: str) -> str:
     return {"person": "people", "team": "teams", "goal": "goals"}[kind]
 
@@ -346,6 +412,7 @@ def import_org(session: Session, text: str) -> ImportReport:
     _sync(session, report, "teams", Team, ("name",), parents, created=set(report.new.get("teams", ())))
     membership = [(m, {"slack_id": m}, {"team_id": teams[t.name]}) for t in spec.teams for m in t.members]
     _sync(session, report, "people", Person, ("slack_id",), membership, created=set(report.new.get("people", ())))
+    report.teamless = _still_teamless(session, teamless_people(spec, text))
 
     goal_rows: list[tuple[Any, dict[str, Any], dict[str, Any]]] = [
         (g.id, {"key": g.id}, {"title": g.title, "level": g.level, "names": dict(g.names)}) for g in spec.goals
@@ -384,6 +451,15 @@ def import_org(session: Session, text: str) -> ImportReport:
         kpi_rows.append(((owner_id, k.name.casefold(), k.period), {"owner_id": owner_id, "period": k.period}, values))
     _sync(session, report, "kpis", Kpi, ("owner_id", "name", "period"), kpi_rows)
     return report
+
+
+def _still_teamless(session: Session, candidates: list[Teamless]) -> list[Teamless]:
+    """Those of ``candidates`` who really have no team now (an earlier import's membership is kept)."""
+    if not candidates:
+        return []
+    table = Person.__table__  # type: ignore[attr-defined]
+    without = set(session.execute(select(table.c.slack_id).where(table.c.team_id.is_(None))).scalars())
+    return [c for c in candidates if c.slack_id in without]
 
 
 def _key_of(model: Any, key: tuple[str, ...], row: Any) -> Any:
@@ -458,4 +534,14 @@ def _same_columns(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return list(groups.values())
 
 
-__all__ = ["ImportReport", "OrgFileError", "OrgSpec", "PeriodError", "date", "import_org", "parse_org"]
+__all__ = [
+    "ImportReport",
+    "OrgFileError",
+    "OrgSpec",
+    "PeriodError",
+    "Teamless",
+    "date",
+    "import_org",
+    "parse_org",
+    "teamless_people",
+]

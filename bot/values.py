@@ -9,6 +9,7 @@ a hand-typed one for the same KPI and week; the audit trail keeps both.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -19,6 +20,7 @@ from sqlmodel import Session, col
 
 from bot.disputes import corrected_values
 from bot.kpi_state import KpiStatus
+from bot.names import every_name
 from bot.periods import week_key, week_start
 from storage.bulk import insert_many
 from storage.tables import Kpi, Measurement, Person, SourceSystem, ValueAudit
@@ -177,7 +179,8 @@ def validate(session: Session, rows: Sequence[ValueRow]) -> list[Resolved]:
 class _KpiInfo:
     id: int
     name: str
-    names: frozenset[str]
+    name_folded: str
+    names: frozenset[str]  # every name the row may use, folded (see _folded)
     start: date
     end: date
     rating: bool
@@ -206,29 +209,54 @@ def _people(session: Session, keys: set[str]) -> dict[str, int]:
 
 def _kpis(session: Session, owner_ids: set[int]) -> dict[int, list[_KpiInfo]]:
     by_owner: dict[int, list[_KpiInfo]] = {}
-    columns = [col(c) for c in (Kpi.id, Kpi.owner_id, Kpi.name, Kpi.aliases, Kpi.period_start, Kpi.period_end, Kpi.unit)]
+    fields = (Kpi.id, Kpi.owner_id, Kpi.name, Kpi.names, Kpi.aliases, Kpi.period_start, Kpi.period_end, Kpi.unit)
+    columns = [col(c) for c in fields]
     for chunk in _chunks(sorted(owner_ids)):
         statement = select(*columns).where(col(Kpi.owner_id).in_(chunk), col(Kpi.status) != KpiStatus.PROPOSED)
-        for kid, owner, name, aliases, start, end, unit in session.execute(statement):
-            names = frozenset(n.casefold() for n in [name, *(aliases or [])])
-            info = _KpiInfo(kid, name, names, start, end, unit == "rating")
+        for kid, owner, name, names, aliases, start, end, unit in session.execute(statement):
+            # what a check-in reply may call it (bot.names.every_name: the name and each language's), and its aliases
+            others = frozenset(_folded(n) for n in [*every_name(name, names), *(aliases or [])] if n)
+            info = _KpiInfo(kid, name, _folded(name), others, start, end, unit == "rating")
             by_owner.setdefault(owner, []).append(info)
     return by_owner
 
 
+def _folded(name: str) -> str:
+    """A name as compared: full-width letters made plain (as replies are read), case and outer spaces ignored."""
+    return unicodedata.normalize("NFKC", name).strip().casefold()
+
+
 def _match_kpi(kpis: list[_KpiInfo], name: str, day: date, person: str) -> tuple[_KpiInfo | None, str | None]:
-    """The person's KPI called ``name`` whose period holds the week of ``day``."""
-    named = [k for k in kpis if name.casefold() in k.names]
+    """The person's KPI that ``name`` names, whose period holds the week of ``day``.
+
+    ``name`` may be the KPI's name, one of its names per language
+    (``names: {zh: 销售额}``) or an alias, as a check-in reply may. The KPI's
+    own name wins, since it is unique per person and period; when only an
+    alias or translation matches and it belongs to two KPIs of that week (or
+    two KPIs of that name both run that day), the row is refused rather than
+    stored against a guess.
+    """
+    wanted = _folded(name)
+    named = [k for k in kpis if wanted in k.names]
     if not named:
         have = ", ".join(sorted({k.name for k in kpis})) or "none"
-        return None, f"{person} has no KPI '{name}' (their KPIs: {have})"
+        return None, f"{person} has no KPI '{name}' (their KPIs: {have}; a name per language or an alias works too)"
     monday = week_start(day)
     sunday = monday + timedelta(days=6)
-    for k in sorted(named, key=lambda k: not (k.start <= day <= k.end)):
-        if k.start <= sunday and monday <= k.end:
-            return k, None
-    periods = ", ".join(f"{k.start}..{k.end}" for k in named)
-    return None, f"the week of {day} is outside the period of '{named[0].name}' ({periods})"
+    in_week = [k for k in named if k.start <= sunday and monday <= k.end]
+    if not in_week:
+        periods = ", ".join(f"{k.start}..{k.end}" for k in named)
+        return None, f"the week of {day} is outside the period of '{named[0].name}' ({periods})"
+    pool = [k for k in in_week if k.name_folded == wanted] or in_week
+    holding = [k for k in pool if k.start <= day <= k.end] or pool
+    if len(holding) == 1:
+        return holding[0], None
+    which = ", ".join(f"'{k.name}' ({k.start}..{k.end})" for k in sorted(holding, key=lambda k: (k.name, k.start)))
+    if len({k.name_folded for k in holding}) == 1:  # one name, two KPIs running at once (a year's and a quarter's)
+        fix = "retire or rename one of them in the organisation file"
+    else:
+        fix = "use the KPI's own name"
+    return None, f"'{name}' names more than one of {person}'s KPIs for the week of {day}: {which}; {fix}"
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:

@@ -53,8 +53,41 @@ def test_serve_with_a_malformed_token_never_echoes_it(tmp_path: Path) -> None:
         },
     )
     assert result.returncode == 2
-    assert "must start with xoxb-" in result.stderr and "SIGNING_SECRET looks malformed" in result.stderr
+    assert "this is a user token (xoxp-), and kpibot needs a bot token (xoxb-...)" in result.stderr
+    assert "SIGNING_SECRET looks malformed" in result.stderr
     assert "xoxp-user-token-1234567890" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("token", "says"),
+    [
+        ("xoxb-123", "it is too short (8 characters; a real one has 50 or more), so it looks cut off"),
+        ('"xoxb-1234567890-0987654321-AbCdEf"', "it is wrapped in quotes; set it without them (xoxb-...)"),
+        ("xoxb-1234567890 0987654321", "it contains a space or line break"),
+        ("xoxb-1234567890/0987654321", "it contains characters a Slack token never has"),
+        ("xapp-1-A0123-4567890-abcdef", "this is an app-level token (xapp-), and kpibot needs a bot token (xoxb-...)"),
+        ("abc123456789012345", "it must start with xoxb- (the Bot User OAuth Token from OAuth & Permissions)"),
+    ],
+)
+def test_serve_says_what_is_wrong_with_the_bot_token(tmp_path: Path, token: str, says: str) -> None:
+    """A token that starts with xoxb- is never told it must start with xoxb- (a new user's xoxb-123 was)."""
+    secret = "0123456789abcdef0123456789abcdef"
+    env = {"SLACK_BOT_TOKEN": token, "SLACK_SIGNING_SECRET": secret, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+    result = run("serve", env=env)
+    assert result.returncode == 2
+    assert f"SLACK_BOT_TOKEN does not look like a bot token: {says}" in result.stderr
+    if token.strip('"').startswith("xoxb-"):
+        assert "must start with" not in result.stderr
+    assert token.strip('"') not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_says_what_is_wrong_with_the_app_token(tmp_path: Path) -> None:
+    env = {"SLACK_BOT_TOKEN": "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx", "SLACK_APP_TOKEN": "xapp-1-A1"}
+    result = run("serve", env={**env, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    assert result.returncode == 2
+    assert "SLACK_APP_TOKEN does not look like an app-level token: it is too short (9 characters" in result.stderr
+    assert "SLACK_BOT_TOKEN" not in result.stderr and "xapp-1-A1" not in result.stderr
 
 
 def test_parse_prints_json(capsys: pytest.CaptureFixture[str]) -> None:

@@ -52,12 +52,16 @@ def test_every_key_the_loader_accepts_is_documented(path: str, model: type[BaseM
 
 
 def test_the_organisation_file_example_loads() -> None:
-    from bot.orgfile import parse_org
+    from bot.orgfile import parse_org, teamless_people
 
     example = re.search(r"```yaml\n(.*?)```", ORG_DOC, re.S)
     assert example
     spec, _ = parse_org(example.group(1))
     assert spec.teams and spec.people and spec.kpis
+    # the example shows where managers go: every manager is some team's member, so no one with KPIs is left out
+    members = {m for team in spec.teams for m in team.members}
+    assert {team.manager for team in spec.teams} <= members
+    assert teamless_people(spec) == []
 
 
 def test_every_setting_is_documented() -> None:

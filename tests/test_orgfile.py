@@ -133,3 +133,74 @@ def test_a_score_is_any_index_and_a_rating_is_one_to_five(engine: Engine) -> Non
     with session_scope(engine) as session:
         units = {(k.owner_id, k.name): (k.unit, k.is_rating) for k in session.exec(select(Kpi)).all()}
     assert sorted(u for u in units.values() if u[0] in {"score", "rating"}) == [("rating", True), ("score", False)]
+
+
+# Mia manages Sales East under Sales; Wang Fang manages Sales (the top); Ada is only under `people`. All have KPIs, no team.
+TEAMLESS = (
+    ORG.replace("    members: [U001, U002, U003]\n", "    parent: Sales\n    members: [U001, U002, U003]\n")
+    .replace(
+        "people:\n", "  - {name: Sales, manager: U0HEAD}\npeople:\n  - {slack_id: U0HEAD, name: Wang Fang, level: executive}\n"
+    )
+    .rstrip("\n")
+    + """
+  - {owner: U0MGR, name: Team revenue, unit: CNY, target: 900000, period: 2026-Q4, weight: 70, goal: share, source: CRM}
+  - {owner: U0MGR, name: Coaching hours, unit: hours, target: 20, period: 2026-Q4, weight: 30, horizon: leading, source: Calendar}
+  - {owner: U0HEAD, name: Sales revenue, unit: CNY, target: 3000000, period: 2026-Q4, weight: 100, source: CRM}
+  - {owner: U0ADMIN, name: Audits, unit: count, target: 4, period: 2026-Q4, weight: 100, source: Jira, status: retired}
+"""
+)
+
+
+def line_with(content: str, needle: str) -> int:
+    return next(i for i, line in enumerate(content.splitlines(), 1) if needle in line)
+
+
+def report_org(capsys: pytest.CaptureFixture[str]) -> str:
+    capsys.readouterr()
+    assert main(["report", "org", "--period", "2026-Q4"]) == 0
+    return capsys.readouterr().out
+
+
+def test_people_with_kpis_in_no_team_are_named_at_import_with_the_fix(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A manager given KPIs but in no team's members was never asked and left out of `report org`, silently."""
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    org = tmp_path / "org.yaml"
+    org.write_text(TEAMLESS)
+    assert main(["org", "import", str(org)]) == 0  # a note, not an error: such files imported before and still do
+    out, err = capsys.readouterr()
+    assert "; 2 people with KPIs in no team (see below)" in out.splitlines()[0]
+    mia, wang = line_with(TEAMLESS, "slack_id: U0MGR"), line_with(TEAMLESS, "slack_id: U0HEAD")
+    assert err.splitlines() == [
+        f"{org}: people with KPIs who are in no team get no check-ins and no place in reports:",
+        f"  {org}:{wang}: note: U0HEAD (Wang Fang) has 1 KPI but is in no team's members, so kpibot never asks them "
+        "for check-ins and `kpibot report org` leaves them and their KPIs out; add them to a team's members, "
+        "usually the team above the one they manage (Sales has none above it: add them to its own members)",
+        f"  {org}:{mia}: note: U0MGR (Mia Manager) has 2 KPIs but is in no team's members, so kpibot never asks them "
+        "for check-ins and `kpibot report org` leaves them and their KPIs out; add them to a team's members, "
+        "usually the team above the one they manage (Sales)",
+    ]  # in file order; Ada's only KPI is retired: nothing to ask, no note
+    assert "Team revenue" not in report_org(capsys)  # what the note warns of
+
+    fixed = TEAMLESS.replace("  - {name: Sales, manager: U0HEAD}", "  - {name: Sales, manager: U0HEAD, members: [U0MGR, U0HEAD]}")
+    org.write_text(fixed)
+    assert main(["org", "import", str(org)]) == 0
+    out, err = capsys.readouterr()
+    assert "in no team" not in out + err and err == ""
+    report = report_org(capsys)
+    assert "Team revenue" in report and "Sales revenue" in report
+
+    # Leaving them out of members again does not take them out of their team (membership is only ever set), so no note
+    org.write_text(TEAMLESS)
+    assert main(["org", "import", str(org)]) == 0
+    assert "in no team" not in "".join(capsys.readouterr())
+
+
+def test_teamless_is_about_active_people_and_active_kpis(engine: Engine) -> None:
+    inactive = TEAMLESS.replace(
+        "{slack_id: U0HEAD, name: Wang Fang, level: executive}", "{slack_id: U0HEAD, name: Wang Fang, active: false}"
+    )
+    report = load(engine, inactive)
+    assert [(t.slack_id, t.kpis, t.manages, t.above) for t in report.teamless] == [("U0MGR", 2, ("Sales East",), ("Sales",))]
+    assert load(engine, ORG).teamless == []  # conftest's U0MGR manages a team but has no KPIs: nothing to say

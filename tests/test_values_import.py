@@ -13,7 +13,7 @@ from bot.cli import main
 from bot.orgfile import import_org
 from bot.values import store, validate
 from storage.engine import session_scope
-from storage.tables import Kpi, Measurement, ValueAudit
+from storage.tables import Kpi, Measurement, Person, ValueAudit
 from storage.types import utc_now
 from tests.conftest import ORG
 
@@ -199,3 +199,78 @@ def test_bulk_paths_issue_the_same_statements_for_100_or_400_people(tmp_path: Pa
         engine.dispose()
     assert counts[0][:2] == counts[1][:2], counts  # org import and re-import: the same statements at any size
     assert counts[1][2] <= counts[0][2] + 4 < 20, counts  # values: a few more IN (...) chunks of 900 ids, not one per row
+
+
+# Revenue's Chinese name is only a per-language name here (not an alias): replies accept it, so must a values file
+NAMED = ORG.replace("aliases: [sales, 销售额], unit: CNY", "names: {en: Revenue, zh: 销售额}, aliases: [sales], unit: CNY")
+
+
+@pytest.fixture
+def named_db(engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    with session_scope(engine) as session:
+        import_org(session, NAMED)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    return engine
+
+
+def _values(engine: Engine) -> list[tuple[str, str, float]]:
+    with session_scope(engine) as session:
+        rows = session.exec(select(Kpi.name, Measurement.period_key, Measurement.value).join(Kpi)).all()
+        return sorted((name, key, value) for name, key, value in rows)
+
+
+def test_a_kpi_is_found_by_its_name_in_another_language(
+    named_db: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A new user's 销售额 was refused with "has no KPI '销售额' (their KPIs: ...Revenue)"."""
+    with session_scope(named_db) as session:
+        revenue = session.exec(select(Kpi).where(Kpi.name == "Revenue", Kpi.unit == "CNY")).one()
+        assert revenue.names == {"en": "Revenue", "zh": "销售额"} and "销售额" not in revenue.aliases
+    content = (
+        "person,kpi,date,value\nU001,销售额,2026-11-25,48200\nU001,ＲＥＶＥＮＵＥ ,2026-12-02,51000\nU001,Sales,2026-12-09,3\n"
+    )
+    path = write(tmp_path, content)
+    assert main(["values", "import", str(path)]) == 0, capsys.readouterr().err
+    assert "3 new" in capsys.readouterr().out
+    assert _values(named_db) == [("Revenue", "2026-W48", 48200.0), ("Revenue", "2026-W49", 51000.0), ("Revenue", "2026-W50", 3.0)]
+
+
+def test_a_name_two_kpis_answer_to_is_refused_and_the_own_name_wins(
+    named_db: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with session_scope(named_db) as session:
+        li_wei = session.exec(select(Person).where(Person.slack_id == "U001")).one()
+        customers = session.exec(select(Kpi).where(Kpi.owner_id == li_wei.id, Kpi.name == "New customers")).one()
+        customers.names = {"zh": "销售额"}  # a second KPI of U001's answering to 销售额: a clash, not a guess
+        customers.aliases = [*customers.aliases, "revenue"]
+    before = snapshot(named_db)
+    path = write(tmp_path, "person,kpi,date,value\nU001,Revenue,2026-12-01,5\nU001,销售额,2026-12-01,6\n")
+    assert main(["values", "import", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:2:" not in err  # Revenue is Revenue's own name: it wins over New customers' alias
+    assert (
+        f"{path}:3: '销售额' names more than one of U001's KPIs for the week of 2026-12-01: "
+        "'New customers' (2026-10-01..2026-12-31), 'Revenue' (2026-10-01..2026-12-31); use the KPI's own name"
+    ) in err, err
+    assert snapshot(named_db) == before
+    path = write(tmp_path, "person,kpi,date,value\nU001,Revenue,2026-12-01,5\n")
+    assert main(["values", "import", str(path)]) == 0
+    assert _values(named_db) == [("Revenue", "2026-W49", 5.0)]
+
+
+def test_two_kpis_of_one_name_running_the_same_day_are_refused(
+    engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    yearly = "  - {owner: U002, name: Revenue, unit: USD, target: 400000, period: '2026', weight: 60, goal: share, source: CRM}\n"
+    with session_scope(engine) as session:
+        import_org(session, ORG + yearly)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    path = write(tmp_path, "person,kpi,date,value\nU002,revenue,2026-12-01,5\nU002,Revenue,2026-06-01,7\n")
+    assert main(["values", "import", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert (
+        f"{path}:2: 'revenue' names more than one of U002's KPIs for the week of 2026-12-01: "
+        "'Revenue' (2026-01-01..2026-12-31), 'Revenue' (2026-10-01..2026-12-31); "
+        "retire or rename one of them in the organisation file"
+    ) in err, err
+    assert f"{path}:3:" not in err  # June: only the year's Revenue runs
