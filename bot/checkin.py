@@ -25,7 +25,7 @@ from bot.names import local_name
 from bot.people import current_kpis, local_now
 from bot.periods import week_key, week_start_of_key
 from bot.reply_parser import KpiRef, Question, Reading, parse_reply
-from bot.time_off import week_is_away
+from bot.time_off import date_order_for, week_is_away
 from storage.queries import admin_ids, insert_if_absent
 from storage.tables import ActionItem, Blocker, Checkin, Kpi, Measurement, Person
 from storage.types import utc_now
@@ -316,7 +316,9 @@ def _handle_check_in(session: Session, *, person: Person, text: str, ts: str, no
         if pending and not late and pending[0]["kind"] == "implausible" and NO.match(text or ""):
             pending.pop(0)
             text = ""
-        reading = parse_reply(text, refs, now=local_now(person, now), expecting=expecting)
+        reading = parse_reply(
+            text, refs, now=local_now(person, now), expecting=expecting, date_order=date_order_for(person.locale)
+        )
         confirmed_implausible = False
     notes = ["truncated"] if reading.truncated else []
     if fed and (set(reading.values) & fed or any(q.kpi in fed for q in reading.questions)):
@@ -330,9 +332,15 @@ def _handle_check_in(session: Session, *, person: Person, text: str, ts: str, no
         this_week_off = week_is_away(person.away_from, person.away_until, week_monday=monday, prompt_day=today)
         if not reading.values and this_week_off:
             checkin.status = CheckinStatus.AWAY
-            return [Outgoing(Notice("away_set", {"date": reading.away_until}), locale, turn=next_turn(checkin))]
+            away = {"start": reading.away_from or today.isoformat(), "date": reading.away_until}
+            return [Outgoing(Notice("away_set", away), locale, turn=next_turn(checkin))]
         if not reading.values and not reading.questions_about_numbers():
             return [Outgoing(Notice("away_later", {"start": reading.away_from, "date": reading.away_until}), locale)]
+    if reading.away_unsure and not reading.away_until:
+        # time off said, days not read for sure: nothing is paused on a guess, the person is asked for the days
+        if not reading.values and not reading.questions_about_numbers() and not reading.blockers:
+            return [Outgoing(Notice("away_unsure"), locale)]
+        notes.append("away_unsure")
     stored = store_values(session, checkin=checkin, kpis=kpis, values=reading.values, ts=ts, text=text, now=now)
     new_blockers = store_blockers(session, person=person, checkin=checkin, reading=reading, ts=ts, now=now)
     checkin.answered_at = checkin.answered_at or now
@@ -354,7 +362,7 @@ def _handle_check_in(session: Session, *, person: Person, text: str, ts: str, no
     if pending:
         checkin.status = CheckinStatus.ANSWERING
         first = pending[0]
-        understood_nothing = not (stored or new_blockers or reading.away_until or confirmed_implausible)
+        understood_nothing = not (stored or new_blockers or reading.away_until or reading.away_unsure or confirmed_implausible)
         if understood_nothing and all(q.kind == "missing" for q in reading.questions):
             notes.append("nothing_understood")
         return [

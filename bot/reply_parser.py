@@ -30,14 +30,25 @@ from bot.dates import date_spans
 from bot.kpi_names import STRONG, Matcher, matcher_for, read_words
 from bot.kpi_vocabulary import GENERIC
 from bot.numbers import Number, find_numbers
-from bot.time_off import AWAY, mentions_time_off, read_time_off
+from bot.time_off import AWAY, DateOrder, TimeOff, Unsure, mentions_time_off, read_time_off
 
 __all__ = ["BlockerReading", "KpiRef", "Question", "Reading", "normalise", "parse_reply"]
 
 MAX_CHARS = 4000  # more than any real check-in; the rest is ignored (and said so)
 
 _BULLET = re.compile(r"^\s*(?:[-•*·–>]+|\d{1,2}[.)、]|[(（]?\d{1,2}[)）])\s+|^\s*[•·]")
-_SENTENCE = re.compile(r"(?<=[^\d\s])\.(?=\s|$)|(?<=\d)\.(?=\s+[A-Za-z\u4e00-\u9fff]|\s*$)|(?<!<)[!?。！？;；]+|\s+-{1,2}\s+|\n+")
+# " - " ends a clause ("rev 45k - 2 deals") unless a date follows: "off 21 Dec - 4 Jan" is one range
+_DATE_AHEAD = (
+    r"(?!(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\s*(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*\d|\d{1,2}/\d{1,2}(?![\d%])"
+    r"|(?:next\s+)?(?:mon|tues?|wed|thu|thurs?|fri|sat|sun)(?:day|nesday|sday|rsday|urday)?\b)"
+)
+_SENTENCE = re.compile(
+    r"(?<=[^\d\s])\.(?=\s|$)|(?<=\d)\.(?=\s+[A-Za-z\u4e00-\u9fff]|\s*$)|(?<!<)[!?。！？;；]+|\s+-{1,2}\s+"
+    + _DATE_AHEAD
+    + r"|\n+",
+    re.IGNORECASE,
+)
 _CLAUSE = re.compile(
     r"(?<!\d),|,(?!\d)|[，、]|\s+(?:and|but|also|plus|while|whereas|then)\s+|(?:还有|另外|但是|不过|而且|以及|同时|然后)"
 )
@@ -136,6 +147,7 @@ class Reading:
     questions: list[Question] = field(default_factory=list)
     away_from: str | None = None
     away_until: str | None = None
+    away_unsure: str | None = None  # time off announced, days not read for sure: ask (bot.time_off.Unsure.reason)
     same_as_last: bool = False
     correction: bool = False
     truncated: bool = False
@@ -154,6 +166,8 @@ class Reading:
             "dates": self.dates,
             "away_from": self.away_from,
             "away_until": self.away_until,
+            "away": "ask" if self.away_unsure and not self.away_until else None,
+            "away_unsure": None if self.away_until else self.away_unsure,
             "questions": [
                 {**asdict(q), "kpi": names.get(q.kpi or "", q.kpi), "options": [names.get(o, o) for o in q.options]}
                 for q in self.questions
@@ -251,10 +265,12 @@ def parse_reply(
     now: datetime,
     expecting: str | None = None,
     languages: tuple[str, ...] = ("en", "zh"),
+    date_order: DateOrder | None = None,
 ) -> Reading:
     """Read ``text`` against the person's ``kpis``. ``now`` is the message time in their timezone.
 
     ``expecting`` names the KPI the bot just asked about: a bare number answers it.
+    ``date_order`` ("DMY"/"MDY", from their locale) reads "21/12 - 4/1"; without it an ambiguous one is asked.
     """
     reading = Reading()
     typed = _unescape(text or "")
@@ -274,11 +290,17 @@ def parse_reply(
             continue
         if mentions_time_off(clause):
             names_kpi = _names_a_kpi(matcher, clause)
-            off = read_time_off(clause, now=now, languages=languages) if not names_kpi or _says_i_am_away(clause) else None
-            if off is not None:
+            off = (
+                read_time_off(clause, now=now, languages=languages, date_order=date_order)
+                if not names_kpi or _says_i_am_away(clause)
+                else None
+            )
+            if isinstance(off, TimeOff) and not reading.away_until:  # the first span said is the one meant
                 reading.away_from, reading.away_until = off.start.isoformat(), off.end.isoformat()
-                if not names_kpi:
-                    continue
+            elif isinstance(off, Unsure):
+                reading.away_unsure = reading.away_unsure or off.reason
+            if off is not None and not names_kpi:
+                continue
         spans = date_spans(clause) + [(m.start(), m.end()) for m in _SLACK_MARKUP.finditer(clause)]
         numbers = find_numbers(clause, skip=spans)
         if reading.blockers and (CONTINUATION.match(clause) or (not numbers and any_date(clause, now, languages))):
@@ -315,6 +337,8 @@ def parse_reply(
         for kpi in kpis:
             if kpi.key not in reading.values and kpi.last_value is not None and kpi.key not in state.several:
                 reading.values[kpi.key] = kpi.last_value
+    if reading.away_until:
+        reading.away_unsure = None  # another clause said the days ("off next week, back the monday after")
     _check_plausible(kpis, reading)
     asked = {q.kpi for q in reading.questions} | {o for q in reading.questions for o in q.options}
     for kpi in kpis:
