@@ -11,7 +11,7 @@ is told, in their language.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from bot.checkin import Outgoing
 from bot.formats import format_value
 from bot.messages import Notice
+from bot.names import local_name
 from bot.numbers import find_numbers
 from bot.people import manager_of
 from bot.refusal import Refusal
@@ -51,6 +52,7 @@ class DisputeNote:
     dispute_id: int = 0
     corrected: str = ""  # the owner's value, formatted; empty for disputes raised before corrections existed
     outcome: Outcome | None = None
+    names: dict[str, str] = field(default_factory=dict)  # the KPI's name per language: the manager reads theirs
 
 
 @dataclass
@@ -117,7 +119,7 @@ def raise_dispute(
     session.flush()
     assert dispute.id is not None
     manager = manager_of(session, person)
-    name = _plain(target.kpi.name)
+    name = _plain(local_name(target.kpi.name, target.kpi.names, person.locale))  # both notices below go to the owner
     if manager is None:
         return [Outgoing(Notice("dispute_no_manager", {"kpi": name}), person.locale)]
     note = _note(dispute, target.kpi, person, manager.locale, source=m.source or target.kpi.fed_by or "")
@@ -133,7 +135,7 @@ def resolve_dispute(
     """The owner's manager accepts (the corrected value replaces the fed one) or rejects (``answer`` says why)."""
     dispute, owner, kpi = answerable(session, manager=manager, dispute_id=dispute_id)
     answer = answer.strip()[:MAX_REASON]
-    name, week = _plain(kpi.name), dispute.period_key
+    name, week = _plain(local_name(kpi.name, kpi.names, owner.locale)), dispute.period_key  # the notice goes to the owner
     fed = format_value(dispute.value, kpi.unit, owner.locale)
     if accept:
         if dispute.corrected is None:
@@ -223,6 +225,7 @@ def _note(dispute: ValueDispute, kpi: Kpi, owner: Person, locale: str, *, source
         dispute.reason,
         dispute_id=dispute.id or 0,
         corrected=corrected,
+        names=dict(kpi.names or {}),
     )
 
 

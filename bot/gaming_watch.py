@@ -102,6 +102,8 @@ def watch_questions(session: Session, *, team_id: int, month: str, first: date, 
                         partner.unit,
                         b_before,
                         b_now,
+                        dict(kpi.names or {}),  # the manager reads the names in their language
+                        dict(partner.names or {}),
                     )
                 )
     return questions

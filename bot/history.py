@@ -7,7 +7,8 @@ who made it. Managers read it in ``/kpi history @person``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_
@@ -34,6 +35,7 @@ class WeekValue:
     value: float | None
     anchors: tuple[str, ...] = ()
     fed: bool = False
+    names: Mapping[str, str] = field(default_factory=dict)  # the name per language (bot.names.local_name)
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class Change:
     origin: str
     by: str | None
     at: datetime
+    names: Mapping[str, str] = field(default_factory=dict)  # the KPI's name per language (bot.names.local_name)
 
 
 def kpis_in_week(session: Session, *, person_id: int, monday: date) -> list[Kpi]:
@@ -199,7 +202,7 @@ def edit_week(
                 recorded_at=now,
             )
         )
-        changes.append(Change(key, line.name, line.unit, line.value, value, EDIT, by.slack_id, now))
+        changes.append(Change(key, line.name, line.unit, line.value, value, EDIT, by.slack_id, now, line.names))
     session.flush()
     return changes
 
@@ -215,7 +218,17 @@ def audit_trail(session: Session, *, person: Person, limit: int = 20) -> list[Ch
         .limit(limit)
     ).all()
     return [
-        Change(a.period_key, k.name, k.unit, a.previous, a.value, a.origin, p.slack_id if p else a.source, a.recorded_at)
+        Change(
+            a.period_key,
+            k.name,
+            k.unit,
+            a.previous,
+            a.value,
+            a.origin,
+            p.slack_id if p else a.source,
+            a.recorded_at,
+            dict(k.names),
+        )
         for a, k, p in rows
     ]
 
@@ -228,7 +241,9 @@ def may_see(session: Session, *, asker: Person, person: Person) -> bool:
 
 
 def _value(kpi: Kpi, value: float | None) -> WeekValue:
-    return WeekValue(_id(kpi), kpi.name, kpi.unit, value, tuple(kpi.anchors) if kpi.is_rating else (), bool(kpi.fed_by))
+    return WeekValue(
+        _id(kpi), kpi.name, kpi.unit, value, tuple(kpi.anchors) if kpi.is_rating else (), bool(kpi.fed_by), dict(kpi.names or {})
+    )
 
 
 def _monday(key: str) -> date:

@@ -150,6 +150,7 @@ class AliasList:
     """The person's learned aliases, each with a Remove button (`/kpi me`)."""
 
     items: list[tuple[int, str, str]]  # (alias id, phrase, KPI name)
+    names: dict[str, dict[str, str]] = field(default_factory=dict)  # a KPI's name per language, by plain name
 
 
 @dataclass
@@ -188,6 +189,7 @@ class ManagerNote:
     name: str
     kpis: list[str]
     weeks: int
+    names: dict[str, dict[str, str]] = field(default_factory=dict)  # a KPI's name per language, by plain name
 
 
 @dataclass
@@ -355,6 +357,7 @@ class RetroAnswer:
     change: str
     owner_slack_id: str
     due: str
+    names: dict[str, str] = field(default_factory=dict)  # the KPI's name per language: the thread reads the team's
 
 
 @dataclass
@@ -383,6 +386,7 @@ class RetroPost:
     improved: list[str] = field(default_factory=list)  # "Revenue" (KPI names, never people)
     slipped: list[str] = field(default_factory=list)
     watch: list[str] = field(default_factory=list)  # the gaming-watch findings (issue 13) belong here
+    names: dict[str, dict[str, str]] = field(default_factory=dict)  # a KPI's name per language: the post reads the team's
 
 
 @dataclass
@@ -453,6 +457,8 @@ class WatchQuestion:
     behaviour_unit: str
     behaviour_before: float
     behaviour_now: float
+    result_names: dict[str, str] = field(default_factory=dict)  # each KPI's name per language (bot.names.local_name)
+    behaviour_names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

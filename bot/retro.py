@@ -32,7 +32,6 @@ from bot.followup import MAX_SHOWN
 from bot.gaming_watch import watch_questions
 from bot.kpi_state import Status
 from bot.messages import ChannelProblem, RetroAnswer, RetroAnswers, RetroAskMessage, RetroKpi, RetroPost
-from bot.names import local_name
 from bot.outbox import Outbound, claim, sent_ts
 from bot.people import MORNING_HOUR, local_now, manager_of
 from bot.periods import week_key
@@ -206,6 +205,7 @@ def _post(
     ]
     overdue = sum(1 for i in still_open if i.due is not None and i.due <= last)
     improved, slipped = _movement(session, team, first, progress)
+    names = {p.name: dict(p.names) for _, p in progress if p.names and p.name in {*improved, *slipped}}
     return RetroPost(
         team.name,
         month,
@@ -221,6 +221,7 @@ def _post(
         improved=improved,
         slipped=slipped,
         watch=[],  # issue 13 (gaming watch) fills this: KPI names that improved while a watched KPI worsened
+        names=names,  # kept as data: the renderer names each KPI in the channel's language
     )
 
 
@@ -233,7 +234,7 @@ def _movement(session: Session, team: Team, first: date, progress: list[tuple[in
         was, now = before.get(p.kpi_id), p.state.status
         if was not in RANK or now not in RANK:
             continue
-        name = local_name(p.name, p.names, team_locale(team))  # the post goes to the team channel, in its language
+        name = p.name  # the plain name: the post carries the names per language (RetroPost.names)
         if RANK[now] > RANK[was] and name not in improved:
             improved.append(name)
         elif RANK[now] < RANK[was] and name not in slipped:
@@ -342,7 +343,14 @@ def store_answers(
             )
         )
         lines.append(
-            RetroAnswer(str(asked[answer.kpi_id]["name"]), answer.cause, answer.change.strip(), owner.slack_id, due.isoformat())
+            RetroAnswer(
+                str(asked[answer.kpi_id]["name"]),
+                answer.cause,
+                answer.change.strip(),
+                owner.slack_id,
+                due.isoformat(),
+                RetroKpi.stored(asked[answer.kpi_id]).names,  # the thread reads the team's language, as the post does
+            )
         )
     ask.answered_at = now
     session.add(ask)

@@ -67,5 +67,6 @@ def check_streaks(
         )
         behind.append(kpi.name)
     if behind and manager is not None and manager.slack_id != person.slack_id:
-        out.append((manager, ManagerNote(person.slack_id, person.name, behind, STREAK)))  # one note, not one per KPI
+        names = {k.name: dict(k.names) for k in kpis if k.name in behind and k.names}  # the manager reads their language's
+        out.append((manager, ManagerNote(person.slack_id, person.name, behind, STREAK, names)))  # one note, not one per KPI
     return out

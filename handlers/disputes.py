@@ -18,6 +18,7 @@ from slack_sdk.models.views import View
 from bot import i18n
 from bot.disputes import MAX_REASON, DisputeNote, Resolution
 from bot.formats import format_value
+from bot.names import local_name
 from bot.ports import Recipient
 from bot.refusal import BadRequest
 from bot.services import Services
@@ -128,7 +129,7 @@ def _dispute_note(message: DisputeNote, locale: str) -> Rendered:
         "dispute_note" if message.corrected else "dispute_note_no_value",
         locale,
         owner=message.owner_slack_id,
-        kpi=escape(message.kpi),
+        kpi=escape(local_name(message.kpi, message.names, locale)),
         week=message.week,
         value=escape(message.value),
         corrected=escape(message.corrected),

@@ -37,6 +37,7 @@ from bot.history import (
 )
 from bot.holiday_calendar import holiday_name
 from bot.messages import Notice
+from bot.names import local_name
 from bot.people import zone
 from bot.ports import Recipient
 from bot.refusal import Refusal
@@ -97,9 +98,9 @@ def _week_block(week: Week, locale: str, *, editable: bool) -> SectionBlock:
     if week.status == CheckinStatus.AWAY and week.holiday is not None:
         name = holiday_name(week.holiday.calendar, week.holiday.day, locale) or week.holiday.calendar
         status = i18n.t("history_status_holiday", locale, holiday=escape(name))
-    lines = [f"• {escape(v.name)}: {format_value(v.value, v.unit, locale)}" for v in week.values] or [
-        i18n.t("history_no_kpis", locale)
-    ]
+    lines = [
+        f"• {escape(local_name(v.name, v.names, locale))}: {format_value(v.value, v.unit, locale)}" for v in week.values
+    ] or [i18n.t("history_no_kpis", locale)]
     text = clip(f"*{i18n.week_label(week.key, locale)}* · {status}\n" + "\n".join(lines), 2900)
     accessory = ButtonElement(text=i18n.t("history_edit", locale), action_id="history_edit", value=week.key) if editable else None
     return SectionBlock(text=text, accessory=accessory)
@@ -116,7 +117,7 @@ def _change_line(change: Change, reader: Person) -> str:
         "history_change",
         locale,
         week=change.week,
-        kpi=escape(change.kpi),
+        kpi=escape(local_name(change.kpi, change.names, locale)),
         before=before,
         after=after,
         who=who,
@@ -137,7 +138,10 @@ def history_modal(week: Week, *, owner_id: int, locale: str, secret: str) -> Vie
                     elements=[
                         MarkdownTextObject(
                             text=i18n.t(
-                                "history_fed", locale, kpi=escape(value.name), value=format_value(value.value, value.unit, locale)
+                                "history_fed",
+                                locale,
+                                kpi=escape(local_name(value.name, value.names, locale)),
+                                value=format_value(value.value, value.unit, locale),
                             )
                         )
                     ]
@@ -152,7 +156,14 @@ def history_modal(week: Week, *, owner_id: int, locale: str, secret: str) -> Vie
             element = NumberInputElement(
                 action_id="value", is_decimal_allowed=True, initial_value=None if value.value is None else f"{value.value:g}"
             )
-        blocks.append(InputBlock(block_id=f"kpi_{value.kpi_id}", label=clip(value.name, 2000), element=element, optional=True))
+        blocks.append(
+            InputBlock(
+                block_id=f"kpi_{value.kpi_id}",
+                label=clip(local_name(value.name, value.names, locale), 2000),
+                element=element,
+                optional=True,
+            )
+        )
     return View(
         type="modal",
         callback_id="history_form",

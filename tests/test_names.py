@@ -177,3 +177,197 @@ def test_a_chinese_reader_sets_up_names_per_language_in_the_form(bot: Harness, s
             for m in session.exec(select(Measurement).where(col(Measurement.kpi_id).in_([k.id for k in new.values()]))).all()
         }
     assert stored == {new["Revenue"].id: 45000, new["New customers"].id: 2, new["Complaint rate"].id: 1.5}
+
+
+# -- every surface that names a KPI, in the reader's language (Li Wei's Revenue is 营收 in Chinese) ----------
+
+BOTH = pytest.mark.parametrize(("locale", "shown", "hidden"), [("zh-CN", "营收", "Revenue"), ("en-US", "Revenue", "营收")])
+
+
+def _rendered(message: object, locale: str) -> str:
+    """What the reader is sent: the notification text and every block, as Slack gets them."""
+    from handlers.render.dispatch import render
+
+    text, blocks = render(message, locale)
+    return text + json.dumps([b.to_dict() for b in blocks], ensure_ascii=False)
+
+
+def _weeks(named: Harness, slack_id: str, name: str, values: list[float], start: str = "2026-10-05") -> None:
+    """Weekly values from ``start`` (a Monday) on, stored as a check-in would."""
+    from datetime import date, timedelta
+
+    from bot.periods import week_key
+
+    monday = date.fromisoformat(start)
+    with session_scope(named.engine) as session:
+        person = session.exec(select(Person).where(Person.slack_id == slack_id)).one()
+        kpi = session.exec(select(Kpi).where(Kpi.owner_id == person.id, Kpi.name == name)).one()
+        for i, value in enumerate(values):
+            day = monday + timedelta(weeks=i)
+            session.add(Measurement(kpi_id=kpi.id, period_key=week_key(day), week_start=day, value=value))
+
+
+@BOTH
+def test_the_managers_note_names_the_kpi_in_the_managers_language(named: Harness, locale: str, shown: str, hidden: str) -> None:
+    """'提醒：<@U001> 的 *营收* 已连续…': the note about a KPI behind two weeks running."""
+    from bot.messages import ManagerNote
+    from bot.periods import week_key
+    from bot.warnings import check_streaks
+
+    _weeks(named, "U001", "Revenue", [1_000, 1_000, 1_000])  # far behind 600k a quarter
+    with session_scope(named.engine) as session:
+        li = session.exec(select(Person).where(Person.slack_id == "U001")).one()
+        kpis = list(session.exec(select(Kpi).where(Kpi.owner_id == li.id, Kpi.name == "Revenue")).all())
+        out = check_streaks(
+            session, person=li, kpis=kpis, period_key=week_key(datetime(2026, 10, 19).date()), now=named.clock.now
+        )
+    note = next(m for _, m in out if isinstance(m, ManagerNote))
+    text = _rendered(note, locale)
+    assert f"*{shown}*" in text and hidden not in text
+
+
+@BOTH
+def test_the_retro_thread_names_the_kpi_in_the_teams_language(
+    named: Harness, services: Services, locale: str, shown: str, hidden: str
+) -> None:
+    """'<@U001> 的复盘跟进：• 营收（流程）…': the follow-up in the retro's thread reads the team channel's language."""
+    from storage.tables import RetroAsk, Team
+    from tests.test_retro import RETRO_DAY, _answer_values, _month
+
+    _month(named)
+    with session_scope(named.engine) as session:
+        session.exec(select(Team)).one().locale = locale
+    named.clock.now = RETRO_DAY
+    tick(services)
+    ask = [
+        p
+        for p in named.slack.posted(named.slack.dm_channel("U001"))
+        if p.get("blocks") and "retro_answer" in json.dumps(p["blocks"])
+    ]
+    named.click(
+        "U001", "retro_answer", next(e["value"] for b in ask[-1]["blocks"] if b["type"] == "actions" for e in b["elements"])
+    )
+    view = named.slack.calls_to("views.open")[-1].args["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    with session_scope(named.engine) as session:
+        kpis = session.exec(select(RetroAsk)).one().kpis
+    _, body = named.submit(
+        "U001", "retro_answers", _answer_values(kpis, change="跟进大客户"), private_metadata=view["private_metadata"]
+    )
+    assert not body
+    thread = [p for p in named.slack.posted("C0SALES") if p.get("thread_ts")]
+    assert len(thread) == 1
+    assert f"{shown}" in thread[0]["text"] and hidden not in thread[0]["text"]
+
+
+@BOTH
+def test_the_evaluations_development_steps_name_the_kpi_in_the_readers_language(
+    named: Harness, services: Services, locale: str, shown: str, hidden: str
+) -> None:
+    """'能力是短板（营收）…' in the released note, and the manager's draft line '发展名单：营收'."""
+    from bot.evaluation_review import evaluation_rows, note_of
+    from storage.tables import ActionItem, Evaluation
+    from tests.test_evaluation_workflow import JAN_2
+
+    _weeks(named, "U001", "Revenue", [10_000] * 13, start="2026-09-28")
+    with session_scope(named.engine) as session:
+        li = session.exec(select(Person).where(Person.slack_id == "U001")).one()
+        revenue = session.exec(select(Kpi).where(Kpi.owner_id == li.id, Kpi.name == "Revenue")).one()
+        session.add(
+            ActionItem(
+                person_id=li.id,
+                kpi_id=revenue.id,
+                origin="warning",
+                root_cause="capability",
+                next_step="Pair with Emma",
+                created_at=datetime(2026, 11, 2, tzinfo=UTC),
+            )
+        )
+    named.clock.now = JAN_2
+    tick(services)
+    with session_scope(named.engine) as session:
+        evaluation = session.exec(select(Evaluation).where(Evaluation.person_id == li.id)).one()
+        assert evaluation.details["development"][0]["params"]["kpis"] == ["Revenue"]  # stored as data, not as text
+        note = note_of(evaluation)
+        # the manager's list ("two quarters on target") is stored by plain name too: one named here stands for it
+        evaluation.details = {**evaluation.details, "development_list": ["Revenue"]}
+        session.add(evaluation)
+        session.flush()
+        row = next(r for r in evaluation_rows(session, period="2026-Q4") if r.slack_id == "U001")
+    from bot.evaluation_review import EvaluationDrafts
+
+    steps = _rendered(note, locale).split("\n", 1)[-1]
+    step = next(line for line in steps.split("•") if "培训或辅导" in line or "coaching" in line)
+    assert shown in step and hidden not in step
+    drafts = _rendered(EvaluationDrafts("2026-Q4", "Sales East", [row]), locale)
+    assert shown in drafts and hidden not in drafts
+
+
+@BOTH
+def test_the_gaming_watch_question_names_both_kpis_in_the_managers_language(
+    named: Harness, locale: str, shown: str, hidden: str
+) -> None:
+    """'营收 improved while 投诉率 worsened': both KPIs of the watched pair under the reader's names."""
+    from datetime import date
+
+    from bot.gaming_watch import watch_questions
+    from storage.tables import Team
+
+    with session_scope(named.engine) as session:
+        li = session.exec(select(Person).where(Person.slack_id == "U001")).one()
+        for kpi in session.exec(select(Kpi).where(Kpi.owner_id == li.id)).all():
+            if kpi.name == "Revenue":
+                kpi.watch_with = ["Complaint rate"]
+            if kpi.name == "Complaint rate":
+                kpi.names = {"zh": "投诉率"}
+            session.add(kpi)
+    _weeks(named, "U001", "Revenue", [10_000] * 4 + [20_000] * 4)  # October, then a better November
+    _weeks(named, "U001", "Complaint rate", [1.0] * 4 + [3.0] * 4)  # ...while complaints rose
+    with session_scope(named.engine) as session:
+        team = session.exec(select(Team)).one()
+        questions = watch_questions(
+            session, team_id=team.id or 0, month="2026-11", first=date(2026, 11, 1), last=date(2026, 11, 30)
+        )
+    assert len(questions) == 1
+    text = _rendered(questions[0], locale)
+    other = "投诉率" if locale == "zh-CN" else "Complaint rate"
+    assert shown in text and other in text and hidden not in text
+
+
+@BOTH
+def test_me_and_history_name_the_kpi_in_the_readers_language(named: Harness, locale: str, shown: str, hidden: str) -> None:
+    """/kpi me's learned aliases ('"成交" 指 营收') and /kpi history's week lines."""
+    from storage.tables.aliases import LearnedAlias
+
+    _weeks(named, "U001", "Revenue", [45_000], start="2026-11-23")
+    with session_scope(named.engine) as session:
+        li = session.exec(select(Person).where(Person.slack_id == "U001")).one()
+        li.locale = locale
+        revenue = session.exec(select(Kpi).where(Kpi.owner_id == li.id, Kpi.name == "Revenue")).one()
+        session.add(LearnedAlias(person_id=li.id, kpi_id=revenue.id, phrase="<closed> deals", created_at=named.clock.now))
+    _, me = named.command("U001", "me")
+    alias = next(b for b in me["blocks"] if str(b.get("block_id", "")).startswith("alias_"))
+    assert shown in alias["text"]["text"] and hidden not in alias["text"]["text"]
+    assert "&lt;closed&gt; deals" in alias["text"]["text"]  # the person's words stay escaped
+    _, history = named.command("U001", "history")
+    weeks = json.dumps(history, ensure_ascii=False)
+    assert shown in weeks and hidden not in weeks
+
+
+def test_a_dispute_names_the_kpi_in_each_readers_language(named: Harness, services: Services) -> None:
+    """Li Wei (zh-CN) disputes a fed value of 营收: his button, form and note say 营收; his manager (en-GB) reads Revenue."""
+    from tests.test_fed_kpis import buttons, dispute, feed, manager_note, prompt_of
+
+    feed(named, [("U001", "Revenue", "2026-11-25", 8000)])
+    named.clock.now = named.clock.now.replace(hour=1)  # 09:00 in Shanghai
+    tick(services)
+    button = buttons(prompt_of(named, "U001"))[-1]
+    assert "营收" in button["text"]["text"] and "Revenue" not in button["text"]["text"]
+    dispute(named, "U001", "7500", "退款两笔")
+    form = named.slack.calls_to("views.open")[-1].args["view"]
+    assert "营收" in form["blocks"][0]["text"]["text"] and "Revenue" not in form["blocks"][0]["text"]["text"]
+    note, _ = manager_note(named)
+    assert "*Revenue*" in note["text"] and "营收" not in note["text"]
+    assert named.slack.wait_for(lambda _: "<@U0MGR>" in named.last_to("U001")["text"])
+    sent = named.last_to("U001")["text"]
+    assert "营收" in sent and "Revenue" not in sent

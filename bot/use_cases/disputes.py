@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from bot.checkin import Outgoing
 from bot.disputes import Disputed, Resolution, answerable, disputable, raise_dispute, read_corrected, resolve_dispute
+from bot.names import local_name
 from bot.refusal import Refusal
 from bot.services import Services
 from bot.use_cases.asker import known
@@ -48,7 +49,13 @@ def dispute_form(services: Services, *, slack_id: str, target: str) -> DisputeFo
         found = _target(session, person, target)
         m, kpi = found.measurement, found.kpi
         return DisputeForm(
-            person.locale, f"{kpi.id}:{m.period_key}", kpi.name, m.period_key, m.value, kpi.unit, m.source or kpi.fed_by or ""
+            person.locale,
+            f"{kpi.id}:{m.period_key}",
+            local_name(kpi.name, kpi.names, person.locale),
+            m.period_key,
+            m.value,
+            kpi.unit,
+            m.source or kpi.fed_by or "",
         )
 
 

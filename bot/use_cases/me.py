@@ -56,7 +56,10 @@ def my_page(services: Services, *, person: Person, now: datetime) -> MePage:
             page.pace, page.score = weighted_pace(weighted), weighted_score(weighted)
             page.week = next(iter(states.values())).week
             learned = learned_aliases(session, person_id=_id(person))
-            page.aliases = AliasList([(_id(a), a.phrase, kpi.name) for a, kpi in learned])
+            page.aliases = AliasList(
+                [(_id(a), a.phrase, kpi.name) for a, kpi in learned],
+                {kpi.name: dict(kpi.names) for _, kpi in learned if kpi.names},
+            )
             page.forbidden = list(dict.fromkeys(rule for k in kpis for rule in k.forbidden))
         page.actions = my_actions(session, person=person, now=now)
         found = results(session, ratee=person, threshold=min_raters(services.settings.kpibot_feedback_min_raters))

@@ -126,7 +126,7 @@ def dispute_buttons(lines: list[KpiLine], locale: str) -> ActionsBlock | None:
         block_id="value_disputes",
         elements=[
             ButtonElement(
-                text=clip(i18n.t("btn_dispute", locale, name=line.name), 75),
+                text=clip(i18n.t("btn_dispute", locale, name=local_name(line.name, line.names, locale)), 75),
                 action_id=f"value_dispute_{line.kpi_id}",
                 value=f"{line.kpi_id}:{line.period_key}",
             )
@@ -200,7 +200,9 @@ def _question(message: QuestionMessage, locale: str) -> Rendered:
                 block_id=f"which_kpi_{message.checkin_id}",
                 elements=[
                     ButtonElement(
-                        text=clip(line.name, 75), action_id=f"which_kpi_{i}", value=f"{message.checkin_id}:{line.kpi_id}"
+                        text=clip(local_name(line.name, line.names, locale), 75),
+                        action_id=f"which_kpi_{i}",
+                        value=f"{message.checkin_id}:{line.kpi_id}",
                     )
                     for i, line in enumerate(message.options[:25])
                 ],
@@ -229,7 +231,9 @@ def alias_blocks(message: AliasList, locale: str) -> list[Block]:
         blocks.append(
             SectionBlock(
                 block_id=f"alias_{alias_id}",
-                text=i18n.t("alias_item", locale, phrase=escape(phrase), name=escape(name)),
+                text=i18n.t(
+                    "alias_item", locale, phrase=escape(phrase), name=escape(local_name(name, message.names.get(name), locale))
+                ),
                 accessory=ButtonElement(text=i18n.t("alias_remove", locale), action_id="alias_forget", value=str(alias_id)),
             )
         )

@@ -55,10 +55,16 @@ def evaluation_summary(lines: list[tuple[str, float | None]], locale: str) -> st
     )
 
 
-def _step(step: Notice | str, locale: str) -> str:
+def _step(step: Notice | str, locale: str, names: dict[str, dict[str, str]]) -> str:
+    """One development step; its ``kpis`` are stored by plain name, so each reader gets their language's."""
     if isinstance(step, str):
         return i18n.t(step, locale)
-    params = {k: escape(v) if isinstance(v, str) and k != "owner" else v for k, v in step.params.items()}
+    params: dict[str, Any] = {}
+    for key, value in step.params.items():
+        if key == "kpis" and isinstance(value, list):
+            params[key] = [escape(local_name(str(n), names.get(str(n)), locale)) for n in value]
+        else:
+            params[key] = escape(value) if isinstance(value, str) and key != "owner" else value
     return i18n.t(step.key, locale, **params)
 
 
@@ -92,7 +98,7 @@ def _evaluation(message: EvaluationNote, locale: str) -> Rendered:
     if message.star:
         blocks.append(SectionBlock(text=i18n.t("eval_star", locale)))
     if message.suggestions:
-        steps = "\n".join(f"• {_step(s, locale)}" for s in message.suggestions)
+        steps = "\n".join(f"• {_step(s, locale, message.names)}" for s in message.suggestions)
         blocks.append(SectionBlock(text=clip(i18n.t("eval_tips", locale) + "\n" + steps, 2900)))
     return title, blocks
 
@@ -154,7 +160,8 @@ def _draft_line(row: DraftRow, scope: str, locale: str) -> str:
         )
     line += "\n      " + evaluation_summary(local_lines(row.lines, row.names, locale), locale)
     if row.development_list:
-        line += "\n      " + i18n.t("eval_row_development", locale, kpis=escape(i18n.join(row.development_list, locale)))
+        named = (local_name(n, row.names.get(n), locale) for n in row.development_list)
+        line += "\n      " + i18n.t("eval_row_development", locale, kpis=escape(i18n.join(named, locale)))
     return line
 
 
@@ -227,10 +234,10 @@ def _watch(message: WatchQuestion, locale: str) -> Rendered:
         locale,
         slack_id=message.slack_id,
         month=message.month,
-        result=escape(message.result_kpi),
+        result=escape(local_name(message.result_kpi, message.result_names, locale)),
         result_before=format_value(message.result_before, message.result_unit, locale),
         result_now=format_value(message.result_now, message.result_unit, locale),
-        behaviour=escape(message.behaviour_kpi),
+        behaviour=escape(local_name(message.behaviour_kpi, message.behaviour_names, locale)),
         behaviour_before=format_value(message.behaviour_before, message.behaviour_unit, locale),
         behaviour_now=format_value(message.behaviour_now, message.behaviour_unit, locale),
     )

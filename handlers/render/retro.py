@@ -32,8 +32,9 @@ from handlers.render.escape import clip, escape
 MAX_KPIS_IN_MODAL = 20  # 4 inputs each: under a modal's 100 blocks
 
 
-def _names(names: list[str], locale: str) -> str:
-    return i18n.join((escape(clip(n, 100)) for n in names), locale)
+def _names(names: list[str], locale: str, per_language: dict[str, dict[str, str]]) -> str:
+    """KPI names in running text, each in the reader's language (the post reads the team channel's)."""
+    return i18n.join((escape(clip(local_name(n, per_language.get(n), locale), 100)) for n in names), locale)
 
 
 @render.register
@@ -73,11 +74,11 @@ def _retro(message: RetroPost, locale: str) -> Rendered:
         )
         lines.append(i18n.t("rt_resolution", locale, items=items))
     if message.improved:
-        lines.append(i18n.t("rt_improved", locale, names=_names(message.improved, locale)))
+        lines.append(i18n.t("rt_improved", locale, names=_names(message.improved, locale, message.names)))
     if message.slipped:
-        lines.append(i18n.t("rt_slipped", locale, names=_names(message.slipped, locale)))
+        lines.append(i18n.t("rt_slipped", locale, names=_names(message.slipped, locale, message.names)))
     if message.watch:
-        lines.append(i18n.t("rt_watch", locale, names=_names(message.watch, locale)))
+        lines.append(i18n.t("rt_watch", locale, names=_names(message.watch, locale, message.names)))
     blocks: list[Block] = [
         HeaderBlock(text=title[:150]),
         SectionBlock(text=body),
@@ -141,7 +142,7 @@ def _answers(message: RetroAnswers, locale: str) -> Rendered:
         i18n.t(
             "rt_thread_line",
             locale,
-            kpi=escape(a.kpi),
+            kpi=escape(local_name(a.kpi, a.names, locale)),
             cause=i18n.t(f"cat_{a.cause}", locale),
             change=escape(clip(a.change, 300)),
             owner=a.owner_slack_id,

@@ -39,7 +39,8 @@ def _warning(message: EarlyWarning, locale: str) -> Rendered:
 
 @render.register
 def _manager_note(message: ManagerNote, locale: str) -> Rendered:
-    kpis = f"*{i18n.join((escape(k) for k in message.kpis), locale)}*"  # one bold span: no marker against 、
+    named = (escape(local_name(k, message.names.get(k), locale)) for k in message.kpis)
+    kpis = f"*{i18n.join(named, locale)}*"  # one bold span: no marker against 、
     text = i18n.t("manager_note", locale, slack_id=message.slack_id, kpi=kpis, weeks=message.weeks)
     blocks: list[Block] = [SectionBlock(text=text)]
     return text, blocks
