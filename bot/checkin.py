@@ -425,7 +425,7 @@ def handle_choice(session: Session, *, person: Person, checkin_id: int, kpi_id: 
     )
     out: list[Outgoing] = []
     if remember(session, person_id=person.id, kpi_id=kpi_id, phrase=phrase, now=now):
-        out.append(Outgoing(AliasLearned(phrase, kpi.name), person.locale))
+        out.append(Outgoing(AliasLearned(phrase, kpi.name, dict(kpi.names)), person.locale))
     stored_ids = set(stored_values(session, checkin=checkin))
     pending = answered_by(pending, [kpi_id])
     pending = [q for q in pending if not (q["kind"] == "missing" and q.get("kpi") and int(q["kpi"]) in stored_ids)]

@@ -143,6 +143,7 @@ class AliasLearned:
 
     phrase: str
     kpi_name: str
+    names: dict[str, str] = field(default_factory=dict)  # the KPI's name per language (bot.names.local_name)
 
 
 @dataclass

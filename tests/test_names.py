@@ -371,3 +371,11 @@ def test_a_dispute_names_the_kpi_in_each_readers_language(named: Harness, servic
     assert named.slack.wait_for(lambda _: "<@U0MGR>" in named.last_to("U001")["text"])
     sent = named.last_to("U001")["text"]
     assert "营收" in sent and "Revenue" not in sent
+
+
+@BOTH
+def test_a_learned_alias_is_confirmed_with_the_kpis_name_in_the_readers_language(locale: str, shown: str, hidden: str) -> None:
+    from bot.messages import AliasLearned
+
+    text = _rendered(AliasLearned("closed deals", "Revenue", {"zh": "营收"}), locale)
+    assert shown in text and hidden not in text and "closed deals" in text

@@ -213,7 +213,8 @@ def _question(message: QuestionMessage, locale: str) -> Rendered:
 
 @render.register
 def _alias_learned(message: AliasLearned, locale: str) -> Rendered:
-    text = i18n.t("alias_learned", locale, phrase=escape(message.phrase), name=escape(message.kpi_name))
+    name = local_name(message.kpi_name, message.names, locale)
+    text = i18n.t("alias_learned", locale, phrase=escape(message.phrase), name=escape(name))
     return text, [SectionBlock(text=text)]
 
 
