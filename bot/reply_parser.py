@@ -30,7 +30,7 @@ from bot.dates import date_spans
 from bot.kpi_names import STRONG, Matcher, matcher_for, read_words
 from bot.kpi_vocabulary import GENERIC
 from bot.numbers import Number, find_numbers
-from bot.time_off import AWAY, DateOrder, TimeOff, Unsure, mentions_time_off, read_time_off
+from bot.time_off import DateOrder, TimeOff, Unsure, mentions_time_off, read_time_off, said_of_self
 
 __all__ = ["BlockerReading", "KpiRef", "Question", "Reading", "normalise", "parse_reply"]
 
@@ -292,7 +292,7 @@ def parse_reply(
             names_kpi = _names_a_kpi(matcher, clause)
             off = (
                 read_time_off(clause, now=now, languages=languages, date_order=date_order)
-                if not names_kpi or _says_i_am_away(clause)
+                if not names_kpi or said_of_self(clause)
                 else None
             )
             if isinstance(off, TimeOff) and not reading.away_until:  # the first span said is the one meant
@@ -355,20 +355,6 @@ def _drop_changed_from(clause: str, numbers: list[Number]) -> list[Number]:
         if _CHANGE.match(between) and (_FROM.search(clause[: a.start]) or _ARROW.match(between)):
             kept.remove(a)
     return kept
-
-
-def _says_i_am_away(clause: str) -> bool:
-    """ "on pto next week, posts 2": the person is away. "hiring manager on leave": someone else is."""
-    away = AWAY.search(clause)
-    if away is None:
-        return False
-    before = re.sub(
-        r"\b(?:i|i'?m|i am|i'll|i will|will|be|me|also|and|so|ok|btw|fyi)\b|我|要|会|也|[^\w]",
-        "",
-        clause[: away.start()],
-        flags=re.I,
-    )
-    return before == ""
 
 
 def _is_reference(clause: _Clause, number: Number, kpis: list[KpiRef]) -> bool:

@@ -231,11 +231,12 @@ def read_time_off(
         return Unsure("past")
     if has_date_words(rest) or re.search(r"\d", rest):
         return Unsure("unread")  # "off from the 3rd of next month": dates said, none read for sure
-    return Unsure("no_dates") if _said_of_self(text) else None
+    return Unsure("no_dates") if said_of_self(text) else None
 
 
-def _said_of_self(text: str) -> bool:
-    """ "I'm on vacation" is the person; "hiring manager on leave" is someone else (nothing to ask)."""
+def said_of_self(text: str) -> bool:
+    """ "I'm on vacation", "on pto next week, posts 2": the person is away; "hiring manager on leave" is
+    someone else (nothing to pause, nothing to ask). The reply parser asks the same of a clause."""
     away = AWAY.search(text)
     if away is None:
         return False

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
+from sqlmodel import select
 
 from bot.app import create_app
 from bot.config import Settings
@@ -29,6 +30,7 @@ from kpibot_dev.driver import SlackDriver, fixture
 from kpibot_dev.standin import SlackStandIn
 from storage.engine import make_engine, session_scope
 from storage.migrate import upgrade
+from storage.tables import Checkin, Kpi, Measurement, Person
 from tests.pgserver import PostgresServer
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -138,6 +140,28 @@ class Harness(SlackDriver):
         if wait:
             assert self.slack.wait_for(lambda _: len(self.slack.posted(channel)) > before, timeout=30), "the bot did not answer"
         return status, ts
+
+    def stored(self, slack_id: str, week: str) -> dict[str, float]:
+        """The person's stored values for a week (ISO key), by KPI name; asserts nothing was stored twice."""
+        with session_scope(self.engine) as session:
+            rows = session.exec(
+                select(Kpi.name, Measurement.value)
+                .join(Measurement, Measurement.kpi_id == Kpi.id)
+                .join(Person, Person.id == Kpi.owner_id)
+                .where(Person.slack_id == slack_id, Measurement.period_key == week)
+            ).all()
+        assert len(rows) == len({name for name, _ in rows})  # one row per KPI and week: nothing stored twice
+        return {name: value for name, value in rows}
+
+    def checkin_state(self, slack_id: str, week: str) -> tuple[str, list[Any]]:
+        """(status, the questions still open) of the person's check-in for a week."""
+        with session_scope(self.engine) as session:
+            checkin = session.exec(
+                select(Checkin)
+                .join(Person, Person.id == Checkin.person_id)
+                .where(Person.slack_id == slack_id, Checkin.period_key == week)
+            ).one()
+            return str(checkin.status), list((checkin.state or {}).get("pending", []))
 
     def last_to(self, user_or_channel: str) -> dict[str, Any]:
         channel = user_or_channel if user_or_channel[0] in "CD" else self.slack.dm_channel(user_or_channel)

@@ -8,40 +8,14 @@ Everything goes through the real Bolt app (signed DM events), the Slack stand-in
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from sqlmodel import select
 
 from bot.rounds import tick
 from bot.services import Services
-from storage.engine import session_scope
-from storage.tables import Checkin, Kpi, Measurement, Person
 from tests.conftest import Harness
 
 STORED_EN = "Here is what I stored"
 STORED_ZH = "这是我为"
-
-
-def _values(bot: Harness, slack_id: str, week: str) -> dict[str, float]:
-    with session_scope(bot.engine) as session:
-        rows = session.exec(
-            select(Kpi.name, Measurement.value)
-            .join(Measurement, Measurement.kpi_id == Kpi.id)
-            .join(Person, Person.id == Kpi.owner_id)
-            .where(Person.slack_id == slack_id, Measurement.period_key == week)
-        ).all()
-    return {name: value for name, value in rows}
-
-
-def _checkin(bot: Harness, slack_id: str, week: str) -> tuple[str, list[Any]]:
-    with session_scope(bot.engine) as session:
-        checkin = session.exec(
-            select(Checkin)
-            .join(Person, Person.id == Checkin.person_id)
-            .where(Person.slack_id == slack_id, Checkin.period_key == week)
-        ).one()
-        return str(checkin.status), list((checkin.state or {}).get("pending", []))
 
 
 def _texts_since(bot: Harness, slack_id: str, index: int) -> list[str]:
@@ -79,7 +53,7 @@ def test_a_correction_answers_the_plausibility_question(bot: Harness, services: 
     before = _last_week_then_this_week(bot, services, "U002", 14, "revenue 8k, 2 new clients", "revenue 95k, 3 new clients")
     question = [t for t in _texts_since(bot, "U002", before - 3) if "unusual" in t]
     assert len(question) == 1 and "95k" in question[0]
-    assert _values(bot, "U002", "2026-W50") == {"New customers": 3.0}  # 95k is not stored while in doubt
+    assert bot.stored("U002", "2026-W50") == {"New customers": 3.0}  # 95k is not stored while in doubt
     warned = _texts_since(bot, "U002", before - 3)
     assert any("*New customers* has been behind" in t for t in warned)  # a settled KPI is judged ...
     assert not any("*Revenue* has been behind" in t for t in warned)  # ... the one still asked about is not
@@ -87,12 +61,12 @@ def test_a_correction_answers_the_plausibility_question(bot: Harness, services: 
     _say(bot, "U002", correction)
     _a_day_of_ticks(bot, services)
 
-    assert _values(bot, "U002", "2026-W50") == {"Revenue": 9500.0, "New customers": 3.0}
+    assert bot.stored("U002", "2026-W50") == {"Revenue": 9500.0, "New customers": 3.0}
     after = _texts_since(bot, "U002", before)
     assert sum(STORED_EN in t for t in after) == 1, after  # one confirmation, nothing twice
     assert STORED_EN in after[0] and "9,500" in after[0]
     assert not any("unusual" in t or "95k" in t or "95,000" in t for t in after), after  # never asked again
-    assert _checkin(bot, "U002", "2026-W50") == ("stored", [])
+    assert bot.checkin_state("U002", "2026-W50") == ("stored", [])
 
 
 @pytest.mark.parametrize("correction", ["说错了，是4.8万", "应该是4.8万", "更正：销售额48000", "48000"])
@@ -101,18 +75,18 @@ def test_a_chinese_correction_answers_the_plausibility_question(bot: Harness, se
     before = _last_week_then_this_week(
         bot, services, "U001", 2, "销售额4.5万，新客户2个，投诉率1.5%", "销售额50万，新客户3个，投诉率1.2%"
     )
-    assert _values(bot, "U001", "2026-W50") == {"New customers": 3.0, "Complaint rate": 1.2}
+    assert bot.stored("U001", "2026-W50") == {"New customers": 3.0, "Complaint rate": 1.2}
     assert not any(STORED_ZH in t for t in _texts_since(bot, "U001", before - 3))
 
     _say(bot, "U001", correction)
     _a_day_of_ticks(bot, services)
 
-    assert _values(bot, "U001", "2026-W50") == {"Revenue": 48000.0, "New customers": 3.0, "Complaint rate": 1.2}
+    assert bot.stored("U001", "2026-W50") == {"Revenue": 48000.0, "New customers": 3.0, "Complaint rate": 1.2}
     after = _texts_since(bot, "U001", before)
     assert sum(STORED_ZH in t for t in after) == 1, after
     assert STORED_ZH in after[0]
     assert not any("50万" in t or "500,000" in t for t in after), after
-    assert _checkin(bot, "U001", "2026-W50") == ("stored", [])
+    assert bot.checkin_state("U001", "2026-W50") == ("stored", [])
 
 
 def test_a_corrected_value_is_checked_again(bot: Harness, services: Services) -> None:
@@ -121,9 +95,9 @@ def test_a_corrected_value_is_checked_again(bot: Harness, services: Services) ->
     _say(bot, "U002", "sorry, 90k")
     after = _texts_since(bot, "U002", before)
     assert "90k" in after[0] and "unusual" in after[0] and not any("95k" in t or STORED_EN in t for t in after)
-    assert _values(bot, "U002", "2026-W50") == {"New customers": 3.0}
+    assert bot.stored("U002", "2026-W50") == {"New customers": 3.0}
     _say(bot, "U002", "yes")
-    assert _values(bot, "U002", "2026-W50") == {"Revenue": 90000.0, "New customers": 3.0}
+    assert bot.stored("U002", "2026-W50") == {"Revenue": 90000.0, "New customers": 3.0}
     after = _texts_since(bot, "U002", before)
     assert sum(STORED_EN in t for t in after) == 1 and "unusual" not in after[-1]
 
@@ -134,7 +108,7 @@ def test_a_correction_answers_an_ambiguity_question(bot: Harness) -> None:
     assert "USD 45k / USD 50k" in bot.last_to("U002")["text"]
     before = len(bot.slack.posted(bot.slack.dm_channel("U002")))
     _say(bot, "U002", "I mean 48k")
-    assert _values(bot, "U002", "2026-W49") == {"Revenue": 48000.0, "New customers": 2.0}
+    assert bot.stored("U002", "2026-W49") == {"Revenue": 48000.0, "New customers": 2.0}
     after = _texts_since(bot, "U002", before)
     assert STORED_EN in after[0] and not any("45k" in t for t in after)
-    assert _checkin(bot, "U002", "2026-W49") == ("stored", [])
+    assert bot.checkin_state("U002", "2026-W49") == ("stored", [])

@@ -48,25 +48,32 @@ def _evaluations(bot: Harness) -> dict[str, Evaluation]:
         return {p.slack_id: e for e, p in rows}
 
 
+def capability_cause(bot: Harness, slack_id: str, kpi: str, step: str) -> None:
+    """The person's next step for ``kpi`` with capability as its root cause (an early warning's answer, 2 Nov)."""
+    with session_scope(bot.engine) as session:
+        person = session.exec(select(Person).where(Person.slack_id == slack_id)).one()
+        row = session.exec(select(Kpi).where(Kpi.owner_id == person.id, Kpi.name == kpi)).one()
+        session.add(
+            ActionItem(
+                person_id=person.id,
+                kpi_id=row.id,
+                origin="warning",
+                root_cause="capability",
+                next_step=step,
+                created_at=datetime(2026, 11, 2, tzinfo=UTC),
+            )
+        )
+
+
 @pytest.fixture
 def quarter(bot: Harness, services: Services) -> Harness:
     """Q4 figures (Emma on target, Li Wei far behind), Li Wei's recorded root causes, then the drafting tick."""
     _weekly(bot, "U002", "Revenue", 9_000)  # 117k of 90k
     _weekly(bot, "U002", "New customers", 3)  # 39 of 26
     _weekly(bot, "U001", "Revenue", 10_000)  # 130k of 600k
+    capability_cause(bot, "U001", "Revenue", "Pair with Emma on discovery calls")
     with session_scope(bot.engine) as session:
         li = session.exec(select(Person).where(Person.slack_id == "U001")).one()
-        revenue = session.exec(select(Kpi).where(Kpi.owner_id == li.id, Kpi.name == "Revenue")).one()
-        session.add(
-            ActionItem(
-                person_id=li.id,
-                kpi_id=revenue.id,
-                origin="warning",
-                root_cause="capability",
-                next_step="Pair with Emma on discovery calls",
-                created_at=datetime(2026, 11, 2, tzinfo=UTC),
-            )
-        )
         session.add(
             Blocker(
                 person_id=li.id,

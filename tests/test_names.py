@@ -266,26 +266,15 @@ def test_the_evaluations_development_steps_name_the_kpi_in_the_readers_language(
 ) -> None:
     """'能力是短板（营收）…' in the released note, and the manager's draft line '发展名单：营收'."""
     from bot.evaluation_review import evaluation_rows, note_of
-    from storage.tables import ActionItem, Evaluation
-    from tests.test_evaluation_workflow import JAN_2
+    from storage.tables import Evaluation
+    from tests.test_evaluation_workflow import JAN_2, capability_cause
 
     _weeks(named, "U001", "Revenue", [10_000] * 13, start="2026-09-28")
-    with session_scope(named.engine) as session:
-        li = session.exec(select(Person).where(Person.slack_id == "U001")).one()
-        revenue = session.exec(select(Kpi).where(Kpi.owner_id == li.id, Kpi.name == "Revenue")).one()
-        session.add(
-            ActionItem(
-                person_id=li.id,
-                kpi_id=revenue.id,
-                origin="warning",
-                root_cause="capability",
-                next_step="Pair with Emma",
-                created_at=datetime(2026, 11, 2, tzinfo=UTC),
-            )
-        )
+    capability_cause(named, "U001", "Revenue", "Pair with Emma")
     named.clock.now = JAN_2
     tick(services)
     with session_scope(named.engine) as session:
+        li = session.exec(select(Person).where(Person.slack_id == "U001")).one()
         evaluation = session.exec(select(Evaluation).where(Evaluation.person_id == li.id)).one()
         assert evaluation.details["development"][0]["params"]["kpis"] == ["Revenue"]  # stored as data, not as text
         note = note_of(evaluation)

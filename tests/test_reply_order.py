@@ -16,32 +16,10 @@ from bot.rounds import tick
 from bot.services import Services
 from kpibot_dev.standin import Hold
 from storage.engine import session_scope
-from storage.tables import Checkin, Kpi, Measurement, Person
+from storage.tables import Checkin, Kpi, Person
 from tests.conftest import Harness
 
 STORED = "Here is what I stored"
-
-
-def _values(bot: Harness, slack_id: str, week: str) -> dict[str, float]:
-    with session_scope(bot.engine) as session:
-        rows = session.exec(
-            select(Kpi.name, Measurement.value)
-            .join(Measurement, Measurement.kpi_id == Kpi.id)
-            .join(Person, Person.id == Kpi.owner_id)
-            .where(Person.slack_id == slack_id, Measurement.period_key == week)
-        ).all()
-    assert len(rows) == len({name for name, _ in rows})  # one row per KPI and week: nothing stored twice
-    return {name: value for name, value in rows}
-
-
-def _pending(bot: Harness, slack_id: str, week: str) -> tuple[str, list[object]]:
-    with session_scope(bot.engine) as session:
-        checkin = session.exec(
-            select(Checkin)
-            .join(Person, Person.id == Checkin.person_id)
-            .where(Person.slack_id == slack_id, Checkin.period_key == week)
-        ).one()
-        return str(checkin.status), list((checkin.state or {}).get("pending", []))
 
 
 def _texts(bot: Harness, slack_id: str, since: int = 0) -> list[str]:
@@ -75,10 +53,10 @@ def test_a_correction_delivered_before_the_message_it_corrects_still_wins(bot: H
     _send(bot, "U002", "actually revenue was 8k", second)  # Slack delivers the later message first
     _send(bot, "U002", "revenue 7k, 2 new clients", first)
 
-    assert _values(bot, "U002", "2026-W49") == {"Revenue": 8000.0, "New customers": 2.0}
+    assert bot.stored("U002", "2026-W49") == {"Revenue": 8000.0, "New customers": 2.0}
     said = _texts(bot, "U002")
     assert STORED in said[-1] and "USD 8,000" in said[-1] and "7,000" not in said[-1], said
-    assert _pending(bot, "U002", "2026-W49") == ("stored", [])
+    assert bot.checkin_state("U002", "2026-W49") == ("stored", [])
 
 
 def test_an_answer_delivered_before_its_question_is_not_asked_again(bot: Harness) -> None:
@@ -87,11 +65,11 @@ def test_an_answer_delivered_before_its_question_is_not_asked_again(bot: Harness
     _send(bot, "U002", "revenue 48k", second)  # the answer to "45k or 50k?" arrives first
     _send(bot, "U002", "revenue 45k 50k, 2 new clients", first)
 
-    assert _values(bot, "U002", "2026-W49") == {"Revenue": 48000.0, "New customers": 2.0}
+    assert bot.stored("U002", "2026-W49") == {"Revenue": 48000.0, "New customers": 2.0}
     said = _texts(bot, "U002")
     assert STORED in said[-1] and "USD 48k" in said[-1], said
     assert not any("Which one is right" in t for t in said), said  # never asked what was already answered
-    assert _pending(bot, "U002", "2026-W49") == ("stored", [])
+    assert bot.checkin_state("U002", "2026-W49") == ("stored", [])
 
 
 def _week_50_with_a_slow_note(bot: Harness, services: Services) -> tuple[int, Hold]:
@@ -123,12 +101,12 @@ def test_a_question_answered_while_it_was_on_its_way_is_not_sent(bot: Harness, s
     slow.release()
     _answered(bot, "U002", published)
 
-    assert _values(bot, "U002", "2026-W50") == {"Revenue": 9500.0, "New customers": 3.0}
+    assert bot.stored("U002", "2026-W50") == {"Revenue": 9500.0, "New customers": 3.0}
     said = _texts(bot, "U002", before)
     assert not any("unusual" in t or "95k" in t for t in said), said  # the answered question never arrives
     confirmations = [t for t in said if STORED in t]
     assert len(confirmations) == 1 and "USD 9,500" in confirmations[0], said
-    assert _pending(bot, "U002", "2026-W50") == ("stored", [])
+    assert bot.checkin_state("U002", "2026-W50") == ("stored", [])
 
 
 def test_a_question_answered_in_the_form_while_it_was_on_its_way_is_not_sent(bot: Harness, services: Services) -> None:
@@ -152,8 +130,8 @@ def test_a_question_answered_in_the_form_while_it_was_on_its_way_is_not_sent(bot
     slow.release()
     _answered(bot, "U002", published)
 
-    assert _values(bot, "U002", "2026-W50") == {"Revenue": 9500.0, "New customers": 3.0}
+    assert bot.stored("U002", "2026-W50") == {"Revenue": 9500.0, "New customers": 3.0}
     said = _texts(bot, "U002", before)
     assert not any("unusual" in t for t in said), said
     assert "9,500" in [t for t in said if "behind" not in t][-1], said
-    assert _pending(bot, "U002", "2026-W50") == ("stored", [])
+    assert bot.checkin_state("U002", "2026-W50") == ("stored", [])

@@ -7,6 +7,7 @@ clicker or a forged id is ``Outcome.UNKNOWN``, and nothing changes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,21 +28,24 @@ class Commented:
 
 
 def resolve(services: Services, *, slack_id: str, blocker_id: int | None, now: datetime) -> tuple[Result, str]:
-    with services.unit_of_work() as session:
-        actor = person_by_slack_id(session, slack_id=slack_id)
-        locale = actor.locale if actor else DEFAULT_LOCALE
-        if actor is None or blocker_id is None:
-            return Result(Outcome.UNKNOWN), locale
-        return resolve_blocker(session, actor=actor, blocker_id=blocker_id, now=now), locale
+    """*Resolved* on a blocker: the domain's result and the clicker's locale."""
+    return _on_blocker(services, slack_id, blocker_id, now, resolve_blocker)
 
 
 def still(services: Services, *, slack_id: str, blocker_id: int | None, now: datetime) -> tuple[Result, str]:
+    """*Still blocked* on a blocker: the domain's result and the clicker's locale."""
+    return _on_blocker(services, slack_id, blocker_id, now, still_blocked)
+
+
+def _on_blocker(
+    services: Services, slack_id: str, blocker_id: int | None, now: datetime, act: Callable[..., Result]
+) -> tuple[Result, str]:
     with services.unit_of_work() as session:
         actor = person_by_slack_id(session, slack_id=slack_id)
         locale = actor.locale if actor else DEFAULT_LOCALE
         if actor is None or blocker_id is None:
             return Result(Outcome.UNKNOWN), locale
-        return still_blocked(session, actor=actor, blocker_id=blocker_id, now=now), locale
+        return act(session, actor=actor, blocker_id=blocker_id, now=now), locale
 
 
 def may_comment(services: Services, *, slack_id: str, blocker_id: int | None) -> tuple[Outcome, str]:
